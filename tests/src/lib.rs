@@ -1,0 +1,1 @@
+//! Local IPD service emulator (see README).

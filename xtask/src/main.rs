@@ -1,0 +1,182 @@
+//! `cargo xtask codegen [--check] [-v]`: regenerates `generated/` from `spec/`.
+//!
+//! Everything is generated in memory first; only when every spec generated
+//! cleanly are files written, each through a temporary file and a rename, so
+//! an error never leaves `generated/` half-written.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+/// Each spec and the file generated from it, relative to the workspace root.
+const TARGETS: &[(&str, &str)] = &[(
+    "spec/ipdprojectservice.yaml",
+    "generated/src/generated/mod.rs",
+)];
+
+#[derive(Parser)]
+#[command(about = "Automation for the codearts-ipd workspace")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate the client crate's generated code from the spec.
+    Codegen {
+        /// Write nothing; fail with a diff if the checked-in code is stale.
+        #[arg(long)]
+        check: bool,
+        /// Print the full unified diff rather than a summary (with --check).
+        #[arg(short, long)]
+        verbose: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Codegen { check, verbose } => codegen(&workspace_root(), check, verbose),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// One generated file: where it goes, what it should hold, what it holds now.
+struct Output {
+    path: PathBuf,
+    display: &'static str,
+    expected: String,
+    actual: Option<String>,
+}
+
+fn generate_all(root: &Path) -> anyhow::Result<Vec<Output>> {
+    TARGETS
+        .iter()
+        .map(|(spec, out)| {
+            let expected = ipd_codegen::generate_file(&root.join(spec), spec)?;
+            let path = root.join(out);
+            let actual = std::fs::read_to_string(&path).ok();
+            Ok(Output {
+                path,
+                display: out,
+                expected,
+                actual,
+            })
+        })
+        .collect()
+}
+
+/// Returns whether everything is (now) up to date.
+fn codegen(root: &Path, check: bool, verbose: bool) -> anyhow::Result<bool> {
+    let outputs = generate_all(root)?;
+    let stale: Vec<&Output> = outputs
+        .iter()
+        .filter(|o| o.actual.as_deref() != Some(o.expected.as_str()))
+        .collect();
+    if check {
+        for output in &stale {
+            eprintln!(
+                "{} is stale; run `cargo xtask codegen` and commit the result.",
+                output.display
+            );
+            let diff = unified_diff(output);
+            if verbose || diff.lines().count() <= 200 {
+                eprint!("{diff}");
+            } else {
+                let head: Vec<&str> = diff.lines().take(200).collect();
+                eprintln!("{}\n... (diff truncated; pass -v for all of it)", head.join("\n"));
+            }
+        }
+        return Ok(stale.is_empty());
+    }
+    for output in &stale {
+        write_atomically(&output.path, &output.expected)
+            .with_context(|| format!("writing {}", output.display))?;
+        eprintln!("updated {}", output.display);
+    }
+    if stale.is_empty() {
+        eprintln!("generated code is up to date");
+    }
+    Ok(true)
+}
+
+fn unified_diff(output: &Output) -> String {
+    let old = output.actual.as_deref().unwrap_or("");
+    similar::TextDiff::from_lines(old, &output.expected)
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("a/{} (checked in)", output.display),
+            &format!("b/{} (from the spec)", output.display),
+        )
+        .to_string()
+}
+
+fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("out")
+    ));
+    let result = std::fs::write(&tmp, contents).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Plain `cargo test` fails when the spec was edited without regenerating.
+    #[test]
+    fn generated_code_is_fresh() {
+        for output in generate_all(&workspace_root()).unwrap() {
+            assert!(
+                output.actual.as_deref() == Some(output.expected.as_str()),
+                "{} is stale; run `cargo xtask codegen`.\n{}",
+                output.display,
+                unified_diff(&output)
+            );
+        }
+    }
+
+    #[test]
+    fn check_mode_writes_nothing_and_reports_drift() {
+        let dir = std::env::temp_dir().join(format!("xtask-check-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (spec, out) in TARGETS {
+            let spec_path = dir.join(spec);
+            std::fs::create_dir_all(spec_path.parent().unwrap()).unwrap();
+            std::fs::copy(workspace_root().join(spec), &spec_path).unwrap();
+            let out_path = dir.join(out);
+            std::fs::create_dir_all(out_path.parent().unwrap()).unwrap();
+            std::fs::write(&out_path, "// stale\n").unwrap();
+        }
+        assert!(!codegen(&dir, true, false).unwrap(), "stale output passed --check");
+        let (_, out) = TARGETS[0];
+        assert_eq!(std::fs::read_to_string(dir.join(out)).unwrap(), "// stale\n");
+        assert!(codegen(&dir, false, false).unwrap());
+        assert!(codegen(&dir, true, false).unwrap(), "fresh output failed --check");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
