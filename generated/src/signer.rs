@@ -200,22 +200,20 @@ pub fn canonical_uri(path: &str) -> String {
     uri
 }
 
-/// Pairs sorted by key then value, both encoded like path segments. This is
-/// also the query string to send.
+/// Pairs sorted by key then value (as decoded text, as the SDK sorts them),
+/// then encoded like path segments. This is also the query string to send.
 pub fn canonical_query(pairs: &[(String, String)]) -> String {
-    let mut encoded: Vec<(String, String)> = pairs
+    let mut sorted: Vec<&(String, String)> = pairs.iter().collect();
+    sorted.sort();
+    sorted
         .iter()
         .map(|(k, v)| {
-            (
-                utf8_percent_encode(k, UNRESERVED).to_string(),
-                utf8_percent_encode(v, UNRESERVED).to_string(),
+            format!(
+                "{}={}",
+                utf8_percent_encode(k, UNRESERVED),
+                utf8_percent_encode(v, UNRESERVED)
             )
         })
-        .collect();
-    encoded.sort();
-    encoded
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join("&")
 }

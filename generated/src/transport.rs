@@ -295,6 +295,14 @@ impl ClientBuilder {
 
     /// Builds the client.
     pub fn build(self) -> Result<crate::Client, BuildError> {
+        let (url, http, runtime) = self.build_parts()?;
+        Ok(crate::Client::new_with_client(&url, http, runtime))
+    }
+
+    /// Builds what any generated client's `new_with_client` takes: the base
+    /// URL, the HTTP client and the runtime. For clients generated from
+    /// other specs with the same toolchain.
+    pub fn build_parts(self) -> Result<(String, reqwest::Client, Runtime), BuildError> {
         let url = match (&self.endpoint, self.region) {
             (Some(url), _) => url.clone(),
             (None, Some(region)) => region.endpoint(),
@@ -339,11 +347,7 @@ impl ClientBuilder {
             auth,
             retry: self.retry,
         };
-        Ok(crate::Client::new_with_client(
-            url.trim_end_matches('/'),
-            http,
-            runtime,
-        ))
+        Ok((url.trim_end_matches('/').to_string(), http, runtime))
     }
 }
 
