@@ -649,7 +649,8 @@ impl Operation {
     pub fn method(&self) -> TokenStream {
         let fn_name = snake_ident(&self.id);
         let form = self.form_name();
-        let op_id = &self.id;
+        // progenitor reports the snake-case name as the operation ID; so do we.
+        let op_id = fn_name.to_string();
         let http_method = format_ident!("{}", self.method);
         let success = response_type(&self.success);
         let error = response_type(&self.error);

@@ -48,7 +48,13 @@ pub fn load(text: &str) -> Result<Spec, SpecError> {
                 column: l.column(),
             })
             .unwrap_or(Location::Document);
-        let message = e.without_snippet().to_string();
+        // The location is reported separately; drop the parser's own copy
+        // of it and its advice about parser options.
+        let mut message = e.without_snippet().to_string();
+        if let Some(i) = message.rfind(" at line ") {
+            message.truncate(i);
+        }
+        let message = message.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
         SpecError::new(location, message.trim().to_string())
     })?;
 

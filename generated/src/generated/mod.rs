@@ -304,7 +304,7 @@ Arguments:
             .to_string())
         );
         let info = OperationInfo {
-            operation_id: "CreateIpdProjectIssueAttachment",
+            operation_id: "create_ipd_project_issue_attachment",
         };
         let response = ::codearts_ipd::transport::execute(
                 self,

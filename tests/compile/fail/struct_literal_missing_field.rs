@@ -1,0 +1,5 @@
+use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm;
+
+fn main() {
+    let _ = CreateIpdProjectIssueAttachmentForm {};
+}

@@ -1,0 +1,100 @@
+//! The generated models accept what the service really sends.
+//!
+//! `fixtures/responses/upload-*.json` are the API reference's example
+//! bodies, verbatim.
+
+use codearts_ipd::LenientInt;
+use codearts_ipd::types::{AttachmentVoExt, CreateIpdProjectIssueAttachmentResponseBody, ErrorResponseBody};
+use serde_json::json;
+
+fn upload_200() -> CreateIpdProjectIssueAttachmentResponseBody {
+    serde_json::from_str(include_str!("../fixtures/responses/upload-200.json")).unwrap()
+}
+
+#[test]
+fn documented_success_example() {
+    let body = upload_200();
+    assert_eq!(body.status.as_deref(), Some("success"));
+    assert_eq!(body.message.as_deref(), Some(""));
+    let result = body.result.unwrap();
+    assert_eq!(result.len(), 1);
+    let a = &result[0];
+    assert_eq!(a.id.as_deref(), Some("1212813884362502144"));
+    assert_eq!(a.filesize, Some(LenientInt(36449)));
+    assert_eq!(a.created_date.as_deref(), Some("1767086963022"));
+    assert_eq!(a.progress, Some(LenientInt(100)));
+    assert_eq!(a.associate_type, None);
+    assert_eq!(a.delete_flag, Some(false));
+    let creator = a.created_by.as_ref().unwrap();
+    assert_eq!(creator.user_num_id, Some(LenientInt(13369)));
+    assert_eq!(creator.ccb_id, None);
+    assert_eq!(creator.status, Some(LenientInt(1)));
+}
+
+#[test]
+fn documented_error_example() {
+    let body: ErrorResponseBody =
+        serde_json::from_str(include_str!("../fixtures/responses/upload-400.json")).unwrap();
+    assert_eq!(body.error_code.as_deref(), Some("PM.02175145"));
+    assert_eq!(body.error_msg.as_deref(), Some("The work item has been deleted."));
+}
+
+#[test]
+fn integers_arrive_as_numbers_or_digit_strings() {
+    for filesize in [json!("36449"), json!(36449)] {
+        let a: AttachmentVoExt = serde_json::from_value(json!({ "filesize": filesize })).unwrap();
+        assert_eq!(a.filesize.map(LenientInt::into_inner), Some(36449));
+    }
+    let big: AttachmentVoExt = serde_json::from_value(json!({ "filesize": "9007199254740993" })).unwrap();
+    assert_eq!(*big.filesize.unwrap(), 9_007_199_254_740_993);
+}
+
+#[test]
+fn non_digit_strings_are_rejected_with_the_field_named() {
+    for bad in [json!("12a"), json!(""), json!("1.5"), json!(true)] {
+        let err = serde_json::from_value::<AttachmentVoExt>(json!({ "filesize": bad.clone() }))
+            .expect_err(&format!("{bad} accepted"));
+        assert!(err.to_string().contains("integer"), "{err}");
+    }
+    let overflow = serde_json::from_value::<AttachmentVoExt>(json!({ "progress": "99999999999" }));
+    assert!(overflow.is_err(), "i32 overflow accepted");
+}
+
+#[test]
+fn every_field_may_be_null_or_missing() {
+    let example: serde_json::Value =
+        serde_json::from_str(include_str!("../fixtures/responses/upload-200.json")).unwrap();
+    let mut all_null = serde_json::Map::new();
+    for key in example["result"][0].as_object().unwrap().keys() {
+        all_null.insert(key.clone(), serde_json::Value::Null);
+    }
+    assert_eq!(all_null.len(), 21, "the example names every documented field");
+    let a: AttachmentVoExt = serde_json::from_value(all_null.into()).unwrap();
+    assert_eq!(a, AttachmentVoExt::default());
+    let empty: AttachmentVoExt = serde_json::from_value(json!({})).unwrap();
+    assert_eq!(empty, AttachmentVoExt::default());
+}
+
+#[test]
+fn result_may_be_null() {
+    let body: CreateIpdProjectIssueAttachmentResponseBody =
+        serde_json::from_value(json!({ "status": "success", "message": null, "result": null })).unwrap();
+    assert_eq!(body.result, None);
+}
+
+#[test]
+fn unknown_fields_are_ignored() {
+    let body: CreateIpdProjectIssueAttachmentResponseBody = serde_json::from_value(json!({
+        "status": "success",
+        "trace": { "nested": [1, 2] },
+        "result": [{ "id": "1", "brand_new_field": "x", "created_by": { "user_id": "u", "extra": 1 } }]
+    }))
+    .unwrap();
+    assert_eq!(body.result.unwrap()[0].id.as_deref(), Some("1"));
+}
+
+#[test]
+fn digit_strings_encode_back_as_numbers() {
+    let a: AttachmentVoExt = serde_json::from_value(json!({ "filesize": "7" })).unwrap();
+    assert_eq!(serde_json::to_value(&a).unwrap(), json!({ "filesize": 7 }));
+}
