@@ -1,1 +1,14 @@
-//! Local IPD service emulator (see README).
+//! A local emulator of CodeArts Req's IPD attachment operations, faithful
+//! enough that Huawei's official Python SDK talks to it unchanged, plus the
+//! network faults the end-to-end tests inject.
+//!
+//! It checks what the real gateway checks (AK/SK signatures recomputed from
+//! the received request, `X-Sdk-Date` within 15 minutes, or an IAM token)
+//! and answers in the documented shapes. See the README's "Emulator"
+//! section for what it does not emulate.
+
+pub mod emulator;
+pub mod faults;
+pub mod gateway;
+
+pub use emulator::{Attachment, Config, Emulator, Recorded};

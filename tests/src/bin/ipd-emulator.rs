@@ -1,0 +1,92 @@
+//! `ipd-emulator`: the local IPD attachment service, as a process.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use ipd_tests::Config;
+
+/// A local emulator of CodeArts Req's IPD attachment operations.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Address to listen on; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    addr: SocketAddr,
+    /// Access key accepted in signatures.
+    #[arg(long)]
+    access_key: String,
+    /// Secret key of that access key.
+    #[arg(long)]
+    secret_key: String,
+    /// Directory for attachments and their metadata (created if missing).
+    #[arg(long)]
+    data_dir: PathBuf,
+    /// Also accept this IAM token in X-Auth-Token.
+    #[arg(long)]
+    token: Option<String>,
+    /// Mark a work item deleted, as PROJECT_ID/ISSUE_ID (repeatable).
+    #[arg(long, value_name = "PROJECT_ID/ISSUE_ID")]
+    deleted_issue: Vec<String>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let mut deleted = Vec::new();
+    for item in &args.deleted_issue {
+        match item.split_once('/') {
+            Some((p, i)) if !p.is_empty() && !i.is_empty() => deleted.push((p.to_string(), i.to_string())),
+            _ => {
+                eprintln!("error: --deleted-issue takes PROJECT_ID/ISSUE_ID, got `{item}`");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let mut config = Config::new(&args.access_key, &args.secret_key, &args.data_dir);
+    config.token = args.token;
+    let listener = match tokio::net::TcpListener::bind(args.addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", args.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = match listener.local_addr() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("listening on http://{addr}");
+    match ipd_tests::emulator::serve(listener, config, &deleted, shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

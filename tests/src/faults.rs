@@ -1,0 +1,131 @@
+//! Network faults on loopback: a proxy that cuts connections mid-request,
+//! and a server that accepts and never answers.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// A TCP proxy in front of `upstream` that cuts the first `cuts` connections
+/// once `after` bytes of the request went through; later connections pass.
+pub struct CuttingProxy {
+    addr: SocketAddr,
+    cut: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl CuttingProxy {
+    /// Starts the proxy on an ephemeral loopback port.
+    pub async fn start(upstream: SocketAddr, cuts: usize, after: u64) -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let cut = Arc::new(AtomicUsize::new(0));
+        let counter = cut.clone();
+        let task = tokio::spawn(async move {
+            let mut connection = 0;
+            while let Ok((client, _)) = listener.accept().await {
+                connection += 1;
+                let limit = (connection <= cuts).then_some(after);
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    if let Ok(server) = TcpStream::connect(upstream).await
+                        && pipe(client, server, limit).await
+                    {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+        Ok(Self { addr, cut, task })
+    }
+
+    /// `http://IP:PORT` of the proxy.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// How many connections were cut.
+    pub fn cuts(&self) -> usize {
+        self.cut.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for CuttingProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Copies both ways; with a limit, drops both sockets once that many request
+/// bytes went upstream. Returns whether it cut.
+async fn pipe(client: TcpStream, server: TcpStream, limit: Option<u64>) -> bool {
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let down = tokio::spawn(async move {
+        let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+    });
+    let mut sent = 0u64;
+    let mut buffer = vec![0u8; 64 * 1024];
+    let cut = loop {
+        let n = match client_read.read(&mut buffer).await {
+            Ok(0) | Err(_) => break false,
+            Ok(n) => n,
+        };
+        let n = match limit {
+            Some(limit) if sent + n as u64 >= limit => {
+                let keep = (limit - sent) as usize;
+                let _ = server_write.write_all(&buffer[..keep]).await;
+                break true;
+            }
+            _ => n,
+        };
+        if server_write.write_all(&buffer[..n]).await.is_err() {
+            break false;
+        }
+        sent += n as u64;
+    };
+    if cut {
+        down.abort();
+        // Dropping the halves closes both connections.
+        return true;
+    }
+    let _ = server_write.shutdown().await;
+    let _ = down.await;
+    false
+}
+
+/// A server that accepts connections, reads what is sent, and never answers.
+pub struct StallingServer {
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl StallingServer {
+    /// Starts on an ephemeral loopback port.
+    pub async fn start() -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buffer = vec![0u8; 64 * 1024];
+                    while matches!(socket.read(&mut buffer).await, Ok(n) if n > 0) {}
+                });
+            }
+        });
+        Ok(Self { addr, task })
+    }
+
+    /// `http://IP:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for StallingServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

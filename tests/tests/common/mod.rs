@@ -1,0 +1,59 @@
+//! What the end-to-end tests share: an emulator in a temporary directory and
+//! clients for it.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use codearts_ipd::{Client, Credentials, RetryPolicy};
+use ipd_tests::{Config, Emulator};
+use sha2::{Digest, Sha256};
+
+pub const AK: &str = "EMULATORAK0000000001";
+pub const SK: &str = "emulator-secret-key-do-not-use-for-real";
+pub const PROJECT: &str = "gdbdf969b32694524a949b5ef6b3e124a";
+pub const ISSUE: &str = "956239067176935400";
+
+pub struct Setup {
+    pub emulator: Emulator,
+    pub dir: tempfile::TempDir,
+}
+
+pub async fn start() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new(AK, SK, dir.path().join("data"));
+    config.token = Some("emulator-token".into());
+    let emulator = Emulator::start("127.0.0.1:0".parse().unwrap(), config).await.unwrap();
+    Setup { emulator, dir }
+}
+
+pub fn client(url: &str, retry: RetryPolicy) -> Client {
+    Client::builder()
+        .endpoint(url)
+        .credentials(Credentials::new(AK, SK).with_project_id("0123456789abcdef0123456789abcdef"))
+        .retry(retry.with_backoff(std::time::Duration::from_millis(10), std::time::Duration::from_millis(50)))
+        .build()
+        .unwrap()
+}
+
+/// A file of `len` pseudo-random bytes (a fixed pattern, so failures are
+/// reproducible).
+pub fn write_file(path: &Path, len: usize) {
+    let mut data = Vec::with_capacity(len);
+    let mut x: u32 = 0x1234_5678;
+    while data.len() < len {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        data.extend_from_slice(&x.to_le_bytes());
+    }
+    data.truncate(len);
+    std::fs::write(path, data).unwrap();
+}
+
+pub fn sha256_file(path: &Path) -> String {
+    let mut file = std::fs::File::open(path).unwrap();
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).unwrap();
+    hex::encode(hasher.finalize())
+}
