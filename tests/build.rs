@@ -17,7 +17,11 @@ fn main() {
     entries.sort();
     for spec in entries {
         println!("cargo::rerun-if-changed={}", spec.display());
-        let stem = spec.file_stem().unwrap().to_string_lossy().replace('-', "_");
+        let stem = spec
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .replace('-', "_");
         let code = ipd_codegen::generate_file(&spec, &spec.display().to_string())
             .unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(Path::new(&out).join(format!("{stem}.rs")), code).unwrap();

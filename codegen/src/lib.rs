@@ -192,11 +192,12 @@ fn remove_default_constructor(file: &mut syn::File) {
             && block.trait_.is_none()
             && matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"))
         {
-            block.items.retain(|item| {
-                !matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "new")
-            });
+            block
+                .items
+                .retain(|item| !matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
         }
     }
     // With no JSON operations progenitor leaves an empty `impl Client {}`.
-    file.items.retain(|item| !matches!(item, syn::Item::Impl(block) if block.items.is_empty()));
+    file.items
+        .retain(|item| !matches!(item, syn::Item::Impl(block) if block.items.is_empty()));
 }

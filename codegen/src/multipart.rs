@@ -92,7 +92,10 @@ fn form_fields(
 ) -> Result<(Option<String>, Vec<Field>), SpecError> {
     let schema_ptr = format!("{pointer}/schema");
     let Some(schema) = &media.schema else {
-        return Err(SpecError::at(schema_ptr, "the media type has no `schema`".into()));
+        return Err(SpecError::at(
+            schema_ptr,
+            "the media type has no `schema`".into(),
+        ));
     };
     let (schema, schema_ptr) = resolve_schema(api, schema, &schema_ptr)?;
     let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
@@ -159,7 +162,10 @@ fn resolve_schema<'a>(
                 Some(nested @ ReferenceOr::Reference { .. }) => {
                     resolve_schema(api, nested, &reference[1..])
                 }
-                None => Err(SpecError::at(pointer.into(), format!("`{reference}` not found"))),
+                None => Err(SpecError::at(
+                    pointer.into(),
+                    format!("`{reference}` not found"),
+                )),
             }
         }
     }
@@ -194,9 +200,9 @@ fn scalar(
     };
     if let ReferenceOr::Reference { reference } = schema {
         return match &resolved.schema_kind {
-            SchemaKind::Type(Type::String(_)) => {
-                Ok(Scalar::Named(type_name(component_name(reference, pointer)?)))
-            }
+            SchemaKind::Type(Type::String(_)) => Ok(Scalar::Named(type_name(component_name(
+                reference, pointer,
+            )?))),
             _ => Err(unsupported()),
         };
     }
@@ -217,7 +223,13 @@ pub fn type_name(component: &str) -> String {
     let cleaned: String = component
         .replace('\'', "")
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let name = cleaned.to_pascal_case();
     match name.chars().next() {
@@ -230,7 +242,13 @@ pub fn type_name(component: &str) -> String {
 fn snake_ident(name: &str) -> proc_macro2::Ident {
     let cleaned: String = name
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let mut snake = cleaned.to_snake_case();
     if !snake.starts_with(|c: char| c.is_alphabetic() || c == '_') {
@@ -247,7 +265,9 @@ pub fn take_operations(api: &mut OpenAPI) -> Result<Vec<Operation>, SpecError> {
     let snapshot = api.clone();
     let mut operations = Vec::new();
     for (path, item) in api.paths.paths.iter_mut() {
-        let ReferenceOr::Item(item) = item else { continue };
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
         let shared_params = item.parameters.clone();
         for (method, slot) in [
             ("get", &mut item.get),
@@ -261,7 +281,9 @@ pub fn take_operations(api: &mut OpenAPI) -> Result<Vec<Operation>, SpecError> {
         ] {
             let Some(op) = slot else { continue };
             let ptr = format!("/paths/{}/{method}", escape_token(path));
-            let Some(body) = &op.request_body else { continue };
+            let Some(body) = &op.request_body else {
+                continue;
+            };
             let body = match body {
                 ReferenceOr::Item(body) => body.clone(),
                 ReferenceOr::Reference { reference } => {
@@ -274,14 +296,13 @@ pub fn take_operations(api: &mut OpenAPI) -> Result<Vec<Operation>, SpecError> {
                     }
                 }
             };
-            let Some((content_type, media)) = body.content.first() else { continue };
+            let Some((content_type, media)) = body.content.first() else {
+                continue;
+            };
             if crate::spec::essence(content_type) != crate::spec::MULTIPART {
                 continue;
             }
-            let media_ptr = format!(
-                "{ptr}/requestBody/content/{}",
-                escape_token(content_type)
-            );
+            let media_ptr = format!("{ptr}/requestBody/content/{}", escape_token(content_type));
             let (form_description, fields) = form_fields(&snapshot, media, &media_ptr)?;
             let params = params(&snapshot, op, &shared_params, path, &ptr)?;
             let (success, error, responses) = responses(&snapshot, op, &ptr)?;
@@ -326,7 +347,9 @@ fn params(
                 _ => {
                     return Err(SpecError::at(
                         ptr,
-                        format!("`{reference}` must point at a parameter in #/components/parameters"),
+                        format!(
+                            "`{reference}` must point at a parameter in #/components/parameters"
+                        ),
                     ));
                 }
             },
@@ -336,7 +359,10 @@ fn params(
             Parameter::Query { parameter_data, .. } => (parameter_data, ParamLocation::Query),
             Parameter::Header { parameter_data, .. } => (parameter_data, ParamLocation::Header),
             Parameter::Cookie { .. } => {
-                return Err(SpecError::at(ptr, "cookie parameters are not supported".into()));
+                return Err(SpecError::at(
+                    ptr,
+                    "cookie parameters are not supported".into(),
+                ));
             }
         };
         if !seen.insert(data.name.clone()) {
@@ -361,12 +387,17 @@ fn params(
     let mut ordered = Vec::new();
     for segment in path.split('{').skip(1) {
         let name = segment.split('}').next().unwrap_or_default();
-        match params.iter().position(|p| p.location == ParamLocation::Path && p.name == name) {
+        match params
+            .iter()
+            .position(|p| p.location == ParamLocation::Path && p.name == name)
+        {
             Some(i) => ordered.push(params.remove(i)),
             None => {
                 return Err(SpecError::at(
                     pointer.into(),
-                    format!("the path names `{{{name}}}` but no path parameter `{name}` is declared"),
+                    format!(
+                        "the path names `{{{name}}}` but no path parameter `{name}` is declared"
+                    ),
                 ));
             }
         }
@@ -374,7 +405,10 @@ fn params(
     if let Some(extra) = params.iter().find(|p| p.location == ParamLocation::Path) {
         return Err(SpecError::at(
             pointer.into(),
-            format!("path parameter `{}` does not appear in the path", extra.name),
+            format!(
+                "path parameter `{}` does not appear in the path",
+                extra.name
+            ),
         ));
     }
     ordered.extend(params);
@@ -383,7 +417,11 @@ fn params(
 
 type Responses = (ResponseKind, ResponseKind, Vec<(StatusCode, bool)>);
 
-fn responses(api: &OpenAPI, op: &openapiv3::Operation, pointer: &str) -> Result<Responses, SpecError> {
+fn responses(
+    api: &OpenAPI,
+    op: &openapiv3::Operation,
+    pointer: &str,
+) -> Result<Responses, SpecError> {
     let mut success: Option<ResponseKind> = None;
     let mut error: Option<ResponseKind> = None;
     let mut statuses = Vec::new();
@@ -394,7 +432,9 @@ fn responses(api: &OpenAPI, op: &openapiv3::Operation, pointer: &str) -> Result<
         .map(|(s, r)| (Some(s.clone()), r))
         .chain(op.responses.default.iter().map(|r| (None, r)));
     for (status, response) in all {
-        let label = status.as_ref().map_or("default".to_string(), |s| s.to_string());
+        let label = status
+            .as_ref()
+            .map_or("default".to_string(), |s| s.to_string());
         let ptr = format!("{pointer}/responses/{label}");
         let response = match response {
             ReferenceOr::Item(r) => r,
@@ -430,7 +470,10 @@ fn responses(api: &OpenAPI, op: &openapiv3::Operation, pointer: &str) -> Result<
             }
             Some(_) => ResponseKind::Raw,
         };
-        let is_success = matches!(&status, Some(StatusCode::Code(200..=299)) | Some(StatusCode::Range(2)));
+        let is_success = matches!(
+            &status,
+            Some(StatusCode::Code(200..=299)) | Some(StatusCode::Range(2))
+        );
         let slot = if is_success { &mut success } else { &mut error };
         match slot {
             Some(existing) if *existing != kind => {
@@ -600,7 +643,10 @@ impl Operation {
                 let setter = format_ident!("with_{}", ident.to_string().trim_end_matches('_'));
                 let setter_doc = format!("Sets the optional field `{api_name}`.");
                 let (arg, value) = match &field.kind {
-                    FieldKind::Text(Scalar::Str) => (quote!(impl Into<::std::string::String>), quote!(value.into())),
+                    FieldKind::Text(Scalar::Str) => (
+                        quote!(impl Into<::std::string::String>),
+                        quote!(value.into()),
+                    ),
                     _ => (base.clone(), quote!(value)),
                 };
                 setters.push(quote! {
@@ -765,7 +811,8 @@ impl Operation {
         // Exact codes first, then ranges, then the default, as progenitor orders them.
         arms.sort_by_key(|(order, _)| *order);
         let arms = arms.into_iter().map(|(_, arm)| arm);
-        let fallback = (!has_default).then(|| quote!(_ => Err(Error::UnexpectedResponse(response)),));
+        let fallback =
+            (!has_default).then(|| quote!(_ => Err(Error::UnexpectedResponse(response)),));
 
         quote! {
             #[doc = #doc]

@@ -64,7 +64,10 @@ pub fn load(text: &str) -> Result<Spec, SpecError> {
 
     let api: OpenAPI = serde_path_to_error::deserialize(&raw).map_err(|e| {
         let pointer = path_to_pointer(e.path());
-        SpecError::at(pointer, format!("not a valid OpenAPI 3.0 document: {}", e.inner()))
+        SpecError::at(
+            pointer,
+            format!("not a valid OpenAPI 3.0 document: {}", e.inner()),
+        )
     })?;
     check_operations(&api)?;
     Ok(Spec { api })
@@ -106,7 +109,9 @@ fn check_refs(root: &Value, node: &Value, pointer: &mut String) -> Result<(), Sp
                 let Some(target) = reference.strip_prefix('#') else {
                     return Err(SpecError::at(
                         here,
-                        format!("`{reference}` is not a local reference; only `#/...` references are supported"),
+                        format!(
+                            "`{reference}` is not a local reference; only `#/...` references are supported"
+                        ),
                     ));
                 };
                 if root.pointer(target).is_none() {
@@ -144,7 +149,10 @@ fn expand_digit_strings(node: &mut Value, pointer: &mut String) -> Result<(), Sp
             if let Some(flag) = map.get(DIGIT_STRING_EXTENSION) {
                 let here = format!("{pointer}/{DIGIT_STRING_EXTENSION}");
                 if flag != &Value::Bool(true) {
-                    return Err(SpecError::at(here, "the only accepted value is `true`".into()));
+                    return Err(SpecError::at(
+                        here,
+                        "the only accepted value is `true`".into(),
+                    ));
                 }
                 if map.get("type") != Some(&Value::String("integer".into())) {
                     return Err(SpecError::at(
@@ -249,7 +257,10 @@ fn check_operations(api: &OpenAPI) -> Result<(), SpecError> {
                         ),
                     ));
                 } else if media.schema.is_none() {
-                    return Err(SpecError::at(ct_ptr, "the media type has no `schema`".into()));
+                    return Err(SpecError::at(
+                        ct_ptr,
+                        "the media type has no `schema`".into(),
+                    ));
                 }
             }
             for (status, response) in &op.responses.responses {

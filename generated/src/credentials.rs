@@ -118,9 +118,7 @@ impl Credentials {
         Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
     }
 
-    fn from_lookup(
-        get: impl Fn(&str) -> Option<String>,
-    ) -> Result<Option<Self>, CredentialsError> {
+    fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, CredentialsError> {
         for (prefix, ak_name, sk_name, source_name) in [
             (
                 "HUAWEICLOUD_SDK_",
@@ -128,7 +126,12 @@ impl Credentials {
                 "HUAWEICLOUD_SDK_SK",
                 "the environment (HUAWEICLOUD_SDK_*)",
             ),
-            ("CLOUD_SDK_", "CLOUD_SDK_AK", "CLOUD_SDK_SK", "the environment (CLOUD_SDK_*)"),
+            (
+                "CLOUD_SDK_",
+                "CLOUD_SDK_AK",
+                "CLOUD_SDK_SK",
+                "the environment (CLOUD_SDK_*)",
+            ),
         ] {
             match (get(ak_name), get(sk_name)) {
                 (Some(ak), Some(sk)) => {
@@ -241,8 +244,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
@@ -266,9 +271,10 @@ mod tests {
 
     #[test]
     fn doc_sample_variables_are_read() {
-        let c = Credentials::from_lookup(lookup(&[("CLOUD_SDK_AK", "AK2"), ("CLOUD_SDK_SK", "SK2")]))
-            .unwrap()
-            .unwrap();
+        let c =
+            Credentials::from_lookup(lookup(&[("CLOUD_SDK_AK", "AK2"), ("CLOUD_SDK_SK", "SK2")]))
+                .unwrap()
+                .unwrap();
         assert_eq!((c.access_key(), c.secret_key()), ("AK2", "SK2"));
     }
 
@@ -285,8 +291,15 @@ mod tests {
         let path = dir.join("credentials");
         std::fs::write(&path, "[basic]\nak = AK3\nsk = SK3\nproject_id = P3\n").unwrap();
         let c = Credentials::from_profile(&path).unwrap().unwrap();
-        assert_eq!((c.access_key(), c.secret_key(), c.project_id()), ("AK3", "SK3", Some("P3")));
-        assert!(Credentials::from_profile(&dir.join("missing")).unwrap().is_none());
+        assert_eq!(
+            (c.access_key(), c.secret_key(), c.project_id()),
+            ("AK3", "SK3", Some("P3"))
+        );
+        assert!(
+            Credentials::from_profile(&dir.join("missing"))
+                .unwrap()
+                .is_none()
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -122,9 +122,8 @@ impl ApiError {
     /// The `X-Request-Id` of the failed response.
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            ApiError::Service { request_id, .. } | ApiError::UnexpectedStatus { request_id, .. } => {
-                request_id.as_deref()
-            }
+            ApiError::Service { request_id, .. }
+            | ApiError::UnexpectedStatus { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }
@@ -215,7 +214,10 @@ impl<E: Serialize> From<progenitor_client::Error<E>> for ApiError {
             P::UnexpectedResponse(response) => {
                 let status = response.status();
                 let request_id = request_id(response.headers());
-                let body = response.extensions().get::<ErrorBody>().map(|b| b.0.clone());
+                let body = response
+                    .extensions()
+                    .get::<ErrorBody>()
+                    .map(|b| b.0.clone());
                 let body = body.unwrap_or_default();
                 // Gateways answer undocumented statuses (401, 403, 429...)
                 // with the same JSON error shape: keep its code and message.

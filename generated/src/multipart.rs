@@ -314,14 +314,19 @@ impl Multipart {
             ]
         });
         stream::iter(segments)
-            .chain(stream::once(async move { stream::once(async move { Ok(tail) }).boxed() }))
+            .chain(stream::once(async move {
+                stream::once(async move { Ok(tail) }).boxed()
+            }))
             .flatten()
             .boxed()
     }
 }
 
 /// Streams exactly `file.len` bytes of the file, reporting progress.
-fn file_stream(file: FilePart, reader: Option<Reader>) -> BoxStream<'static, Result<Bytes, FileError>> {
+fn file_stream(
+    file: FilePart,
+    reader: Option<Reader>,
+) -> BoxStream<'static, Result<Bytes, FileError>> {
     let name = file.describe();
     let len = file.len;
     let progress = file.progress.clone();
@@ -340,10 +345,10 @@ fn file_stream(file: FilePart, reader: Option<Reader>) -> BoxStream<'static, Res
             .boxed(),
         Source::Reader(_) => match reader {
             Some(reader) => ReaderStream::with_capacity(reader.take(len), CHUNK).boxed(),
-            None => stream::once(async {
-                Err(std::io::Error::other("the reader was already sent"))
-            })
-            .boxed(),
+            None => {
+                stream::once(async { Err(std::io::Error::other("the reader was already sent")) })
+                    .boxed()
+            }
         },
     };
     // Count what was sent; a source that ends early is an error, never a
@@ -439,7 +444,10 @@ mod tests {
         }
         let failure = failure.expect("a short reader must fail");
         assert_eq!(failure.path, PathBuf::from("r"));
-        assert!(failure.to_string().contains("3 of its 10 bytes"), "{failure}");
+        assert!(
+            failure.to_string().contains("3 of its 10 bytes"),
+            "{failure}"
+        );
     }
 
     #[tokio::test]
@@ -448,15 +456,28 @@ mod tests {
         assert!(!part.is_replayable());
         let mut first = Multipart::new();
         first.file("f", &part);
-        assert!(first.attach(reqwest::Client::new().post("http://x/")).is_some());
+        assert!(
+            first
+                .attach(reqwest::Client::new().post("http://x/"))
+                .is_some()
+        );
         let mut second = Multipart::new();
         second.file("f", &part);
-        assert!(second.attach(reqwest::Client::new().post("http://x/")).is_none());
+        assert!(
+            second
+                .attach(reqwest::Client::new().post("http://x/"))
+                .is_none()
+        );
     }
 
     #[tokio::test]
     async fn a_missing_file_names_its_path() {
-        let err = FilePart::from_path("/nonexistent/dir/file.bin").await.unwrap_err();
-        assert!(err.to_string().contains("/nonexistent/dir/file.bin"), "{err}");
+        let err = FilePart::from_path("/nonexistent/dir/file.bin")
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("/nonexistent/dir/file.bin"),
+            "{err}"
+        );
     }
 }

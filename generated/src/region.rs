@@ -93,7 +93,9 @@ impl fmt::Display for Region {
 
 /// A region ID this crate does not know.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown region `{0}`; known regions: cn-north-4, cn-north-1, cn-east-2, cn-south-1, cn-southwest-2, cn-east-3, ap-southeast-3, la-north-2, sa-brazil-1")]
+#[error(
+    "unknown region `{0}`; known regions: cn-north-4, cn-north-1, cn-east-2, cn-south-1, cn-southwest-2, cn-east-3, ap-southeast-3, la-north-2, sa-brazil-1"
+)]
 pub struct UnknownRegion(pub String);
 
 impl FromStr for Region {

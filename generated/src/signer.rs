@@ -246,7 +246,11 @@ fn payload_hash(request: &SignableRequest<'_>) -> String {
     match request.payload {
         Payload::Empty => EMPTY_PAYLOAD.to_string(),
         Payload::Bytes([]) => EMPTY_PAYLOAD.to_string(),
-        _ => match request.headers.get(CONTENT_SHA256).and_then(|v| v.to_str().ok()) {
+        _ => match request
+            .headers
+            .get(CONTENT_SHA256)
+            .and_then(|v| v.to_str().ok())
+        {
             Some(declared) => declared.to_string(),
             None => match request.payload {
                 Payload::Bytes(body) => hex::encode(Sha256::digest(body)),

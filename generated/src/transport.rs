@@ -332,7 +332,10 @@ impl ClientBuilder {
         if let Auth::Signature(credentials) = &auth {
             check_header("access key", credentials.access_key())?;
             check_header("project ID", credentials.project_id().unwrap_or_default())?;
-            check_header("security token", credentials.security_token().unwrap_or_default())?;
+            check_header(
+                "security token",
+                credentials.security_token().unwrap_or_default(),
+            )?;
         }
         let http = match self.http {
             Some(http) => http,
@@ -404,7 +407,11 @@ pub fn sign_request(request: &mut Request, credentials: &Credentials, now: Syste
     // Content-Length goes on the wire but is not signed, as in the SDK,
     // where it is added after signing.
     let content_length = headers.remove(http::header::CONTENT_LENGTH);
-    let kind = if streamed { Payload::Unsigned } else { Payload::Empty };
+    let kind = if streamed {
+        Payload::Unsigned
+    } else {
+        Payload::Empty
+    };
     if signer::add_signing_headers(headers, &host, now, kind).is_err() {
         return;
     }
@@ -457,7 +464,11 @@ impl<E> From<SendError> for progenitor_client::Error<E> {
 
 /// Sends a request built by `build`, which is called again for each retry;
 /// it returns `None` when the body cannot be rebuilt.
-pub async fn execute<C, F>(client: &C, info: &OperationInfo, mut build: F) -> Result<Response, SendError>
+pub async fn execute<C, F>(
+    client: &C,
+    info: &OperationInfo,
+    mut build: F,
+) -> Result<Response, SendError>
 where
     C: ClientInfo<Runtime>,
     F: FnMut() -> Option<reqwest::Result<Request>>,
@@ -465,11 +476,17 @@ where
     let first = build()
         .ok_or(SendError::Consumed)?
         .map_err(SendError::Http)?;
-    send(client, info, first, build).await.map_err(SendError::Http)
+    send(client, info, first, build)
+        .await
+        .map_err(SendError::Http)
 }
 
 /// Sends a request built by progenitor; retried if its body can be cloned.
-pub async fn exec<C>(client: &C, request: Request, info: &OperationInfo) -> reqwest::Result<Response>
+pub async fn exec<C>(
+    client: &C,
+    request: Request,
+    info: &OperationInfo,
+) -> reqwest::Result<Response>
 where
     C: ClientInfo<Runtime>,
 {
@@ -500,7 +517,10 @@ where
         let path = request.url().path().to_string();
         let result = client.client().execute(request).await;
         let (retry, retry_after) = match &result {
-            Ok(response) => (policy.retries_status(response.status()), retry_after(response)),
+            Ok(response) => (
+                policy.retries_status(response.status()),
+                retry_after(response),
+            ),
             Err(error) => (policy.retries_error(error), None),
         };
         match &result {
@@ -510,7 +530,9 @@ where
                 request_id = response.headers().get(crate::error::REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()),
                 "response"
             ),
-            Err(error) => tracing::debug!(operation = info.operation_id, %method, path, attempt, %error, "request failed"),
+            Err(error) => {
+                tracing::debug!(operation = info.operation_id, %method, path, attempt, %error, "request failed")
+            }
         }
         if retry
             && attempt < policy.max_attempts
@@ -521,7 +543,13 @@ where
                 Ok(response) => response.status().to_string(),
                 Err(error) => error.to_string(),
             };
-            tracing::warn!(operation = info.operation_id, attempt, ?delay, reason, "retrying");
+            tracing::warn!(
+                operation = info.operation_id,
+                attempt,
+                ?delay,
+                reason,
+                "retrying"
+            );
             drop(result);
             tokio::time::sleep(delay).await;
             request = next?;
@@ -537,7 +565,13 @@ where
 
 fn retry_after(response: &Response) -> Option<Duration> {
     let value = response.headers().get(reqwest::header::RETRY_AFTER)?;
-    value.to_str().ok()?.trim().parse().ok().map(Duration::from_secs)
+    value
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+        .map(Duration::from_secs)
 }
 
 /// Reads at most [`MAX_ERROR_BODY`] bytes of an error response and keeps

@@ -39,8 +39,13 @@ fn every_vector_is_reproduced() {
             Some(b) => Payload::Bytes(b),
         };
         // X-Sdk-Date is already set, so the clock is not read.
-        signer::add_signing_headers(&mut headers, str_of(inputs, "host"), SystemTime::now(), payload)
-            .unwrap();
+        signer::add_signing_headers(
+            &mut headers,
+            str_of(inputs, "host"),
+            SystemTime::now(),
+            payload,
+        )
+        .unwrap();
         let query: Vec<(String, String)> = inputs["query"]
             .as_array()
             .unwrap()
@@ -66,16 +71,35 @@ fn every_vector_is_reproduced() {
             str_of(inputs, "sk"),
             scheme,
         );
-        assert_eq!(signature.canonical_request, str_of(vector, "canonical_request"), "{name}");
-        assert_eq!(signature.string_to_sign, str_of(vector, "string_to_sign"), "{name}");
-        assert_eq!(signature.authorization, str_of(vector, "authorization"), "{name}");
+        assert_eq!(
+            signature.canonical_request,
+            str_of(vector, "canonical_request"),
+            "{name}"
+        );
+        assert_eq!(
+            signature.string_to_sign,
+            str_of(vector, "string_to_sign"),
+            "{name}"
+        );
+        assert_eq!(
+            signature.authorization,
+            str_of(vector, "authorization"),
+            "{name}"
+        );
 
         // The headers on the wire are exactly the SDK's.
-        headers.insert("authorization", HeaderValue::from_str(&signature.authorization).unwrap());
+        headers.insert(
+            "authorization",
+            HeaderValue::from_str(&signature.authorization).unwrap(),
+        );
         let expected = vector["headers_after_signing"].as_object().unwrap();
         assert_eq!(headers.len(), expected.len(), "{name}: {headers:?}");
         for (k, v) in expected {
-            assert_eq!(headers.get(k.as_str()).unwrap(), v.as_str().unwrap(), "{name}: {k}");
+            assert_eq!(
+                headers.get(k.as_str()).unwrap(),
+                v.as_str().unwrap(),
+                "{name}: {k}"
+            );
         }
 
         // The query string sent is the canonical one.
@@ -88,7 +112,11 @@ fn every_vector_is_reproduced() {
         assert_eq!(uri, str_of(vector, "uri_sent"), "{name}");
 
         if let Some(d) = inputs.get("derived") {
-            let key = signer::derive_key(str_of(inputs, "ak"), str_of(inputs, "sk"), str_of(d, "info"));
+            let key = signer::derive_key(
+                str_of(inputs, "ak"),
+                str_of(inputs, "sk"),
+                str_of(d, "info"),
+            );
             assert_eq!(key, str_of(d, "derived_key_hex"), "{name}");
         }
     }

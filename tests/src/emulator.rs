@@ -149,7 +149,11 @@ impl Emulator {
     /// Answers the next requests with these statuses (and a JSON error
     /// body) before handling any, in order.
     pub fn inject_statuses(&self, statuses: &[StatusCode]) {
-        self.shared.injected.lock().unwrap().extend(statuses.iter().rev());
+        self.shared
+            .injected
+            .lock()
+            .unwrap()
+            .extend(statuses.iter().rev());
     }
 
     /// Requests received so far.
@@ -220,7 +224,11 @@ fn router(shared: Arc<Shared>) -> Router {
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, axum::Json(json!({ "error_code": code, "error_msg": message }))).into_response()
+    (
+        status,
+        axum::Json(json!({ "error_code": code, "error_msg": message })),
+    )
+        .into_response()
 }
 
 /// Every response carries an `X-Request-Id`.
@@ -259,20 +267,25 @@ async fn authenticate(State(shared): State<Arc<Shared>>, request: Request, next:
         .is_some_and(|v| v == "UNSIGNED-PAYLOAD");
     // A hashed body must be read to check the signature; it is kept and
     // handed on. Streamed (unsigned) bodies are not touched here.
-    let (body, body_sha256) = if has_body && !unsigned && !parts.headers.contains_key("x-auth-token") {
-        match axum::body::to_bytes(body, MAX_SIGNED_BODY).await {
-            Ok(bytes) if bytes.is_empty() => (Body::empty(), None),
-            Ok(bytes) => {
-                let hash = hex::encode(Sha256::digest(&bytes));
-                (Body::from(bytes), Some(hash))
+    let (body, body_sha256) =
+        if has_body && !unsigned && !parts.headers.contains_key("x-auth-token") {
+            match axum::body::to_bytes(body, MAX_SIGNED_BODY).await {
+                Ok(bytes) if bytes.is_empty() => (Body::empty(), None),
+                Ok(bytes) => {
+                    let hash = hex::encode(Sha256::digest(&bytes));
+                    (Body::from(bytes), Some(hash))
+                }
+                Err(_) => {
+                    return error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "APIGW.0201",
+                        "Request body too large to sign.",
+                    );
+                }
             }
-            Err(_) => {
-                return error(StatusCode::PAYLOAD_TOO_LARGE, "APIGW.0201", "Request body too large to sign.");
-            }
-        }
-    } else {
-        (body, has_body.then(|| "unsigned".to_string()))
-    };
+        } else {
+            (body, has_body.then(|| "unsigned".to_string()))
+        };
     let received = Received {
         method: parts.method.as_str(),
         path: parts.uri.path(),
@@ -292,7 +305,11 @@ async fn upload(
     request: Request,
 ) -> Response {
     if shared.is_deleted(&project_id, &issue_id) {
-        return error(StatusCode::BAD_REQUEST, "PM.02175145", "The work item has been deleted.");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "PM.02175145",
+            "The work item has been deleted.",
+        );
     }
     let content_type = request
         .headers()
@@ -345,7 +362,11 @@ async fn upload(
                     "The attachment part has no file name.",
                 ));
             }
-            stored = Some(shared.store(&project_id, &issue_id, &file_name, field).await?);
+            stored = Some(
+                shared
+                    .store(&project_id, &issue_id, &file_name, field)
+                    .await?,
+            );
         }
         Ok(())
     }
@@ -460,7 +481,11 @@ async fn list(
     Query(query): Query<ListQuery>,
 ) -> Response {
     let Some(issue_id) = query.issue_id.filter(|i| !i.is_empty()) else {
-        return error(StatusCode::BAD_REQUEST, "PM.02175005", "The issue_id query parameter is required.");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "PM.02175005",
+            "The issue_id query parameter is required.",
+        );
     };
     match shared.all() {
         Ok(all) => {
@@ -469,9 +494,14 @@ async fn list(
                 .filter(|a| a.project_id == project_id && a.issue_id == issue_id)
                 .map(list_view)
                 .collect();
-            axum::Json(json!({ "status": "success", "message": "", "result": result })).into_response()
+            axum::Json(json!({ "status": "success", "message": "", "result": result }))
+                .into_response()
         }
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "PM.00000500", &e.to_string()),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "PM.00000500",
+            &e.to_string(),
+        ),
     }
 }
 
@@ -485,20 +515,39 @@ async fn download(
         .into_iter()
         .find(|a| a.id == id && a.project_id == project_id);
     let Some(attachment) = found else {
-        return error(StatusCode::NOT_FOUND, "PM.02175146", "The attachment does not exist.");
+        return error(
+            StatusCode::NOT_FOUND,
+            "PM.02175146",
+            "The attachment does not exist.",
+        );
     };
     let file = match tokio::fs::File::open(shared.content_path(&attachment.storage_id)).await {
         Ok(f) => f,
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "PM.00000500", &e.to_string()),
+        Err(e) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "PM.00000500",
+                &e.to_string(),
+            );
+        }
     };
     let disposition = format!(
         "attachment; filename*=UTF-8''{}",
-        percent_encoding::utf8_percent_encode(&attachment.store_filename, percent_encoding::NON_ALPHANUMERIC)
+        percent_encoding::utf8_percent_encode(
+            &attachment.store_filename,
+            percent_encoding::NON_ALPHANUMERIC
+        )
     );
-    let mut response = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024))
-        .into_response();
+    let mut response = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+        file,
+        256 * 1024,
+    ))
+    .into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(attachment.size));
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, v);
@@ -526,7 +575,11 @@ fn now_ms() -> u64 {
 /// The extension the service reports: letters and digits after the last `.`.
 fn extension(file_name: &str) -> String {
     match file_name.rsplit_once('.') {
-        Some((_, ext)) if !ext.is_empty() && ext.len() <= 16 && ext.chars().all(|c| c.is_ascii_alphanumeric()) => {
+        Some((_, ext))
+            if !ext.is_empty()
+                && ext.len() <= 16
+                && ext.chars().all(|c| c.is_ascii_alphanumeric()) =>
+        {
             ext.to_ascii_lowercase()
         }
         _ => String::new(),
@@ -581,11 +634,17 @@ impl Shared {
     }
 
     fn content_path(&self, storage_id: &str) -> PathBuf {
-        self.config.data_dir.join("attachments").join(format!("{storage_id}.bin"))
+        self.config
+            .data_dir
+            .join("attachments")
+            .join(format!("{storage_id}.bin"))
     }
 
     fn meta_path(&self, storage_id: &str) -> PathBuf {
-        self.config.data_dir.join("attachments").join(format!("{storage_id}.json"))
+        self.config
+            .data_dir
+            .join("attachments")
+            .join(format!("{storage_id}.json"))
     }
 
     /// Streams a part to `partial/`, then renames it into `attachments/` and
@@ -599,7 +658,13 @@ impl Shared {
     ) -> Result<Attachment, Response> {
         let storage_id = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
         let partial = self.config.data_dir.join("partial").join(&storage_id);
-        let internal = |e: std::io::Error| error(StatusCode::INTERNAL_SERVER_ERROR, "PM.00000500", &e.to_string());
+        let internal = |e: std::io::Error| {
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "PM.00000500",
+                &e.to_string(),
+            )
+        };
         let result = async {
             let mut file = tokio::fs::File::create(&partial).await.map_err(internal)?;
             let mut size = 0u64;

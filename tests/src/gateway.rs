@@ -115,7 +115,9 @@ pub fn verify(keys: &Keys, request: &Received<'_>, now: SystemTime) -> Result<()
     let names: Vec<&str> = signed.split(';').collect();
     for required in ["host", "x-sdk-date"] {
         if !names.contains(&required) {
-            return Err(Refusal::Malformed(format!("SignedHeaders must include {required}")));
+            return Err(Refusal::Malformed(format!(
+                "SignedHeaders must include {required}"
+            )));
         }
     }
 
@@ -132,11 +134,16 @@ pub fn verify(keys: &Keys, request: &Received<'_>, now: SystemTime) -> Result<()
             .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
             .collect();
         if values.is_empty() {
-            return Err(Refusal::Malformed(format!("signed header {name} is absent")));
+            return Err(Refusal::Malformed(format!(
+                "signed header {name} is absent"
+            )));
         }
         canonical_headers.push_str(&format!("{name}:{}\n", values.join(",")));
     }
-    let payload = match (&request.body_sha256, header(request.headers, "x-sdk-content-sha256")) {
+    let payload = match (
+        &request.body_sha256,
+        header(request.headers, "x-sdk-content-sha256"),
+    ) {
         (None, _) => hex::encode(Sha256::digest(b"")),
         (Some(_), Some(declared)) => declared,
         (Some(hash), None) => hash.clone(),
@@ -158,11 +165,16 @@ pub fn verify(keys: &Keys, request: &Received<'_>, now: SystemTime) -> Result<()
         .map_err(|_| Refusal::BadSignature)?;
     mac.update(string_to_sign.as_bytes());
     let expected = hex::decode(signature).map_err(|_| Refusal::BadSignature)?;
-    mac.verify_slice(&expected).map_err(|_| Refusal::BadSignature)
+    mac.verify_slice(&expected)
+        .map_err(|_| Refusal::BadSignature)
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get(name)?.to_str().ok().map(|s| s.trim().to_string())
+    headers
+        .get(name)?
+        .to_str()
+        .ok()
+        .map(|s| s.trim().to_string())
 }
 
 fn check_date(date: &str, now: SystemTime) -> Result<(), Refusal> {

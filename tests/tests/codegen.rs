@@ -3,7 +3,10 @@
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn display_name(path: &Path) -> String {
@@ -52,5 +55,8 @@ fn a_missing_spec_file_names_it() {
     let error = ipd_codegen::generate_file(Path::new("/nonexistent/spec.yaml"), "spec.yaml")
         .unwrap_err()
         .to_string();
-    assert!(error.starts_with("spec.yaml: cannot read the spec"), "{error}");
+    assert!(
+        error.starts_with("spec.yaml: cannot read the spec"),
+        "{error}"
+    );
 }

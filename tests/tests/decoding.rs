@@ -4,7 +4,9 @@
 //! bodies, verbatim.
 
 use codearts_ipd::LenientInt;
-use codearts_ipd::types::{AttachmentVoExt, CreateIpdProjectIssueAttachmentResponseBody, ErrorResponseBody};
+use codearts_ipd::types::{
+    AttachmentVoExt, CreateIpdProjectIssueAttachmentResponseBody, ErrorResponseBody,
+};
 use serde_json::json;
 
 fn upload_200() -> CreateIpdProjectIssueAttachmentResponseBody {
@@ -36,7 +38,10 @@ fn documented_error_example() {
     let body: ErrorResponseBody =
         serde_json::from_str(include_str!("../fixtures/responses/upload-400.json")).unwrap();
     assert_eq!(body.error_code.as_deref(), Some("PM.02175145"));
-    assert_eq!(body.error_msg.as_deref(), Some("The work item has been deleted."));
+    assert_eq!(
+        body.error_msg.as_deref(),
+        Some("The work item has been deleted.")
+    );
 }
 
 #[test]
@@ -45,7 +50,8 @@ fn integers_arrive_as_numbers_or_digit_strings() {
         let a: AttachmentVoExt = serde_json::from_value(json!({ "filesize": filesize })).unwrap();
         assert_eq!(a.filesize.map(LenientInt::into_inner), Some(36449));
     }
-    let big: AttachmentVoExt = serde_json::from_value(json!({ "filesize": "9007199254740993" })).unwrap();
+    let big: AttachmentVoExt =
+        serde_json::from_value(json!({ "filesize": "9007199254740993" })).unwrap();
     assert_eq!(*big.filesize.unwrap(), 9_007_199_254_740_993);
 }
 
@@ -68,7 +74,11 @@ fn every_field_may_be_null_or_missing() {
     for key in example["result"][0].as_object().unwrap().keys() {
         all_null.insert(key.clone(), serde_json::Value::Null);
     }
-    assert_eq!(all_null.len(), 21, "the example names every documented field");
+    assert_eq!(
+        all_null.len(),
+        21,
+        "the example names every documented field"
+    );
     let a: AttachmentVoExt = serde_json::from_value(all_null.into()).unwrap();
     assert_eq!(a, AttachmentVoExt::default());
     let empty: AttachmentVoExt = serde_json::from_value(json!({})).unwrap();
@@ -78,7 +88,8 @@ fn every_field_may_be_null_or_missing() {
 #[test]
 fn result_may_be_null() {
     let body: CreateIpdProjectIssueAttachmentResponseBody =
-        serde_json::from_value(json!({ "status": "success", "message": null, "result": null })).unwrap();
+        serde_json::from_value(json!({ "status": "success", "message": null, "result": null }))
+            .unwrap();
     assert_eq!(body.result, None);
 }
 

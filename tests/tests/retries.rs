@@ -13,31 +13,49 @@ use reqwest::StatusCode;
 #[tokio::test]
 async fn a_503_then_200_stores_the_complete_file_once() {
     let setup = start().await;
-    setup.emulator.inject_statuses(&[StatusCode::SERVICE_UNAVAILABLE]);
+    setup
+        .emulator
+        .inject_statuses(&[StatusCode::SERVICE_UNAVAILABLE]);
     let path = setup.dir.path().join("retry.bin");
     write_file(&path, 3_000_000);
     let client = client(&setup.emulator.url(), RetryPolicy::default());
     let response = client
-        .create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(FilePart::from_path(&path).await.unwrap()))
+        .create_ipd_project_issue_attachment(
+            PROJECT,
+            ISSUE,
+            Form::new(FilePart::from_path(&path).await.unwrap()),
+        )
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let stored = setup.emulator.attachments();
     assert_eq!(stored.len(), 1);
-    assert_eq!(sha256_file(&setup.emulator.content_path(&stored[0])), sha256_file(&path));
+    assert_eq!(
+        sha256_file(&setup.emulator.content_path(&stored[0])),
+        sha256_file(&path)
+    );
     let uploads: Vec<_> = setup.emulator.recorded();
     assert_eq!(uploads.len(), 2, "one refused attempt, one stored");
-    assert_eq!(uploads[0].headers["content-length"], uploads[1].headers["content-length"]);
+    assert_eq!(
+        uploads[0].headers["content-length"],
+        uploads[1].headers["content-length"]
+    );
 }
 
 #[tokio::test]
 async fn without_retries_a_503_is_returned() {
     let setup = start().await;
-    setup.emulator.inject_statuses(&[StatusCode::SERVICE_UNAVAILABLE]);
+    setup
+        .emulator
+        .inject_statuses(&[StatusCode::SERVICE_UNAVAILABLE]);
     let client = client(&setup.emulator.url(), RetryPolicy::none());
     let error = ApiError::from(
         client
-            .create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(FilePart::from_bytes("a", "a")))
+            .create_ipd_project_issue_attachment(
+                PROJECT,
+                ISSUE,
+                Form::new(FilePart::from_bytes("a", "a")),
+            )
             .await
             .unwrap_err(),
     );
@@ -51,36 +69,56 @@ async fn a_dropped_connection_is_an_error_and_a_retry_stores_the_full_file() {
     let path = setup.dir.path().join("cut.bin");
     write_file(&path, 4_000_000);
 
-    let proxy = CuttingProxy::start(setup.emulator.addr(), 1, 1_000_000).await.unwrap();
+    let proxy = CuttingProxy::start(setup.emulator.addr(), 1, 1_000_000)
+        .await
+        .unwrap();
     let no_retry = client(&proxy.url(), RetryPolicy::none());
     let error = ApiError::from(
         no_retry
-            .create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(FilePart::from_path(&path).await.unwrap()))
+            .create_ipd_project_issue_attachment(
+                PROJECT,
+                ISSUE,
+                Form::new(FilePart::from_path(&path).await.unwrap()),
+            )
             .await
             .unwrap_err(),
     );
     assert!(matches!(error, ApiError::Connection(_)), "{error:?}");
 
-    let proxy = CuttingProxy::start(setup.emulator.addr(), 1, 1_000_000).await.unwrap();
+    let proxy = CuttingProxy::start(setup.emulator.addr(), 1, 1_000_000)
+        .await
+        .unwrap();
     let with_retry = client(&proxy.url(), RetryPolicy::default());
     with_retry
-        .create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(FilePart::from_path(&path).await.unwrap()))
+        .create_ipd_project_issue_attachment(
+            PROJECT,
+            ISSUE,
+            Form::new(FilePart::from_path(&path).await.unwrap()),
+        )
         .await
         .unwrap();
     assert_eq!(proxy.cuts(), 1);
     let stored = setup.emulator.attachments();
     assert_eq!(stored.len(), 1, "only the retried upload is stored");
-    assert_eq!(sha256_file(&setup.emulator.content_path(&stored[0])), sha256_file(&path));
+    assert_eq!(
+        sha256_file(&setup.emulator.content_path(&stored[0])),
+        sha256_file(&path)
+    );
 }
 
 #[tokio::test]
 async fn a_reader_upload_is_not_retried() {
     let setup = start().await;
-    setup.emulator.inject_statuses(&[StatusCode::SERVICE_UNAVAILABLE]);
+    setup
+        .emulator
+        .inject_statuses(&[StatusCode::SERVICE_UNAVAILABLE]);
     let client = client(&setup.emulator.url(), RetryPolicy::default());
     let part = FilePart::from_reader("r.bin", &b"once"[..], 4);
     let error = ApiError::from(
-        client.create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(part)).await.unwrap_err(),
+        client
+            .create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(part))
+            .await
+            .unwrap_err(),
     );
     assert_eq!(error.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(setup.emulator.recorded().len(), 1);
@@ -96,9 +134,15 @@ async fn a_stalled_server_gives_a_read_timeout_not_a_hang() {
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
-    let call = client.create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(FilePart::from_bytes("s", "stall")));
+    let call = client.create_ipd_project_issue_attachment(
+        PROJECT,
+        ISSUE,
+        Form::new(FilePart::from_bytes("s", "stall")),
+    );
     // The guard only turns a hang into a failure; nothing here measures time.
-    let result = tokio::time::timeout(Duration::from_secs(60), call).await.expect("the client hung");
+    let result = tokio::time::timeout(Duration::from_secs(60), call)
+        .await
+        .expect("the client hung");
     let error = ApiError::from(result.unwrap_err());
     assert!(matches!(error, ApiError::Timeout(_)), "{error:?}");
 }

@@ -32,7 +32,10 @@ async fn upload_and_check(setup: &Setup, name: &str, len: usize) {
         .find(|a| Some(&a.id) == uploaded.id.as_ref())
         .expect("stored");
     assert_eq!(stored.size, len as u64);
-    assert_eq!(sha256_file(&setup.emulator.content_path(&stored)), sha256_file(&path));
+    assert_eq!(
+        sha256_file(&setup.emulator.content_path(&stored)),
+        sha256_file(&path)
+    );
 }
 
 #[tokio::test]
@@ -56,7 +59,11 @@ async fn thirty_two_concurrent_uploads_are_all_stored_intact() {
         tasks.push(tokio::spawn(async move {
             let part = FilePart::from_path(&path).await.unwrap();
             let r = client
-                .create_ipd_project_issue_attachment(PROJECT, &format!("issue-{i}"), Form::new(part))
+                .create_ipd_project_issue_attachment(
+                    PROJECT,
+                    &format!("issue-{i}"),
+                    Form::new(part),
+                )
                 .await
                 .unwrap();
             (path, r.into_inner().result.unwrap()[0].id.clone().unwrap())
@@ -65,8 +72,16 @@ async fn thirty_two_concurrent_uploads_are_all_stored_intact() {
     let mut ids = std::collections::HashSet::new();
     for task in tasks {
         let (path, id) = task.await.unwrap();
-        let stored = setup.emulator.attachments().into_iter().find(|a| a.id == id).unwrap();
-        assert_eq!(sha256_file(&setup.emulator.content_path(&stored)), sha256_file(&path));
+        let stored = setup
+            .emulator
+            .attachments()
+            .into_iter()
+            .find(|a| a.id == id)
+            .unwrap();
+        assert_eq!(
+            sha256_file(&setup.emulator.content_path(&stored)),
+            sha256_file(&path)
+        );
         assert!(ids.insert(id));
     }
     assert_eq!(setup.emulator.attachments().len(), 32);
@@ -77,13 +92,26 @@ async fn bytes_and_reader_sources_upload() {
     let setup = start().await;
     let client = client(&setup.emulator.url(), RetryPolicy::default());
     let from_bytes = FilePart::from_bytes("a.txt", "hello bytes");
-    client.create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(from_bytes)).await.unwrap();
+    client
+        .create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(from_bytes))
+        .await
+        .unwrap();
     let from_reader = FilePart::from_reader("b.txt", &b"hello reader"[..], 12);
-    client.create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(from_reader.clone())).await.unwrap();
-    let sizes: Vec<u64> = setup.emulator.attachments().iter().map(|a| a.size).collect();
+    client
+        .create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(from_reader.clone()))
+        .await
+        .unwrap();
+    let sizes: Vec<u64> = setup
+        .emulator
+        .attachments()
+        .iter()
+        .map(|a| a.size)
+        .collect();
     assert_eq!(sizes, [11, 12]);
     // A reader is sent once; sending the same part again is a typed error.
-    let again = client.create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(from_reader)).await;
+    let again = client
+        .create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(from_reader))
+        .await;
     let error = ApiError::from(again.unwrap_err());
     assert!(matches!(error, ApiError::InvalidRequest(_)), "{error:?}");
 }
@@ -94,7 +122,11 @@ async fn a_deleted_work_item_is_a_service_error_with_code_and_request_id() {
     setup.emulator.mark_deleted(PROJECT, ISSUE);
     let client = client(&setup.emulator.url(), RetryPolicy::none());
     let error = client
-        .create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(FilePart::from_bytes("x", "x")))
+        .create_ipd_project_issue_attachment(
+            PROJECT,
+            ISSUE,
+            Form::new(FilePart::from_bytes("x", "x")),
+        )
         .await
         .unwrap_err();
     let error = ApiError::from(error);
@@ -104,7 +136,10 @@ async fn a_deleted_work_item_is_a_service_error_with_code_and_request_id() {
     let request_id = error.request_id().expect("X-Request-Id");
     assert_eq!(request_id.len(), 32);
     let shown = error.to_string();
-    assert!(shown.contains("PM.02175145") && shown.contains(request_id), "{shown}");
+    assert!(
+        shown.contains("PM.02175145") && shown.contains(request_id),
+        "{shown}"
+    );
     assert!(setup.emulator.attachments().is_empty());
 }
 
@@ -118,7 +153,11 @@ async fn a_wrong_secret_is_refused_with_401() {
         .unwrap();
     let error = ApiError::from(
         client
-            .create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(FilePart::from_bytes("x", "x")))
+            .create_ipd_project_issue_attachment(
+                PROJECT,
+                ISSUE,
+                Form::new(FilePart::from_bytes("x", "x")),
+            )
             .await
             .unwrap_err(),
     );
@@ -135,7 +174,10 @@ async fn token_authentication_needs_https_or_an_explicit_opt_in() {
         .endpoint(setup.emulator.url())
         .token("emulator-token", None)
         .build();
-    assert!(matches!(refused, Err(codearts_ipd::BuildError::InsecureToken { .. })));
+    assert!(matches!(
+        refused,
+        Err(codearts_ipd::BuildError::InsecureToken { .. })
+    ));
     let client = codearts_ipd::Client::builder()
         .endpoint(setup.emulator.url())
         .token("emulator-token", Some("p".into()))
@@ -143,7 +185,11 @@ async fn token_authentication_needs_https_or_an_explicit_opt_in() {
         .build()
         .unwrap();
     client
-        .create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(FilePart::from_bytes("t", "t")))
+        .create_ipd_project_issue_attachment(
+            PROJECT,
+            ISSUE,
+            Form::new(FilePart::from_bytes("t", "t")),
+        )
         .await
         .unwrap();
     let request = setup.emulator.recorded().pop().unwrap();
@@ -157,7 +203,11 @@ async fn the_request_on_the_wire_matches_the_official_sdk() {
     let client = client(&setup.emulator.url(), RetryPolicy::none());
     let body = vec![7u8; 100_000];
     client
-        .create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(FilePart::from_bytes("demo.PNG", body)))
+        .create_ipd_project_issue_attachment(
+            PROJECT,
+            ISSUE,
+            Form::new(FilePart::from_bytes("demo.PNG", body)),
+        )
         .await
         .unwrap();
     let recorded = setup.emulator.recorded().pop().unwrap();
@@ -167,13 +217,26 @@ async fn the_request_on_the_wire_matches_the_official_sdk() {
     );
     let h = &recorded.headers;
     let content_type = h["content-type"].to_str().unwrap();
-    let boundary = content_type.strip_prefix("multipart/form-data; boundary=").expect(content_type);
+    let boundary = content_type
+        .strip_prefix("multipart/form-data; boundary=")
+        .expect(content_type);
     assert_eq!(boundary.len(), 32);
     assert_eq!(h["x-sdk-content-sha256"], "UNSIGNED-PAYLOAD");
     assert_eq!(h["x-project-id"], "0123456789abcdef0123456789abcdef");
-    assert_eq!(h["host"].to_str().unwrap(), setup.emulator.addr().to_string());
-    assert!(h["user-agent"].to_str().unwrap().starts_with("codearts-ipd/"));
-    assert!(h.get("transfer-encoding").is_none(), "chunked encoding was used");
+    assert_eq!(
+        h["host"].to_str().unwrap(),
+        setup.emulator.addr().to_string()
+    );
+    assert!(
+        h["user-agent"]
+            .to_str()
+            .unwrap()
+            .starts_with("codearts-ipd/")
+    );
+    assert!(
+        h.get("transfer-encoding").is_none(),
+        "chunked encoding was used"
+    );
     let part_head = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"attachment\"; filename=\"demo.PNG\"\r\n\r\n"
     );
@@ -183,9 +246,22 @@ async fn the_request_on_the_wire_matches_the_official_sdk() {
     let parsed = codearts_ipd::signer::parse_authorization(authorization).unwrap();
     assert_eq!(parsed.algorithm, "SDK-HMAC-SHA256");
     assert_eq!(parsed.access_key, AK);
-    assert!(!parsed.signed_headers.contains(&"content-length".to_string()));
-    for name in ["host", "x-sdk-date", "content-type", "x-project-id", "x-sdk-content-sha256"] {
-        assert!(parsed.signed_headers.contains(&name.to_string()), "{name} not signed");
+    assert!(
+        !parsed
+            .signed_headers
+            .contains(&"content-length".to_string())
+    );
+    for name in [
+        "host",
+        "x-sdk-date",
+        "content-type",
+        "x-project-id",
+        "x-sdk-content-sha256",
+    ] {
+        assert!(
+            parsed.signed_headers.contains(&name.to_string()),
+            "{name} not signed"
+        );
     }
     assert_eq!(recorded.parts, Some(1));
 }
@@ -193,24 +269,37 @@ async fn the_request_on_the_wire_matches_the_official_sdk() {
 #[tokio::test]
 async fn an_interrupted_upload_leaves_no_attachment_behind() {
     let setup = start().await;
-    let proxy = ipd_tests::faults::CuttingProxy::start(setup.emulator.addr(), 1, 300_000).await.unwrap();
+    let proxy = ipd_tests::faults::CuttingProxy::start(setup.emulator.addr(), 1, 300_000)
+        .await
+        .unwrap();
     let client = client(&proxy.url(), RetryPolicy::none());
     let path = setup.dir.path().join("big.bin");
     write_file(&path, 2_000_000);
     let result = client
-        .create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(FilePart::from_path(&path).await.unwrap()))
+        .create_ipd_project_issue_attachment(
+            PROJECT,
+            ISSUE,
+            Form::new(FilePart::from_path(&path).await.unwrap()),
+        )
         .await;
     let error = ApiError::from(result.unwrap_err());
     assert!(matches!(error, ApiError::Connection(_)), "{error:?}");
     assert_eq!(proxy.cuts(), 1);
     // The emulator notices the broken body in its own time.
     for _ in 0..100 {
-        let partial = std::fs::read_dir(setup.dir.path().join("data/partial")).unwrap().count();
+        let partial = std::fs::read_dir(setup.dir.path().join("data/partial"))
+            .unwrap()
+            .count();
         if partial == 0 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert!(setup.emulator.attachments().is_empty());
-    assert_eq!(std::fs::read_dir(setup.dir.path().join("data/partial")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(setup.dir.path().join("data/partial"))
+            .unwrap()
+            .count(),
+        0
+    );
 }

@@ -101,7 +101,10 @@ fn codegen(root: &Path, check: bool, verbose: bool) -> anyhow::Result<bool> {
                 eprint!("{diff}");
             } else {
                 let head: Vec<&str> = diff.lines().take(200).collect();
-                eprintln!("{}\n... (diff truncated; pass -v for all of it)", head.join("\n"));
+                eprintln!(
+                    "{}\n... (diff truncated; pass -v for all of it)",
+                    head.join("\n")
+                );
             }
         }
         return Ok(stale.is_empty());
@@ -172,11 +175,20 @@ mod tests {
             std::fs::create_dir_all(out_path.parent().unwrap()).unwrap();
             std::fs::write(&out_path, "// stale\n").unwrap();
         }
-        assert!(!codegen(&dir, true, false).unwrap(), "stale output passed --check");
+        assert!(
+            !codegen(&dir, true, false).unwrap(),
+            "stale output passed --check"
+        );
         let (_, out) = TARGETS[0];
-        assert_eq!(std::fs::read_to_string(dir.join(out)).unwrap(), "// stale\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.join(out)).unwrap(),
+            "// stale\n"
+        );
         assert!(codegen(&dir, false, false).unwrap());
-        assert!(codegen(&dir, true, false).unwrap(), "fresh output failed --check");
+        assert!(
+            codegen(&dir, true, false).unwrap(),
+            "fresh output failed --check"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

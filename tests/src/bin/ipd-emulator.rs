@@ -37,7 +37,9 @@ async fn main() -> ExitCode {
     let mut deleted = Vec::new();
     for item in &args.deleted_issue {
         match item.split_once('/') {
-            Some((p, i)) if !p.is_empty() && !i.is_empty() => deleted.push((p.to_string(), i.to_string())),
+            Some((p, i)) if !p.is_empty() && !i.is_empty() => {
+                deleted.push((p.to_string(), i.to_string()))
+            }
             _ => {
                 eprintln!("error: --deleted-issue takes PROJECT_ID/ISSUE_ID, got `{item}`");
                 return ExitCode::FAILURE;

@@ -23,7 +23,9 @@ pub async fn start() -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::new(AK, SK, dir.path().join("data"));
     config.token = Some("emulator-token".into());
-    let emulator = Emulator::start("127.0.0.1:0".parse().unwrap(), config).await.unwrap();
+    let emulator = Emulator::start("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap();
     Setup { emulator, dir }
 }
 
@@ -31,7 +33,10 @@ pub fn client(url: &str, retry: RetryPolicy) -> Client {
     Client::builder()
         .endpoint(url)
         .credentials(Credentials::new(AK, SK).with_project_id("0123456789abcdef0123456789abcdef"))
-        .retry(retry.with_backoff(std::time::Duration::from_millis(10), std::time::Duration::from_millis(50)))
+        .retry(retry.with_backoff(
+            std::time::Duration::from_millis(10),
+            std::time::Duration::from_millis(50),
+        ))
         .build()
         .unwrap()
 }

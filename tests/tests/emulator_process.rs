@@ -1,0 +1,120 @@
+//! The `ipd-emulator` binary: its start-up line, clean stops, and a data
+//! directory that survives restarts.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm as Form;
+use codearts_ipd::{FilePart, RetryPolicy};
+use common::*;
+
+fn spawn(data_dir: &std::path::Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ipd-emulator"))
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--access-key",
+            AK,
+            "--secret-key",
+            SK,
+            "--data-dir",
+        ])
+        .arg(data_dir)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first line: {line:?}"))
+        .to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    (child, url)
+}
+
+fn stop(mut child: Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{signal} stopped it with {exit}");
+}
+
+#[tokio::test]
+async fn stops_cleanly_and_keeps_attachments_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+
+    let (child, url) = spawn(&data);
+    let client = client(&url, RetryPolicy::none());
+    let uploaded = client
+        .create_ipd_project_issue_attachment(
+            PROJECT,
+            ISSUE,
+            Form::new(FilePart::from_bytes("kept.txt", "kept")),
+        )
+        .await
+        .unwrap()
+        .into_inner();
+    let id = uploaded.result.unwrap()[0].id.clone().unwrap();
+    stop(child, "-INT");
+
+    let (child, url) = spawn(&data);
+    let client = reqwest::Client::new();
+    // Unauthenticated requests are refused, with a JSON error.
+    let refused = client
+        .get(format!(
+            "{url}/v1/ipdprojectservice/projects/{PROJECT}/attachments?issue_id={ISSUE}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert!(refused.headers().contains_key("x-request-id"));
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["error_code"], "APIGW.0301");
+    stop(child, "-TERM");
+
+    let metadata = std::fs::read_dir(data.join("attachments"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .count();
+    assert_eq!(metadata, 1);
+    let setup_again = ipd_tests::Emulator::start(
+        "127.0.0.1:0".parse().unwrap(),
+        ipd_tests::Config::new(AK, SK, &data),
+    )
+    .await
+    .unwrap();
+    assert_eq!(setup_again.attachments()[0].id, id);
+}
+
+#[test]
+fn bad_arguments_are_reported_not_panicked() {
+    let output = Command::new(env!("CARGO_BIN_EXE_ipd-emulator"))
+        .args([
+            "--access-key",
+            "a",
+            "--secret-key",
+            "b",
+            "--data-dir",
+            "/tmp/x",
+            "--deleted-issue",
+            "no-slash",
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("PROJECT_ID/ISSUE_ID"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

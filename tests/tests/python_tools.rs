@@ -1,0 +1,170 @@
+//! Checks by independent Python tools: Huawei's official SDK talks to the
+//! emulator unchanged, and a standard OpenAPI validator accepts the spec.
+//!
+//! The tools are installed from `tests/python/requirements.txt` into a
+//! virtual environment under `target/tmp` on first use (this needs `python3`
+//! and access to PyPI); a failed install fails these tests.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use common::*;
+use serde_json::Value;
+
+static VENV: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The venv's python, installing it the first time.
+fn python() -> PathBuf {
+    let mut guard = VENV.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = guard.as_ref() {
+        return p.clone();
+    }
+    let requirements = workspace().join("tests/python/requirements.txt");
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-venv");
+    let python = venv.join("bin/python");
+    let stamp = venv.join("requirements.installed");
+    let wanted = std::fs::read_to_string(&requirements).unwrap();
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
+        let status = Command::new("python3")
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv)
+            .status();
+        assert!(
+            status.is_ok_and(|s| s.success()),
+            "python3 -m venv failed: is python3 installed?"
+        );
+        let output = Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
+            .arg(&requirements)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "pip install -r {} failed:\n{}",
+            requirements.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        std::fs::write(&stamp, wanted).unwrap();
+    }
+    *guard = Some(python.clone());
+    python
+}
+
+fn run_official_sdk(url: &str, sk: &str, file: &Path, download_to: &Path) -> Vec<Value> {
+    let output = Command::new(python())
+        .arg(workspace().join("tests/python/official_sdk.py"))
+        .args([url, AK, sk, PROJECT, ISSUE])
+        .arg(file)
+        .arg(download_to)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_official_python_sdk_uploads_lists_and_downloads_identical_bytes() {
+    let setup = start().await;
+    let file = setup.dir.path().join("réunion notes.bin");
+    write_file(&file, 1_500_000);
+    let download = setup.dir.path().join("downloaded.bin");
+    let url = setup.emulator.url();
+    let (file2, download2) = (file.clone(), download.clone());
+    let steps = tokio::task::spawn_blocking(move || run_official_sdk(&url, SK, &file2, &download2))
+        .await
+        .unwrap();
+    assert_eq!(steps.len(), 3, "{steps:?}");
+    let upload = &steps[0];
+    assert_eq!(upload["status"], 200);
+    let attachment = &upload["body"]["result"][0];
+    assert_eq!(attachment["filesize"], "1500000");
+    assert_eq!(attachment["store_filename"], "réunion notes.bin");
+    let listed = &steps[1]["body"]["result"];
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["file_size"], "1500000");
+    assert_eq!(steps[2]["bytes"], 1_500_000);
+    assert_eq!(sha256_file(&download), sha256_file(&file));
+    let stored = setup.emulator.attachments();
+    assert_eq!(
+        sha256_file(&setup.emulator.content_path(&stored[0])),
+        sha256_file(&file)
+    );
+    // The SDK's own request shape, as the reference describes it.
+    let upload_request = &setup.emulator.recorded()[0];
+    let authorization = upload_request.headers["authorization"].to_str().unwrap();
+    assert!(authorization.contains("SignedHeaders=content-type;host;user-agent;x-project-id;x-sdk-content-sha256;x-sdk-date"), "{authorization}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_official_python_sdk_gets_401_with_a_wrong_secret() {
+    let setup = start().await;
+    let file = setup.dir.path().join("a.txt");
+    write_file(&file, 10);
+    let url = setup.emulator.url();
+    let download = setup.dir.path().join("never.bin");
+    let steps = tokio::task::spawn_blocking(move || {
+        run_official_sdk(&url, "wrong-secret", &file, &download)
+    })
+    .await
+    .unwrap();
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(steps[0]["step"], "error");
+    assert_eq!(steps[0]["status"], 401);
+    assert_eq!(steps[0]["error_code"], "APIGW.0301");
+    assert_eq!(steps[0]["request_id"].as_str().unwrap().len(), 32);
+    assert!(setup.emulator.attachments().is_empty());
+}
+
+#[test]
+fn the_spec_passes_a_standard_openapi_validator() {
+    let output = Command::new(python())
+        .args(["-m", "openapi_spec_validator"])
+        .arg(workspace().join("spec/ipdprojectservice.yaml"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn the_validator_rejects_a_broken_spec() {
+    // Proves the check above can fail.
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(&broken, "openapi: 3.0.3\ninfo: {title: x}\npaths: {}\n").unwrap();
+    let output = Command::new(python())
+        .args(["-m", "openapi_spec_validator"])
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+}
