@@ -625,8 +625,13 @@ impl Operation {
                     }
                     FieldKind::Text(_) => quote!(form.text(#api_name, self.#ident.to_string());),
                 };
-                new_args.push(quote!(#ident: #base));
-                new_inits.push(quote!(#ident));
+                if let FieldKind::Text(Scalar::Str) = &field.kind {
+                    new_args.push(quote!(#ident: impl Into<::std::string::String>));
+                    new_inits.push(quote!(#ident: #ident.into()));
+                } else {
+                    new_args.push(quote!(#ident: #base));
+                    new_inits.push(quote!(#ident));
+                }
                 (base.clone(), add)
             } else {
                 let add = match &field.kind {
