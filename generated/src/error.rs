@@ -58,11 +58,14 @@ pub enum ApiError {
     /// A file to upload could not be read.
     #[error(transparent)]
     File(#[from] FileError),
+    /// A download could not be written to its file.
+    #[error(transparent)]
+    Write(#[from] crate::download::WriteError),
     /// The connect or read timeout passed.
     #[error("the request timed out: {0}")]
     Timeout(#[source] reqwest::Error),
-    /// No connection could be made, or it broke.
-    #[error("cannot reach the service: {0}")]
+    /// No connection could be made, or it broke mid-request or mid-response.
+    #[error("cannot reach the service, or the connection broke: {0}")]
     Connection(#[source] reqwest::Error),
     /// The request could not be built.
     #[error("invalid request: {0}")]
@@ -142,7 +145,7 @@ impl ApiError {
         }
         if error.is_timeout() {
             ApiError::Timeout(error)
-        } else if error.is_connect() || error.is_request() || error.is_body() {
+        } else if error.is_connect() || error.is_request() || error.is_body() || error.is_decode() {
             ApiError::Connection(error)
         } else {
             ApiError::Transport(error)

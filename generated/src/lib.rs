@@ -29,8 +29,8 @@
 //!   by `cargo xtask codegen` (module `generated`, never edited by hand).
 //! - The rest is the hand-written runtime they call: [`transport`]
 //!   (configuration, authentication, retries), [`signer`] (AK/SK signing),
-//!   [`credentials`], [`region`], [`multipart`] (streaming file bodies) and
-//!   [`ApiError`].
+//!   [`credentials`], [`region`], [`multipart`] (streaming file bodies),
+//!   [`SaveToFile`] (atomic downloads) and [`ApiError`].
 
 #![warn(missing_docs)]
 
@@ -45,6 +45,7 @@ extern crate self as codearts_ipd;
 mod generated;
 
 pub mod credentials;
+mod download;
 mod error;
 mod lenient;
 pub mod multipart;
@@ -53,6 +54,7 @@ pub mod signer;
 pub mod transport;
 
 pub use credentials::Credentials;
+pub use download::{SaveToFile, WriteError};
 pub use error::{ApiError, REQUEST_ID_HEADER};
 pub use generated::*;
 pub use lenient::LenientInt;

@@ -8,8 +8,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+/// Which way a [`CuttingProxy`] counts bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Bytes of the request, client to server.
+    Request,
+    /// Bytes of the response, server to client.
+    Response,
+}
+
 /// A TCP proxy in front of `upstream` that cuts the first `cuts` connections
-/// once `after` bytes of the request went through; later connections pass.
+/// once `after` bytes went through in one direction; later connections pass.
 pub struct CuttingProxy {
     addr: SocketAddr,
     cut: Arc<AtomicUsize>,
@@ -17,8 +26,18 @@ pub struct CuttingProxy {
 }
 
 impl CuttingProxy {
-    /// Starts the proxy on an ephemeral loopback port.
+    /// Starts the proxy on an ephemeral loopback port, cutting requests.
     pub async fn start(upstream: SocketAddr, cuts: usize, after: u64) -> std::io::Result<Self> {
+        Self::start_cutting(upstream, cuts, after, Direction::Request).await
+    }
+
+    /// Starts the proxy, cutting in the given direction.
+    pub async fn start_cutting(
+        upstream: SocketAddr,
+        cuts: usize,
+        after: u64,
+        direction: Direction,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let cut = Arc::new(AtomicUsize::new(0));
@@ -30,9 +49,14 @@ impl CuttingProxy {
                 let limit = (connection <= cuts).then_some(after);
                 let counter = counter.clone();
                 tokio::spawn(async move {
-                    if let Ok(server) = TcpStream::connect(upstream).await
-                        && pipe(client, server, limit).await
-                    {
+                    let Ok(server) = TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    let cut = match direction {
+                        Direction::Request => pipe(client, server, limit).await,
+                        Direction::Response => pipe(server, client, limit).await,
+                    };
+                    if cut {
                         counter.fetch_add(1, Ordering::SeqCst);
                     }
                 });
@@ -58,8 +82,8 @@ impl Drop for CuttingProxy {
     }
 }
 
-/// Copies both ways; with a limit, drops both sockets once that many request
-/// bytes went upstream. Returns whether it cut.
+/// Copies both ways; with a limit, drops both sockets once that many bytes
+/// went from `client` to `server`. Returns whether it cut.
 async fn pipe(client: TcpStream, server: TcpStream, limit: Option<u64>) -> bool {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();

@@ -27,16 +27,27 @@ type Seen = Arc<Mutex<Vec<serde_json::Value>>>;
 /// Verifies the signature, then echoes what a multipart body held.
 async fn echo(seen: Seen, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let keys = Keys { access_key: AK.into(), secret_key: SK.into(), token: None };
+    let keys = Keys {
+        access_key: AK.into(),
+        secret_key: SK.into(),
+        token: None,
+    };
     let received = Received {
         method: parts.method.as_str(),
         path: parts.uri.path(),
         query: parts.uri.query(),
         headers: &parts.headers,
-        body_sha256: parts.headers.contains_key("content-length").then(|| "unsigned".into()),
+        body_sha256: parts
+            .headers
+            .contains_key("content-length")
+            .then(|| "unsigned".into()),
     };
     if let Err(refusal) = gateway::verify(&keys, &received, SystemTime::now()) {
-        return (StatusCode::UNAUTHORIZED, axum::Json(json!({ "error_code": "APIGW.0301", "error_msg": refusal.message() }))).into_response();
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({ "error_code": "APIGW.0301", "error_msg": refusal.message() })),
+        )
+            .into_response();
     }
     if parts.method == "GET" {
         return axum::Json(json!({ "stored": "0", "names": [] })).into_response();
@@ -69,11 +80,18 @@ async fn echo(seen: Seen, request: Request) -> Response {
     seen.lock().unwrap().push(record);
     if parts.method == "PUT" {
         if fields.contains_key("caption") && fields["caption"] == "refuse" {
-            return (StatusCode::CONFLICT, axum::Json(json!({ "error_code": "X.1", "error_msg": "no" }))).into_response();
+            return (
+                StatusCode::CONFLICT,
+                axum::Json(json!({ "error_code": "X.1", "error_msg": "no" })),
+            )
+                .into_response();
         }
         return StatusCode::NO_CONTENT.into_response();
     }
-    (StatusCode::CREATED, axum::Json(json!({ "stored": names.len().to_string(), "names": names, "fields": fields })))
+    (
+        StatusCode::CREATED,
+        axum::Json(json!({ "stored": names.len().to_string(), "names": names, "fields": fields })),
+    )
         .into_response()
 }
 
@@ -102,10 +120,16 @@ async fn multipart_operations_generated_from_a_fixture_work() {
     let (url, seen) = start().await;
     let client = client(&url);
 
-    let form = boxes::forms::AddDocumentsForm::new("Q3 \"report\"", FilePart::from_bytes("main.txt", "main body"))
-        .with_priority(3)
-        .with_kind(boxes::types::Kind::Final)
-        .with_extras(vec![FilePart::from_bytes("a.bin", vec![1u8; 10]), FilePart::from_bytes("b.bin", vec![2u8; 20])]);
+    let form = boxes::forms::AddDocumentsForm::new(
+        "Q3 \"report\"",
+        FilePart::from_bytes("main.txt", "main body"),
+    )
+    .with_priority(3)
+    .with_kind(boxes::types::Kind::Final)
+    .with_extras(vec![
+        FilePart::from_bytes("a.bin", vec![1u8; 10]),
+        FilePart::from_bytes("b.bin", vec![2u8; 20]),
+    ]);
     let receipt = client
         .add_documents("box 1/α", true, Some("x y"), Some("trace-7"), form)
         .await
@@ -113,7 +137,10 @@ async fn multipart_operations_generated_from_a_fixture_work() {
     assert_eq!(receipt.status(), StatusCode::CREATED);
     let receipt = receipt.into_inner();
     assert_eq!(receipt.stored.map(|s| *s), Some(3));
-    assert_eq!(receipt.names, ["main=main.txt:9", "extras=a.bin:10", "extras=b.bin:20"]);
+    assert_eq!(
+        receipt.names,
+        ["main=main.txt:9", "extras=a.bin:10", "extras=b.bin:20"]
+    );
     let fields = receipt.fields;
     assert_eq!(fields["title"], "Q3 \"report\"");
     assert_eq!(fields["priority"], "3");
@@ -121,12 +148,19 @@ async fn multipart_operations_generated_from_a_fixture_work() {
 
     let record = seen.lock().unwrap()[0].clone();
     assert_eq!(record["path"], "/boxes/box%201%2F%CE%B1/documents");
-    assert_eq!(record["query"], "label=x%20y&overwrite=true", "sent in canonical (signed) order");
+    assert_eq!(
+        record["query"], "label=x%20y&overwrite=true",
+        "sent in canonical (signed) order"
+    );
     assert_eq!(record["trace"], "trace-7");
 
     // Optional fields and parameters left out are not sent.
     client
-        .put_cover(42, None, boxes::forms::PutCoverForm::new(FilePart::from_bytes("c.png", "png")))
+        .put_cover(
+            42,
+            None,
+            boxes::forms::PutCoverForm::new(FilePart::from_bytes("c.png", "png")),
+        )
         .await
         .unwrap();
     let record = seen.lock().unwrap()[1].clone();
@@ -137,7 +171,12 @@ async fn multipart_operations_generated_from_a_fixture_work() {
 
     // A `default` error response is typed.
     let refused = client
-        .put_cover(1, Some(300), boxes::forms::PutCoverForm::new(FilePart::from_bytes("c.png", "x")).with_caption("refuse"))
+        .put_cover(
+            1,
+            Some(300),
+            boxes::forms::PutCoverForm::new(FilePart::from_bytes("c.png", "x"))
+                .with_caption("refuse"),
+        )
         .await
         .unwrap_err();
     let error = ApiError::from(refused);

@@ -8,6 +8,40 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///An attachment, as listed.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct AttachmentEntity {
+        ///File type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub attachment_type: ::std::option::Option<::std::string::String>,
+        ///Creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<UserEntity>,
+        ///Creation timestamp (epoch milliseconds, as a string).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::std::string::String>,
+        ///Relative path for storing the attachment on the server.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub disk_directory: ::std::option::Option<::std::string::String>,
+        ///File size in bytes (at most 200 MB), as a string.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub file_size: ::std::option::Option<::std::string::String>,
+        ///Attachment ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Work item ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_id: ::std::option::Option<::std::string::String>,
+        ///Modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<UserEntity>,
+        ///File name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub store_filename: ::std::option::Option<::std::string::String>,
+        ///Actual name of the file on the server.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
     ///An uploaded attachment.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct AttachmentVoExt {
@@ -98,6 +132,19 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error_msg: ::std::option::Option<::std::string::String>,
     }
+    ///The attachments of a work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ShowIpdAttachmentByWorkItemIdResponseBody {
+        ///Failure information.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///The attachments.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<::std::vec::Vec<AttachmentEntity>>,
+        ///Response status. `success`: the response is successful. `error`: the response failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
     ///A user, as attachments name their creator and modifier.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UserCommonVo {
@@ -155,6 +202,19 @@ pub mod types {
         ///Observer.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub watcher: ::std::option::Option<::codearts_ipd::LenientInt<i32>>,
+    }
+    ///A user, as listed attachments name them.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct UserEntity {
+        ///User ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Username.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///User alias.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub nick_name: ::std::option::Option<::std::string::String>,
     }
     /// Error types.
     pub mod error {
@@ -240,6 +300,113 @@ const _: () = {
         Client: ClientHooks<::codearts_ipd::transport::Runtime>,
     {}
 };
+#[allow(clippy::all)]
+impl Client {
+    /**Querying the Attachments of a Work Item
+
+Lists the attachments of a work item in an IPD project.
+
+Sends a `GET` request to `/v1/ipdprojectservice/projects/{project_id}/attachments`
+
+Arguments:
+- `project_id`: 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- `issue_id`: ID of the work item whose attachments are listed.
+- `source_project_id`: ID of the proposing project, when a requirement crosses projects.
+*/
+    pub async fn show_ipd_attachment_by_work_item_id<'a>(
+        &'a self,
+        project_id: &'a str,
+        issue_id: &'a str,
+        source_project_id: Option<&'a str>,
+    ) -> Result<
+        ResponseValue<types::ShowIpdAttachmentByWorkItemIdResponseBody>,
+        Error<types::ErrorResponseBody>,
+    > {
+        let url = format!(
+            "{}/v1/ipdprojectservice/projects/{}/attachments", self.baseurl,
+            encode_path(& project_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("issue_id", &issue_id))
+            .query(
+                &progenitor_client::QueryParam::new(
+                    "source_project_id",
+                    &source_project_id,
+                ),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "show_ipd_attachment_by_work_item_id",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Downloading an Attachment
+
+Downloads the content of an attachment of a work item.
+
+Sends a `GET` request to `/v1/ipdprojectservice/projects/{project_id}/attachments/download/{id}`
+
+Arguments:
+- `project_id`: 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- `id`: Attachment ID, as returned by the upload or the list.
+*/
+    pub async fn download_ipd_issue_attachment<'a>(
+        &'a self,
+        project_id: &'a str,
+        id: &'a str,
+    ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponseBody>> {
+        let url = format!(
+            "{}/v1/ipdprojectservice/projects/{}/attachments/download/{}", self.baseurl,
+            encode_path(& project_id.to_string()), encode_path(& id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self.client.get(url).headers(header_map).build()?;
+        let info = OperationInfo {
+            operation_id: "download_ipd_issue_attachment",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => Ok(ResponseValue::stream(response)),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     #[allow(unused_imports)]
