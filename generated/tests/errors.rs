@@ -1,0 +1,177 @@
+//! Each class of answer maps to the right `ApiError`, against a local HTTP
+//! server that answers whatever the test asks.
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm as Form;
+use codearts_ipd::{ApiError, Client, Credentials, FilePart, RetryPolicy};
+
+type Answer = (StatusCode, Vec<(&'static str, &'static str)>, String);
+
+async fn server(answer: Answer) -> String {
+    let answer = Arc::new(Mutex::new(answer));
+    // Like a real server, it reads the whole request before answering.
+    let app = Router::new().fallback(move |_request: axum::body::Bytes| {
+        let (status, headers, body) = answer.lock().unwrap().clone();
+        async move {
+            let mut map = HeaderMap::new();
+            for (k, v) in headers {
+                map.insert(k, v.parse().unwrap());
+            }
+            (status, map, body).into_response()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+async fn upload(answer: Answer) -> ApiError {
+    let url = server(answer).await;
+    let client = Client::builder()
+        .endpoint(url)
+        .credentials(Credentials::new("AK", "SK"))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let result = client
+        .create_ipd_project_issue_attachment("p", "i", Form::new(FilePart::from_bytes("f", "x")))
+        .await;
+    ApiError::from(result.expect_err("the server answered an error"))
+}
+
+const JSON: (&str, &str) = ("content-type", "application/json");
+const REQUEST_ID: (&str, &str) = ("x-request-id", "req-123");
+
+#[tokio::test]
+async fn a_documented_error_is_a_service_error() {
+    let e = upload((
+        StatusCode::BAD_REQUEST,
+        vec![JSON, REQUEST_ID],
+        r#"{"error_code":"PM.1","error_msg":"bad"}"#.into(),
+    ))
+    .await;
+    assert!(matches!(e, ApiError::Service { .. }), "{e:?}");
+    assert_eq!(
+        (e.status(), e.error_code(), e.error_msg(), e.request_id()),
+        (
+            Some(StatusCode::BAD_REQUEST),
+            Some("PM.1"),
+            Some("bad"),
+            Some("req-123")
+        )
+    );
+    assert_eq!(
+        e.to_string(),
+        "the service answered 400 Bad Request: PM.1: bad (request id req-123)"
+    );
+}
+
+#[tokio::test]
+async fn an_undocumented_status_with_a_json_error_keeps_code_and_message() {
+    for status in [
+        StatusCode::UNAUTHORIZED,
+        StatusCode::FORBIDDEN,
+        StatusCode::INTERNAL_SERVER_ERROR,
+    ] {
+        let e = upload((
+            status,
+            vec![JSON, REQUEST_ID],
+            r#"{"errorCode":"APIGW.1","errorMsg":"no"}"#.into(),
+        ))
+        .await;
+        assert_eq!(
+            (e.status(), e.error_code(), e.error_msg()),
+            (Some(status), Some("APIGW.1"), Some("no")),
+            "{e:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_non_json_error_keeps_status_request_id_and_a_bounded_snippet() {
+    let html = format!("<html>{}</html>", "gateway trouble ".repeat(10_000));
+    let e = upload((StatusCode::BAD_GATEWAY, vec![REQUEST_ID], html)).await;
+    let ApiError::UnexpectedStatus {
+        status,
+        request_id,
+        snippet,
+    } = &e
+    else {
+        panic!("{e:?}")
+    };
+    assert_eq!(*status, StatusCode::BAD_GATEWAY);
+    assert_eq!(request_id.as_deref(), Some("req-123"));
+    assert!(snippet.starts_with("<html>gateway trouble"));
+    assert!(snippet.chars().count() <= 513, "the snippet is bounded");
+    assert!(e.to_string().contains("502 Bad Gateway"));
+}
+
+#[tokio::test]
+async fn a_success_body_that_is_not_the_spec_is_an_invalid_payload() {
+    let e = upload((
+        StatusCode::OK,
+        vec![JSON],
+        r#"{"result": "not a list"}"#.into(),
+    ))
+    .await;
+    let ApiError::InvalidPayload { snippet, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert!(snippet.contains("not a list"));
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_a_connection_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let client = Client::builder()
+        .endpoint(url)
+        .credentials(Credentials::new("AK", "SK"))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let e = ApiError::from(
+        client
+            .create_ipd_project_issue_attachment(
+                "p",
+                "i",
+                Form::new(FilePart::from_bytes("f", "x")),
+            )
+            .await
+            .unwrap_err(),
+    );
+    assert!(matches!(e, ApiError::Connection(_)), "{e:?}");
+}
+
+#[tokio::test]
+async fn an_unreadable_file_is_an_error_naming_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vanishing.bin");
+    std::fs::write(&path, vec![0u8; 1000]).unwrap();
+    let part = FilePart::from_path(&path).await.unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let url = server((StatusCode::OK, vec![JSON], "{}".into())).await;
+    let client = Client::builder()
+        .endpoint(url)
+        .credentials(Credentials::new("AK", "SK"))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let e = ApiError::from(
+        client
+            .create_ipd_project_issue_attachment("p", "i", Form::new(part))
+            .await
+            .unwrap_err(),
+    );
+    let ApiError::File(file) = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(file.path, path);
+    assert!(e.to_string().contains("vanishing.bin"), "{e}");
+}
