@@ -183,15 +183,14 @@ fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
-/// Each segment decoded, then encoded leaving only `A-Za-z0-9-._~`; always
-/// ending in `/`.
+/// The path decoded, split on `/`, each segment encoded leaving only
+/// `A-Za-z0-9-._~`, and always ending in `/`. Like the official SDK, it
+/// decodes before splitting, so an encoded `/` (`%2F`) separates segments.
 pub fn canonical_uri(path: &str) -> String {
-    let mut uri = path
+    let decoded = percent_decode_str(path).decode_utf8_lossy();
+    let mut uri = decoded
         .split('/')
-        .map(|segment| {
-            let decoded = percent_decode_str(segment).decode_utf8_lossy();
-            utf8_percent_encode(&decoded, UNRESERVED).to_string()
-        })
+        .map(|segment| utf8_percent_encode(segment, UNRESERVED).to_string())
         .collect::<Vec<_>>()
         .join("/");
     if !uri.ends_with('/') {

@@ -198,12 +198,10 @@ fn encode(text: &str) -> String {
     utf8_percent_encode(text, UNRESERVED).to_string()
 }
 
+/// The received path decoded as a whole, then split and re-encoded.
 fn canonical_path(path: &str) -> String {
-    let mut out: Vec<String> = Vec::new();
-    for segment in path.split('/') {
-        out.push(encode(&percent_decode_str(segment).decode_utf8_lossy()));
-    }
-    let mut joined = out.join("/");
+    let decoded = percent_decode_str(path).decode_utf8_lossy();
+    let mut joined = decoded.split('/').map(encode).collect::<Vec<_>>().join("/");
     if !joined.ends_with('/') {
         joined.push('/');
     }

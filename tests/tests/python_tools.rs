@@ -140,6 +140,99 @@ async fn the_official_python_sdk_gets_401_with_a_wrong_secret() {
     assert!(setup.emulator.attachments().is_empty());
 }
 
+/// Our client's requests, as the emulator received them, re-signed by the
+/// official SDK's signer from the headers they list: the Authorization must
+/// come out identical.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_official_signer_computes_the_same_signatures_as_our_client() {
+    use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm as Form;
+    use codearts_ipd::{FilePart, RetryPolicy};
+
+    let setup = start().await;
+    let client = client(&setup.emulator.url(), RetryPolicy::none());
+    let uploaded = client
+        .create_ipd_project_issue_attachment(
+            PROJECT,
+            "issue 1/ü",
+            Form::new(FilePart::from_bytes("ü \"q\".txt", "data")),
+        )
+        .await
+        .unwrap()
+        .into_inner();
+    let id = uploaded.result.unwrap()[0].id.clone().unwrap();
+    client
+        .show_ipd_attachment_by_work_item_id(PROJECT, "issue 1/ü", Some("a b&c=d~*"))
+        .await
+        .unwrap();
+    client
+        .download_ipd_issue_attachment(PROJECT, &id)
+        .await
+        .unwrap();
+
+    let recorded = setup.emulator.recorded();
+    assert_eq!(recorded.len(), 3);
+    let mut input = String::new();
+    let mut ours = Vec::new();
+    for request in &recorded {
+        let authorization = request.headers["authorization"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let parsed = codearts_ipd::signer::parse_authorization(&authorization).unwrap();
+        let headers: serde_json::Map<String, Value> = parsed
+            .signed_headers
+            .iter()
+            .map(|name| {
+                (
+                    name.clone(),
+                    Value::from(request.headers[name.as_str()].to_str().unwrap()),
+                )
+            })
+            .collect();
+        let (path, query) = request.uri.split_once('?').unwrap_or((&request.uri, ""));
+        let query: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        let line = serde_json::json!({
+            "method": request.method.as_str(),
+            "host": request.headers["host"].to_str().unwrap(),
+            "path": path,
+            "query": query,
+            "headers": headers,
+            "has_body": request.headers.contains_key("content-length"),
+        });
+        input.push_str(&format!("{line}\n"));
+        ours.push(authorization);
+    }
+    let mut child = Command::new(python())
+        .arg(workspace().join("tests/python/verify_signature.py"))
+        .args([AK, SK])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let theirs: Vec<String> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["authorization"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ours, theirs);
+}
+
 #[test]
 fn the_spec_passes_a_standard_openapi_validator() {
     let output = Command::new(python())

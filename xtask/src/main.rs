@@ -10,6 +10,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod bench;
+
 /// Each spec and the file generated from it, relative to the workspace root.
 const TARGETS: &[(&str, &str)] = &[(
     "spec/ipdprojectservice.yaml",
@@ -34,12 +36,24 @@ enum Command {
         #[arg(short, long)]
         verbose: bool,
     },
+    /// Measure code generation, and upload memory and throughput against curl.
+    Bench {
+        /// Size of the uploaded file, in MiB.
+        #[arg(long, default_value_t = 1024)]
+        size_mib: u64,
+        /// Uploads per client; the median is reported.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Codegen { check, verbose } => codegen(&workspace_root(), check, verbose),
+        Command::Bench { size_mib, runs } => {
+            bench::run(&workspace_root(), size_mib, runs.max(1)).map(|()| true)
+        }
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -26,6 +26,9 @@ struct Args {
     /// Also accept this IAM token in X-Auth-Token.
     #[arg(long)]
     token: Option<String>,
+    /// Largest attachment accepted, in bytes (default: the documented 200 MB).
+    #[arg(long, default_value_t = ipd_tests::emulator::MAX_ATTACHMENT)]
+    max_attachment_bytes: u64,
     /// Mark a work item deleted, as PROJECT_ID/ISSUE_ID (repeatable).
     #[arg(long, value_name = "PROJECT_ID/ISSUE_ID")]
     deleted_issue: Vec<String>,
@@ -48,6 +51,7 @@ async fn main() -> ExitCode {
     }
     let mut config = Config::new(&args.access_key, &args.secret_key, &args.data_dir);
     config.token = args.token;
+    config.max_attachment = args.max_attachment_bytes;
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(l) => l,
         Err(e) => {

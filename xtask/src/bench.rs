@@ -1,0 +1,205 @@
+//! `cargo xtask bench`: the performance figures in benches/README.md.
+//!
+//! - code generation of the real spec, in process, median of many runs;
+//! - a streamed upload of a large file by the `ipd` example (release build)
+//!   to the emulator on loopback: wall time and the client's peak RSS;
+//! - the same upload by `curl -F`, for comparison.
+//!
+//! Nothing here is asserted: it prints figures to compare by eye.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+const AK: &str = "BENCHAK0000000000001";
+const SK: &str = "bench-secret-key";
+const TOKEN: &str = "bench-token";
+
+pub fn run(root: &Path, size_mib: u64, runs: usize) -> anyhow::Result<()> {
+    codegen(root)?;
+
+    eprintln!("building release binaries...");
+    let status = Command::new(env!("CARGO"))
+        .current_dir(root)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "codearts-ipd",
+            "--example",
+            "ipd",
+        ])
+        .args(["-p", "ipd-tests", "--bin", "ipd-emulator"])
+        .status()?;
+    if !status.success() {
+        bail!("cargo build --release failed");
+    }
+    let release = root.join("target/release");
+    // tmpfs keeps the disk out of the measurement where the machine has one.
+    let scratch_base = if Path::new("/dev/shm").is_dir() {
+        PathBuf::from("/dev/shm")
+    } else {
+        std::env::temp_dir()
+    };
+    let scratch = scratch_base.join(format!("ipd-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch)?;
+    let result = upload(&release, &scratch, size_mib, runs);
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+fn codegen(root: &Path) -> anyhow::Result<()> {
+    let spec = root.join("spec/ipdprojectservice.yaml");
+    let text = std::fs::read_to_string(&spec)?;
+    ipd_codegen::generate(&text, "spec/ipdprojectservice.yaml")?; // warm-up
+    let mut times: Vec<Duration> = (0..30)
+        .map(|_| {
+            let start = Instant::now();
+            let out = ipd_codegen::generate(&text, "spec/ipdprojectservice.yaml");
+            let elapsed = start.elapsed();
+            drop(out);
+            elapsed
+        })
+        .collect();
+    times.sort();
+    println!(
+        "codegen of spec/ipdprojectservice.yaml: median {:.1} ms, min {:.1} ms, max {:.1} ms (30 runs, this build's profile)",
+        ms(times[times.len() / 2]),
+        ms(times[0]),
+        ms(times[times.len() - 1])
+    );
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn upload(release: &Path, scratch: &Path, size_mib: u64, runs: usize) -> anyhow::Result<()> {
+    let file = scratch.join("payload.bin");
+    {
+        use std::io::Write;
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&file)?);
+        let block: Vec<u8> = (0..1024 * 1024).map(|i| (i * 31 % 251) as u8).collect();
+        for _ in 0..size_mib {
+            out.write_all(&block)?;
+        }
+        out.flush()?;
+    }
+    let size = size_mib * 1024 * 1024;
+
+    let mut emulator = Command::new(release.join("ipd-emulator"))
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--access-key",
+            AK,
+            "--secret-key",
+            SK,
+            "--token",
+            TOKEN,
+        ])
+        .arg("--data-dir")
+        .arg(scratch.join("data"))
+        .args(["--max-attachment-bytes", &(size * 2).to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("starting the emulator")?;
+    let url = {
+        use std::io::BufRead;
+        let mut line = String::new();
+        std::io::BufReader::new(emulator.stdout.take().context("emulator stdout")?)
+            .read_line(&mut line)?;
+        line.trim()
+            .strip_prefix("listening on ")
+            .context("emulator start-up line")?
+            .to_string()
+    };
+    let upload_url = format!("{url}/v1/ipdprojectservice/projects/p/issues/i/attachments/upload");
+
+    let mut ours = Vec::new();
+    let mut curl = Vec::new();
+    let result = (|| -> anyhow::Result<()> {
+        for _ in 0..runs {
+            let mut command = Command::new(release.join("examples/ipd"));
+            command
+                .args([
+                    "upload",
+                    "--endpoint",
+                    &url,
+                    "--project-id",
+                    "p",
+                    "--issue-id",
+                    "i",
+                ])
+                .arg(&file)
+                .env("CLOUD_SDK_AK", AK)
+                .env("CLOUD_SDK_SK", SK)
+                .stdout(Stdio::null());
+            ours.push(measure(command)?);
+            let mut command = Command::new("curl");
+            command
+                .args([
+                    "-sS",
+                    "-f",
+                    "-o",
+                    "/dev/null",
+                    "-H",
+                    &format!("X-Auth-Token: {TOKEN}"),
+                ])
+                .arg("-F")
+                .arg(format!("attachment=@{}", file.display()))
+                .arg(&upload_url);
+            curl.push(measure(command)?);
+        }
+        Ok(())
+    })();
+    let _ = emulator.kill();
+    let _ = emulator.wait();
+    result?;
+
+    let report = |name: &str, runs: &mut Vec<(Duration, u64)>| {
+        runs.sort();
+        let (time, _) = runs[runs.len() / 2];
+        let peak = runs.iter().map(|(_, rss)| *rss).max().unwrap_or(0);
+        println!(
+            "{name}: {size_mib} MiB in {:.2} s median ({:.0} MiB/s), peak RSS {:.1} MiB ({} runs)",
+            time.as_secs_f64(),
+            size_mib as f64 / time.as_secs_f64(),
+            peak as f64 / 1024.0,
+            runs.len()
+        );
+        time
+    };
+    let ours_time = report("codearts-ipd (ipd example)", &mut ours);
+    let curl_time = report("curl -F", &mut curl);
+    println!(
+        "codearts-ipd takes {:.0}% of curl's time",
+        100.0 * ours_time.as_secs_f64() / curl_time.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Runs a command, returning its wall time and peak RSS in KiB.
+fn measure(mut command: Command) -> anyhow::Result<(Duration, u64)> {
+    let start = Instant::now();
+    let child = command
+        .spawn()
+        .with_context(|| format!("running {command:?}"))?;
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: rusage is plain data, and wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let elapsed = start.elapsed();
+    if waited != pid {
+        bail!("wait4 failed: {}", std::io::Error::last_os_error());
+    }
+    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+        bail!("{command:?} failed with status {status}");
+    }
+    Ok((elapsed, usage.ru_maxrss as u64))
+}
