@@ -2,9 +2,11 @@
 //! `codearts-ipd`.
 //!
 //! progenitor generates the models and every operation it supports; the
-//! [`multipart`] templates generate the `multipart/form-data` operations it
+//! `multipart` module's templates generate the `multipart/form-data` operations it
 //! rejects. The result is one Rust file, formatted by prettyplease, that is
 //! byte-identical for the same input.
+
+#![warn(missing_docs)]
 
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -26,7 +28,12 @@ pub enum Location {
     /// The document as a whole.
     Document,
     /// A position in the YAML text, both 1-based.
-    LineColumn { line: u64, column: u64 },
+    LineColumn {
+        /// Line number.
+        line: u64,
+        /// Column number.
+        column: u64,
+    },
     /// A JSON pointer (RFC 6901) into the document.
     Pointer(String),
 }
@@ -45,7 +52,9 @@ impl fmt::Display for Location {
 /// What is wrong with a spec, and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpecError {
+    /// Where the problem is.
     pub location: Location,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -62,16 +71,31 @@ impl SpecError {
 /// A failure to generate code, naming the spec file.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The spec file cannot be read.
     #[error("{file}: cannot read the spec: {source}")]
     Read {
+        /// The spec, as named by the caller.
         file: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The spec is not valid, or uses something the toolchain cannot express.
     #[error("{file}:{}: {}", error.location, error.message)]
-    Spec { file: String, error: SpecError },
+    Spec {
+        /// The spec, as named by the caller.
+        file: String,
+        /// What is wrong, and where.
+        error: SpecError,
+    },
+    /// progenitor or the templates failed on a spec that passed validation.
     #[error("{file}: code generation failed: {message}")]
-    Generator { file: String, message: String },
+    Generator {
+        /// The spec, as named by the caller.
+        file: String,
+        /// progenitor's message.
+        message: String,
+    },
 }
 
 /// Generates the client for the spec at `path`. `display_name` names the

@@ -15,7 +15,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::SpecError;
-use crate::spec::escape_token;
+use crate::spec::{escape_token, resolve};
 
 /// One multipart operation, resolved into what the template needs.
 pub struct Operation {
@@ -153,22 +153,12 @@ fn resolve_schema<'a>(
     schema: &'a ReferenceOr<Schema>,
     pointer: &str,
 ) -> Result<(&'a Schema, String), SpecError> {
-    match schema {
-        ReferenceOr::Item(schema) => Ok((schema, pointer.to_string())),
-        ReferenceOr::Reference { reference } => {
-            let name = component_name(reference, pointer)?;
-            match api.components.as_ref().and_then(|c| c.schemas.get(name)) {
-                Some(ReferenceOr::Item(schema)) => Ok((schema, reference[1..].to_string())),
-                Some(nested @ ReferenceOr::Reference { .. }) => {
-                    resolve_schema(api, nested, &reference[1..])
-                }
-                None => Err(SpecError::at(
-                    pointer.into(),
-                    format!("`{reference}` not found"),
-                )),
-            }
-        }
-    }
+    let resolved = resolve(api, schema).map_err(|e| SpecError::at(pointer.into(), e))?;
+    let pointer = match schema {
+        ReferenceOr::Reference { reference } => reference[1..].to_string(),
+        ReferenceOr::Item(_) => pointer.to_string(),
+    };
+    Ok((resolved, pointer))
 }
 
 fn component_name<'a>(reference: &'a str, pointer: &str) -> Result<&'a str, SpecError> {
@@ -284,17 +274,8 @@ pub fn take_operations(api: &mut OpenAPI) -> Result<Vec<Operation>, SpecError> {
             let Some(body) = &op.request_body else {
                 continue;
             };
-            let body = match body {
-                ReferenceOr::Item(body) => body.clone(),
-                ReferenceOr::Reference { reference } => {
-                    match reference
-                        .strip_prefix("#/components/requestBodies/")
-                        .and_then(|n| snapshot.components.as_ref()?.request_bodies.get(n))
-                    {
-                        Some(ReferenceOr::Item(body)) => body.clone(),
-                        _ => continue,
-                    }
-                }
+            let Ok(body) = resolve(&snapshot, body) else {
+                continue;
             };
             let Some((content_type, media)) = body.content.first() else {
                 continue;
@@ -337,23 +318,7 @@ fn params(
     // Operation-level parameters override path-level ones of the same name.
     for (i, param) in op.parameters.iter().chain(shared).enumerate() {
         let ptr = format!("{pointer}/parameters/{i}");
-        let param = match param {
-            ReferenceOr::Item(p) => p,
-            ReferenceOr::Reference { reference } => match reference
-                .strip_prefix("#/components/parameters/")
-                .and_then(|n| api.components.as_ref()?.parameters.get(n))
-            {
-                Some(ReferenceOr::Item(p)) => p,
-                _ => {
-                    return Err(SpecError::at(
-                        ptr,
-                        format!(
-                            "`{reference}` must point at a parameter in #/components/parameters"
-                        ),
-                    ));
-                }
-            },
-        };
+        let param = resolve(api, param).map_err(|e| SpecError::at(ptr.clone(), e))?;
         let (data, location) = match param {
             Parameter::Path { parameter_data, .. } => (parameter_data, ParamLocation::Path),
             Parameter::Query { parameter_data, .. } => (parameter_data, ParamLocation::Query),
@@ -436,21 +401,7 @@ fn responses(
             .as_ref()
             .map_or("default".to_string(), |s| s.to_string());
         let ptr = format!("{pointer}/responses/{label}");
-        let response = match response {
-            ReferenceOr::Item(r) => r,
-            ReferenceOr::Reference { reference } => match reference
-                .strip_prefix("#/components/responses/")
-                .and_then(|n| api.components.as_ref()?.responses.get(n))
-            {
-                Some(ReferenceOr::Item(r)) => r,
-                _ => {
-                    return Err(SpecError::at(
-                        ptr,
-                        format!("`{reference}` must point at a response in #/components/responses"),
-                    ));
-                }
-            },
-        };
+        let response = resolve(api, response).map_err(|e| SpecError::at(ptr.clone(), e))?;
         let kind = match response.content.first() {
             None => ResponseKind::Empty,
             Some((ct, media)) if crate::spec::essence(ct) == "application/json" => {

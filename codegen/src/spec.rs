@@ -229,11 +229,8 @@ fn check_operations(api: &OpenAPI) -> Result<(), SpecError> {
                 }
             }
             if let Some(body) = &op.request_body {
-                let body = resolve_body(api, body);
                 let body_ptr = format!("{op_ptr}/requestBody/content");
-                let Some(body) = body else {
-                    return Err(SpecError::at(body_ptr, "unresolvable request body".into()));
-                };
+                let body = resolve(api, body).map_err(|e| SpecError::at(body_ptr.clone(), e))?;
                 if body.content.len() != 1 {
                     return Err(SpecError::at(
                         body_ptr,
@@ -279,20 +276,57 @@ fn check_operations(api: &OpenAPI) -> Result<(), SpecError> {
     Ok(())
 }
 
-fn resolve_body<'a>(
+/// Component kinds a `$ref` can point at, and where they live.
+pub trait Component: Sized {
+    /// The pointer prefix of this kind, `#/components/<section>/`.
+    const PREFIX: &'static str;
+    /// The section of `components` holding this kind.
+    fn section(
+        components: &openapiv3::Components,
+    ) -> &indexmap::IndexMap<String, ReferenceOr<Self>>;
+}
+
+macro_rules! component {
+    ($ty:ty, $section:ident) => {
+        impl Component for $ty {
+            const PREFIX: &'static str = concat!("#/components/", stringify!($section), "/");
+            fn section(
+                c: &openapiv3::Components,
+            ) -> &indexmap::IndexMap<String, ReferenceOr<Self>> {
+                &c.$section
+            }
+        }
+    };
+}
+
+component!(openapiv3::Schema, schemas);
+component!(openapiv3::Parameter, parameters);
+component!(openapiv3::RequestBody, request_bodies);
+component!(openapiv3::Response, responses);
+
+/// Follows a local `$ref` (and `$ref`s to `$ref`s) to the item it names.
+pub fn resolve<'a, T: Component>(
     api: &'a OpenAPI,
-    body: &'a ReferenceOr<openapiv3::RequestBody>,
-) -> Option<&'a openapiv3::RequestBody> {
-    match body {
-        ReferenceOr::Item(body) => Some(body),
-        ReferenceOr::Reference { reference } => {
-            let name = reference.strip_prefix("#/components/requestBodies/")?;
-            match api.components.as_ref()?.request_bodies.get(name)? {
-                ReferenceOr::Item(body) => Some(body),
-                ReferenceOr::Reference { .. } => None,
+    item: &'a ReferenceOr<T>,
+) -> Result<&'a T, String> {
+    let mut item = item;
+    for _ in 0..32 {
+        match item {
+            ReferenceOr::Item(found) => return Ok(found),
+            ReferenceOr::Reference { reference } => {
+                item = reference
+                    .strip_prefix(T::PREFIX)
+                    .and_then(|name| T::section(api.components.as_ref()?).get(name))
+                    .ok_or_else(|| {
+                        format!(
+                            "`{reference}` must point into {}",
+                            T::PREFIX.trim_end_matches('/')
+                        )
+                    })?;
             }
         }
     }
+    Err("`$ref`s nest too deep (a cycle?)".into())
 }
 
 /// `multipart/form-data; boundary=x` -> `multipart/form-data`, lower case.

@@ -7,6 +7,8 @@
 //! and answers in the documented shapes. See the README's "Emulator"
 //! section for what it does not emulate.
 
+#![warn(missing_docs)]
+
 pub mod emulator;
 pub mod faults;
 pub mod gateway;
