@@ -73,8 +73,11 @@ impl Region {
     /// The endpoint to use: the first of the override variable's
     /// comma-separated URLs if it is set, else the documented one.
     pub fn endpoint(self) -> String {
-        std::env::var(self.override_variable())
-            .ok()
+        self.endpoint_with(|name| std::env::var(name).ok())
+    }
+
+    fn endpoint_with(self, lookup: impl Fn(&str) -> Option<String>) -> String {
+        lookup(&self.override_variable())
             .and_then(|v| {
                 v.split(',')
                     .map(str::trim)
@@ -127,5 +130,22 @@ mod tests {
             "HUAWEICLOUD_SDK_REGION_PROJECTMAN_CN_NORTH_4"
         );
         assert!("mars-1".parse::<Region>().is_err());
+    }
+
+    #[test]
+    fn the_override_variable_replaces_the_endpoint() {
+        let lookup = |name: &str| {
+            (name == "HUAWEICLOUD_SDK_REGION_PROJECTMAN_CN_EAST_3")
+                .then(|| " https://a.example, https://b.example".to_string())
+        };
+        assert_eq!(Region::CnEast3.endpoint_with(lookup), "https://a.example");
+        assert_eq!(
+            Region::CnNorth4.endpoint_with(lookup),
+            "https://projectman-ext.cn-north-4.myhuaweicloud.com"
+        );
+        assert_eq!(
+            Region::CnEast3.endpoint_with(|_| Some(" , ".into())),
+            Region::CnEast3.default_endpoint()
+        );
     }
 }

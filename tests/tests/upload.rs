@@ -303,3 +303,30 @@ async fn an_interrupted_upload_leaves_no_attachment_behind() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_caller_supplied_http_client_is_used_as_it_is() {
+    let setup = start().await;
+    let http = reqwest::Client::builder()
+        .user_agent("my-app/1.0")
+        .build()
+        .unwrap();
+    let client = codearts_ipd::Client::builder()
+        .endpoint(setup.emulator.url())
+        .credentials(Credentials::new(AK, SK))
+        .http_client(http)
+        .build()
+        .unwrap();
+    client
+        .create_ipd_project_issue_attachment(
+            PROJECT,
+            ISSUE,
+            Form::new(FilePart::from_bytes("x", "x")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        setup.emulator.recorded()[0].headers["user-agent"],
+        "my-app/1.0"
+    );
+}

@@ -205,4 +205,29 @@ mod tests {
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    #[test]
+    fn a_bad_spec_writes_nothing() {
+        let dir = std::env::temp_dir().join(format!("xtask-bad-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (spec, out) = TARGETS[0];
+        std::fs::create_dir_all(dir.join(spec).parent().unwrap()).unwrap();
+        std::fs::create_dir_all(dir.join(out).parent().unwrap()).unwrap();
+        std::fs::write(dir.join(spec), "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x: {get: {responses: {'200': {description: ok}}}}\n").unwrap();
+        std::fs::write(dir.join(out), "// previous\n").unwrap();
+        let error = codegen(&dir, false, false).unwrap_err().to_string();
+        assert!(
+            error.contains(spec) && error.contains("operationId"),
+            "{error}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join(out)).unwrap(),
+            "// previous\n"
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(dir.join(out).parent().unwrap())
+            .unwrap()
+            .collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file is left");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
