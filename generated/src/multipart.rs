@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
-use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use bytes::{Bytes, BytesMut};
+use futures_util::stream::{self, BoxStream, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio_util::io::ReaderStream;
 
@@ -322,6 +322,50 @@ impl Multipart {
     }
 }
 
+/// Reads up to `len` bytes of a file on one blocking thread, handing chunks
+/// over a small channel. Cheaper than `tokio::fs::File`, which hops to the
+/// blocking pool and copies through its own buffer for every read; the
+/// upload's throughput is within a few percent of curl's this way. Nothing
+/// is opened until the stream is first polled.
+fn read_file(path: PathBuf, len: u64) -> BoxStream<'static, std::io::Result<Bytes>> {
+    stream::once(async move {
+        let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
+        tokio::task::spawn_blocking(move || {
+            use std::io::Read;
+            let mut file = match std::fs::File::open(&path) {
+                Ok(file) => file.take(len),
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
+            };
+            loop {
+                let mut buffer = BytesMut::zeroed(CHUNK);
+                match file.read(&mut buffer) {
+                    Ok(0) => return,
+                    Ok(n) => {
+                        buffer.truncate(n);
+                        // A closed channel means the request was dropped.
+                        if tx.blocking_send(Ok(buffer.freeze())).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(e));
+                        return;
+                    }
+                }
+            }
+        });
+        stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        })
+    })
+    .flatten()
+    .boxed()
+}
+
 /// Streams exactly `file.len` bytes of the file, reporting progress.
 fn file_stream(
     file: FilePart,
@@ -339,10 +383,7 @@ fn file_stream(
     };
     let chunks: BoxStream<'static, std::io::Result<Bytes>> = match file.source {
         Source::Bytes(bytes) => stream::once(async move { Ok(bytes) }).boxed(),
-        Source::Path(path) => stream::once(async move { tokio::fs::File::open(path).await })
-            .map_ok(move |f| ReaderStream::with_capacity(f.take(len), CHUNK))
-            .try_flatten()
-            .boxed(),
+        Source::Path(path) => read_file(path, len),
         Source::Reader(_) => match reader {
             Some(reader) => ReaderStream::with_capacity(reader.take(len), CHUNK).boxed(),
             None => {

@@ -412,9 +412,9 @@ pub fn sign_request(request: &mut Request, credentials: &Credentials, now: Syste
     } else {
         Payload::Empty
     };
-    if signer::add_signing_headers(headers, &host, now, kind).is_err() {
-        return;
-    }
+    // The host comes from a parsed URL and the date is ASCII, so this cannot
+    // fail; if it did, the request would go out unsigned and get a 401.
+    let prepared = signer::add_signing_headers(headers, &host, now, kind);
     let payload = match request.body().map(|b| b.as_bytes()) {
         None => Payload::Empty,
         Some(Some(bytes)) => Payload::Bytes(bytes),
@@ -433,7 +433,9 @@ pub fn sign_request(request: &mut Request, credentials: &Credentials, now: Syste
         Scheme::Basic,
     );
     let headers = request.headers_mut();
-    if let Ok(mut value) = HeaderValue::from_str(&signature.authorization) {
+    if prepared.is_ok()
+        && let Ok(mut value) = HeaderValue::from_str(&signature.authorization)
+    {
         value.set_sensitive(true);
         headers.insert(http::header::AUTHORIZATION, value);
     }

@@ -122,6 +122,14 @@ fn upload(release: &Path, scratch: &Path, size_mib: u64, runs: usize) -> anyhow:
 
     let mut ours = Vec::new();
     let mut curl = Vec::new();
+    // Stored uploads would pile up (in RAM, on tmpfs); drop each one.
+    let attachments = scratch.join("data/attachments");
+    let clear = || -> std::io::Result<()> {
+        for entry in std::fs::read_dir(&attachments)? {
+            std::fs::remove_file(entry?.path())?;
+        }
+        Ok(())
+    };
     let result = (|| -> anyhow::Result<()> {
         for _ in 0..runs {
             let mut command = Command::new(release.join("examples/ipd"));
@@ -140,6 +148,7 @@ fn upload(release: &Path, scratch: &Path, size_mib: u64, runs: usize) -> anyhow:
                 .env("CLOUD_SDK_SK", SK)
                 .stdout(Stdio::null());
             ours.push(measure(command)?);
+            clear()?;
             let mut command = Command::new("curl");
             command
                 .args([
@@ -154,6 +163,7 @@ fn upload(release: &Path, scratch: &Path, size_mib: u64, runs: usize) -> anyhow:
                 .arg(format!("attachment=@{}", file.display()))
                 .arg(&upload_url);
             curl.push(measure(command)?);
+            clear()?;
         }
         Ok(())
     })();
@@ -184,22 +194,33 @@ fn upload(release: &Path, scratch: &Path, size_mib: u64, runs: usize) -> anyhow:
 }
 
 /// Runs a command, returning its wall time and peak RSS in KiB.
+///
+/// The peak is the child's `VmHWM`, polled from /proc while it runs.
+/// (`wait4`'s `ru_maxrss` would not do: Linux carries the parent's RSS at
+/// `fork` across `exec` into the child's figure.)
 fn measure(mut command: Command) -> anyhow::Result<(Duration, u64)> {
     let start = Instant::now();
-    let child = command
+    let mut child = command
         .spawn()
         .with_context(|| format!("running {command:?}"))?;
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: rusage is plain data, and wait4 fills it for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if let Some(hwm) = std::fs::read_to_string(&status_file).ok().and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        }) {
+            peak = peak.max(hwm);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
     let elapsed = start.elapsed();
-    if waited != pid {
-        bail!("wait4 failed: {}", std::io::Error::last_os_error());
+    if !status.success() {
+        bail!("{command:?} failed: {status}");
     }
-    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
-        bail!("{command:?} failed with status {status}");
-    }
-    Ok((elapsed, usage.ru_maxrss as u64))
+    Ok((elapsed, peak))
 }
