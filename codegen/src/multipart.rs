@@ -274,7 +274,7 @@ pub fn take_operations(api: &mut OpenAPI) -> Result<Vec<Operation>, SpecError> {
             let Some(body) = &op.request_body else {
                 continue;
             };
-            let Ok(body) = resolve(&snapshot, body) else {
+            let Ok(body) = resolve(&snapshot, body).cloned() else {
                 continue;
             };
             let Some((content_type, media)) = body.content.first() else {
@@ -285,6 +285,22 @@ pub fn take_operations(api: &mut OpenAPI) -> Result<Vec<Operation>, SpecError> {
             }
             let media_ptr = format!("{ptr}/requestBody/content/{}", escape_token(content_type));
             let (form_description, fields) = form_fields(&snapshot, media, &media_ptr)?;
+            // Inline JSON response schemas become components, so progenitor
+            // generates their types; the names follow progenitor's own
+            // `<OperationId>Response` pattern, with the status.
+            let components = api.components.get_or_insert_with(Default::default);
+            for (name, schema) in hoist_inline_responses(op) {
+                if components.schemas.contains_key(&name) {
+                    return Err(SpecError::at(
+                        format!("{ptr}/responses"),
+                        format!(
+                            "an inline response schema would be named `{name}`, which \
+                             #/components/schemas already uses; `$ref` it explicitly"
+                        ),
+                    ));
+                }
+                components.schemas.insert(name, schema);
+            }
             let params = params(&snapshot, op, &shared_params, path, &ptr)?;
             let (success, error, responses) = responses(&snapshot, op, &ptr)?;
             operations.push(Operation {
@@ -304,6 +320,42 @@ pub fn take_operations(api: &mut OpenAPI) -> Result<Vec<Operation>, SpecError> {
         }
     }
     Ok(operations)
+}
+
+/// Replaces each inline JSON response schema of `op` by a `$ref` to a new
+/// component, returned for the caller to add.
+fn hoist_inline_responses(op: &mut openapiv3::Operation) -> Vec<(String, ReferenceOr<Schema>)> {
+    let id = op.operation_id.clone().unwrap_or_default();
+    let mut hoisted = Vec::new();
+    let responses = op
+        .responses
+        .responses
+        .iter_mut()
+        .map(|(status, r)| (status.to_string(), r))
+        .chain(
+            op.responses
+                .default
+                .iter_mut()
+                .map(|r| ("default".to_string(), r)),
+        );
+    for (status, response) in responses {
+        let ReferenceOr::Item(response) = response else {
+            continue;
+        };
+        for (content_type, media) in response.content.iter_mut() {
+            if crate::spec::essence(content_type) != "application/json" {
+                continue;
+            }
+            if let Some(schema @ ReferenceOr::Item(_)) = &mut media.schema {
+                let name = type_name(&format!("{id} response {status}"));
+                let reference = ReferenceOr::Reference {
+                    reference: format!("#/components/schemas/{name}"),
+                };
+                hoisted.push((name, std::mem::replace(schema, reference)));
+            }
+        }
+    }
+    hoisted
 }
 
 fn params(

@@ -22,6 +22,11 @@ mod boxes {
     include!(concat!(env!("OUT_DIR"), "/multipart_mix.rs"));
 }
 
+#[allow(dead_code, clippy::all)]
+mod inline {
+    include!(concat!(env!("OUT_DIR"), "/multipart_inline_response.rs"));
+}
+
 type Seen = Arc<Mutex<Vec<serde_json::Value>>>;
 
 /// Verifies the signature, then echoes what a multipart body held.
@@ -186,4 +191,15 @@ async fn multipart_operations_generated_from_a_fixture_work() {
     // The JSON operation progenitor generated goes through the same signing.
     let fetched = client.get_box("b").await.unwrap().into_inner();
     assert_eq!(fetched.stored.map(|s| *s), Some(0));
+}
+
+#[test]
+fn inline_response_schemas_of_multipart_operations_are_typed() {
+    // Compiles only if the hoisted schemas became types.
+    let ok: inline::types::PostXResponse200 = serde_json::from_str(r#"{"size": "12"}"#).unwrap();
+    assert_eq!(ok.size.map(|s| *s), Some(12));
+    let failure: inline::types::PostXResponseDefault =
+        serde_json::from_str(r#"{"error_code": "E"}"#).unwrap();
+    assert_eq!(failure.error_code.as_deref(), Some("E"));
+    let _form = inline::forms::PostXForm::new().with_file(FilePart::from_bytes("a", "b"));
 }
