@@ -29,7 +29,17 @@ pub struct Operation {
     fields: Vec<Field>,
     success: ResponseKind,
     error: ResponseKind,
-    responses: Vec<(StatusCode, bool)>,
+    /// Each documented status, and whether it is a success.
+    responses: Vec<(Status, bool)>,
+}
+
+/// A response's status as the spec gives it.
+#[derive(Clone, Copy)]
+enum Status {
+    Code(u16),
+    /// `2XX` is `Range(2)`.
+    Range(u16),
+    Default,
 }
 
 struct Param {
@@ -432,7 +442,7 @@ fn params(
     Ok(ordered)
 }
 
-type Responses = (ResponseKind, ResponseKind, Vec<(StatusCode, bool)>);
+type Responses = (ResponseKind, ResponseKind, Vec<(Status, bool)>);
 
 fn responses(
     api: &OpenAPI,
@@ -490,8 +500,14 @@ fn responses(
             }
             _ => *slot = Some(kind),
         }
-        // `None` stands for `default`, which matches every other status.
-        statuses.push((status.unwrap_or(StatusCode::Range(0)), is_success));
+        statuses.push((
+            match status {
+                Some(StatusCode::Code(c)) => Status::Code(c),
+                Some(StatusCode::Range(r)) => Status::Range(r),
+                None => Status::Default,
+            },
+            is_success,
+        ));
     }
     if success.is_none() {
         return Err(SpecError::at(
@@ -788,15 +804,15 @@ impl Operation {
         let mut has_default = false;
         for (status, is_success) in &self.responses {
             let pattern = match status {
-                StatusCode::Code(code) => {
+                Status::Code(code) => {
                     let code = proc_macro2::Literal::u16_unsuffixed(*code);
                     quote!(#code)
                 }
-                StatusCode::Range(0) => {
+                Status::Default => {
                     has_default = true;
                     quote!(_)
                 }
-                StatusCode::Range(r) => {
+                Status::Range(r) => {
                     let lo = proc_macro2::Literal::u16_unsuffixed(r * 100);
                     let hi = proc_macro2::Literal::u16_unsuffixed(r * 100 + 99);
                     quote!(#lo..=#hi)
@@ -810,9 +826,9 @@ impl Operation {
                 quote!(#pattern => Err(Error::ErrorResponse(#d)),)
             };
             let order = match status {
-                StatusCode::Code(_) => 0,
-                StatusCode::Range(0) => 2,
-                StatusCode::Range(_) => 1,
+                Status::Code(_) => 0,
+                Status::Range(_) => 1,
+                Status::Default => 2,
             };
             arms.push((order, arm));
         }
