@@ -30,18 +30,26 @@ async fn server(answer: Answer) -> String {
     url
 }
 
-async fn upload(answer: Answer) -> ApiError {
-    let url = server(answer).await;
-    let client = Client::builder()
+fn client(url: String) -> Client {
+    Client::builder()
         .endpoint(url)
         .credentials(Credentials::new("AK", "SK"))
         .retry(RetryPolicy::none())
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+/// Uploads a small file and returns the failure.
+async fn upload_with(client: &Client, part: FilePart) -> ApiError {
     let result = client
-        .create_ipd_project_issue_attachment("p", "i", Form::new(FilePart::from_bytes("f", "x")))
+        .create_ipd_project_issue_attachment("p", "i", Form::new(part))
         .await;
-    ApiError::from(result.expect_err("the server answered an error"))
+    ApiError::from(result.expect_err("the call should fail"))
+}
+
+async fn upload(answer: Answer) -> ApiError {
+    let client = client(server(answer).await);
+    upload_with(&client, FilePart::from_bytes("f", "x")).await
 }
 
 const JSON: (&str, &str) = ("content-type", "application/json");
@@ -130,22 +138,7 @@ async fn a_refused_connection_is_a_connection_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let client = Client::builder()
-        .endpoint(url)
-        .credentials(Credentials::new("AK", "SK"))
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
-    let e = ApiError::from(
-        client
-            .create_ipd_project_issue_attachment(
-                "p",
-                "i",
-                Form::new(FilePart::from_bytes("f", "x")),
-            )
-            .await
-            .unwrap_err(),
-    );
+    let e = upload_with(&client(url), FilePart::from_bytes("f", "x")).await;
     assert!(matches!(e, ApiError::Connection(_)), "{e:?}");
 }
 
@@ -157,18 +150,7 @@ async fn an_unreadable_file_is_an_error_naming_its_path() {
     let part = FilePart::from_path(&path).await.unwrap();
     std::fs::remove_file(&path).unwrap();
     let url = server((StatusCode::OK, vec![JSON], "{}".into())).await;
-    let client = Client::builder()
-        .endpoint(url)
-        .credentials(Credentials::new("AK", "SK"))
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
-    let e = ApiError::from(
-        client
-            .create_ipd_project_issue_attachment("p", "i", Form::new(part))
-            .await
-            .unwrap_err(),
-    );
+    let e = upload_with(&client(url), part).await;
     let ApiError::File(file) = &e else {
         panic!("{e:?}")
     };

@@ -98,6 +98,7 @@ struct Shared {
     /// Statuses to answer instead of handling the next requests.
     injected: Mutex<Vec<StatusCode>>,
     next_id: Mutex<u64>,
+    finished_uploads: std::sync::atomic::AtomicUsize,
 }
 
 /// A running emulator.
@@ -159,6 +160,14 @@ impl Emulator {
     /// Requests received so far.
     pub fn recorded(&self) -> Vec<Recorded> {
         self.shared.recorded.lock().unwrap().clone()
+    }
+
+    /// How many upload requests were handled to the end, stored or not
+    /// (an upload whose connection broke counts once its handler is gone).
+    pub fn finished_uploads(&self) -> usize {
+        self.shared
+            .finished_uploads
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Every stored attachment.
@@ -304,6 +313,7 @@ async fn upload(
     UrlPath((project_id, issue_id)): UrlPath<(String, String)>,
     request: Request,
 ) -> Response {
+    let _finished = Finished(shared.clone());
     if shared.is_deleted(&project_id, &issue_id) {
         return error(
             StatusCode::BAD_REQUEST,
@@ -613,6 +623,7 @@ impl Shared {
             recorded: Mutex::new(Vec::new()),
             injected: Mutex::new(Vec::new()),
             next_id: Mutex::new(first_id),
+            finished_uploads: Default::default(),
         })
     }
 
@@ -665,6 +676,9 @@ impl Shared {
                 &e.to_string(),
             )
         };
+        // Removes what was written if the upload fails, or if the handler is
+        // dropped mid-way because the connection broke.
+        let cleanup = RemoveOnDrop(vec![partial.clone(), self.content_path(&storage_id)]);
         let result = async {
             let mut file = tokio::fs::File::create(&partial).await.map_err(internal)?;
             let mut size = 0u64;
@@ -710,9 +724,8 @@ impl Shared {
             Ok(attachment)
         }
         .await;
-        if result.is_err() {
-            let _ = tokio::fs::remove_file(&partial).await;
-            let _ = tokio::fs::remove_file(self.content_path(&storage_id)).await;
+        if result.is_ok() {
+            std::mem::forget(cleanup);
         }
         result
     }
@@ -735,6 +748,28 @@ impl Shared {
             }
         }
         Ok(all.into_values().collect())
+    }
+}
+
+/// Deletes its files when dropped; forgotten once they are to be kept.
+struct RemoveOnDrop(Vec<PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        for path in &self.0 {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Counts an upload as finished however its handler ends, even dropped.
+struct Finished(Arc<Shared>);
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        self.0
+            .finished_uploads
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 

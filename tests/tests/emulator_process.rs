@@ -6,7 +6,6 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm as Form;
 use codearts_ipd::{FilePart, RetryPolicy};
 use common::*;
 
@@ -55,12 +54,7 @@ async fn stops_cleanly_and_keeps_attachments_across_restarts() {
 
     let (child, url) = spawn(&data);
     let client = client(&url, RetryPolicy::none());
-    let uploaded = client
-        .create_ipd_project_issue_attachment(
-            PROJECT,
-            ISSUE,
-            Form::new(FilePart::from_bytes("kept.txt", "kept")),
-        )
+    let uploaded = upload(&client, ISSUE, FilePart::from_bytes("kept.txt", "kept"))
         .await
         .unwrap()
         .into_inner();

@@ -2,7 +2,6 @@
 
 mod common;
 
-use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm as Form;
 use codearts_ipd::{ApiError, FilePart, RetryPolicy, SaveToFile};
 use common::*;
 use ipd_tests::faults::{CuttingProxy, Direction};
@@ -14,12 +13,7 @@ async fn a_64_mib_file_uploads_lists_and_downloads_with_the_same_sha256() {
     let client = client(&setup.emulator.url(), RetryPolicy::none());
     let path = setup.dir.path().join("big report.bin");
     write_file(&path, 64 * 1024 * 1024);
-    let uploaded = client
-        .create_ipd_project_issue_attachment(
-            PROJECT,
-            ISSUE,
-            Form::new(FilePart::from_path(&path).await.unwrap()),
-        )
+    let uploaded = upload(&client, ISSUE, FilePart::from_path(&path).await.unwrap())
         .await
         .unwrap()
         .into_inner();
@@ -70,12 +64,7 @@ async fn a_64_mib_file_uploads_lists_and_downloads_with_the_same_sha256() {
 async fn a_work_item_without_attachments_lists_empty() {
     let setup = start().await;
     let client = client(&setup.emulator.url(), RetryPolicy::none());
-    client
-        .create_ipd_project_issue_attachment(
-            PROJECT,
-            "other-issue",
-            Form::new(FilePart::from_bytes("a", "a")),
-        )
+    upload(&client, "other-issue", FilePart::from_bytes("a", "a"))
         .await
         .unwrap();
     let listed = client
@@ -115,12 +104,7 @@ async fn a_broken_download_leaves_no_file_under_the_final_name() {
     let client = client(&setup.emulator.url(), RetryPolicy::none());
     let path = setup.dir.path().join("src.bin");
     write_file(&path, 3_000_000);
-    let uploaded = client
-        .create_ipd_project_issue_attachment(
-            PROJECT,
-            ISSUE,
-            Form::new(FilePart::from_path(&path).await.unwrap()),
-        )
+    let uploaded = upload(&client, ISSUE, FilePart::from_path(&path).await.unwrap())
         .await
         .unwrap()
         .into_inner();

@@ -19,12 +19,7 @@ async fn a_503_then_200_stores_the_complete_file_once() {
     let path = setup.dir.path().join("retry.bin");
     write_file(&path, 3_000_000);
     let client = client(&setup.emulator.url(), RetryPolicy::default());
-    let response = client
-        .create_ipd_project_issue_attachment(
-            PROJECT,
-            ISSUE,
-            Form::new(FilePart::from_path(&path).await.unwrap()),
-        )
+    let response = upload(&client, ISSUE, FilePart::from_path(&path).await.unwrap())
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -50,12 +45,7 @@ async fn without_retries_a_503_is_returned() {
         .inject_statuses(&[StatusCode::SERVICE_UNAVAILABLE]);
     let client = client(&setup.emulator.url(), RetryPolicy::none());
     let error = ApiError::from(
-        client
-            .create_ipd_project_issue_attachment(
-                PROJECT,
-                ISSUE,
-                Form::new(FilePart::from_bytes("a", "a")),
-            )
+        upload(&client, ISSUE, FilePart::from_bytes("a", "a"))
             .await
             .unwrap_err(),
     );
@@ -74,12 +64,7 @@ async fn a_dropped_connection_is_an_error_and_a_retry_stores_the_full_file() {
         .unwrap();
     let no_retry = client(&proxy.url(), RetryPolicy::none());
     let error = ApiError::from(
-        no_retry
-            .create_ipd_project_issue_attachment(
-                PROJECT,
-                ISSUE,
-                Form::new(FilePart::from_path(&path).await.unwrap()),
-            )
+        upload(&no_retry, ISSUE, FilePart::from_path(&path).await.unwrap())
             .await
             .unwrap_err(),
     );
@@ -89,14 +74,13 @@ async fn a_dropped_connection_is_an_error_and_a_retry_stores_the_full_file() {
         .await
         .unwrap();
     let with_retry = client(&proxy.url(), RetryPolicy::default());
-    with_retry
-        .create_ipd_project_issue_attachment(
-            PROJECT,
-            ISSUE,
-            Form::new(FilePart::from_path(&path).await.unwrap()),
-        )
-        .await
-        .unwrap();
+    upload(
+        &with_retry,
+        ISSUE,
+        FilePart::from_path(&path).await.unwrap(),
+    )
+    .await
+    .unwrap();
     assert_eq!(proxy.cuts(), 1);
     let stored = setup.emulator.attachments();
     assert_eq!(stored.len(), 1, "only the retried upload is stored");
@@ -114,12 +98,7 @@ async fn a_reader_upload_is_not_retried() {
         .inject_statuses(&[StatusCode::SERVICE_UNAVAILABLE]);
     let client = client(&setup.emulator.url(), RetryPolicy::default());
     let part = FilePart::from_reader("r.bin", &b"once"[..], 4);
-    let error = ApiError::from(
-        client
-            .create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(part))
-            .await
-            .unwrap_err(),
-    );
+    let error = ApiError::from(upload(&client, ISSUE, part).await.unwrap_err());
     assert_eq!(error.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(setup.emulator.recorded().len(), 1);
 }

@@ -3,7 +3,6 @@
 
 mod common;
 
-use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm as Form;
 use codearts_ipd::{ApiError, Credentials, FilePart, RetryPolicy};
 use common::*;
 use reqwest::StatusCode;
@@ -13,10 +12,7 @@ async fn upload_and_check(setup: &Setup, name: &str, len: usize) {
     write_file(&path, len);
     let client = client(&setup.emulator.url(), RetryPolicy::none());
     let part = FilePart::from_path(&path).await.unwrap();
-    let response = client
-        .create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(part))
-        .await
-        .unwrap();
+    let response = upload(&client, ISSUE, part).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let body = response.into_inner();
     assert_eq!(body.status.as_deref(), Some("success"));
@@ -58,14 +54,7 @@ async fn thirty_two_concurrent_uploads_are_all_stored_intact() {
         let client = client.clone();
         tasks.push(tokio::spawn(async move {
             let part = FilePart::from_path(&path).await.unwrap();
-            let r = client
-                .create_ipd_project_issue_attachment(
-                    PROJECT,
-                    &format!("issue-{i}"),
-                    Form::new(part),
-                )
-                .await
-                .unwrap();
+            let r = upload(&client, &format!("issue-{i}"), part).await.unwrap();
             (path, r.into_inner().result.unwrap()[0].id.clone().unwrap())
         }));
     }
@@ -92,15 +81,9 @@ async fn bytes_and_reader_sources_upload() {
     let setup = start().await;
     let client = client(&setup.emulator.url(), RetryPolicy::default());
     let from_bytes = FilePart::from_bytes("a.txt", "hello bytes");
-    client
-        .create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(from_bytes))
-        .await
-        .unwrap();
+    upload(&client, ISSUE, from_bytes).await.unwrap();
     let from_reader = FilePart::from_reader("b.txt", &b"hello reader"[..], 12);
-    client
-        .create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(from_reader.clone()))
-        .await
-        .unwrap();
+    upload(&client, ISSUE, from_reader.clone()).await.unwrap();
     let sizes: Vec<u64> = setup
         .emulator
         .attachments()
@@ -109,9 +92,7 @@ async fn bytes_and_reader_sources_upload() {
         .collect();
     assert_eq!(sizes, [11, 12]);
     // A reader is sent once; sending the same part again is a typed error.
-    let again = client
-        .create_ipd_project_issue_attachment(PROJECT, ISSUE, Form::new(from_reader))
-        .await;
+    let again = upload(&client, ISSUE, from_reader).await;
     let error = ApiError::from(again.unwrap_err());
     assert!(matches!(error, ApiError::InvalidRequest(_)), "{error:?}");
 }
@@ -121,12 +102,7 @@ async fn a_deleted_work_item_is_a_service_error_with_code_and_request_id() {
     let setup = start().await;
     setup.emulator.mark_deleted(PROJECT, ISSUE);
     let client = client(&setup.emulator.url(), RetryPolicy::none());
-    let error = client
-        .create_ipd_project_issue_attachment(
-            PROJECT,
-            ISSUE,
-            Form::new(FilePart::from_bytes("x", "x")),
-        )
+    let error = upload(&client, ISSUE, FilePart::from_bytes("x", "x"))
         .await
         .unwrap_err();
     let error = ApiError::from(error);
@@ -152,12 +128,7 @@ async fn a_wrong_secret_is_refused_with_401() {
         .build()
         .unwrap();
     let error = ApiError::from(
-        client
-            .create_ipd_project_issue_attachment(
-                PROJECT,
-                ISSUE,
-                Form::new(FilePart::from_bytes("x", "x")),
-            )
+        upload(&client, ISSUE, FilePart::from_bytes("x", "x"))
             .await
             .unwrap_err(),
     );
@@ -184,12 +155,7 @@ async fn token_authentication_needs_https_or_an_explicit_opt_in() {
         .allow_token_over_http()
         .build()
         .unwrap();
-    client
-        .create_ipd_project_issue_attachment(
-            PROJECT,
-            ISSUE,
-            Form::new(FilePart::from_bytes("t", "t")),
-        )
+    upload(&client, ISSUE, FilePart::from_bytes("t", "t"))
         .await
         .unwrap();
     let request = setup.emulator.recorded().pop().unwrap();
@@ -202,12 +168,7 @@ async fn the_request_on_the_wire_matches_the_official_sdk() {
     let setup = start().await;
     let client = client(&setup.emulator.url(), RetryPolicy::none());
     let body = vec![7u8; 100_000];
-    client
-        .create_ipd_project_issue_attachment(
-            PROJECT,
-            ISSUE,
-            Form::new(FilePart::from_bytes("demo.PNG", body)),
-        )
+    upload(&client, ISSUE, FilePart::from_bytes("demo.PNG", body))
         .await
         .unwrap();
     let recorded = setup.emulator.recorded().pop().unwrap();
@@ -275,26 +236,19 @@ async fn an_interrupted_upload_leaves_no_attachment_behind() {
     let client = client(&proxy.url(), RetryPolicy::none());
     let path = setup.dir.path().join("big.bin");
     write_file(&path, 2_000_000);
-    let result = client
-        .create_ipd_project_issue_attachment(
-            PROJECT,
-            ISSUE,
-            Form::new(FilePart::from_path(&path).await.unwrap()),
-        )
-        .await;
+    let result = upload(&client, ISSUE, FilePart::from_path(&path).await.unwrap()).await;
     let error = ApiError::from(result.unwrap_err());
     assert!(matches!(error, ApiError::Connection(_)), "{error:?}");
     assert_eq!(proxy.cuts(), 1);
-    // The emulator notices the broken body in its own time.
-    for _ in 0..100 {
-        let partial = std::fs::read_dir(setup.dir.path().join("data/partial"))
-            .unwrap()
-            .count();
-        if partial == 0 {
+    // The emulator notices the broken body in its own time; wait for its
+    // handler to end (the bound only turns a hang into a failure).
+    for _ in 0..1500 {
+        if setup.emulator.finished_uploads() == 1 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+    assert_eq!(setup.emulator.finished_uploads(), 1);
     assert!(setup.emulator.attachments().is_empty());
     assert_eq!(
         std::fs::read_dir(setup.dir.path().join("data/partial"))
@@ -317,12 +271,7 @@ async fn a_caller_supplied_http_client_is_used_as_it_is() {
         .http_client(http)
         .build()
         .unwrap();
-    client
-        .create_ipd_project_issue_attachment(
-            PROJECT,
-            ISSUE,
-            Form::new(FilePart::from_bytes("x", "x")),
-        )
+    upload(&client, ISSUE, FilePart::from_bytes("x", "x"))
         .await
         .unwrap();
     assert_eq!(

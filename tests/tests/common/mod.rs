@@ -62,3 +62,21 @@ pub fn sha256_file(path: &Path) -> String {
     std::io::copy(&mut file, &mut hasher).unwrap();
     hex::encode(hasher.finalize())
 }
+
+/// Uploads `part` to a work item of [`PROJECT`].
+pub async fn upload(
+    client: &Client,
+    issue: &str,
+    part: codearts_ipd::FilePart,
+) -> Result<
+    codearts_ipd::ResponseValue<codearts_ipd::types::CreateIpdProjectIssueAttachmentResponseBody>,
+    codearts_ipd::Error<codearts_ipd::types::ErrorResponseBody>,
+> {
+    client
+        .create_ipd_project_issue_attachment(
+            PROJECT,
+            issue,
+            codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm::new(part),
+        )
+        .await
+}
