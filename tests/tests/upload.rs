@@ -279,3 +279,38 @@ async fn a_caller_supplied_http_client_is_used_as_it_is() {
         "my-app/1.0"
     );
 }
+
+#[tokio::test]
+async fn hostile_file_names_are_escaped_and_never_used_as_paths() {
+    let setup = start().await;
+    let client = client(&setup.emulator.url(), RetryPolicy::none());
+    let hostile = "../../etc/passwd\"\r\nX-Injected: 1; name=\"other";
+    let uploaded = upload(&client, ISSUE, FilePart::from_bytes(hostile, "payload"))
+        .await
+        .unwrap()
+        .into_inner();
+    let stored_name = uploaded.result.unwrap()[0].store_filename.clone().unwrap();
+    // The quote and the line break arrive escaped, as browsers send them.
+    assert_eq!(
+        stored_name,
+        "../../etc/passwd%22%0D%0AX-Injected: 1; name=%22other"
+    );
+    let recorded = setup.emulator.recorded().pop().unwrap();
+    assert_eq!(
+        recorded.parts,
+        Some(1),
+        "the name did not forge a second part"
+    );
+    assert!(recorded.headers.get("x-injected").is_none());
+    let stored = &setup.emulator.attachments()[0];
+    assert!(
+        setup
+            .emulator
+            .content_path(stored)
+            .starts_with(setup.dir.path().join("data/attachments"))
+    );
+    assert_eq!(
+        std::fs::read(setup.emulator.content_path(stored)).unwrap(),
+        b"payload"
+    );
+}
