@@ -231,7 +231,8 @@ fn check_operations(api: &OpenAPI) -> Result<(), SpecError> {
             if let Some(body) = &op.request_body {
                 let body_ptr = format!("{op_ptr}/requestBody/content");
                 let body = resolve(api, body).map_err(|e| SpecError::at(body_ptr.clone(), e))?;
-                if body.content.len() != 1 {
+                let (Some((content_type, media)), 1) = (body.content.first(), body.content.len())
+                else {
                     return Err(SpecError::at(
                         body_ptr,
                         format!(
@@ -239,8 +240,7 @@ fn check_operations(api: &OpenAPI) -> Result<(), SpecError> {
                             body.content.len()
                         ),
                     ));
-                }
-                let (content_type, media) = body.content.first().expect("one entry");
+                };
                 let ct_ptr = format!("{body_ptr}/{}", escape_token(content_type));
                 let essence = essence(content_type);
                 if essence == MULTIPART {
