@@ -30,6 +30,14 @@ fn assert_clean(what: &str, text: &str) {
     }
 }
 
+/// An upload that must fail, as an `ApiError`.
+async fn failed_upload(client: &Client) -> ApiError {
+    let result = client
+        .create_ipd_project_issue_attachment("p", "i", Form::new(FilePart::from_bytes("f", "x")))
+        .await;
+    ApiError::from(result.expect_err("the upload should fail"))
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn no_secret_in_debug_display_or_logs() {
     let captured = Captured::default();
@@ -78,16 +86,7 @@ async fn no_secret_in_debug_display_or_logs() {
         .credentials(Credentials::new("AK", "wrong"))
         .build()
         .unwrap();
-    let e = ApiError::from(
-        wrong
-            .create_ipd_project_issue_attachment(
-                "p",
-                "i",
-                Form::new(FilePart::from_bytes("f", "x")),
-            )
-            .await
-            .unwrap_err(),
-    );
+    let e = failed_upload(&wrong).await;
     assert_eq!(e.status(), Some(reqwest::StatusCode::UNAUTHORIZED));
     assert_clean("401 Display", &e.to_string());
 
@@ -98,16 +97,7 @@ async fn no_secret_in_debug_display_or_logs() {
         .build()
         .unwrap();
     assert_clean("token Client Debug", &format!("{token_client:?}"));
-    let e = ApiError::from(
-        token_client
-            .create_ipd_project_issue_attachment(
-                "p",
-                "i",
-                Form::new(FilePart::from_bytes("f", "x")),
-            )
-            .await
-            .unwrap_err(),
-    );
+    let e = failed_upload(&token_client).await;
     assert_clean("token 401", &format!("{e} {e:?}"));
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
