@@ -8,8 +8,7 @@
 
 #![warn(missing_docs)]
 
-use std::fmt;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use progenitor_impl::{
@@ -17,86 +16,15 @@ use progenitor_impl::{
 };
 use quote::quote;
 
+mod document;
+mod error;
+mod load;
 mod multipart;
-mod spec;
+mod naming;
+mod validate;
 
-pub use spec::DIGIT_STRING_EXTENSION;
-
-/// Where in a spec a problem is.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Location {
-    /// The document as a whole.
-    Document,
-    /// A position in the YAML text, both 1-based.
-    LineColumn {
-        /// Line number.
-        line: u64,
-        /// Column number.
-        column: u64,
-    },
-    /// A JSON pointer (RFC 6901) into the document.
-    Pointer(String),
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Location::Document => f.write_str("document"),
-            Location::LineColumn { line, column } => write!(f, "{line}:{column}"),
-            Location::Pointer(p) if p.is_empty() => f.write_str("#"),
-            Location::Pointer(p) => write!(f, "#{p}"),
-        }
-    }
-}
-
-/// What is wrong with a spec, and where.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SpecError {
-    /// Where the problem is.
-    pub location: Location,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl SpecError {
-    fn new(location: Location, message: String) -> Self {
-        Self { location, message }
-    }
-
-    fn at(pointer: String, message: String) -> Self {
-        Self::new(Location::Pointer(pointer), message)
-    }
-}
-
-/// A failure to generate code, naming the spec file.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The spec file cannot be read.
-    #[error("{file}: cannot read the spec: {source}")]
-    Read {
-        /// The spec, as named by the caller.
-        file: String,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The spec is not valid, or uses something the toolchain cannot express.
-    #[error("{file}:{}: {}", error.location, error.message)]
-    Spec {
-        /// The spec, as named by the caller.
-        file: String,
-        /// What is wrong, and where.
-        error: SpecError,
-    },
-    /// progenitor or the templates failed on a spec that passed validation.
-    #[error("{file}: code generation failed: {message}")]
-    Generator {
-        /// The spec, as named by the caller.
-        file: String,
-        /// progenitor's message.
-        message: String,
-    },
-}
+pub use error::{Error, Location, SpecError};
+pub use load::DIGIT_STRING_EXTENSION;
 
 /// Generates the client for the spec at `path`. `display_name` names the
 /// spec in errors and in the generated file's preamble, so the output does
@@ -116,48 +44,18 @@ pub fn generate(text: &str, display_name: &str) -> Result<String, Error> {
         file: file.clone(),
         error,
     };
-    let spec::Spec { mut api } = spec::load(text).map_err(spec_error)?;
-    let operations = multipart::take_operations(&mut api).map_err(spec_error)?;
+    let mut raw = load::parse(text).map_err(spec_error)?;
+    validate::check_raw(&raw).map_err(spec_error)?;
+    load::expand_digit_strings(&mut raw);
+    let mut api = load::to_openapi(&raw).map_err(spec_error)?;
+    validate::check_operations(&api).map_err(spec_error)?;
+    let operations = multipart::model::take_operations(&mut api).map_err(spec_error)?;
 
-    let mut settings = GenerationSettings::new();
-    settings
-        .with_interface(InterfaceStyle::Positional)
-        .with_tag(TagStyle::Merged)
-        // The hooks impl is ours (below), so it can sign and retry.
-        .with_hooks(HooksMode::Expected)
-        .with_inner_type(quote!(::codearts_ipd::transport::Runtime))
-        .with_crate("codearts-ipd", CrateVers::Any, None)
-        .with_map_type("::std::collections::BTreeMap")
-        .with_derive("PartialEq");
-    let mut generator = Generator::new(&settings);
-    // progenitor panics on some inputs validation does not foresee; such a
-    // panic becomes an error like any other.
-    let previous_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let result = catch_unwind(AssertUnwindSafe(|| generator.generate_tokens(&api)));
-    std::panic::set_hook(previous_hook);
     let generator_error = |message: String| Error::Generator {
         file: file.clone(),
         message,
     };
-    let tokens = match result {
-        Ok(Ok(tokens)) => tokens,
-        Ok(Err(e)) => return Err(generator_error(e.to_string())),
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "progenitor panicked".into());
-            return Err(generator_error(format!("progenitor panicked: {message}")));
-        }
-    };
-
-    let known: std::collections::BTreeSet<String> = generator
-        .get_type_space()
-        .iter_types()
-        .map(|t| t.name())
-        .collect();
+    let (tokens, known) = run_progenitor(api).map_err(generator_error)?;
     for op in &operations {
         if let Some(missing) = op.type_names().find(|n| !known.contains(*n)) {
             return Err(generator_error(format!(
@@ -166,22 +64,107 @@ pub fn generate(text: &str, display_name: &str) -> Result<String, Error> {
         }
     }
 
-    let mut file_ast: syn::File = syn::parse2(tokens)
+    let mut file_ast: syn::File = syn::parse_str(&tokens)
         .map_err(|e| generator_error(format!("progenitor produced invalid Rust: {e}")))?;
     remove_default_constructor(&mut file_ast);
+    let extra: syn::File = syn::parse2(runtime_glue(&operations))
+        .map_err(|e| generator_error(format!("multipart templates produced invalid Rust: {e}")))?;
+    file_ast.items.extend(extra.items);
 
-    let forms = operations.iter().map(multipart::Operation::form);
-    let methods = operations.iter().map(multipart::Operation::method);
-    let runtime = quote! {
-        // Every request, JSON or multipart, goes through the runtime, which
-        // signs it, retries it and bounds error bodies.
-        impl ClientHooks<::codearts_ipd::transport::Runtime> for Client {
+    Ok(format!(
+        "// @generated by `cargo xtask codegen` from {display_name}.\n\
+         // Do not edit by hand: change the spec and run `cargo xtask codegen`.\n\n{}",
+        prettyplease::unparse(&file_ast)
+    ))
+}
+
+/// The name of the thread progenitor runs on. A panic there is turned into
+/// an [`Error::Generator`]; an application that wants the panic's default
+/// message off stderr can filter this thread in its own panic hook (a
+/// library never replaces the process's hook).
+pub const GENERATOR_THREAD: &str = "ipd-codegen-progenitor";
+
+/// Runs progenitor on its own thread, so that a panic on an input
+/// validation did not foresee becomes an error, and returns its tokens and
+/// the names of the types it generated.
+fn run_progenitor(api: openapiv3::OpenAPI) -> Result<(String, BTreeSet<String>), String> {
+    let worker = std::thread::Builder::new()
+        .name(GENERATOR_THREAD.into())
+        .spawn(move || {
+            let mut settings = GenerationSettings::new();
+            settings
+                .with_interface(InterfaceStyle::Positional)
+                .with_tag(TagStyle::Merged)
+                // The hooks impl is ours (see `runtime_glue`), so it can
+                // sign and retry.
+                .with_hooks(HooksMode::Expected)
+                .with_inner_type(quote!(::codearts_ipd_runtime::Runtime))
+                .with_crate(load::RUNTIME_CRATE, CrateVers::Any, None)
+                .with_map_type("::std::collections::BTreeMap")
+                .with_derive("PartialEq");
+            let mut generator = Generator::new(&settings);
+            let tokens = generator.generate_tokens(&api).map_err(|e| e.to_string())?;
+            let known = generator
+                .get_type_space()
+                .iter_types()
+                .map(|t| t.name())
+                .collect();
+            // Tokens are not `Send`; their text is.
+            Ok((tokens.to_string(), known))
+        })
+        .map_err(|e| format!("cannot start the generator thread: {e}"))?;
+    worker.join().unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Err(format!(
+            "the spec uses something the generator cannot express: {message}"
+        ))
+    })
+}
+
+/// What ties the generated client to the runtime: its hooks (every request,
+/// JSON or multipart, is authenticated, sent and retried by the runtime),
+/// its builder, and the multipart operations.
+fn runtime_glue(operations: &[multipart::model::Operation]) -> proc_macro2::TokenStream {
+    let forms = operations.iter().map(multipart::model::Operation::form);
+    let methods = operations.iter().map(multipart::model::Operation::method);
+    quote! {
+        impl ClientHooks<::codearts_ipd_runtime::Runtime> for Client {
+            async fn pre<E>(
+                &self,
+                request: &mut reqwest::Request,
+                _info: &OperationInfo,
+            ) -> ::std::result::Result<(), Error<E>> {
+                ::codearts_ipd_runtime::send::authorize(self, request)
+            }
+
             async fn exec(
                 &self,
                 request: reqwest::Request,
                 info: &OperationInfo,
             ) -> reqwest::Result<reqwest::Response> {
-                ::codearts_ipd::transport::exec(self, request, info).await
+                ::codearts_ipd_runtime::send::exec(self, request, info).await
+            }
+        }
+
+        impl ::codearts_ipd_runtime::FromRuntime for Client {
+            fn from_runtime(
+                base_url: &str,
+                http: reqwest::Client,
+                runtime: ::codearts_ipd_runtime::Runtime,
+            ) -> Self {
+                Self::new_with_client(base_url, http, runtime)
+            }
+        }
+
+        impl Client {
+            /// Starts configuring a client: an endpoint or region,
+            /// credentials, retries and timeouts.
+            pub fn builder() -> ::codearts_ipd_runtime::ClientBuilder<Self> {
+                ::codearts_ipd_runtime::ClientBuilder::new()
             }
         }
 
@@ -195,16 +178,7 @@ pub fn generate(text: &str, display_name: &str) -> Result<String, Error> {
         impl Client {
             #(#methods)*
         }
-    };
-    let extra: syn::File = syn::parse2(runtime)
-        .map_err(|e| generator_error(format!("multipart templates produced invalid Rust: {e}")))?;
-    file_ast.items.extend(extra.items);
-
-    Ok(format!(
-        "// @generated by `cargo xtask codegen` from {display_name}.\n\
-         // Do not edit by hand: change the spec and run `cargo xtask codegen`.\n\n{}",
-        prettyplease::unparse(&file_ast)
-    ))
+    }
 }
 
 /// Drops progenitor's `Client::new`: it builds a `reqwest::Client` with a

@@ -23,20 +23,11 @@
 //! # Ok(()) }
 //! ```
 //!
-//! # Layout
-//!
-//! - [`Client`], [`types`] and [`forms`] are generated from the OpenAPI spec
-//!   by `cargo xtask codegen` (module `generated`, never edited by hand).
-//! - The rest is the hand-written runtime they call: [`transport`]
-//!   (configuration, authentication, retries), [`signer`] (AK/SK signing),
-//!   [`credentials`], [`region`], [`multipart`] (streaming file bodies),
-//!   [`SaveToFile`] (atomic downloads) and [`ApiError`].
+//! [`Client`], [`types`] and [`forms`] are generated from the OpenAPI spec by
+//! `cargo xtask codegen`; everything else is re-exported from the
+//! hand-written runtime, crate `codearts-ipd-runtime`.
 
 #![warn(missing_docs)]
-
-// Generated code names runtime items by absolute `::codearts_ipd::` paths, so
-// the same output compiles inside this crate and in other crates' tests.
-extern crate self as codearts_ipd;
 
 // Formatted by prettyplease at generation; rustfmt must leave it as is or
 // the drift check would fail.
@@ -44,20 +35,9 @@ extern crate self as codearts_ipd;
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 mod generated;
 
-pub mod credentials;
-mod download;
-mod error;
-mod lenient;
-pub mod multipart;
-pub mod region;
-pub mod signer;
-pub mod transport;
-
-pub use credentials::Credentials;
-pub use download::{SaveToFile, WriteError};
-pub use error::{ApiError, REQUEST_ID_HEADER};
+pub use codearts_ipd_runtime::{
+    ApiError, BuildError, ClientBuilder, Credentials, FileError, FilePart, LenientInt,
+    REQUEST_ID_HEADER, Region, RetryPolicy, SaveToFile, WriteError, credentials, multipart, region,
+    retry, signer,
+};
 pub use generated::*;
-pub use lenient::LenientInt;
-pub use multipart::{FileError, FilePart};
-pub use region::Region;
-pub use transport::{BuildError, ClientBuilder, RetryPolicy};

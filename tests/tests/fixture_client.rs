@@ -12,9 +12,9 @@ use axum::Router;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use codearts_ipd::{ApiError, ClientBuilder, Credentials, FilePart, RetryPolicy};
+use codearts_ipd_runtime::{ApiError, Credentials, FilePart, RetryPolicy};
 use common::{AK, SK};
-use ipd_tests::gateway::{self, Keys, Received};
+use ipd_emulator::gateway::{self, Keys, Received};
 use serde_json::json;
 
 #[allow(dead_code, clippy::all)]
@@ -111,13 +111,12 @@ async fn start() -> (String, Seen) {
 }
 
 fn client(url: &str) -> boxes::Client {
-    let (base, http, runtime) = ClientBuilder::default()
+    boxes::Client::builder()
         .endpoint(url)
         .credentials(Credentials::new(AK, SK))
         .retry(RetryPolicy::none())
-        .build_parts()
-        .unwrap();
-    boxes::Client::new_with_client(&base, http, runtime)
+        .build()
+        .unwrap()
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@ mod common;
 
 use codearts_ipd::{ApiError, FilePart, RetryPolicy, SaveToFile};
 use common::*;
-use ipd_tests::faults::{CuttingProxy, Direction};
+use ipd_emulator::faults::{CuttingProxy, Direction};
 use reqwest::StatusCode;
 
 #[tokio::test]

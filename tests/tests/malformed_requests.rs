@@ -23,11 +23,8 @@ async fn send(
         .body(body)
         .build()
         .unwrap();
-    codearts_ipd::transport::sign_request(
-        &mut request,
-        &Credentials::new(AK, SK),
-        SystemTime::now(),
-    );
+    codearts_ipd_runtime::sign_request(&mut request, &Credentials::new(AK, SK), SystemTime::now())
+        .unwrap();
     let response = http.execute(request).await.unwrap();
     let status = response.status();
     assert!(response.headers().contains_key("x-request-id"));
@@ -61,9 +58,9 @@ async fn bodies_the_upload_cannot_use_are_refused_with_json_errors() {
 #[tokio::test]
 async fn attachments_over_the_limit_are_refused_and_not_kept() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = ipd_tests::Config::new(AK, SK, dir.path());
+    let mut config = ipd_emulator::Config::new(AK, SK, dir.path());
     config.max_attachment = 1000;
-    let emulator = ipd_tests::Emulator::start("127.0.0.1:0".parse().unwrap(), config)
+    let emulator = ipd_emulator::Emulator::start("127.0.0.1:0".parse().unwrap(), config)
         .await
         .unwrap();
     let mut body =
@@ -99,7 +96,7 @@ async fn stale_dates_and_bad_signatures_are_401() {
     );
     let an_hour_ago = SystemTime::now() - std::time::Duration::from_secs(3600);
     let mut stale = http.get(&url).build().unwrap();
-    codearts_ipd::transport::sign_request(&mut stale, &Credentials::new(AK, SK), an_hour_ago);
+    codearts_ipd_runtime::sign_request(&mut stale, &Credentials::new(AK, SK), an_hour_ago).unwrap();
     let response = http.execute(stale).await.unwrap();
     assert_eq!(response.status(), 401);
     let json: serde_json::Value = response.json().await.unwrap();
@@ -109,11 +106,8 @@ async fn stale_dates_and_bad_signatures_are_401() {
     );
 
     let mut tampered = http.get(&url).build().unwrap();
-    codearts_ipd::transport::sign_request(
-        &mut tampered,
-        &Credentials::new(AK, SK),
-        SystemTime::now(),
-    );
+    codearts_ipd_runtime::sign_request(&mut tampered, &Credentials::new(AK, SK), SystemTime::now())
+        .unwrap();
     tampered.url_mut().set_query(Some("issue_id=someone-else"));
     assert_eq!(http.execute(tampered).await.unwrap().status(), 401);
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm as Form;
 use codearts_ipd::{ApiError, Credentials, FilePart, RetryPolicy};
 use common::*;
-use ipd_tests::faults::{CuttingProxy, StallingServer};
+use ipd_emulator::faults::{CuttingProxy, StallingServer};
 use reqwest::StatusCode;
 
 #[tokio::test]

@@ -230,7 +230,7 @@ async fn the_request_on_the_wire_matches_the_official_sdk() {
 #[tokio::test]
 async fn an_interrupted_upload_leaves_no_attachment_behind() {
     let setup = start().await;
-    let proxy = ipd_tests::faults::CuttingProxy::start(setup.emulator.addr(), 1, 300_000)
+    let proxy = ipd_emulator::faults::CuttingProxy::start(setup.emulator.addr(), 1, 300_000)
         .await
         .unwrap();
     let client = client(&proxy.url(), RetryPolicy::none());

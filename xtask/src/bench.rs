@@ -28,11 +28,10 @@ pub fn run(root: &Path, size_mib: u64, runs: usize) -> anyhow::Result<()> {
             "--release",
             "--quiet",
             "-p",
-            "codearts-ipd",
-            "--example",
-            "ipd",
+            "ipd-cli",
+            "-p",
+            "ipd-emulator",
         ])
-        .args(["-p", "ipd-tests", "--bin", "ipd-emulator"])
         .status()?;
     if !status.success() {
         bail!("cargo build --release failed");
@@ -132,7 +131,7 @@ fn upload(release: &Path, scratch: &Path, size_mib: u64, runs: usize) -> anyhow:
     };
     let result = (|| -> anyhow::Result<()> {
         for _ in 0..runs {
-            let mut command = Command::new(release.join("examples/ipd"));
+            let mut command = Command::new(release.join("ipd"));
             command
                 .args([
                     "upload",

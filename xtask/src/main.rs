@@ -48,6 +48,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    quiet_generator_panics();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Codegen { check, verbose } => codegen(&workspace_root(), check, verbose),
@@ -63,6 +64,18 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The code generator reports a panic of progenitor's as an error with a
+/// location; its default message on stderr would only repeat it. Panics on
+/// any other thread are reported as usual.
+fn quiet_generator_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() != Some(ipd_codegen::GENERATOR_THREAD) {
+            default(info);
+        }
+    }));
 }
 
 fn workspace_root() -> PathBuf {

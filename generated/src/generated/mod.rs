@@ -74,7 +74,7 @@ pub mod types {
         pub domain_id: ::std::option::Option<::std::string::String>,
         ///File size, in bytes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub filesize: ::std::option::Option<::codearts_ipd::LenientInt<i64>>,
+        pub filesize: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i64>>,
         ///Attachment ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -86,7 +86,7 @@ pub mod types {
         pub modified_by: ::std::option::Option<UserCommonVo>,
         ///Upload progress.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub progress: ::std::option::Option<::codearts_ipd::LenientInt<i32>>,
+        pub progress: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
         ///Attachment status.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -189,7 +189,7 @@ pub mod types {
         pub role_name: ::std::option::Option<::std::string::String>,
         ///Status.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<::codearts_ipd::LenientInt<i32>>,
+        pub status: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
         ///User ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user_id: ::std::option::Option<::std::string::String>,
@@ -198,10 +198,10 @@ pub mod types {
         pub user_name: ::std::option::Option<::std::string::String>,
         ///Short ID of a user.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub user_num_id: ::std::option::Option<::codearts_ipd::LenientInt<i64>>,
+        pub user_num_id: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i64>>,
         ///Observer.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub watcher: ::std::option::Option<::codearts_ipd::LenientInt<i32>>,
+        pub watcher: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
     }
     ///A user, as listed attachments name them.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -258,7 +258,7 @@ Version: 4*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: ::codearts_ipd::transport::Runtime,
+    pub(crate) inner: ::codearts_ipd_runtime::Runtime,
 }
 impl Client {
     /// Construct a new client with an existing `reqwest::Client`,
@@ -270,7 +270,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: ::codearts_ipd::transport::Runtime,
+        inner: ::codearts_ipd_runtime::Runtime,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -279,7 +279,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<::codearts_ipd::transport::Runtime> for Client {
+impl ClientInfo<::codearts_ipd_runtime::Runtime> for Client {
     fn api_version() -> &'static str {
         "4"
     }
@@ -289,7 +289,7 @@ impl ClientInfo<::codearts_ipd::transport::Runtime> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &::codearts_ipd::transport::Runtime {
+    fn inner(&self) -> &::codearts_ipd_runtime::Runtime {
         &self.inner
     }
 }
@@ -297,7 +297,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<::codearts_ipd::transport::Runtime>,
+        Client: ClientHooks<::codearts_ipd_runtime::Runtime>,
     {}
 };
 #[allow(clippy::all)]
@@ -412,13 +412,36 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
-impl ClientHooks<::codearts_ipd::transport::Runtime> for Client {
+impl ClientHooks<::codearts_ipd_runtime::Runtime> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> ::std::result::Result<(), Error<E>> {
+        ::codearts_ipd_runtime::send::authorize(self, request)
+    }
     async fn exec(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        ::codearts_ipd::transport::exec(self, request, info).await
+        ::codearts_ipd_runtime::send::exec(self, request, info).await
+    }
+}
+impl ::codearts_ipd_runtime::FromRuntime for Client {
+    fn from_runtime(
+        base_url: &str,
+        http: reqwest::Client,
+        runtime: ::codearts_ipd_runtime::Runtime,
+    ) -> Self {
+        Self::new_with_client(base_url, http, runtime)
+    }
+}
+impl Client {
+    /// Starts configuring a client: an endpoint or region,
+    /// credentials, retries and timeouts.
+    pub fn builder() -> ::codearts_ipd_runtime::ClientBuilder<Self> {
+        ::codearts_ipd_runtime::ClientBuilder::new()
     }
 }
 /// Bodies of the `multipart/form-data` operations.
@@ -429,17 +452,17 @@ pub mod forms {
     #[derive(Clone, Debug)]
     pub struct CreateIpdProjectIssueAttachmentForm {
         ///Attachment. At most 200 MB.
-        pub attachment: ::codearts_ipd::FilePart,
+        pub attachment: ::codearts_ipd_runtime::FilePart,
     }
     impl CreateIpdProjectIssueAttachmentForm {
         /// Creates the form from its required fields; optional ones start unset.
-        pub fn new(attachment: ::codearts_ipd::FilePart) -> Self {
+        pub fn new(attachment: ::codearts_ipd_runtime::FilePart) -> Self {
             Self { attachment }
         }
         /// Lays the fields out as a streaming multipart body, in the
         /// spec's order. Cheap: files are opened only when sent.
-        pub fn to_multipart(&self) -> ::codearts_ipd::multipart::Multipart {
-            let mut form = ::codearts_ipd::multipart::Multipart::new();
+        pub fn to_multipart(&self) -> ::codearts_ipd_runtime::multipart::Multipart {
+            let mut form = ::codearts_ipd_runtime::multipart::Multipart::new();
             form.file("attachment", &self.attachment);
             form
         }
@@ -473,7 +496,7 @@ Arguments:
         let info = OperationInfo {
             operation_id: "create_ipd_project_issue_attachment",
         };
-        let response = ::codearts_ipd::transport::execute(
+        let response = ::codearts_ipd_runtime::send::execute(
                 self,
                 &info,
                 || {

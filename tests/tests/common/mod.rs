@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use codearts_ipd::{Client, Credentials, RetryPolicy};
-use ipd_tests::{Config, Emulator};
+use ipd_emulator::{Config, Emulator};
 use sha2::{Digest, Sha256};
 
 pub const AK: &str = "EMULATORAK0000000001";

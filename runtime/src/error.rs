@@ -7,6 +7,7 @@
 //! could not be read, the network failed or timed out.
 
 use std::fmt;
+use std::path::PathBuf;
 
 use bytes::Bytes;
 use reqwest::StatusCode;
@@ -19,6 +20,17 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// How much of an unexpected body an error keeps.
 const SNIPPET_CHARS: usize = 512;
+
+/// A download could not be saved.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", path.display())]
+pub struct WriteError {
+    /// The file being written.
+    pub path: PathBuf,
+    /// What went wrong.
+    #[source]
+    pub source: std::io::Error,
+}
 
 /// A failed call.
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +72,7 @@ pub enum ApiError {
     File(#[from] FileError),
     /// A download could not be written to its file.
     #[error(transparent)]
-    Write(#[from] crate::download::WriteError),
+    Write(#[from] WriteError),
     /// The connect or read timeout passed.
     #[error("the request timed out: {0}")]
     Timeout(#[source] reqwest::Error),

@@ -1,25 +1,14 @@
-//! The `ipd` example, run as a user would run it.
+//! The `ipd` command, run as a user would run it.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use ipd_tests::{Config, Emulator};
+use ipd_emulator::{Config, Emulator};
 
 const AK: &str = "EXAMPLETESTAK0000001";
 const SK: &str = "example-test-secret-key";
 
-fn example() -> PathBuf {
-    // cargo builds examples before running integration tests.
-    let deps = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    deps.parent().unwrap().join("examples").join("ipd")
-}
-
 fn run(args: &[&str]) -> Output {
-    Command::new(example())
+    Command::new(env!("CARGO_BIN_EXE_ipd"))
         .args(args)
         .env("CLOUD_SDK_AK", AK)
         .env("CLOUD_SDK_SK", SK)
@@ -37,20 +26,98 @@ fn stdout_json(output: &Output) -> Vec<serde_json::Value> {
 }
 
 #[test]
-fn uploads_to_the_built_in_emulator_by_default() {
+fn demo_mode_keeps_its_data_across_invocations() {
     let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let demo_args = ["--demo", "--demo-dir", demo.to_str().unwrap()];
     let a = dir.path().join("a.txt");
     let b = dir.path().join("b.txt");
     std::fs::write(&a, "first").unwrap();
     std::fs::write(&b, "second file").unwrap();
-    let output = run(&["upload", a.to_str().unwrap(), b.to_str().unwrap()]);
+    let output = run(&[
+        &demo_args[..],
+        &["upload", a.to_str().unwrap(), b.to_str().unwrap()],
+    ]
+    .concat());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    assert!(stderr.contains("local emulator"), "{stderr}");
     let lines = stdout_json(&output);
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["result"][0]["store_filename"], "a.txt");
     assert_eq!(lines[1]["result"][0]["filesize"], 11);
+    let id = lines[1]["result"][0]["id"].as_str().unwrap().to_string();
+
+    // Separate processes: the emulator of each starts on the same data.
+    let list = run(&["list", "--demo", "--demo-dir", demo.to_str().unwrap()]);
+    assert!(
+        list.status.success(),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    let listed = &stdout_json(&list)[0]["result"];
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+
+    let saved = dir.path().join("saved.txt");
+    let download = run(&[
+        &demo_args[..],
+        &[
+            "download",
+            "--attachment-id",
+            &id,
+            "-o",
+            saved.to_str().unwrap(),
+        ],
+    ]
+    .concat());
+    assert!(
+        download.status.success(),
+        "{}",
+        String::from_utf8_lossy(&download.stderr)
+    );
+    assert_eq!(std::fs::read(&saved).unwrap(), b"second file");
+}
+
+#[test]
+fn without_a_target_nothing_is_contacted_and_all_three_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("secret.txt");
+    std::fs::write(&file, "do not send").unwrap();
+    // Real-looking credentials and IDs are in the environment; still no
+    // target is guessed.
+    let output = run(&[
+        "upload",
+        "--project-id",
+        "gdbdf969b32694524a949b5ef6b3e124a",
+        "--issue-id",
+        "956239067176935400",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for flag in ["--region", "--endpoint", "--demo"] {
+        assert!(stderr.contains(flag), "{stderr}");
+    }
+    let both = run(&["list", "--demo", "--region", "cn-north-4"]);
+    assert_eq!(both.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&both.stderr).contains("only one of"));
+}
+
+#[test]
+fn help_names_credential_sources_and_regions() {
+    let output = run(&["--help"]);
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "CLOUD_SDK_AK",
+        "HUAWEICLOUD_SDK_AK",
+        "~/.huaweicloud/credentials",
+        "cn-north-4",
+        "sa-brazil-1",
+        "--demo",
+    ] {
+        assert!(help.contains(expected), "{expected} missing from:\n{help}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -78,7 +145,6 @@ async fn uploads_lists_and_downloads_against_an_endpoint() {
         "{}",
         String::from_utf8_lossy(&upload.stderr)
     );
-    assert!(!String::from_utf8_lossy(&upload.stderr).contains("emulator"));
     let id = stdout_json(&upload)[0]["result"][0]["id"]
         .as_str()
         .unwrap()
@@ -134,7 +200,7 @@ fn usage_errors_exit_non_zero_without_panicking() {
         "--issue-id",
         "i",
     ]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--project-id is required"), "{stderr}");
     let output = run(&["upload", "--region", "mars-1", "x"]);

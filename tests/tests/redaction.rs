@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm as Form;
 use codearts_ipd::{ApiError, Client, Credentials, FilePart, RetryPolicy};
-use ipd_tests::{Config, Emulator};
+use ipd_emulator::{Config, Emulator};
 
 const SECRET: &str = "s3cr3t-SK-value-that-must-not-leak";
 const TOKEN: &str = "t0k3n-value-that-must-not-leak";
@@ -112,7 +112,8 @@ fn signed_header_values_are_marked_sensitive() {
         .build()
         .unwrap();
     let credentials = Credentials::new("AK", SECRET).with_security_token(SECURITY_TOKEN);
-    codearts_ipd::transport::sign_request(&mut request, &credentials, std::time::SystemTime::now());
+    codearts_ipd_runtime::sign_request(&mut request, &credentials, std::time::SystemTime::now())
+        .unwrap();
     assert!(request.headers()["authorization"].is_sensitive());
     assert!(request.headers()["x-security-token"].is_sensitive());
     assert_clean("request Debug", &format!("{request:?}"));

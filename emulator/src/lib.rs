@@ -9,6 +9,11 @@
 
 #![warn(missing_docs)]
 
+// The README's Rust example is compiled as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub mod emulator;
 pub mod faults;
 pub mod gateway;

@@ -6,18 +6,7 @@ use futures_util::StreamExt;
 use progenitor_client::{ByteStream, ResponseValue};
 use tokio::io::AsyncWriteExt;
 
-use crate::ApiError;
-
-/// A download could not be saved.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot write {}: {source}", path.display())]
-pub struct WriteError {
-    /// The file being written.
-    pub path: PathBuf,
-    /// What went wrong.
-    #[source]
-    pub source: std::io::Error,
-}
+use crate::error::{ApiError, WriteError};
 
 /// Saves a binary response (such as a download) to a file.
 #[allow(async_fn_in_trait)]

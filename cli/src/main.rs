@@ -1,18 +1,15 @@
-//! `ipd`: upload, list and download work-item attachments from the command
-//! line.
+//! `ipd`: upload, list and download work-item attachments of Huawei Cloud
+//! CodeArts Req's IPD projects from the command line.
 //!
 //! ```sh
-//! cargo run -p codearts-ipd --example ipd -- upload [--region R | --endpoint URL] \
-//!     --project-id P --issue-id I FILE...
-//! cargo run -p codearts-ipd --example ipd -- list --project-id P --issue-id I
-//! cargo run -p codearts-ipd --example ipd -- download --project-id P --attachment-id A [-o PATH]
+//! ipd --region cn-north-4 upload --project-id P --issue-id I FILE...
+//! ipd --endpoint URL list --project-id P --issue-id I
+//! ipd --demo download --attachment-id A [-o PATH]
 //! ```
 //!
-//! With `--region` or `--endpoint`, credentials come from the environment or
-//! `~/.huaweicloud/credentials`. With neither, a local emulator of the
-//! service is started in-process with demo credentials, so the example runs
-//! on any machine. Responses are printed as one line of JSON each; errors go
-//! to stderr with exit status 1.
+//! Every command needs exactly one target: `--region`, `--endpoint`, or
+//! `--demo`. The tool never picks one itself, so a file never goes anywhere
+//! the user did not name.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -30,21 +27,43 @@ const DEMO_SK: &str = "demo-secret-key-for-the-local-emulator";
 const DEMO_PROJECT: &str = "gdbdf969b32694524a949b5ef6b3e124a";
 const DEMO_ISSUE: &str = "956239067176935400";
 
+/// Exit status of a command line that cannot be run as given.
+const USAGE: u8 = 2;
+
 /// Uploads, lists and downloads attachments of IPD work items.
 #[derive(Parser)]
-#[command(version)]
+#[command(version, after_help = after_help())]
 struct Cli {
+    #[command(flatten)]
+    target: Target,
     #[command(subcommand)]
     command: Command,
+}
+
+fn after_help() -> String {
+    let regions: Vec<&str> = Region::ALL.iter().map(|r| r.id()).collect();
+    format!(
+        "Targets (exactly one is required):\n  \
+         --region R     the service's endpoint in region R: {}\n  \
+         --endpoint URL any http(s) endpoint, such as a proxy or a local ipd-emulator\n  \
+         --demo         a local emulator run in-process with demo credentials; its data\n                 \
+         persists in --demo-dir (default: {})\n\n\
+         Credentials (for --region and --endpoint), the first found:\n  \
+         CLOUD_SDK_AK and CLOUD_SDK_SK (with CLOUD_SDK_PROJECT_ID, CLOUD_SDK_SECURITY_TOKEN)\n  \
+         HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (with HUAWEICLOUD_SDK_PROJECT_ID)\n  \
+         ~/.huaweicloud/credentials, section [basic]: ak, sk, project_id",
+        regions.join(", "),
+        default_demo_dir().map_or("none found; give --demo-dir".into(), |d| d
+            .display()
+            .to_string()),
+    )
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Upload files as attachments of a work item.
     Upload {
-        #[command(flatten)]
-        target: Target,
-        /// The work item.
+        /// The work item (default with --demo: a demo work item).
         #[arg(long)]
         issue_id: Option<String>,
         /// How many files are sent at once.
@@ -56,16 +75,12 @@ enum Command {
     },
     /// List the attachments of a work item.
     List {
-        #[command(flatten)]
-        target: Target,
-        /// The work item.
+        /// The work item (default with --demo: a demo work item).
         #[arg(long)]
         issue_id: Option<String>,
     },
     /// Download an attachment.
     Download {
-        #[command(flatten)]
-        target: Target,
         /// The attachment.
         #[arg(long)]
         attachment_id: String,
@@ -77,74 +92,129 @@ enum Command {
 
 #[derive(Args)]
 struct Target {
-    /// A region, such as cn-north-4.
-    #[arg(long, conflicts_with = "endpoint")]
+    /// Call the service in this region, such as cn-north-4.
+    #[arg(long, global = true, value_name = "R")]
     region: Option<Region>,
-    /// An endpoint URL (a proxy, a private endpoint, a local server).
-    #[arg(long)]
+    /// Call this endpoint URL (a proxy, a private endpoint, a local server).
+    #[arg(long, global = true, value_name = "URL")]
     endpoint: Option<String>,
-    /// The IPD project (32 characters).
-    #[arg(long)]
+    /// Call a local emulator with demo credentials; its data persists.
+    #[arg(long, global = true)]
+    demo: bool,
+    /// Where --demo keeps its data.
+    #[arg(long, global = true, value_name = "DIR")]
+    demo_dir: Option<PathBuf>,
+    /// The IPD project (32 characters; default with --demo: a demo project).
+    #[arg(long, global = true)]
     project_id: Option<String>,
 }
 
-/// The client, and the emulator it talks to when no service was named.
+/// Where `--demo` keeps its data unless told otherwise.
+fn default_demo_dir() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("codearts-ipd").join("demo"))
+}
+
+/// A failure, and the exit status it gets.
+struct Failure {
+    status: u8,
+    message: String,
+}
+
+impl Failure {
+    fn usage(message: impl Into<String>) -> Self {
+        Self {
+            status: USAGE,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Self { status: 1, message }
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Self {
+        message.to_string().into()
+    }
+}
+
+/// The client, and the emulator it talks to in demo mode.
 struct Connection {
     client: Client,
     project_id: String,
     demo: bool,
-    _emulator: Option<(ipd_tests::Emulator, tempfile::TempDir)>,
+    _emulator: Option<ipd_emulator::Emulator>,
 }
 
 impl Connection {
-    async fn open(target: Target) -> Result<Self, String> {
-        if target.region.is_none() && target.endpoint.is_none() {
-            let dir = tempfile::tempdir()
-                .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
-            let config = ipd_tests::Config::new(DEMO_AK, DEMO_SK, dir.path());
-            let emulator = ipd_tests::Emulator::start(([127, 0, 0, 1], 0).into(), config)
-                .await
-                .map_err(|e| format!("cannot start the local emulator: {e}"))?;
-            eprintln!(
-                "note: no --region or --endpoint given; using a local emulator at {} with demo credentials",
-                emulator.url()
-            );
-            let client = Client::builder()
-                .endpoint(emulator.url())
-                .credentials(Credentials::new(DEMO_AK, DEMO_SK))
-                .build()
-                .map_err(|e| e.to_string())?;
-            return Ok(Self {
-                client,
-                project_id: target.project_id.unwrap_or_else(|| DEMO_PROJECT.into()),
-                demo: true,
-                _emulator: Some((emulator, dir)),
-            });
+    async fn open(target: Target) -> Result<Self, Failure> {
+        match (target.region, target.endpoint, target.demo) {
+            (None, None, true) => Self::demo(target.demo_dir, target.project_id).await,
+            (region, endpoint, false) if region.is_some() != endpoint.is_some() => {
+                if target.demo_dir.is_some() {
+                    return Err(Failure::usage("--demo-dir goes with --demo only"));
+                }
+                let mut builder = Client::builder();
+                if let Some(region) = region {
+                    builder = builder.region(region);
+                }
+                if let Some(endpoint) = endpoint {
+                    builder = builder.endpoint(endpoint);
+                }
+                let client = builder.build().map_err(|e| e.to_string())?;
+                let project_id = target.project_id.ok_or_else(|| {
+                    Failure::usage("--project-id is required with --region or --endpoint")
+                })?;
+                Ok(Self {
+                    client,
+                    project_id,
+                    demo: false,
+                    _emulator: None,
+                })
+            }
+            (None, None, false) => Err(Failure::usage(
+                "no target: give --region R, --endpoint URL, or --demo (see --help)",
+            )),
+            _ => Err(Failure::usage(
+                "give only one of --region, --endpoint and --demo",
+            )),
         }
-        let mut builder = Client::builder();
-        if let Some(region) = target.region {
-            builder = builder.region(region);
-        }
-        if let Some(endpoint) = target.endpoint {
-            builder = builder.endpoint(endpoint);
-        }
-        let client = builder.build().map_err(|e| e.to_string())?;
-        let project_id = target
-            .project_id
-            .ok_or("--project-id is required with --region or --endpoint")?;
+    }
+
+    /// Starts the emulator in-process on its persistent data directory.
+    async fn demo(dir: Option<PathBuf>, project_id: Option<String>) -> Result<Self, Failure> {
+        let dir = dir
+            .or_else(default_demo_dir)
+            .ok_or_else(|| Failure::usage("no data directory found for --demo; give --demo-dir"))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let config = ipd_emulator::Config::new(DEMO_AK, DEMO_SK, &dir);
+        let emulator = ipd_emulator::Emulator::start(([127, 0, 0, 1], 0).into(), config)
+            .await
+            .map_err(|e| format!("cannot start the local emulator: {e}"))?;
+        let client = Client::builder()
+            .endpoint(emulator.url())
+            .credentials(Credentials::new(DEMO_AK, DEMO_SK))
+            .build()
+            .map_err(|e| e.to_string())?;
         Ok(Self {
             client,
-            project_id,
-            demo: false,
-            _emulator: None,
+            project_id: project_id.unwrap_or_else(|| DEMO_PROJECT.into()),
+            demo: true,
+            _emulator: Some(emulator),
         })
     }
 
-    fn issue_id(&self, given: Option<String>) -> Result<String, String> {
+    fn issue_id(&self, given: Option<String>) -> Result<String, Failure> {
         match (given, self.demo) {
             (Some(issue), _) => Ok(issue),
             (None, true) => Ok(DEMO_ISSUE.into()),
-            (None, false) => Err("--issue-id is required with --region or --endpoint".into()),
+            (None, false) => Err(Failure::usage(
+                "--issue-id is required with --region or --endpoint",
+            )),
         }
     }
 }
@@ -169,16 +239,16 @@ fn bar(bars: &MultiProgress, len: u64, name: &str) -> ProgressBar {
     bar
 }
 
-fn print_json(value: &impl serde::Serialize) -> Result<(), String> {
+fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
     let line = serde_json::to_string(value).map_err(|e| e.to_string())?;
     println!("{line}");
     Ok(())
 }
 
-async fn run(cli: Cli) -> Result<(), String> {
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let target = cli.target;
     match cli.command {
         Command::Upload {
-            target,
             issue_id,
             concurrency,
             files,
@@ -224,9 +294,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                     }
                 }
             }
-            failed.map_or(Ok(()), Err)
+            failed.map_or(Ok(()), |e| Err(e.into()))
         }
-        Command::List { target, issue_id } => {
+        Command::List { issue_id } => {
             let connection = Connection::open(target).await?;
             let issue_id = connection.issue_id(issue_id)?;
             let listed = connection
@@ -237,7 +307,6 @@ async fn run(cli: Cli) -> Result<(), String> {
             print_json(&listed.into_inner())
         }
         Command::Download {
-            target,
             attachment_id,
             output,
         } => {
@@ -273,9 +342,9 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.status)
         }
     }
 }

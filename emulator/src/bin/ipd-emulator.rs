@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use ipd_tests::Config;
+use ipd_emulator::Config;
 
 /// A local emulator of CodeArts Req's IPD attachment operations.
 #[derive(Parser)]
@@ -27,7 +27,7 @@ struct Args {
     #[arg(long)]
     token: Option<String>,
     /// Largest attachment accepted, in bytes (default: the documented 200 MB).
-    #[arg(long, default_value_t = ipd_tests::emulator::MAX_ATTACHMENT)]
+    #[arg(long, default_value_t = ipd_emulator::emulator::MAX_ATTACHMENT)]
     max_attachment_bytes: u64,
     /// Mark a work item deleted, as PROJECT_ID/ISSUE_ID (repeatable).
     #[arg(long, value_name = "PROJECT_ID/ISSUE_ID")]
@@ -67,7 +67,7 @@ async fn main() -> ExitCode {
         }
     };
     println!("listening on http://{addr}");
-    match ipd_tests::emulator::serve(listener, config, &deleted, shutdown_signal()).await {
+    match ipd_emulator::emulator::serve(listener, config, &deleted, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -1,6 +1,7 @@
 //! The `ipd-emulator` binary: its start-up line, clean stops, and a data
 //! directory that survives restarts.
 
+#[path = "../../tests/tests/common/mod.rs"]
 mod common;
 
 use std::io::{BufRead, BufReader};
@@ -83,9 +84,9 @@ async fn stops_cleanly_and_keeps_attachments_across_restarts() {
         .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
         .count();
     assert_eq!(metadata, 1);
-    let setup_again = ipd_tests::Emulator::start(
+    let setup_again = ipd_emulator::Emulator::start(
         "127.0.0.1:0".parse().unwrap(),
-        ipd_tests::Config::new(AK, SK, &data),
+        ipd_emulator::Config::new(AK, SK, &data),
     )
     .await
     .unwrap();

@@ -1,0 +1,96 @@
+//! Reading a spec: YAML (or JSON) text into a JSON value with located
+//! syntax errors, the digit-string extension expanded, then the typed
+//! OpenAPI document.
+
+use openapiv3::OpenAPI;
+use serde_json::{Map, Value};
+
+use crate::document::push_token;
+use crate::error::{Location, SpecError};
+
+/// The extension that marks an integer the service may send as a digit string.
+pub const DIGIT_STRING_EXTENSION: &str = "x-accept-digit-string";
+
+/// The crate generated code calls for its runtime.
+pub const RUNTIME_CRATE: &str = "codearts-ipd-runtime";
+
+/// Parses `text` (YAML or JSON) into a JSON value.
+pub fn parse(text: &str) -> Result<Value, SpecError> {
+    let options = serde_saphyr::options! {
+        // `yes`, `on`, `y` stay strings: a description or enum value that
+        // happens to read like a YAML 1.1 boolean must not change type.
+        strict_booleans: true,
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
+    };
+    serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+        let location = e
+            .location()
+            .map(|l| Location::LineColumn {
+                line: l.line(),
+                column: l.column(),
+            })
+            .unwrap_or(Location::Document);
+        // The location is reported separately; drop the parser's own copy
+        // of it and its advice about parser options.
+        let mut message = e.without_snippet().to_string();
+        if let Some(i) = message.rfind(" at line ") {
+            message.truncate(i);
+        }
+        let message = message.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+        SpecError::new(location, message.trim().to_string())
+    })
+}
+
+/// The typed document of a validated value.
+pub fn to_openapi(raw: &Value) -> Result<OpenAPI, SpecError> {
+    serde_path_to_error::deserialize(raw).map_err(|e| {
+        let pointer = path_to_pointer(e.path());
+        SpecError::at(
+            pointer,
+            format!("not a valid OpenAPI 3.0 document: {}", e.inner()),
+        )
+    })
+}
+
+/// Rewrites `x-accept-digit-string: true` integers into the runtime's
+/// `LenientInt<T>`, through typify's standard `x-rust-type` extension.
+/// Validation has checked where the extension appears.
+pub fn expand_digit_strings(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            if map.get(DIGIT_STRING_EXTENSION) == Some(&Value::Bool(true)) {
+                let mut inner = Map::new();
+                inner.insert("type".into(), "integer".into());
+                if let Some(format) = map.get("format") {
+                    inner.insert("format".into(), format.clone());
+                }
+                map.insert(
+                    "x-rust-type".into(),
+                    serde_json::json!({
+                        "crate": RUNTIME_CRATE,
+                        "version": "*",
+                        "path": "codearts_ipd_runtime::LenientInt",
+                        "parameters": [Value::Object(inner)],
+                    }),
+                );
+            }
+            map.values_mut().for_each(expand_digit_strings);
+        }
+        Value::Array(items) => items.iter_mut().for_each(expand_digit_strings),
+        _ => {}
+    }
+}
+
+fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            Segment::Map { key } => push_token(&mut pointer, key),
+            Segment::Enum { variant } => push_token(&mut pointer, variant),
+            Segment::Unknown => pointer.push_str("/?"),
+        }
+    }
+    pointer
+}
