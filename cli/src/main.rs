@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm;
-use codearts_ipd::{ApiError, Client, Credentials, FilePart, Region, SaveToFile};
+use codearts_ipd::{Client, Credentials, FilePart, Region, SaveToFile};
 use futures_util::{StreamExt, stream};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -270,13 +270,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                         let part = part.with_progress(move |sent| progress.set_position(sent));
                         let response = connection
                             .client
-                            .create_ipd_project_issue_attachment(
-                                &connection.project_id,
-                                &issue_id,
-                                CreateIpdProjectIssueAttachmentForm::new(part),
-                            )
+                            .create_ipd_project_issue_attachment()
+                            .project_id(&connection.project_id)
+                            .issue_id(&issue_id)
+                            .body(CreateIpdProjectIssueAttachmentForm::new(part))
+                            .send()
                             .await
-                            .map_err(|e| format!("{}: {}", path.display(), ApiError::from(e)));
+                            .map_err(|e| format!("{}: {}", path.display(), e));
                         bar.finish();
                         Ok(response?.into_inner())
                     }
@@ -301,9 +301,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let issue_id = connection.issue_id(issue_id)?;
             let listed = connection
                 .client
-                .show_ipd_attachment_by_work_item_id(&connection.project_id, &issue_id, None)
+                .show_ipd_attachment_by_work_item_id()
+                .project_id(&connection.project_id)
+                .issue_id(&issue_id)
+                .send()
                 .await
-                .map_err(|e| ApiError::from(e).to_string())?;
+                .map_err(|e| e.to_string())?;
             print_json(&listed.into_inner())
         }
         Command::Download {
@@ -314,9 +317,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let output = output.unwrap_or_else(|| PathBuf::from(&attachment_id));
             let response = connection
                 .client
-                .download_ipd_issue_attachment(&connection.project_id, &attachment_id)
+                .download_ipd_issue_attachment()
+                .project_id(&connection.project_id)
+                .id(&attachment_id)
+                .send()
                 .await
-                .map_err(|e| ApiError::from(e).to_string())?;
+                .map_err(|e| e.to_string())?;
             let bars = progress_bars();
             let bar = bar(
                 &bars,

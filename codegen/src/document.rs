@@ -69,6 +69,13 @@ pub fn essence(content_type: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// Whether a content type is JSON: `application/json` or `*/*+json`,
+/// with any parameters.
+pub fn is_json(content_type: &str) -> bool {
+    let essence = essence(content_type);
+    essence == "application/json" || essence.ends_with("+json")
+}
+
 /// Appends one JSON pointer reference token (RFC 6901).
 pub fn push_token(pointer: &mut String, token: &str) {
     pointer.push('/');

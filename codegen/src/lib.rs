@@ -1,26 +1,30 @@
 //! Turns an OpenAPI 3.0 spec of the IPD service into the Rust client of crate
 //! `codearts-ipd`.
 //!
-//! progenitor generates the models and every operation it supports; the
-//! `multipart` module's templates generate the `multipart/form-data` operations it
-//! rejects. The result is one Rust file, formatted by prettyplease, that is
-//! byte-identical for the same input.
+//! progenitor (through typify) generates the models; our templates
+//! (`operation`) generate the client and one builder per operation, JSON
+//! and `multipart/form-data` alike, calling the runtime crate
+//! `codearts-ipd-runtime`. The result is one Rust file, formatted by
+//! prettyplease, that is byte-identical for the same input.
 
 #![warn(missing_docs)]
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use progenitor_impl::{
-    CrateVers, GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle,
-};
+use progenitor_impl::{CrateVers, GenerationSettings, Generator};
 use quote::quote;
 
+use bundle::Source;
+use operation::model::Operation;
+
+mod bundle;
 mod document;
 mod error;
+mod hoist;
 mod load;
-mod multipart;
 mod naming;
+mod operation;
 mod validate;
 
 pub use error::{Error, Location, SpecError};
@@ -29,47 +33,111 @@ pub use load::DIGIT_STRING_EXTENSION;
 /// Generates the client for the spec at `path`. `display_name` names the
 /// spec in errors and in the generated file's preamble, so the output does
 /// not depend on where the checkout lives.
+///
+/// A directory beside the spec with the same stem (`spec/x.yaml` and
+/// `spec/x/`) holds fragments: every `*.yaml` in it, in name order, adds
+/// its `paths` and `components` to the document.
 pub fn generate_file(path: &Path, display_name: &str) -> Result<String, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        file: display_name.to_string(),
-        source,
-    })?;
-    generate(&text, display_name)
+    let (root, fragments) = read_sources(path, display_name)?;
+    generate_sources(&root, &fragments)
+}
+
+/// The spec at `path` with its fragments, bundled into one document, as
+/// the generator sees it before preparing it: for validators and tools.
+pub fn bundle_file(path: &Path, display_name: &str) -> Result<serde_json::Value, Error> {
+    let (root, fragments) = read_sources(path, display_name)?;
+    Ok(bundle::bundle(&root, &fragments)?.value)
+}
+
+fn read_sources(path: &Path, display_name: &str) -> Result<(Source, Vec<Source>), Error> {
+    let read = |path: &Path, display: String| match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Source { display, text }),
+        Err(source) => Err(Error::Read {
+            file: display,
+            source,
+        }),
+    };
+    let root = read(path, display_name.to_string())?;
+    let dir = path.with_extension("");
+    let mut fragments = Vec::new();
+    if dir.is_dir() {
+        let display_dir = display_name.strip_suffix(".yaml").unwrap_or(display_name);
+        let listing = std::fs::read_dir(&dir).map_err(|source| Error::Read {
+            file: display_dir.to_string(),
+            source,
+        })?;
+        let mut names: Vec<String> = listing
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".yaml"))
+            .collect();
+        names.sort();
+        for name in names {
+            fragments.push(read(&dir.join(&name), format!("{display_dir}/{name}"))?);
+        }
+    }
+    Ok((root, fragments))
 }
 
 /// Generates the client for a spec given as text.
 pub fn generate(text: &str, display_name: &str) -> Result<String, Error> {
-    let file = display_name.to_string();
-    let spec_error = |error| Error::Spec {
-        file: file.clone(),
+    let root = Source {
+        display: display_name.to_string(),
+        text: text.to_string(),
+    };
+    generate_sources(&root, &[])
+}
+
+/// Generates the client for a root spec and its fragments.
+fn generate_sources(root: &Source, fragments: &[Source]) -> Result<String, Error> {
+    let display_name = &root.display;
+    let file = display_name.clone();
+    let bundle = bundle::bundle(root, fragments)?;
+    // A problem found by a JSON pointer is in the file that defined it.
+    let spec_error = |error: SpecError| Error::Spec {
+        file: match &error.location {
+            Location::Pointer(pointer) => bundle.file_of(pointer).to_string(),
+            _ => file.clone(),
+        },
         error,
     };
-    let mut raw = load::parse(text).map_err(spec_error)?;
+    let mut raw = bundle.value.clone();
     validate::check_raw(&raw).map_err(spec_error)?;
     load::expand_digit_strings(&mut raw);
     let mut api = load::to_openapi(&raw).map_err(spec_error)?;
     validate::check_operations(&api).map_err(spec_error)?;
-    let operations = multipart::model::take_operations(&mut api).map_err(spec_error)?;
+    hoist::hoist(&mut api).map_err(spec_error)?;
+    let operations = operation::model::operations(&api).map_err(spec_error)?;
 
     let generator_error = |message: String| Error::Generator {
         file: file.clone(),
         message,
     };
+    // progenitor sees the models only; the operations are ours.
+    api.paths.paths.clear();
     let (tokens, known) = run_progenitor(api).map_err(generator_error)?;
     for op in &operations {
         if let Some(missing) = op.type_names().find(|n| !known.contains(*n)) {
             return Err(generator_error(format!(
-                "type `{missing}` used by a multipart operation was not generated"
+                "type `{missing}` used by operation `{}` was not generated",
+                op.id
             )));
         }
     }
 
-    let mut file_ast: syn::File = syn::parse_str(&tokens)
+    let progenitor: syn::File = syn::parse_str(&tokens)
         .map_err(|e| generator_error(format!("progenitor produced invalid Rust: {e}")))?;
-    remove_default_constructor(&mut file_ast);
-    let extra: syn::File = syn::parse2(runtime_glue(&operations))
-        .map_err(|e| generator_error(format!("multipart templates produced invalid Rust: {e}")))?;
-    file_ast.items.extend(extra.items);
+    let types = progenitor
+        .items
+        .into_iter()
+        .filter(|item| matches!(item, syn::Item::Mod(m) if m.ident == "types"));
+    let client: syn::File = syn::parse2(client(&operations))
+        .map_err(|e| generator_error(format!("the templates produced invalid Rust: {e}")))?;
+    let file_ast = syn::File {
+        shebang: None,
+        attrs: Vec::new(),
+        items: types.chain(client.items).collect(),
+    };
 
     Ok(format!(
         "// @generated by `cargo xtask codegen` from {display_name}.\n\
@@ -93,12 +161,6 @@ fn run_progenitor(api: openapiv3::OpenAPI) -> Result<(String, BTreeSet<String>),
         .spawn(move || {
             let mut settings = GenerationSettings::new();
             settings
-                .with_interface(InterfaceStyle::Positional)
-                .with_tag(TagStyle::Merged)
-                // The hooks impl is ours (see `runtime_glue`), so it can
-                // sign and retry.
-                .with_hooks(HooksMode::Expected)
-                .with_inner_type(quote!(::codearts_ipd_runtime::Runtime))
                 .with_crate(load::RUNTIME_CRATE, CrateVers::Any, None)
                 .with_map_type("::std::collections::BTreeMap")
                 .with_derive("PartialEq");
@@ -125,47 +187,53 @@ fn run_progenitor(api: openapiv3::OpenAPI) -> Result<(String, BTreeSet<String>),
     })
 }
 
-/// What ties the generated client to the runtime: its hooks (every request,
-/// JSON or multipart, is authenticated, sent and retried by the runtime),
-/// its builder, and the multipart operations.
-fn runtime_glue(operations: &[multipart::model::Operation]) -> proc_macro2::TokenStream {
-    let forms = operations.iter().map(multipart::model::Operation::form);
-    let methods = operations.iter().map(multipart::model::Operation::method);
+/// The client, its builders and forms: everything but the models.
+fn client(operations: &[Operation]) -> proc_macro2::TokenStream {
+    let entries = operations.iter().map(Operation::entry);
+    let builders = operations.iter().map(Operation::builder);
+    let forms = operations.iter().filter_map(Operation::form);
     quote! {
-        impl ClientHooks<::codearts_ipd_runtime::Runtime> for Client {
-            async fn pre<E>(
-                &self,
-                request: &mut reqwest::Request,
-                _info: &OperationInfo,
-            ) -> ::std::result::Result<(), Error<E>> {
-                ::codearts_ipd_runtime::send::authorize(self, request)
-            }
-
-            async fn exec(
-                &self,
-                request: reqwest::Request,
-                info: &OperationInfo,
-            ) -> reqwest::Result<reqwest::Response> {
-                ::codearts_ipd_runtime::send::exec(self, request, info).await
-            }
+        /// A client of the service: build one with [`Client::builder`], then
+        /// call an operation through its method, set the parameters, and
+        /// `send()` it. Cheap to clone; clones share connections.
+        #[derive(Clone, Debug)]
+        pub struct Client {
+            transport: ::codearts_ipd_runtime::Transport,
         }
 
-        impl ::codearts_ipd_runtime::FromRuntime for Client {
-            fn from_runtime(
-                base_url: &str,
-                http: reqwest::Client,
-                runtime: ::codearts_ipd_runtime::Runtime,
-            ) -> Self {
-                Self::new_with_client(base_url, http, runtime)
+        impl ::codearts_ipd_runtime::FromTransport for Client {
+            fn from_transport(transport: ::codearts_ipd_runtime::Transport) -> Self {
+                Self { transport }
             }
         }
 
         impl Client {
             /// Starts configuring a client: an endpoint or region,
-            /// credentials, retries and timeouts.
+            /// credentials, retries, timeouts and limits.
             pub fn builder() -> ::codearts_ipd_runtime::ClientBuilder<Self> {
                 ::codearts_ipd_runtime::ClientBuilder::new()
             }
+
+            /// What calls go through: the endpoint, the HTTP client,
+            /// authentication and the retry policy.
+            pub fn transport(&self) -> &::codearts_ipd_runtime::Transport {
+                &self.transport
+            }
+
+            /// The endpoint calls go to.
+            pub fn base_url(&self) -> &str {
+                self.transport.base_url()
+            }
+
+            #(#entries)*
+        }
+
+        /// One builder per operation, returned by the `Client` method of the
+        /// same name.
+        pub mod builder {
+            #[allow(unused_imports)]
+            use super::{forms, types};
+            #(#builders)*
         }
 
         /// Bodies of the `multipart/form-data` operations.
@@ -174,28 +242,5 @@ fn runtime_glue(operations: &[multipart::model::Operation]) -> proc_macro2::Toke
             use super::types;
             #(#forms)*
         }
-
-        impl Client {
-            #(#methods)*
-        }
     }
-}
-
-/// Drops progenitor's `Client::new`: it builds a `reqwest::Client` with a
-/// 15-second total timeout, which would cut large uploads short. Clients are
-/// built by the runtime's builder instead.
-fn remove_default_constructor(file: &mut syn::File) {
-    for item in &mut file.items {
-        if let syn::Item::Impl(block) = item
-            && block.trait_.is_none()
-            && matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"))
-        {
-            block
-                .items
-                .retain(|item| !matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
-        }
-    }
-    // With no JSON operations progenitor leaves an empty `impl Client {}`.
-    file.items
-        .retain(|item| !matches!(item, syn::Item::Impl(block) if block.items.is_empty()));
 }

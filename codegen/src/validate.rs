@@ -9,19 +9,10 @@ use std::collections::BTreeSet;
 use openapiv3::{OpenAPI, ReferenceOr};
 use serde_json::Value;
 
-use crate::document::{MULTIPART, escape_token, essence, push_token, resolve};
+use crate::document::{MULTIPART, escape_token, essence, is_json, push_token, resolve};
 use crate::error::{Location, SpecError};
 use crate::load::DIGIT_STRING_EXTENSION;
-use crate::multipart::model::check_form;
-
-/// Request body content types progenitor generates code for.
-const PROGENITOR_BODY_TYPES: &[&str] = &[
-    "application/json",
-    "application/octet-stream",
-    "application/x-www-form-urlencoded",
-    "text/plain",
-    "text/x-markdown",
-];
+use crate::operation::model::check_form;
 
 /// Checks the document as parsed, before it is typed: the version, every
 /// `$ref`, and where the digit-string extension appears.
@@ -210,12 +201,13 @@ fn check_request_body(
     };
     let ct_ptr = format!("{body_ptr}/{}", escape_token(content_type));
     let essence = essence(content_type);
-    if essence != MULTIPART && !PROGENITOR_BODY_TYPES.contains(&essence.as_str()) {
+    if essence != MULTIPART && !is_json(content_type) {
         return Err(SpecError::at(
             ct_ptr,
             format!(
-                "request content type `{content_type}` is not supported; supported: {}, {MULTIPART}",
-                PROGENITOR_BODY_TYPES.join(", ")
+                "request content type `{content_type}` is not supported; supported: \
+                 application/json (with parameters such as `;charset=UTF-8`, or a `+json` type) \
+                 and {MULTIPART}"
             ),
         ));
     }

@@ -2,7 +2,7 @@
 //! project service.
 //!
 //! ```no_run
-//! use codearts_ipd::{ApiError, Client, FilePart, Region, forms};
+//! use codearts_ipd::{Client, FilePart, Region, forms};
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! // Credentials come from CLOUD_SDK_AK/CLOUD_SDK_SK, HUAWEICLOUD_SDK_*, or
@@ -10,22 +10,25 @@
 //! let client = Client::builder().region(Region::CnNorth4).build()?;
 //! let file = FilePart::from_path("design.pdf").await?;
 //! let uploaded = client
-//!     .create_ipd_project_issue_attachment(
-//!         "gdbdf969b32694524a949b5ef6b3e124a",
-//!         "956239067176935400",
-//!         forms::CreateIpdProjectIssueAttachmentForm::new(file),
-//!     )
-//!     .await
-//!     .map_err(ApiError::from)?;
+//!     .create_ipd_project_issue_attachment()
+//!     .project_id("gdbdf969b32694524a949b5ef6b3e124a")
+//!     .issue_id("956239067176935400")
+//!     .body(forms::CreateIpdProjectIssueAttachmentForm::new(file))
+//!     .send()
+//!     .await?;
+//! println!("request id {:?}", uploaded.request_id());
 //! for attachment in uploaded.result.iter().flatten() {
 //!     println!("{:?} ({:?} bytes)", attachment.id, attachment.filesize);
 //! }
 //! # Ok(()) }
 //! ```
 //!
-//! [`Client`], [`types`] and [`forms`] are generated from the OpenAPI spec by
-//! `cargo xtask codegen`; everything else is re-exported from the
-//! hand-written runtime, crate `codearts-ipd-runtime`.
+//! Every operation is a method of [`Client`] that returns a builder (module
+//! [`builder`]): set the parameters, then `send()`, which returns
+//! `Result<Response<T>, ApiError>`. [`Client`], [`builder`], [`types`] and
+//! [`forms`] are generated from the OpenAPI spec by `cargo xtask codegen`;
+//! everything else is re-exported from the hand-written runtime, crate
+//! `codearts-ipd-runtime`.
 
 #![warn(missing_docs)]
 
@@ -36,8 +39,8 @@
 mod generated;
 
 pub use codearts_ipd_runtime::{
-    ApiError, BuildError, ClientBuilder, Credentials, FileError, FilePart, LenientInt,
-    REQUEST_ID_HEADER, Region, RetryPolicy, SaveToFile, WriteError, credentials, multipart, region,
-    retry, signer,
+    ApiError, BuildError, ByteStream, ClientBuilder, Credentials, FileError, FilePart, LenientInt,
+    REQUEST_ID_HEADER, Region, Response, RetryPolicy, SaveToFile, Transport, WriteError,
+    credentials, multipart, region, reqwest, retry, signer,
 };
 pub use generated::*;

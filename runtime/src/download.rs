@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::response::{ByteStream, Response};
 use futures_util::StreamExt;
-use progenitor_client::{ByteStream, ResponseValue};
 use tokio::io::AsyncWriteExt;
 
 use crate::error::{ApiError, WriteError};
@@ -19,7 +19,7 @@ pub trait SaveToFile {
     -> Result<u64, ApiError>;
 }
 
-impl SaveToFile for ResponseValue<ByteStream> {
+impl SaveToFile for Response<ByteStream> {
     async fn save_to(
         self,
         path: impl AsRef<Path>,
@@ -47,7 +47,7 @@ impl SaveToFile for ResponseValue<ByteStream> {
             let mut stream = self.into_inner();
             let mut written = 0u64;
             while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(ApiError::from_reqwest)?;
+                let chunk = chunk?;
                 file.write_all(&chunk).await.map_err(write_error)?;
                 written += chunk.len() as u64;
                 progress(written);

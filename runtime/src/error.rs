@@ -1,18 +1,19 @@
 //! One error type for every way a call can fail.
 //!
-//! Generated methods return progenitor's `Error<E>`, typed by the spec. That
-//! converts into [`ApiError`] (so `?` works in a function returning
-//! `ApiError`), which sorts failures into what a caller acts on differently:
-//! the service said no, the service said something unexpected, the file
-//! could not be read, the network failed or timed out.
+//! Every generated `send()` returns [`ApiError`], which sorts failures into
+//! what a caller acts on differently: the request was incomplete, the
+//! service said no, the service said something unexpected, a file could not
+//! be read or written, the network failed or timed out.
+//!
+//! Messages do not repeat their source: error-chain printers (such as
+//! `anyhow`'s `{:#}`) show each cause once.
 
 use std::fmt;
 use std::path::PathBuf;
 
-use bytes::Bytes;
 use reqwest::StatusCode;
-use serde::Serialize;
 
+use crate::auth::SignError;
 use crate::multipart::FileError;
 
 /// Response header carrying the gateway's request ID.
@@ -23,7 +24,7 @@ const SNIPPET_CHARS: usize = 512;
 
 /// A download could not be saved.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {}: {source}", path.display())]
+#[error("cannot write {}", path.display())]
 pub struct WriteError {
     /// The file being written.
     pub path: PathBuf,
@@ -36,6 +37,24 @@ pub struct WriteError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ApiError {
+    /// A required parameter or body was not set; nothing was sent.
+    #[error("{operation}: the required {parameter} was not set")]
+    MissingParameter {
+        /// The operation, by its spec name.
+        operation: &'static str,
+        /// The parameter (or `body`).
+        parameter: &'static str,
+    },
+    /// A parameter's value cannot be sent as given; nothing was sent.
+    #[error("{operation}: invalid {parameter}: {reason}")]
+    InvalidParameter {
+        /// The operation, by its spec name.
+        operation: &'static str,
+        /// The parameter.
+        parameter: &'static str,
+        /// What is wrong with the value.
+        reason: String,
+    },
     /// The service answered with an error status and an error body.
     #[error("the service answered {status}: {}{}", describe_code(.error_code, .error_msg), RequestId(.request_id))]
     Service {
@@ -59,13 +78,25 @@ pub enum ApiError {
         snippet: String,
     },
     /// A response body did not match the spec.
-    #[error("the service's response does not match the spec ({source}); it starts with: {snippet}")]
+    #[error("the service's response does not match the spec{}; it starts with: {snippet}", RequestId(.request_id))]
     InvalidPayload {
         /// The start of the body, as text.
         snippet: String,
+        /// The `X-Request-Id` response header.
+        request_id: Option<String>,
         /// The decoding error.
         #[source]
         source: serde_json::Error,
+    },
+    /// A response body was larger than the client's limit
+    /// ([`ClientBuilder::max_response_body`](crate::ClientBuilder::max_response_body));
+    /// the rest was not read.
+    #[error("the service's response is larger than the limit of {limit} bytes{}", RequestId(.request_id))]
+    BodyTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+        /// The `X-Request-Id` response header.
+        request_id: Option<String>,
     },
     /// A file to upload could not be read.
     #[error(transparent)]
@@ -73,17 +104,20 @@ pub enum ApiError {
     /// A download could not be written to its file.
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// The request could not be authenticated, so it was not sent.
+    #[error(transparent)]
+    Authentication(#[from] SignError),
     /// The connect or read timeout passed.
-    #[error("the request timed out: {0}")]
+    #[error("the request timed out")]
     Timeout(#[source] reqwest::Error),
     /// No connection could be made, or it broke mid-request or mid-response.
-    #[error("cannot reach the service, or the connection broke: {0}")]
+    #[error("cannot reach the service, or the connection broke")]
     Connection(#[source] reqwest::Error),
-    /// The request could not be built.
+    /// The request could not be built or sent as given.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
     /// Any other transport failure.
-    #[error("request failed: {0}")]
+    #[error("request failed")]
     Transport(#[source] reqwest::Error),
 }
 
@@ -138,7 +172,9 @@ impl ApiError {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             ApiError::Service { request_id, .. }
-            | ApiError::UnexpectedStatus { request_id, .. } => request_id.as_deref(),
+            | ApiError::UnexpectedStatus { request_id, .. }
+            | ApiError::InvalidPayload { request_id, .. }
+            | ApiError::BodyTooLarge { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }
@@ -163,27 +199,52 @@ impl ApiError {
             ApiError::Transport(error)
         }
     }
+
+    /// The error for a response with an error status, from the bounded start
+    /// of its body. `documented` says whether the spec lists the status.
+    pub(crate) fn from_status(
+        status: StatusCode,
+        request_id: Option<String>,
+        body: &[u8],
+        documented: bool,
+    ) -> Self {
+        // Gateways answer undocumented statuses (401, 403, 429...) with the
+        // same JSON error shape: keep its code and message.
+        if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) {
+            let (error_code, error_msg) = code_and_message(&json);
+            if documented || error_code.is_some() || error_msg.is_some() {
+                return ApiError::Service {
+                    status,
+                    error_code,
+                    error_msg,
+                    request_id,
+                };
+            }
+        }
+        if documented && body.is_empty() {
+            return ApiError::Service {
+                status,
+                error_code: None,
+                error_msg: None,
+                request_id,
+            };
+        }
+        ApiError::UnexpectedStatus {
+            status,
+            request_id,
+            snippet: snippet(body),
+        }
+    }
 }
 
-/// The bounded start of an error response's body, kept by the transport so
-/// errors can quote it without reading the body again.
-#[derive(Clone, Debug)]
-pub(crate) struct ErrorBody(pub Bytes);
-
-fn snippet(bytes: &[u8]) -> String {
+/// The start of a body, as text, for error messages.
+pub(crate) fn snippet(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     let mut out: String = text.chars().take(SNIPPET_CHARS).collect();
     if text.chars().count() > SNIPPET_CHARS {
         out.push('…');
     }
     out
-}
-
-fn request_id(headers: &reqwest::header::HeaderMap) -> Option<String> {
-    headers
-        .get(REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
 }
 
 /// Reads `error_code`/`error_msg`, falling back to the spellings the official
@@ -200,59 +261,4 @@ fn code_and_message(body: &serde_json::Value) -> (Option<String>, Option<String>
         pick(&["error_code", "errorCode", "code"]),
         pick(&["error_msg", "errorMsg", "message"]),
     )
-}
-
-impl<E: Serialize> From<progenitor_client::Error<E>> for ApiError {
-    fn from(error: progenitor_client::Error<E>) -> Self {
-        use progenitor_client::Error as P;
-        match error {
-            P::InvalidRequest(message) | P::Custom(message) => ApiError::InvalidRequest(message),
-            P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => {
-                ApiError::from_reqwest(e)
-            }
-            P::ErrorResponse(response) => {
-                let status = response.status();
-                let request_id = request_id(response.headers());
-                let body = serde_json::to_value(response.into_inner()).unwrap_or_default();
-                let (error_code, error_msg) = code_and_message(&body);
-                ApiError::Service {
-                    status,
-                    error_code,
-                    error_msg,
-                    request_id,
-                }
-            }
-            P::InvalidResponsePayload(bytes, source) => ApiError::InvalidPayload {
-                snippet: snippet(&bytes),
-                source,
-            },
-            P::UnexpectedResponse(response) => {
-                let status = response.status();
-                let request_id = request_id(response.headers());
-                let body = response
-                    .extensions()
-                    .get::<ErrorBody>()
-                    .map(|b| b.0.clone());
-                let body = body.unwrap_or_default();
-                // Gateways answer undocumented statuses (401, 403, 429...)
-                // with the same JSON error shape: keep its code and message.
-                if let Ok(json) = serde_json::from_slice::<serde_json::Value>(&body)
-                    && let (error_code, error_msg) = code_and_message(&json)
-                    && (error_code.is_some() || error_msg.is_some())
-                {
-                    return ApiError::Service {
-                        status,
-                        error_code,
-                        error_msg,
-                        request_id,
-                    };
-                }
-                ApiError::UnexpectedStatus {
-                    status,
-                    request_id,
-                    snippet: snippet(&body),
-                }
-            }
-        }
-    }
 }

@@ -2,14 +2,16 @@
 //! `codearts-ipd`: what progenitor-client is to progenitor's output.
 //!
 //! It knows no operation of any spec. Users meet it through the generated
-//! crate, which re-exports its public types; generated code calls the
-//! `#[doc(hidden)]` plumbing in [`send`].
+//! crate, which re-exports its public types; generated code describes each
+//! call with the `#[doc(hidden)]` `Call` builder.
 //!
 //! One module per concern:
 //! - [`config`]: the builder, checked once when a client is built;
 //! - `auth`: AK/SK signatures or IAM tokens, per attempt;
 //! - [`retry`]: when a failed attempt is tried again;
-//! - [`send`]: the send loop and bounded error bodies;
+//! - `call`: one call: path segments, query, headers, body;
+//! - `send`: the send loop, with `tracing` spans per call and attempt;
+//! - [`Response`]: typed bodies with their request id, read within bounds;
 //! - [`signer`]: SDK-HMAC-SHA256 signing, independent of any HTTP client;
 //! - [`credentials`], [`region`]: where keys and endpoints come from;
 //! - [`multipart`]: streaming, rebuildable file bodies;
@@ -19,6 +21,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod call;
 pub mod config;
 pub mod credentials;
 mod download;
@@ -26,17 +29,30 @@ mod error;
 mod lenient;
 pub mod multipart;
 pub mod region;
+mod response;
 pub mod retry;
-#[doc(hidden)]
-pub mod send;
+mod send;
 pub mod signer;
 
 pub use auth::{AUTH_TOKEN, SignError, sign_request};
-pub use config::{BuildError, ClientBuilder, FromRuntime, Runtime, USER_AGENT};
+#[doc(hidden)]
+pub use call::Call;
+pub use call::encode_segment;
+pub use config::{
+    BuildError, ClientBuilder, DEFAULT_MAX_RESPONSE_BODY, FromTransport, Transport, USER_AGENT,
+};
 pub use credentials::Credentials;
 pub use download::SaveToFile;
 pub use error::{ApiError, REQUEST_ID_HEADER, WriteError};
 pub use lenient::LenientInt;
-pub use multipart::{FileError, FilePart};
+pub use multipart::{FileError, FilePart, ToMultipart};
 pub use region::Region;
+/// The HTTP client and its types, for callers who pass their own client
+/// ([`ClientBuilder::http_client`]).
+pub use reqwest;
+#[doc(hidden)]
+pub use reqwest::Method;
+#[doc(hidden)]
+pub use response::RawResponse;
+pub use response::{ByteStream, MAX_ERROR_BODY, Response};
 pub use retry::RetryPolicy;

@@ -185,6 +185,14 @@ impl fmt::Debug for FilePart {
     }
 }
 
+/// A form that lays itself out as a `multipart/form-data` body, once per
+/// attempt; generated form types implement it.
+pub trait ToMultipart {
+    /// The body, in the spec's field order. Cheap: files are opened only
+    /// when sent.
+    fn to_multipart(&self) -> Multipart;
+}
+
 /// A `multipart/form-data` body being laid out; generated form types build
 /// one per attempt with [`Multipart::text`] and [`Multipart::file`].
 pub struct Multipart {

@@ -42,9 +42,13 @@ fn client(url: String) -> Client {
 /// Uploads a small file and returns the failure.
 async fn upload_with(client: &Client, part: FilePart) -> ApiError {
     let result = client
-        .create_ipd_project_issue_attachment("p", "i", Form::new(part))
+        .create_ipd_project_issue_attachment()
+        .project_id("p")
+        .issue_id("i")
+        .body(Form::new(part))
+        .send()
         .await;
-    ApiError::from(result.expect_err("the call should fail"))
+    result.expect_err("the call should fail")
 }
 
 async fn upload(answer: Answer) -> ApiError {

@@ -20,7 +20,10 @@ async fn a_64_mib_file_uploads_lists_and_downloads_with_the_same_sha256() {
     let id = uploaded.result.unwrap()[0].id.clone().unwrap();
 
     let listed = client
-        .show_ipd_attachment_by_work_item_id(PROJECT, ISSUE, None)
+        .show_ipd_attachment_by_work_item_id()
+        .project_id(PROJECT)
+        .issue_id(ISSUE)
+        .send()
         .await
         .unwrap()
         .into_inner();
@@ -42,7 +45,10 @@ async fn a_64_mib_file_uploads_lists_and_downloads_with_the_same_sha256() {
     std::fs::create_dir_all(target.parent().unwrap()).unwrap();
     let progress = std::sync::atomic::AtomicU64::new(0);
     let saved = client
-        .download_ipd_issue_attachment(PROJECT, &id)
+        .download_ipd_issue_attachment()
+        .project_id(PROJECT)
+        .id(&id)
+        .send()
         .await
         .unwrap()
         .save_to(&target, |n| {
@@ -68,7 +74,11 @@ async fn a_work_item_without_attachments_lists_empty() {
         .await
         .unwrap();
     let listed = client
-        .show_ipd_attachment_by_work_item_id(PROJECT, ISSUE, Some(PROJECT))
+        .show_ipd_attachment_by_work_item_id()
+        .project_id(PROJECT)
+        .issue_id(ISSUE)
+        .source_project_id(PROJECT)
+        .send()
         .await
         .unwrap()
         .into_inner();
@@ -87,12 +97,14 @@ async fn downloading_an_unknown_attachment_is_a_typed_4xx() {
     let setup = start().await;
     let client = client(&setup.emulator.url(), RetryPolicy::none());
     let Err(error) = client
-        .download_ipd_issue_attachment(PROJECT, "404404")
+        .download_ipd_issue_attachment()
+        .project_id(PROJECT)
+        .id("404404")
+        .send()
         .await
     else {
         panic!("an unknown attachment downloaded");
     };
-    let error = ApiError::from(error);
     assert_eq!(error.status(), Some(StatusCode::NOT_FOUND));
     assert_eq!(error.error_code(), Some("PM.02175146"));
     assert!(error.request_id().is_some());
@@ -119,7 +131,10 @@ async fn a_broken_download_leaves_no_file_under_the_final_name() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("keep.bin"), "previous content").unwrap();
     let response = through_proxy
-        .download_ipd_issue_attachment(PROJECT, &id)
+        .download_ipd_issue_attachment()
+        .project_id(PROJECT)
+        .id(&id)
+        .send()
         .await
         .unwrap();
     let error = response
@@ -143,7 +158,10 @@ async fn a_broken_download_leaves_no_file_under_the_final_name() {
     // A target in a missing directory is an error naming the path.
     let missing = setup.dir.path().join("no/such/dir/x.bin");
     let error = client
-        .download_ipd_issue_attachment(PROJECT, &id)
+        .download_ipd_issue_attachment()
+        .project_id(PROJECT)
+        .id(&id)
+        .send()
         .await
         .unwrap()
         .save_to(&missing, |_| {})

@@ -151,21 +151,28 @@ async fn the_official_signer_computes_the_same_signatures_as_our_client() {
     let setup = start().await;
     let client = client(&setup.emulator.url(), RetryPolicy::none());
     let uploaded = client
-        .create_ipd_project_issue_attachment(
-            PROJECT,
-            "issue 1/ü",
-            Form::new(FilePart::from_bytes("ü \"q\".txt", "data")),
-        )
+        .create_ipd_project_issue_attachment()
+        .project_id(PROJECT)
+        .issue_id("issue 1/ü")
+        .body(Form::new(FilePart::from_bytes("ü \"q\".txt", "data")))
+        .send()
         .await
         .unwrap()
         .into_inner();
     let id = uploaded.result.unwrap()[0].id.clone().unwrap();
     client
-        .show_ipd_attachment_by_work_item_id(PROJECT, "issue 1/ü", Some("a b&c=d~*"))
+        .show_ipd_attachment_by_work_item_id()
+        .project_id(PROJECT)
+        .issue_id("issue 1/ü")
+        .source_project_id("a b&c=d~*")
+        .send()
         .await
         .unwrap();
     client
-        .download_ipd_issue_attachment(PROJECT, &id)
+        .download_ipd_issue_attachment()
+        .project_id(PROJECT)
+        .id(&id)
+        .send()
         .await
         .unwrap();
 

@@ -44,11 +44,9 @@ async fn without_retries_a_503_is_returned() {
         .emulator
         .inject_statuses(&[StatusCode::SERVICE_UNAVAILABLE]);
     let client = client(&setup.emulator.url(), RetryPolicy::none());
-    let error = ApiError::from(
-        upload(&client, ISSUE, FilePart::from_bytes("a", "a"))
-            .await
-            .unwrap_err(),
-    );
+    let error = upload(&client, ISSUE, FilePart::from_bytes("a", "a"))
+        .await
+        .unwrap_err();
     assert_eq!(error.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert!(setup.emulator.attachments().is_empty());
 }
@@ -63,11 +61,9 @@ async fn a_dropped_connection_is_an_error_and_a_retry_stores_the_full_file() {
         .await
         .unwrap();
     let no_retry = client(&proxy.url(), RetryPolicy::none());
-    let error = ApiError::from(
-        upload(&no_retry, ISSUE, FilePart::from_path(&path).await.unwrap())
-            .await
-            .unwrap_err(),
-    );
+    let error = upload(&no_retry, ISSUE, FilePart::from_path(&path).await.unwrap())
+        .await
+        .unwrap_err();
     assert!(matches!(error, ApiError::Connection(_)), "{error:?}");
 
     let proxy = CuttingProxy::start(setup.emulator.addr(), 1, 1_000_000)
@@ -98,7 +94,7 @@ async fn a_reader_upload_is_not_retried() {
         .inject_statuses(&[StatusCode::SERVICE_UNAVAILABLE]);
     let client = client(&setup.emulator.url(), RetryPolicy::default());
     let part = FilePart::from_reader("r.bin", &b"once"[..], 4);
-    let error = ApiError::from(upload(&client, ISSUE, part).await.unwrap_err());
+    let error = upload(&client, ISSUE, part).await.unwrap_err();
     assert_eq!(error.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(setup.emulator.recorded().len(), 1);
 }
@@ -113,15 +109,16 @@ async fn a_stalled_server_gives_a_read_timeout_not_a_hang() {
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
-    let call = client.create_ipd_project_issue_attachment(
-        PROJECT,
-        ISSUE,
-        Form::new(FilePart::from_bytes("s", "stall")),
-    );
+    let call = client
+        .create_ipd_project_issue_attachment()
+        .project_id(PROJECT)
+        .issue_id(ISSUE)
+        .body(Form::new(FilePart::from_bytes("s", "stall")))
+        .send();
     // The guard only turns a hang into a failure; nothing here measures time.
     let result = tokio::time::timeout(Duration::from_secs(60), call)
         .await
         .expect("the client hung");
-    let error = ApiError::from(result.unwrap_err());
+    let error = result.unwrap_err();
     assert!(matches!(error, ApiError::Timeout(_)), "{error:?}");
 }

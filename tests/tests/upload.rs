@@ -93,7 +93,7 @@ async fn bytes_and_reader_sources_upload() {
     assert_eq!(sizes, [11, 12]);
     // A reader is sent once; sending the same part again is a typed error.
     let again = upload(&client, ISSUE, from_reader).await;
-    let error = ApiError::from(again.unwrap_err());
+    let error = again.unwrap_err();
     assert!(matches!(error, ApiError::InvalidRequest(_)), "{error:?}");
 }
 
@@ -105,7 +105,6 @@ async fn a_deleted_work_item_is_a_service_error_with_code_and_request_id() {
     let error = upload(&client, ISSUE, FilePart::from_bytes("x", "x"))
         .await
         .unwrap_err();
-    let error = ApiError::from(error);
     assert_eq!(error.status(), Some(StatusCode::BAD_REQUEST));
     assert_eq!(error.error_code(), Some("PM.02175145"));
     assert_eq!(error.error_msg(), Some("The work item has been deleted."));
@@ -127,11 +126,9 @@ async fn a_wrong_secret_is_refused_with_401() {
         .credentials(Credentials::new(AK, "not-the-secret"))
         .build()
         .unwrap();
-    let error = ApiError::from(
-        upload(&client, ISSUE, FilePart::from_bytes("x", "x"))
-            .await
-            .unwrap_err(),
-    );
+    let error = upload(&client, ISSUE, FilePart::from_bytes("x", "x"))
+        .await
+        .unwrap_err();
     assert_eq!(error.status(), Some(StatusCode::UNAUTHORIZED));
     assert_eq!(error.error_code(), Some("APIGW.0301"));
     assert!(error.request_id().is_some());
@@ -237,7 +234,7 @@ async fn an_interrupted_upload_leaves_no_attachment_behind() {
     let path = setup.dir.path().join("big.bin");
     write_file(&path, 2_000_000);
     let result = upload(&client, ISSUE, FilePart::from_path(&path).await.unwrap()).await;
-    let error = ApiError::from(result.unwrap_err());
+    let error = result.unwrap_err();
     assert!(matches!(error, ApiError::Connection(_)), "{error:?}");
     assert_eq!(proxy.cuts(), 1);
     // The emulator notices the broken body in its own time; wait for its

@@ -69,14 +69,14 @@ pub async fn upload(
     issue: &str,
     part: codearts_ipd::FilePart,
 ) -> Result<
-    codearts_ipd::ResponseValue<codearts_ipd::types::CreateIpdProjectIssueAttachmentResponseBody>,
-    codearts_ipd::Error<codearts_ipd::types::ErrorResponseBody>,
+    codearts_ipd::Response<codearts_ipd::types::CreateIpdProjectIssueAttachmentResponseBody>,
+    codearts_ipd::ApiError,
 > {
     client
-        .create_ipd_project_issue_attachment(
-            PROJECT,
-            issue,
-            codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm::new(part),
-        )
+        .create_ipd_project_issue_attachment()
+        .project_id(PROJECT)
+        .issue_id(issue)
+        .body(codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm::new(part))
+        .send()
         .await
 }

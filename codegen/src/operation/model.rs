@@ -1,8 +1,9 @@
-//! The model of a `multipart/form-data` operation: the spec's operation
-//! resolved into what the templates need (parameters in order, form fields
-//! classified, response kinds), built apart from rendering it, as
-//! progenitor's `method.rs` does. Nothing here knows any one operation's
-//! names.
+//! The model of an operation: the spec's operation resolved into what the
+//! templates need (parameters in order, the body, form fields classified,
+//! response kinds), built apart from rendering it, as progenitor's
+//! `method.rs` does. It reads a document whose inline schemas were hoisted
+//! into components (`crate::hoist`), so every body has a type name.
+//! Nothing here knows any one operation's names.
 
 use openapiv3::{
     MediaType, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind,
@@ -13,7 +14,7 @@ use crate::document::{self, escape_token, resolve};
 use crate::error::SpecError;
 use crate::naming::type_name;
 
-/// One multipart operation, resolved into what the template needs.
+/// One operation, resolved into what the templates need.
 pub struct Operation {
     pub id: String,
     pub method: String,
@@ -21,12 +22,27 @@ pub struct Operation {
     pub summary: Option<String>,
     pub description: Option<String>,
     pub params: Vec<Param>,
-    pub form_description: Option<String>,
-    pub fields: Vec<Field>,
+    pub body: Option<Body>,
     pub success: ResponseKind,
-    pub error: ResponseKind,
     /// Each documented status, and whether it is a success.
     pub responses: Vec<(Status, bool)>,
+}
+
+/// A request body.
+pub struct Body {
+    /// The content type exactly as the spec gives it; it goes on the wire
+    /// as is (a multipart boundary is added).
+    pub content_type: String,
+    pub required: bool,
+    pub description: Option<String>,
+    pub kind: BodyKind,
+}
+
+pub enum BodyKind {
+    /// JSON, of a component schema, by its generated type name.
+    Json(String),
+    /// `multipart/form-data`, field by field.
+    Form(Vec<Field>),
 }
 
 /// A response's status as the spec gives it. The variants' order is the
@@ -214,59 +230,21 @@ fn scalar(
     })
 }
 
-/// Removes every multipart operation from `api` and returns them resolved.
-pub fn take_operations(api: &mut OpenAPI) -> Result<Vec<Operation>, SpecError> {
-    let snapshot = api.clone();
+/// Every operation of `api` (hoisted), in document order.
+pub fn operations(api: &OpenAPI) -> Result<Vec<Operation>, SpecError> {
     let mut operations = Vec::new();
-    for (path, item) in api.paths.paths.iter_mut() {
+    for (path, item) in &api.paths.paths {
         let ReferenceOr::Item(item) = item else {
             continue;
         };
-        let shared_params = item.parameters.clone();
-        for (method, slot) in [
-            ("get", &mut item.get),
-            ("put", &mut item.put),
-            ("post", &mut item.post),
-            ("delete", &mut item.delete),
-            ("options", &mut item.options),
-            ("head", &mut item.head),
-            ("patch", &mut item.patch),
-            ("trace", &mut item.trace),
-        ] {
-            let Some(op) = slot else { continue };
+        for (method, op) in item.iter() {
             let ptr = format!("/paths/{}/{method}", escape_token(path));
-            let Some(body) = &op.request_body else {
-                continue;
+            let body = match &op.request_body {
+                Some(body) => Some(body_model(api, body, &format!("{ptr}/requestBody"))?),
+                None => None,
             };
-            let Ok(body) = resolve(&snapshot, body).cloned() else {
-                continue;
-            };
-            let Some((content_type, media)) = body.content.first() else {
-                continue;
-            };
-            if document::essence(content_type) != document::MULTIPART {
-                continue;
-            }
-            let media_ptr = format!("{ptr}/requestBody/content/{}", escape_token(content_type));
-            let (form_description, fields) = form_fields(&snapshot, media, &media_ptr)?;
-            // Inline JSON response schemas become components, so progenitor
-            // generates their types; the names follow progenitor's own
-            // `<OperationId>Response` pattern, with the status.
-            let components = api.components.get_or_insert_with(Default::default);
-            for (name, schema) in hoist_inline_responses(op) {
-                if components.schemas.contains_key(&name) {
-                    return Err(SpecError::at(
-                        format!("{ptr}/responses"),
-                        format!(
-                            "an inline response schema would be named `{name}`, which \
-                             #/components/schemas already uses; `$ref` it explicitly"
-                        ),
-                    ));
-                }
-                components.schemas.insert(name, schema);
-            }
-            let params = params(&snapshot, op, &shared_params, path, &ptr)?;
-            let (success, error, responses) = responses(&snapshot, op, &ptr)?;
+            let params = params(api, op, &item.parameters, path, &ptr)?;
+            let (success, responses) = responses(api, op, &ptr)?;
             operations.push(Operation {
                 id: op.operation_id.clone().unwrap_or_default(),
                 method: method.to_string(),
@@ -274,52 +252,50 @@ pub fn take_operations(api: &mut OpenAPI) -> Result<Vec<Operation>, SpecError> {
                 summary: op.summary.clone(),
                 description: op.description.clone(),
                 params,
-                form_description: body.description.clone().or(form_description),
-                fields,
+                body,
                 success,
-                error,
                 responses,
             });
-            *slot = None;
         }
     }
     Ok(operations)
 }
 
-/// Replaces each inline JSON response schema of `op` by a `$ref` to a new
-/// component, returned for the caller to add.
-fn hoist_inline_responses(op: &mut openapiv3::Operation) -> Vec<(String, ReferenceOr<Schema>)> {
-    let id = op.operation_id.clone().unwrap_or_default();
-    let mut hoisted = Vec::new();
-    let responses = op
-        .responses
-        .responses
-        .iter_mut()
-        .map(|(status, r)| (status.to_string(), r))
-        .chain(
-            op.responses
-                .default
-                .iter_mut()
-                .map(|r| ("default".to_string(), r)),
-        );
-    for (status, response) in responses {
-        let ReferenceOr::Item(response) = response else {
-            continue;
-        };
-        for (content_type, media) in response.content.iter_mut() {
-            if document::essence(content_type) != "application/json" {
-                continue;
-            }
-            if let Some(schema @ ReferenceOr::Item(_)) = &mut media.schema {
-                let name = type_name(&format!("{id} response {status}"));
-                let reference = ReferenceOr::Reference {
-                    reference: format!("#/components/schemas/{name}"),
-                };
-                hoisted.push((name, std::mem::replace(schema, reference)));
+fn body_model(
+    api: &OpenAPI,
+    body: &ReferenceOr<openapiv3::RequestBody>,
+    pointer: &str,
+) -> Result<Body, SpecError> {
+    let resolved = resolve(api, body).map_err(|e| SpecError::at(pointer.into(), e))?;
+    // Validation allows exactly one content type, with a schema.
+    let Some((content_type, media)) = resolved.content.first() else {
+        return Err(SpecError::at(pointer.into(), "no content type".into()));
+    };
+    let media_ptr = format!("{pointer}/content/{}", escape_token(content_type));
+    let (description, kind) = if document::essence(content_type) == document::MULTIPART {
+        let (description, fields) = form_fields(api, media, &media_ptr)?;
+        (description, BodyKind::Form(fields))
+    } else {
+        let schema_ptr = format!("{media_ptr}/schema");
+        match &media.schema {
+            Some(ReferenceOr::Reference { reference }) => (
+                None,
+                BodyKind::Json(type_name(component_name(reference, &schema_ptr)?)),
+            ),
+            _ => {
+                return Err(SpecError::at(
+                    schema_ptr,
+                    "a JSON body must `$ref` a schema (inline ones are hoisted first)".into(),
+                ));
             }
         }
-    }
-    hoisted
+    };
+    Ok(Body {
+        content_type: content_type.clone(),
+        required: resolved.required,
+        description: resolved.description.clone().or(description),
+        kind,
+    })
 }
 
 fn params(
@@ -392,15 +368,17 @@ fn params(
     Ok(ordered)
 }
 
-type Responses = (ResponseKind, ResponseKind, Vec<(Status, bool)>);
+type Responses = (ResponseKind, Vec<(Status, bool)>);
 
+/// The success body kind (every success response must have the same) and
+/// each documented status. Error bodies are not modelled: every error
+/// becomes the runtime's `ApiError`, which reads the service's error shape.
 fn responses(
     api: &OpenAPI,
     op: &openapiv3::Operation,
     pointer: &str,
 ) -> Result<Responses, SpecError> {
     let mut success: Option<ResponseKind> = None;
-    let mut error: Option<ResponseKind> = None;
     let mut statuses = Vec::new();
     let all = op
         .responses
@@ -413,43 +391,10 @@ fn responses(
             .as_ref()
             .map_or("default".to_string(), |s| s.to_string());
         let ptr = format!("{pointer}/responses/{label}");
-        let response = resolve(api, response).map_err(|e| SpecError::at(ptr.clone(), e))?;
-        let kind = match response.content.first() {
-            None => ResponseKind::Empty,
-            Some((ct, media)) if document::essence(ct) == "application/json" => {
-                match &media.schema {
-                    Some(ReferenceOr::Reference { reference }) => {
-                        ResponseKind::Json(type_name(component_name(reference, &ptr)?))
-                    }
-                    _ => {
-                        return Err(SpecError::at(
-                            format!("{ptr}/content/{}/schema", escape_token(ct)),
-                            "a JSON response of a multipart operation must `$ref` a schema in \
-                             #/components/schemas"
-                                .into(),
-                        ));
-                    }
-                }
-            }
-            Some(_) => ResponseKind::Raw,
-        };
         let is_success = matches!(
             &status,
             Some(StatusCode::Code(200..=299)) | Some(StatusCode::Range(2))
         );
-        let slot = if is_success { &mut success } else { &mut error };
-        match slot {
-            Some(existing) if *existing != kind => {
-                return Err(SpecError::at(
-                    ptr,
-                    format!(
-                        "all {} responses of an operation must have the same body type",
-                        if is_success { "success" } else { "error" }
-                    ),
-                ));
-            }
-            _ => *slot = Some(kind),
-        }
         statuses.push((
             match status {
                 Some(StatusCode::Code(c)) => Status::Code(c),
@@ -458,28 +403,59 @@ fn responses(
             },
             is_success,
         ));
+        if !is_success {
+            continue;
+        }
+        let response = resolve(api, response).map_err(|e| SpecError::at(ptr.clone(), e))?;
+        let kind = match response.content.first() {
+            None => ResponseKind::Empty,
+            Some((ct, media)) if document::is_json(ct) => match &media.schema {
+                Some(ReferenceOr::Reference { reference }) => {
+                    ResponseKind::Json(type_name(component_name(reference, &ptr)?))
+                }
+                _ => {
+                    return Err(SpecError::at(
+                        format!("{ptr}/content/{}", escape_token(ct)),
+                        "a JSON success response needs a `schema`".into(),
+                    ));
+                }
+            },
+            Some(_) => ResponseKind::Raw,
+        };
+        match &success {
+            Some(existing) if *existing != kind => {
+                return Err(SpecError::at(
+                    ptr,
+                    "all success responses of an operation must have the same body type".into(),
+                ));
+            }
+            _ => success = Some(kind),
+        }
     }
-    if success.is_none() {
-        return Err(SpecError::at(
+    match success {
+        Some(kind) => Ok((kind, statuses)),
+        None => Err(SpecError::at(
             format!("{pointer}/responses"),
             "the operation declares no success (2xx) response".into(),
-        ));
+        )),
     }
-    Ok((
-        success.unwrap_or(ResponseKind::Empty),
-        error.unwrap_or(ResponseKind::Empty),
-        statuses,
-    ))
 }
 
 impl Operation {
-    /// The model types the generated method names.
+    /// The model types the generated code names.
     pub fn type_names(&self) -> impl Iterator<Item = &str> {
+        let fields = match &self.body {
+            Some(Body {
+                kind: BodyKind::Form(fields),
+                ..
+            }) => fields.as_slice(),
+            _ => &[],
+        };
         let scalars = self
             .params
             .iter()
             .map(|p| &p.ty)
-            .chain(self.fields.iter().filter_map(|f| match &f.kind {
+            .chain(fields.iter().filter_map(|f| match &f.kind {
                 FieldKind::Text(s) => Some(s),
                 _ => None,
             }))
@@ -487,12 +463,17 @@ impl Operation {
                 Scalar::Named(n) => Some(n.as_str()),
                 _ => None,
             });
-        let responses = [&self.success, &self.error]
-            .into_iter()
-            .filter_map(|k| match k {
-                ResponseKind::Json(n) => Some(n.as_str()),
-                _ => None,
-            });
-        scalars.chain(responses)
+        let body = match &self.body {
+            Some(Body {
+                kind: BodyKind::Json(n),
+                ..
+            }) => Some(n.as_str()),
+            _ => None,
+        };
+        let success = match &self.success {
+            ResponseKind::Json(n) => Some(n.as_str()),
+            _ => None,
+        };
+        scalars.chain(body).chain(success)
     }
 }

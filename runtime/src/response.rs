@@ -1,0 +1,209 @@
+//! What a call returns: the typed body with its status, headers and
+//! request id ([`Response`]), and the raw answer generated code decodes
+//! ([`RawResponse`]), reading every body within a bound.
+
+use std::fmt;
+use std::ops::Deref;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::{Bytes, BytesMut};
+use futures_util::{Stream, StreamExt};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, REQUEST_ID_HEADER, snippet};
+
+/// A successful answer: the typed body, with the status, the headers and
+/// the gateway's request id. Dereferences to the body.
+pub struct Response<T> {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: T,
+}
+
+impl<T> Response<T> {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The `X-Request-Id` the gateway gave this call, for Huawei support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.headers
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// The `Content-Length` the service announced, if any.
+    pub fn content_length(&self) -> Option<u64> {
+        self.headers
+            .get(reqwest::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse().ok())
+    }
+
+    /// The body.
+    pub fn body(&self) -> &T {
+        &self.body
+    }
+
+    /// The body, without the status and headers.
+    pub fn into_inner(self) -> T {
+        self.body
+    }
+}
+
+impl<T> Deref for Response<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.body
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Response<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("request_id", &self.request_id())
+            .field("body", &self.body)
+            .finish()
+    }
+}
+
+/// A binary body, streamed as it arrives; see
+/// [`SaveToFile`](crate::SaveToFile) to write it to a file.
+pub struct ByteStream(Pin<Box<dyn Stream<Item = Result<Bytes, ApiError>> + Send>>);
+
+impl Stream for ByteStream {
+    type Item = Result<Bytes, ApiError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.0.as_mut().poll_next(cx)
+    }
+}
+
+impl fmt::Debug for ByteStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ByteStream")
+    }
+}
+
+/// An answer before decoding, for generated code.
+#[doc(hidden)]
+pub struct RawResponse {
+    response: reqwest::Response,
+    max_body: usize,
+}
+
+impl RawResponse {
+    pub(crate) fn new(response: reqwest::Response, max_body: usize) -> Self {
+        Self { response, max_body }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.response.status().as_u16()
+    }
+
+    fn into_parts(self) -> (StatusCode, HeaderMap, reqwest::Response) {
+        let mut response = self.response;
+        (
+            response.status(),
+            std::mem::take(response.headers_mut()),
+            response,
+        )
+    }
+
+    /// Decodes a JSON body, read up to the client's body limit.
+    pub async fn json<T: DeserializeOwned>(self) -> Result<Response<T>, ApiError> {
+        let max = self.max_body;
+        let (status, headers, response) = self.into_parts();
+        let request_id = request_id(&headers);
+        let bytes = read_bounded(response, max).await?;
+        if bytes.len() > max {
+            return Err(ApiError::BodyTooLarge {
+                limit: max,
+                request_id,
+            });
+        }
+        match serde_json::from_slice(&bytes) {
+            Ok(body) => Ok(Response {
+                status,
+                headers,
+                body,
+            }),
+            Err(source) => Err(ApiError::InvalidPayload {
+                snippet: snippet(&bytes),
+                request_id,
+                source,
+            }),
+        }
+    }
+
+    /// A body that is not read: the status and headers only.
+    pub fn empty(self) -> Response<()> {
+        let (status, headers, _) = self.into_parts();
+        Response {
+            status,
+            headers,
+            body: (),
+        }
+    }
+
+    /// A binary body, streamed.
+    pub fn stream(self) -> Response<ByteStream> {
+        let (status, headers, response) = self.into_parts();
+        let stream = response
+            .bytes_stream()
+            .map(|chunk| chunk.map_err(ApiError::from_reqwest));
+        Response {
+            status,
+            headers,
+            body: ByteStream(Box::pin(stream)),
+        }
+    }
+
+    /// The error for an error status; `documented` says whether the spec
+    /// lists it. Reads at most the first 64 KiB of the body.
+    pub async fn error(self, documented: bool) -> ApiError {
+        let (status, headers, response) = self.into_parts();
+        let request_id = request_id(&headers);
+        match read_bounded(response, MAX_ERROR_BODY).await {
+            Ok(mut body) => {
+                body.truncate(MAX_ERROR_BODY);
+                ApiError::from_status(status, request_id, &body, documented)
+            }
+            Err(e) => e,
+        }
+    }
+}
+
+/// How much of an error response's body is read.
+pub const MAX_ERROR_BODY: usize = 64 * 1024;
+
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// Reads the body until it ends or passes `max` bytes (then returns what
+/// it has, longer than `max`, and drops the rest unread).
+async fn read_bounded(mut response: reqwest::Response, max: usize) -> Result<Bytes, ApiError> {
+    let mut body = BytesMut::new();
+    while body.len() <= max {
+        match response.chunk().await.map_err(ApiError::from_reqwest)? {
+            Some(chunk) => body.extend_from_slice(&chunk),
+            None => break,
+        }
+    }
+    Ok(body.freeze())
+}
