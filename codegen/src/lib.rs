@@ -49,6 +49,54 @@ pub fn bundle_file(path: &Path, display_name: &str) -> Result<serde_json::Value,
     Ok(bundle::bundle(&root, &fragments)?.value)
 }
 
+/// A response example the spec documents, with the Rust type it decodes
+/// into: for decoding tests generated from the spec.
+#[derive(Clone, Debug)]
+pub struct Example {
+    /// The operation.
+    pub operation_id: String,
+    /// The response's status, as the spec gives it.
+    pub status: String,
+    /// The model type, a name in the generated `types` module.
+    pub type_name: String,
+    /// The example, as JSON text.
+    pub json: String,
+}
+
+/// Every JSON example of a success response in the spec at `path`.
+pub fn examples(path: &Path, display_name: &str) -> Result<Vec<Example>, Error> {
+    let (root, fragments) = read_sources(path, display_name)?;
+    let (api, operations) = prepare(&root, &fragments)?;
+    let mut examples = Vec::new();
+    for op in &operations {
+        let operation::model::ResponseKind::Json(type_name) = &op.success else {
+            continue;
+        };
+        let Some(openapiv3::ReferenceOr::Item(item)) = api.paths.paths.get(&op.path) else {
+            continue;
+        };
+        let Some((_, spec_op)) = item.iter().find(|(m, _)| *m == op.method) else {
+            continue;
+        };
+        for (status, response) in &spec_op.responses.responses {
+            let openapiv3::ReferenceOr::Item(response) = response else {
+                continue;
+            };
+            for media in response.content.values() {
+                if let Some(example) = &media.example {
+                    examples.push(Example {
+                        operation_id: op.id.clone(),
+                        status: status.to_string(),
+                        type_name: type_name.clone(),
+                        json: example.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(examples)
+}
+
 fn read_sources(path: &Path, display_name: &str) -> Result<(Source, Vec<Source>), Error> {
     let read = |path: &Path, display: String| match std::fs::read_to_string(path) {
         Ok(text) => Ok(Source { display, text }),
@@ -88,16 +136,18 @@ pub fn generate(text: &str, display_name: &str) -> Result<String, Error> {
     generate_sources(&root, &[])
 }
 
-/// Generates the client for a root spec and its fragments.
-fn generate_sources(root: &Source, fragments: &[Source]) -> Result<String, Error> {
-    let display_name = &root.display;
-    let file = display_name.clone();
+/// Bundles, validates and prepares a spec: the document with inline
+/// schemas hoisted, and the model of every operation.
+fn prepare(
+    root: &Source,
+    fragments: &[Source],
+) -> Result<(openapiv3::OpenAPI, Vec<Operation>), Error> {
     let bundle = bundle::bundle(root, fragments)?;
     // A problem found by a JSON pointer is in the file that defined it.
     let spec_error = |error: SpecError| Error::Spec {
         file: match &error.location {
             Location::Pointer(pointer) => bundle.file_of(pointer).to_string(),
-            _ => file.clone(),
+            _ => root.display.clone(),
         },
         error,
     };
@@ -108,6 +158,14 @@ fn generate_sources(root: &Source, fragments: &[Source]) -> Result<String, Error
     validate::check_operations(&api).map_err(spec_error)?;
     hoist::hoist(&mut api).map_err(spec_error)?;
     let operations = operation::model::operations(&api).map_err(spec_error)?;
+    Ok((api, operations))
+}
+
+/// Generates the client for a root spec and its fragments.
+fn generate_sources(root: &Source, fragments: &[Source]) -> Result<String, Error> {
+    let display_name = &root.display;
+    let file = display_name.clone();
+    let (mut api, operations) = prepare(root, fragments)?;
 
     let generator_error = |message: String| Error::Generator {
         file: file.clone(),

@@ -2,8 +2,10 @@
 //! emulator unchanged, and a standard OpenAPI validator accepts the spec.
 //!
 //! The tools are installed from `tests/python/requirements.txt` into a
-//! virtual environment under `target/tmp` on first use (this needs `python3`
-//! and access to PyPI); a failed install fails these tests.
+//! virtual environment under `target/tmp` on first use, which needs
+//! `python3` and access to PyPI. Without them these tests are skipped with
+//! one line on stderr, unless `IPD_REQUIRE_PYTHON=1` (set by `.ci/run`)
+//! makes a failed install fail them.
 
 mod common;
 
@@ -14,7 +16,8 @@ use std::sync::Mutex;
 use common::*;
 use serde_json::Value;
 
-static VENV: Mutex<Option<PathBuf>> = Mutex::new(None);
+/// The venv's python once looked for: `Some(None)` when unavailable.
+static VENV: Mutex<Option<Option<PathBuf>>> = Mutex::new(None);
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -23,52 +26,92 @@ fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// The venv's python, installing it the first time.
-fn python() -> PathBuf {
+/// Set to make a missing python3 or PyPI fail these tests, not skip them.
+const REQUIRE: &str = "IPD_REQUIRE_PYTHON";
+
+/// The venv's python, installing it the first time; `None` (after one line
+/// on stderr) when the tools cannot be installed and they are not required.
+fn python() -> Option<PathBuf> {
     let mut guard = VENV.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(p) = guard.as_ref() {
         return p.clone();
     }
+    let found = install();
+    let result = match found {
+        Ok(python) => Some(python),
+        Err(why) if std::env::var_os(REQUIRE).is_some_and(|v| v == "1") => {
+            panic!("{why} ({REQUIRE}=1 makes the Python tools mandatory)")
+        }
+        Err(why) => {
+            // Written to the process's stderr, which the test harness does
+            // not capture, so the skip is visible in a plain `cargo test`.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped: the Python-tool tests (official SDK, OpenAPI validator): {why}; \
+                 set {REQUIRE}=1 to make this an error"
+            );
+            None
+        }
+    };
+    *guard = Some(result.clone());
+    result
+}
+
+/// Installs the tools into a venv under `target/tmp`, once per version of
+/// the requirements file.
+fn install() -> Result<PathBuf, String> {
     let requirements = workspace().join("tests/python/requirements.txt");
     let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-venv");
     let python = venv.join("bin/python");
     let stamp = venv.join("requirements.installed");
-    let wanted = std::fs::read_to_string(&requirements).unwrap();
-    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
-        let status = Command::new("python3")
-            .args(["-m", "venv", "--clear"])
-            .arg(&venv)
-            .status();
-        assert!(
-            status.is_ok_and(|s| s.success()),
-            "python3 -m venv failed: is python3 installed?"
-        );
-        let output = Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "-r",
-            ])
-            .arg(&requirements)
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "pip install -r {} failed:\n{}",
-            requirements.display(),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        std::fs::write(&stamp, wanted).unwrap();
+    let wanted = std::fs::read_to_string(&requirements).map_err(|e| e.to_string())?;
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(python);
     }
-    *guard = Some(python.clone());
-    python
+    let status = Command::new("python3")
+        .args(["-m", "venv", "--clear"])
+        .arg(&venv)
+        .status();
+    if !status.is_ok_and(|s| s.success()) {
+        return Err("`python3 -m venv` failed: is python3 installed?".into());
+    }
+    let output = Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+        ])
+        .arg(&requirements)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        return Err(format!(
+            "pip install -r {} failed (is PyPI reachable?): {last}",
+            requirements.display()
+        ));
+    }
+    std::fs::write(&stamp, wanted).map_err(|e| e.to_string())?;
+    Ok(python)
 }
 
-fn run_official_sdk(url: &str, sk: &str, file: &Path, download_to: &Path) -> Vec<Value> {
-    let output = Command::new(python())
+fn run_official_sdk(
+    python: &Path,
+    url: &str,
+    sk: &str,
+    file: &Path,
+    download_to: &Path,
+) -> Vec<Value> {
+    let output = Command::new(python)
         .arg(workspace().join("tests/python/official_sdk.py"))
         .args([url, AK, sk, PROJECT, ISSUE])
         .arg(file)
@@ -89,15 +132,18 @@ fn run_official_sdk(url: &str, sk: &str, file: &Path, download_to: &Path) -> Vec
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_official_python_sdk_uploads_lists_and_downloads_identical_bytes() {
+    let Some(python) = python() else { return };
     let setup = start().await;
     let file = setup.dir.path().join("réunion notes.bin");
     write_file(&file, 1_500_000);
     let download = setup.dir.path().join("downloaded.bin");
     let url = setup.emulator.url();
     let (file2, download2) = (file.clone(), download.clone());
-    let steps = tokio::task::spawn_blocking(move || run_official_sdk(&url, SK, &file2, &download2))
-        .await
-        .unwrap();
+    let steps = tokio::task::spawn_blocking(move || {
+        run_official_sdk(&python, &url, SK, &file2, &download2)
+    })
+    .await
+    .unwrap();
     assert_eq!(steps.len(), 3, "{steps:?}");
     let upload = &steps[0];
     assert_eq!(upload["status"], 200);
@@ -122,13 +168,14 @@ async fn the_official_python_sdk_uploads_lists_and_downloads_identical_bytes() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_official_python_sdk_gets_401_with_a_wrong_secret() {
+    let Some(python) = python() else { return };
     let setup = start().await;
     let file = setup.dir.path().join("a.txt");
     write_file(&file, 10);
     let url = setup.emulator.url();
     let download = setup.dir.path().join("never.bin");
     let steps = tokio::task::spawn_blocking(move || {
-        run_official_sdk(&url, "wrong-secret", &file, &download)
+        run_official_sdk(&python, &url, "wrong-secret", &file, &download)
     })
     .await
     .unwrap();
@@ -145,6 +192,7 @@ async fn the_official_python_sdk_gets_401_with_a_wrong_secret() {
 /// come out identical.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_official_signer_computes_the_same_signatures_as_our_client() {
+    let Some(python) = python() else { return };
     use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm as Form;
     use codearts_ipd::{FilePart, RetryPolicy};
 
@@ -211,7 +259,7 @@ async fn the_official_signer_computes_the_same_signatures_as_our_client() {
         input.push_str(&format!("{line}\n"));
         ours.push(authorization);
     }
-    let mut child = Command::new(python())
+    let mut child = Command::new(&python)
         .arg(workspace().join("tests/python/verify_signature.py"))
         .args([AK, SK])
         .stdin(std::process::Stdio::piped())
@@ -242,9 +290,21 @@ async fn the_official_signer_computes_the_same_signatures_as_our_client() {
 
 #[test]
 fn the_spec_passes_a_standard_openapi_validator() {
-    let output = Command::new(python())
+    let Some(python) = python() else { return };
+    // The root and its fragments, bundled as the code generator sees them.
+    let bundled = ipd_codegen::bundle_file(
+        &workspace().join("spec/ipdprojectservice.yaml"),
+        "spec/ipdprojectservice.yaml",
+    )
+    .unwrap();
+    let paths = bundled["paths"].as_object().unwrap().len();
+    assert!(paths > 40, "only {paths} paths bundled");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bundled.json");
+    std::fs::write(&file, serde_json::to_vec(&bundled).unwrap()).unwrap();
+    let output = Command::new(&python)
         .args(["-m", "openapi_spec_validator"])
-        .arg(workspace().join("spec/ipdprojectservice.yaml"))
+        .arg(&file)
         .output()
         .unwrap();
     assert!(
@@ -257,11 +317,12 @@ fn the_spec_passes_a_standard_openapi_validator() {
 
 #[test]
 fn the_validator_rejects_a_broken_spec() {
+    let Some(python) = python() else { return };
     // Proves the check above can fail.
     let dir = tempfile::tempdir().unwrap();
     let broken = dir.path().join("broken.yaml");
     std::fs::write(&broken, "openapi: 3.0.3\ninfo: {title: x}\npaths: {}\n").unwrap();
-    let output = Command::new(python())
+    let output = Command::new(&python)
         .args(["-m", "openapi_spec_validator"])
         .arg(&broken)
         .output()

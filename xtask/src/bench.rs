@@ -19,6 +19,7 @@ const TOKEN: &str = "bench-token";
 
 pub fn run(root: &Path, size_mib: u64, runs: usize) -> anyhow::Result<()> {
     codegen(root)?;
+    crate_build(root)?;
 
     eprintln!("building release binaries...");
     let status = Command::new(env!("CARGO"))
@@ -52,12 +53,12 @@ pub fn run(root: &Path, size_mib: u64, runs: usize) -> anyhow::Result<()> {
 
 fn codegen(root: &Path) -> anyhow::Result<()> {
     let spec = root.join("spec/ipdprojectservice.yaml");
-    let text = std::fs::read_to_string(&spec)?;
-    ipd_codegen::generate(&text, "spec/ipdprojectservice.yaml")?; // warm-up
+    let name = "spec/ipdprojectservice.yaml";
+    ipd_codegen::generate_file(&spec, name)?; // warm-up
     let mut times: Vec<Duration> = (0..30)
         .map(|_| {
             let start = Instant::now();
-            let out = ipd_codegen::generate(&text, "spec/ipdprojectservice.yaml");
+            let out = ipd_codegen::generate_file(&spec, name);
             let elapsed = start.elapsed();
             drop(out);
             elapsed
@@ -65,11 +66,70 @@ fn codegen(root: &Path) -> anyhow::Result<()> {
         .collect();
     times.sort();
     println!(
-        "codegen of spec/ipdprojectservice.yaml: median {:.1} ms, min {:.1} ms, max {:.1} ms (30 runs, this build's profile)",
+        "codegen of spec/ipdprojectservice.yaml and its fragments, files read included: median {:.1} ms, min {:.1} ms, max {:.1} ms (30 runs, this build's profile)",
         ms(times[times.len() / 2]),
         ms(times[0]),
         ms(times[times.len() - 1])
     );
+    Ok(())
+}
+
+/// The generated crate's size, and what building it costs once its
+/// dependencies are built: wall time and rustc's peak memory (through GNU
+/// time, whose figure covers cargo's children).
+pub fn crate_build(root: &Path) -> anyhow::Result<()> {
+    let generated = std::fs::read_to_string(root.join("generated/src/generated/mod.rs"))?;
+    println!(
+        "generated/src/generated/mod.rs: {} lines, {} operations",
+        generated.lines().count(),
+        generated.matches("pub async fn send(").count()
+    );
+    let cargo = |profile: &[&str]| {
+        let mut command = Command::new("/usr/bin/time");
+        command
+            .current_dir(root)
+            .args([
+                "-f",
+                "%e %M",
+                env!("CARGO"),
+                "build",
+                "--quiet",
+                "-p",
+                "codearts-ipd",
+            ])
+            .args(profile);
+        command
+    };
+    for (name, profile) in [("dev", &[][..]), ("release", &["--release"][..])] {
+        // Dependencies first, then the crate alone.
+        let status = cargo(profile).stderr(Stdio::null()).status();
+        if !status.is_ok_and(|s| s.success()) {
+            println!(
+                "crate build ({name}): not measured (needs /usr/bin/time and a working build)"
+            );
+            continue;
+        }
+        let lib = root.join("generated/src/lib.rs");
+        std::fs::File::options()
+            .append(true)
+            .open(&lib)?
+            .set_modified(std::time::SystemTime::now())?;
+        let output = cargo(profile).output()?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let mut figures = stderr.lines().last().unwrap_or_default().split_whitespace();
+        let seconds: f64 = figures
+            .next()
+            .and_then(|f| f.parse().ok())
+            .unwrap_or(f64::NAN);
+        let kib: f64 = figures
+            .next()
+            .and_then(|f| f.parse().ok())
+            .unwrap_or(f64::NAN);
+        println!(
+            "cargo build -p codearts-ipd ({name}, dependencies built): {seconds:.1} s, peak rustc RSS {:.0} MiB",
+            kib / 1024.0
+        );
+    }
     Ok(())
 }
 
@@ -183,7 +243,7 @@ fn upload(release: &Path, scratch: &Path, size_mib: u64, runs: usize) -> anyhow:
         );
         time
     };
-    let ours_time = report("codearts-ipd (ipd example)", &mut ours);
+    let ours_time = report("codearts-ipd (ipd command)", &mut ours);
     let curl_time = report("curl -F", &mut curl);
     println!(
         "codearts-ipd takes {:.0}% of curl's time",

@@ -243,4 +243,41 @@ mod tests {
         assert_eq!(leftovers.len(), 1, "no temporary file is left");
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    /// The declared `rust-version` is what the dependency tree really
+    /// needs: no dependency declares a newer one. (No second toolchain can
+    /// be installed here to `cargo +MSRV check`; the declarations are the
+    /// next best proof.)
+    #[test]
+    fn the_declared_msrv_covers_every_dependency() {
+        let output = std::process::Command::new(env!("CARGO"))
+            .current_dir(workspace_root())
+            .args(["metadata", "--format-version", "1", "--offline"])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let version = |v: &str| -> Vec<u32> { v.split('.').map(|p| p.parse().unwrap()).collect() };
+        let packages = metadata["packages"].as_array().unwrap();
+        let ours = packages
+            .iter()
+            .find(|p| p["name"] == "codearts-ipd")
+            .and_then(|p| p["rust_version"].as_str())
+            .expect("codearts-ipd declares a rust-version");
+        let newest = packages
+            .iter()
+            .filter_map(|p| Some((p["rust_version"].as_str()?, p["name"].as_str()?)))
+            .max_by_key(|(v, _)| version(v))
+            .unwrap();
+        assert!(
+            version(newest.0) <= version(ours),
+            "{} needs Rust {}, but the workspace declares {ours}",
+            newest.1,
+            newest.0
+        );
+    }
 }

@@ -4,6 +4,48 @@
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///Association or disassociation of work items.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AssociateIssuesRequestBody {
+        ///Type code of the associated work items.
+        pub associate_issue_type: ::std::string::String,
+        ///IDs of the work items to associate, separated by commas (,). You can obtain them from the Querying Work Items or Querying Tree-shaped Work Items API (`id` in the response body). At most 500 IDs when `link_field_code` is `link`, otherwise at most 50.
+        pub associated_ids: ::std::string::String,
+        ///Whether to replace the existing associations. Default `false`: the work items are appended. `true`: the existing associations are deleted and replaced by these work items.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_replace: ::std::option::Option<bool>,
+        ///Code of the association field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub link_field_code: ::std::option::Option<::std::string::String>,
+        ///Operation: `0` associate, `1` disassociate.
+        pub operation_flag: i32,
+        ///Type code of the current work item.
+        pub source_issue_type: ::std::string::String,
+    }
+    ///Results of the association request.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct AssociateIssuesResponseBody(
+        pub ::std::vec::Vec<WiAssociateIpdIssuesResp>,
+    );
+    impl ::std::ops::Deref for AssociateIssuesResponseBody {
+        type Target = ::std::vec::Vec<WiAssociateIpdIssuesResp>;
+        fn deref(&self) -> &::std::vec::Vec<WiAssociateIpdIssuesResp> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AssociateIssuesResponseBody>
+    for ::std::vec::Vec<WiAssociateIpdIssuesResp> {
+        fn from(value: AssociateIssuesResponseBody) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::vec::Vec<WiAssociateIpdIssuesResp>>
+    for AssociateIssuesResponseBody {
+        fn from(value: ::std::vec::Vec<WiAssociateIpdIssuesResp>) -> Self {
+            Self(value)
+        }
+    }
     ///An attachment, as listed.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct AttachmentEntity {
@@ -105,6 +147,1285 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub workitem_id: ::std::option::Option<::std::string::String>,
     }
+    ///Work items to baseline.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct BatchBaselineIpdIssuesRequestBody {
+        ///Work item attributes to change.
+        pub attribute: WiBatchBaselineIpdIssuesAttribute,
+        ///IDs of the work items to baseline. You can obtain them from the Querying Work Items or Querying Tree-shaped Work Items API (`id` in the response body).
+        pub id: ::std::vec::Vec<::std::string::String>,
+    }
+    ///Result of a batch baseline.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct BatchBaselineIpdIssuesResponseBody {
+        ///Reason why the operation failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Result of the batch operation.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<WiBatchBaselineIssueResult>,
+        ///Response status: `success` or `error`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Work items to create.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct BatchCreateIpdIssuesRequestBody(
+        pub ::std::vec::Vec<WiCreateIpdProjectIssueParam>,
+    );
+    impl ::std::ops::Deref for BatchCreateIpdIssuesRequestBody {
+        type Target = ::std::vec::Vec<WiCreateIpdProjectIssueParam>;
+        fn deref(&self) -> &::std::vec::Vec<WiCreateIpdProjectIssueParam> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<BatchCreateIpdIssuesRequestBody>
+    for ::std::vec::Vec<WiCreateIpdProjectIssueParam> {
+        fn from(value: BatchCreateIpdIssuesRequestBody) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::vec::Vec<WiCreateIpdProjectIssueParam>>
+    for BatchCreateIpdIssuesRequestBody {
+        fn from(value: ::std::vec::Vec<WiCreateIpdProjectIssueParam>) -> Self {
+            Self(value)
+        }
+    }
+    ///Result of creating work items in batches.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct BatchCreateIpdIssuesResponseBody {
+        ///Message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Created objects.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        >,
+        ///Response status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Work items to snapshot in one batch.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct BatchCreateIssueSnapitemsRequestBody {
+        ///Work items to create snapshots for. At most 50 work items per request.
+        pub issues: ::std::vec::Vec<WfSnapshotIssueRef>,
+    }
+    ///Result of creating work item snapshots in batches.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct BatchCreateIssueSnapitemsResponseBody {
+        ///Failure cause.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Result of the batch snapshot creation.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<WfBatchCreateSnapshotResult>,
+        ///Response status. `success`: the response is successful. `error`: the response failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Work items to create, at most 10 per batch.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct BatchCreateIssuesV2RequestBody(pub ::std::vec::Vec<WiIssueCreateEntity>);
+    impl ::std::ops::Deref for BatchCreateIssuesV2RequestBody {
+        type Target = ::std::vec::Vec<WiIssueCreateEntity>;
+        fn deref(&self) -> &::std::vec::Vec<WiIssueCreateEntity> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<BatchCreateIssuesV2RequestBody>
+    for ::std::vec::Vec<WiIssueCreateEntity> {
+        fn from(value: BatchCreateIssuesV2RequestBody) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::vec::Vec<WiIssueCreateEntity>>
+    for BatchCreateIssuesV2RequestBody {
+        fn from(value: ::std::vec::Vec<WiIssueCreateEntity>) -> Self {
+            Self(value)
+        }
+    }
+    ///Result of creating work items in batches.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct BatchCreateIssuesV2ResponseBody {
+        ///Reason why the operation failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///The created work items.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<::std::vec::Vec<WiIssueEntity>>,
+        ///Response status: `success` or `error`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///IDs of the work items to delete (18 to 19 digits each), at most 50 per request.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct BatchDeleteIpdIssueRequestBody(
+        pub ::std::vec::Vec<::std::string::String>,
+    );
+    impl ::std::ops::Deref for BatchDeleteIpdIssueRequestBody {
+        type Target = ::std::vec::Vec<::std::string::String>;
+        fn deref(&self) -> &::std::vec::Vec<::std::string::String> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<BatchDeleteIpdIssueRequestBody>
+    for ::std::vec::Vec<::std::string::String> {
+        fn from(value: BatchDeleteIpdIssueRequestBody) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::vec::Vec<::std::string::String>>
+    for BatchDeleteIpdIssueRequestBody {
+        fn from(value: ::std::vec::Vec<::std::string::String>) -> Self {
+            Self(value)
+        }
+    }
+    ///Result of the batch deletion.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct BatchDeleteIpdIssueResponseBody {
+        ///Result description; the failure reason when the call failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Results of the batch deletion: for each project, the work items deleted, not deleted, and not deletable.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<::std::vec::Vec<WiBatchDeleteIssueResult>>,
+        ///Call status: `success` or `error`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///IDs of the work items to delete, at most 50 per batch. You can obtain them from the Querying Work Items or Querying Tree-shaped Work Items API (`id` in the response body).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct BatchDeleteIpdIssuesRequestBody(
+        pub ::std::vec::Vec<::std::string::String>,
+    );
+    impl ::std::ops::Deref for BatchDeleteIpdIssuesRequestBody {
+        type Target = ::std::vec::Vec<::std::string::String>;
+        fn deref(&self) -> &::std::vec::Vec<::std::string::String> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<BatchDeleteIpdIssuesRequestBody>
+    for ::std::vec::Vec<::std::string::String> {
+        fn from(value: BatchDeleteIpdIssuesRequestBody) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::vec::Vec<::std::string::String>>
+    for BatchDeleteIpdIssuesRequestBody {
+        fn from(value: ::std::vec::Vec<::std::string::String>) -> Self {
+            Self(value)
+        }
+    }
+    ///Result of deleting work items in batches.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct BatchDeleteIpdIssuesResponseBody {
+        ///Reason why the operation failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Results of the batch operation.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<
+            ::std::vec::Vec<WiIssueBatchOperateEntitiesResult>,
+        >,
+        ///Response status: `success` or `error`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Snapshots to delete.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct BatchDeleteSnapshotsRequestBody {
+        ///Snapshot IDs. Obtain them from the Querying the Work Item Plan Management Snapshot List API (`id` in the response).
+        pub ids: ::std::vec::Vec<::std::string::String>,
+    }
+    ///Result of deleting snapshots in batches.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct BatchDeleteSnapshotsResponseBody {
+        ///Response code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Number of snapshots that failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub failure_count: ::std::option::Option<
+            ::codearts_ipd_runtime::LenientInt<i32>,
+        >,
+        ///Details of the failures.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub failure_details: ::std::option::Option<
+            ::std::vec::Vec<WfSnapshotFailureDetail>,
+        >,
+        ///Response message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Number of snapshots processed successfully.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success_count: ::std::option::Option<
+            ::codearts_ipd_runtime::LenientInt<i32>,
+        >,
+        ///Total number of snapshots processed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_count: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+    }
+    ///Work items to transition and the transition line to use.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct BatchTransferIpdWorkItemFlowRequestBody {
+        ///Transition code. Obtain it from the Querying Work Item Process Information API: in `next_flow`, find the transition line whose `from_code` is the current status and `to_code` the target status; its `code` is the transition code.
+        pub flow_code: ::std::string::String,
+        ///Unique work item ID. Obtain it from the Querying Work Items or Querying Tree-shaped Work Items API (`id` in the response body).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Work item type: RR, IR, AR, SR, Bug, FE, Task, US, Epic or SF.
+        pub issue_category: ::std::string::String,
+        ///Unique work item IDs. Obtain them from the Querying Work Items or Querying Tree-shaped Work Items API (`id` in the response body).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub issue_ids: ::std::vec::Vec<::std::string::String>,
+        ///Context configured for the transition.
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub process_context: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    ///Result of transitioning work items in batches.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct BatchTransferIpdWorkItemFlowResponseBody {
+        ///Response message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Result of the batch operation.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<WfBatchTransferResult>,
+        ///Status code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Work items to update, with the same attribute values, at most 50.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct BatchUpdateIpdIssuesRequestBody {
+        ///Work item updates.
+        pub attribute: WiIssueUpdateAttribute,
+        ///IDs of the work items to update (18 to 19 digits each). You can obtain them from the Performing Advanced Query of Work Items API (`id` in the response body).
+        pub id: ::std::vec::Vec<::std::string::String>,
+    }
+    ///Result of updating work items in batches.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct BatchUpdateIpdIssuesResponseBody {
+        ///Reason why the operation failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Results of the batch operation.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<
+            ::std::vec::Vec<WiIssueBatchOperateEntitiesResult>,
+        >,
+        ///Response status: `success` or `error`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Snapshots whose deletable flag is set.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct BatchUpdateSnapshotDeletableFlagRequestBody {
+        ///Whether the snapshots can be deleted.
+        pub deletable: bool,
+        ///Snapshot IDs. Obtain them from the Querying the Work Item Plan Management Snapshot List API (`id` in the response).
+        pub ids: ::std::vec::Vec<::std::string::String>,
+    }
+    ///Result of updating the deletable flag of snapshots in batches.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct BatchUpdateSnapshotDeletableFlagResponseBody {
+        ///Response code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Number of snapshots that failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub failure_count: ::std::option::Option<
+            ::codearts_ipd_runtime::LenientInt<i32>,
+        >,
+        ///Details of the failures.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub failure_details: ::std::option::Option<
+            ::std::vec::Vec<WfSnapshotFailureDetail>,
+        >,
+        ///Response message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Number of snapshots updated successfully.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success_count: ::std::option::Option<
+            ::codearts_ipd_runtime::LenientInt<i32>,
+        >,
+        ///Total number of snapshots processed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_count: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+    }
+    ///A work item type.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ClBaseCategory {
+        ///Object type code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Color.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<::std::string::String>,
+        ///Creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Creation time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::std::string::String>,
+        ///Definition type. 1 to 3: system level; 4: tenant level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub definition_type: ::std::option::Option<
+            ::codearts_ipd_runtime::LenientInt<i32>,
+        >,
+        ///Description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Unique ID of the project space in the tenant. `-1`: custom work item type; `0`: preset work item model.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///Icon.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub icon: ::std::option::Option<::std::string::String>,
+        ///Modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///Modification time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_date: ::std::option::Option<::std::string::String>,
+        ///Number prefix.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prefix: ::std::option::Option<::std::string::String>,
+        ///Tenant ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+        ///Category ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_id: ::std::option::Option<::std::string::String>,
+    }
+    ///A level of the work item type hierarchy.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ClCategoryLayerDto {
+        ///The work item type of this level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<ClBaseCategory>,
+        ///Object type code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category_code: ::std::option::Option<::std::string::String>,
+        ///Object type ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category_id: ::std::option::Option<::std::string::String>,
+        ///Child levels.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub children: ::std::option::Option<::std::vec::Vec<ClCategoryLayerDto>>,
+        ///Object type code of the level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///ID of the work item hierarchy level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Level type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub layer_type: ::std::option::Option<::std::string::String>,
+        ///Field linking to the parent.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub link_parent_field: ::std::option::Option<::std::string::String>,
+        ///Parent ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        ///X coordinate on the canvas.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub position_x: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Y coordinate on the canvas.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub position_y: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///ID of the root work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub root_id: ::std::option::Option<::std::string::String>,
+    }
+    ///A comment of a work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ClCommentEntity {
+        ///Comment type. `comment`: a user-created text comment; `reply`: a reply to another comment; `operation`: a comment generated by the system for a key operation, such as a status transition or a field change.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///ID of the comment's creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Creation time of the comment.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::std::string::String>,
+        ///The comment's creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub creator_info: ::std::option::Option<ClUserVo>,
+        ///Comment content, as HTML.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Extended attributes of the comment, as a JSON string.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub extend_attribute: ::std::option::Option<::std::string::String>,
+        ///Extended attributes of the comment.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub extend_attribute_obj: ::std::option::Option<ClCommentExtendAttribute>,
+        ///Extended attribute objects of the comment.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub extend_attribute_objs: ::std::option::Option<
+            ::std::vec::Vec<ClCommentExtendAttribute>,
+        >,
+        ///Comment ID, which uniquely identifies a comment (18 to 19 digits).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///ID of the work item the comment belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_id: ::std::option::Option<::std::string::String>,
+        ///Whether the comment is shown in the pinned area. `true`: shown; `false`: not shown.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub top: ::std::option::Option<bool>,
+        ///Whether the comment is pinned. `true`: pinned; `false`: not pinned.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub top_flag: ::std::option::Option<bool>,
+        ///Pinning time, a Unix timestamp in milliseconds (as a string). When several comments are pinned, the last pinned one is shown on top.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub top_time: ::std::option::Option<::std::string::String>,
+        ///Comment metadata type, used by the front end to choose how to render the comment. Always `comment`.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
+    ///Extended attributes of a comment generated by the system for an operation.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ClCommentExtendAttribute {
+        ///Action performed when the system generated the comment.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub action: ::std::option::Option<::std::string::String>,
+        ///Action performed when the system generated the comment, in English.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub action_us: ::std::option::Option<::std::string::String>,
+        ///Display name of the field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub display_name: ::std::option::Option<::std::string::String>,
+        ///Field type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub field_type: ::std::option::Option<::std::string::String>,
+        ///ID of the field type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub field_type_id: ::std::option::Option<::std::string::String>,
+        ///Value after the change. Its type depends on `field_type_id`: 10001, 10002: a status object; 10007, 10008: a string; 10003, 10004: a date and time; 10005, 10006: a number; 10009, 10010: a user object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub new_status: ::std::option::Option<::serde_json::Value>,
+        ///Status code of the work item after the transition.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub new_status_code: ::std::option::Option<::std::string::String>,
+        ///Type of the object the system-generated comment is about.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub object_type: ::std::option::Option<::std::string::String>,
+        ///The user who performed the operation.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operator: ::std::option::Option<ClUserVo>,
+        ///ID of the user who performed the operation.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operator_id: ::std::option::Option<::std::string::String>,
+        ///Value before the change. Its type depends on `field_type_id`: 10001: a status object; 10007, 10008: a string; 10003, 10004: a date and time; 10005, 10006: a number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pre_status: ::std::option::Option<::serde_json::Value>,
+        ///Status code of the work item before the transition.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pre_status_code: ::std::option::Option<::std::string::String>,
+    }
+    ///A page of comments.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ClCommentResult {
+        ///Work item comments.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub comment_list: ::std::option::Option<::std::vec::Vec<ClCommentEntity>>,
+        ///Total number of work item comments matching the filter.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+    }
+    ///A custom field value of a work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ClFieldCodeValuePair {
+        ///Field code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Field value; multiple values are separated by commas (,).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    ///A field of a project.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ClFieldEntity {
+        ///Options of the field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub all_options: ::std::option::Option<::std::vec::Vec<ClOptionEntity>>,
+        ///Field code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Whether the field is controlled in work items: changing a controlled field of a baselined work item needs a change review. When this differs from the workflow configuration, the workflow prevails.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub controlled: ::std::option::Option<bool>,
+        ///Name of the field's creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Creation time of the field, a timestamp such as 1715305846000.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::std::string::String>,
+        ///Field level. `1`, `2`, `3`: system preset fields; `4`: tenant custom field; `5`: project custom field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub definition_type: ::std::option::Option<::std::string::String>,
+        ///Field description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Field name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub display_name: ::std::option::Option<::std::string::String>,
+        ///Field type name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub field_type_name: ::std::option::Option<::std::string::String>,
+        ///Field ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Whether the field cannot be modified in work items (`true`) or can (`false`). When this differs from the workflow configuration, the workflow prevails.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub immutable: ::std::option::Option<bool>,
+        ///Name of the user who last updated the field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///Sequence number used to sort the fields.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub no: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Whether the field is mandatory in work items (`true`) or not (`false`). When this differs from the workflow configuration, the workflow prevails.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub required: ::std::option::Option<bool>,
+    }
+    ///A page of fields.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ClFieldListResult {
+        ///Field list.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<::std::vec::Vec<ClFieldEntity>>,
+        ///Total number of fields in the project.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+    }
+    ///A work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ClIssueEntity {
+        ///Owner in the analysis phase.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub analyse_owner: ::std::option::Option<ClUserEntity>,
+        ///Users copied on the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub assigned_cc: ::std::option::Option<::std::vec::Vec<ClUserEntity>>,
+        ///Assignee.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub assignee: ::std::option::Option<ClUserEntity>,
+        ///Baseline status of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub baseline: ::std::option::Option<::std::string::String>,
+        ///Breakdown status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub break_status: ::std::option::Option<::std::string::String>,
+        ///Domain.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub business_domain: ::std::option::Option<::std::string::String>,
+        ///Work item type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///ID of the work item type hierarchy relationship, which affects how the work item is shown in the hierarchy. Obtained from the model tree configuration: the `id` next to the matching `category_code` in `category_layer_config`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category_layer_id: ::std::option::Option<::std::string::String>,
+        ///Change status of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub change_status: ::std::option::Option<::std::string::String>,
+        ///Owner in the acceptance phase.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub checking_owner: ::std::option::Option<ClUserEntity>,
+        ///Child work items.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub children: ::std::option::Option<::std::vec::Vec<ClIssueEntity>>,
+        ///Closing time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub close_time: ::std::option::Option<::std::string::String>,
+        ///Closing type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub close_type: ::std::option::Option<::std::string::String>,
+        ///Collaboration information of an R&D requirement (collaboration task ID).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub collaboratives: ::std::option::Option<::std::string::String>,
+        ///Creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<ClUserEntity>,
+        ///Creation time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_time: ::std::option::Option<::std::string::String>,
+        ///Custom fields of the work item (system fields added by users too), as `{"code": ..., "value": ...}` pairs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub custom_fields: ::std::option::Option<::std::vec::Vec<ClFieldCodeValuePair>>,
+        ///Owner in the delivered phase.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub delivered_owner: ::std::option::Option<ClUserEntity>,
+        ///Work item description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Development owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub develop_owner: ::std::option::Option<ClUserEntity>,
+        ///Owner in the in-progress phase.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub doing_owner: ::std::option::Option<ClUserEntity>,
+        ///Expected completion date, used to track on-time delivery.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expect_delivery_time: ::std::option::Option<::std::string::String>,
+        ///Expected fixing time (bugs only), a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expected_repair_date: ::std::option::Option<::std::string::String>,
+        ///Feature set ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub feature_set: ::std::option::Option<::std::string::String>,
+        ///Owner in the fixed phase.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fixed_owner: ::std::option::Option<ClUserEntity>,
+        ///ID of the iteration plan in which the bug was found (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub found_iteration: ::std::option::Option<::std::string::String>,
+        ///ID of the release plan in which the bug was found (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub found_pi: ::std::option::Option<::std::string::String>,
+        ///Function scenario of an SF/FE work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub function_scene: ::std::option::Option<::std::string::String>,
+        ///Work item ID (18 to 19 digits). You can obtain the value from the Querying Tree-shaped Work Items API. The value is `id` in the response body.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Field associating an IR with an SF.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ir2feature: ::std::option::Option<::std::string::String>,
+        ///ID of the RR associated with an IR.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ir2rr: ::std::option::Option<::std::string::String>,
+        ///Tags of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub labels: ::std::option::Option<::std::vec::Vec<ClLabelEntity>>,
+        ///ID of the associated item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub link: ::std::option::Option<::std::string::String>,
+        ///Last modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<ClUserEntity>,
+        ///Last update time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_time: ::std::option::Option<::std::string::String>,
+        ///Whether the work item needs to be broken down.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub need_break: ::std::option::Option<::std::string::String>,
+        ///Reason why no breakdown is needed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub no_break_reason: ::std::option::Option<::std::string::String>,
+        ///Work item number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub number: ::std::option::Option<::std::string::String>,
+        ///Parent work item ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        ///Path of the child work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub path: ::std::option::Option<::std::string::String>,
+        ///Planned end date, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_end_date: ::std::option::Option<::std::string::String>,
+        ///ID of the iteration plan in which the work item is completed; for a bug, the fixing iteration.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_iteration: ::std::option::Option<::std::string::String>,
+        ///Owner in the planning phase.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_owner: ::std::option::Option<ClUserEntity>,
+        ///ID of the release plan (PI) of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_pi: ::std::option::Option<::std::string::String>,
+        ///Planned start date, used for scheduling.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_start_date: ::std::option::Option<::std::string::String>,
+        ///Planned test end date of a bug.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_test_end_date: ::std::option::Option<::std::string::String>,
+        ///Priority (only some work item types have it).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub priority: ::std::option::Option<::std::string::String>,
+        ///Owner in the processing phase.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub processing_owner: ::std::option::Option<ClUserEntity>,
+        ///32-character ID of the project, which uniquely identifies a project.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project_id: ::std::option::Option<::std::string::String>,
+        ///Whether an RR (raw requirement) is committed to delivery.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub promised: ::std::option::Option<::std::string::String>,
+        ///Cause analysis.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reason_analysis: ::std::option::Option<::std::string::String>,
+        ///Users taking over an RR (raw requirement).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub recipient: ::std::option::Option<::std::vec::Vec<ClUserEntity>>,
+        ///Whether network security is involved.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub related_network_security: ::std::option::Option<::std::string::String>,
+        ///Fixing solution (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub repair_solution: ::std::option::Option<::std::string::String>,
+        ///R&D owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub researchanddevelop_owner: ::std::option::Option<ClUserEntity>,
+        ///Severity of a bug.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub severity: ::std::option::Option<::std::string::String>,
+        ///Life cycle of the work item, such as in progress or obsolete.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+        ///Work item status code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Time of the last status change, a Unix timestamp in milliseconds; usable to compute how long the work item has stayed in its status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status_modified_time: ::std::option::Option<::std::string::String>,
+        ///Users who proposed the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub submitted_by: ::std::option::Option<::std::vec::Vec<ClUserEntity>>,
+        ///Whether the work item is suspended.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub suspended: ::std::option::Option<bool>,
+        ///Reactivation reason (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_activation_reason: ::std::option::Option<::std::string::String>,
+        ///Reason why an RR (raw requirement) needs no development.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_no_develop_reason: ::std::option::Option<::std::string::String>,
+        ///Reason why no fix is needed (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_no_repair_reason: ::std::option::Option<::std::string::String>,
+        ///Return reason (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_return_reason: ::std::option::Option<::std::string::String>,
+        ///ID of the tenant the work item belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+        ///Number of failed regression tests (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub test_failures_times: ::std::option::Option<
+            ::codearts_ipd_runtime::LenientInt<i32>,
+        >,
+        ///Test owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub test_owner: ::std::option::Option<ClUserEntity>,
+        ///Test report (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub test_report: ::std::option::Option<::std::string::String>,
+        ///Work item title. 1 to 256 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Work item major category. For display only; it is not used when creating or editing a work item.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+        ///Value feature of an SF/FE work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub val_feature: ::std::option::Option<::std::string::String>,
+        ///Planned workload (hours).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workload: ::std::option::Option<::std::string::String>,
+        ///Actual workload (hours).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workload_sum: ::std::option::Option<::std::string::String>,
+    }
+    ///A created tag.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ClLabelCreateResult {
+        ///Work item type codes of the tag.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category_types: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
+        ///Tag RGB color. 0 to 16 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<::std::string::String>,
+        ///Label ID (18 to 19 digits), which is the value of `id` in the response body returned by calling the Querying the Label List API.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Work item types of the tag, comma-separated: `feature`, `raw requirement`, `requirement` (R&D requirement), `task`, `bug`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label_type: ::std::option::Option<::std::string::String>,
+        ///Tag title. 2 to 256 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    ///A tag.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ClLabelEntity {
+        ///Work item type codes of the tag.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category_types: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
+        ///Tag RGB color. 0 to 16 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<::std::string::String>,
+        ///Label ID (18 to 19 digits), which is the value of `id` in the response body returned by calling the Querying the Label List API.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Work item types of the tag, comma-separated: `feature`, `raw requirement`, `requirement` (R&D requirement), `task`, `bug`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label_type: ::std::option::Option<::std::string::String>,
+        ///Tag title. 2 to 256 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    ///A list of tags.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ClLabelListResponse {
+        ///Tag list.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<::std::vec::Vec<ClLabelEntity>>,
+        ///Total number of tags.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+    }
+    ///An updated tag.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ClLabelUpdateResult {
+        ///Work item type codes of the tag.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category_types: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
+        ///Tag RGB color. 0 to 16 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<::std::string::String>,
+        ///Work item types of the tag, comma-separated: `feature`, `raw requirement`, `requirement` (R&D requirement), `task`, `bug`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label_type: ::std::option::Option<::std::string::String>,
+        ///Tag title. 2 to 256 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    ///A model tree configuration.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ClModelConfigDto {
+        ///Work item types.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub categories: ::std::option::Option<::std::vec::Vec<ClBaseCategory>>,
+        ///Hierarchy of the work item types.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category_layer_config: ::std::option::Option<
+            ::std::vec::Vec<ClCategoryLayerDto>,
+        >,
+        ///Link template to the function page of a work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub feature_page_link_template: ::std::option::Option<::std::string::String>,
+    }
+    ///An option of a field.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ClOptionEntity {
+        ///Option code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Display name of the option.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub display_value: ::std::option::Option<::std::string::String>,
+        ///Option ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Option level, distinguishing the levels of a hierarchical field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub level: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///ID of the parent option.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        ///Option order.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sequence: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Unique identifier of the option.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    ///An IPD project.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ClProjectInfoVo {
+        ///Whether the project accepts external RRs (raw requirements). `0`: no; `1`: yes.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub accept_rr: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Project category. `Project`: a project; `Group`: a program.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///Name of the project's creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by_name: ::std::option::Option<::std::string::String>,
+        ///ID of the domain to which the project belongs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///Project ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///IPD project model ID. `10001`: system device; `10002`: standalone software; `10003`: cloud service.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model_id: ::std::option::Option<::std::string::String>,
+        ///Project name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Project type. `ipd`, `scrum` or `xboard`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project_type: ::std::option::Option<::std::string::String>,
+    }
+    ///A user, as work items name them.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ClUserEntity {
+        ///User ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Username.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///User alias.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub nick_name: ::std::option::Option<::std::string::String>,
+    }
+    ///A user.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ClUserVo {
+        ///ID of the domain to which the user belongs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///Tenant name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_name: ::std::option::Option<::std::string::String>,
+        ///User alias.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub nick_name: ::std::option::Option<::std::string::String>,
+        ///Role code. If a user has multiple roles, the values are separated by commas (,).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role_code: ::std::option::Option<::std::string::String>,
+        ///Role ID. If a user has multiple roles in a project, the values are separated by commas (,).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role_id: ::std::option::Option<::std::string::String>,
+        ///Role name. If a user has multiple roles, the values are separated by commas (,).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role_name: ::std::option::Option<::std::string::String>,
+        ///User ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_id: ::std::option::Option<::std::string::String>,
+        ///Username.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_name: ::std::option::Option<::std::string::String>,
+        ///Short ID of a user.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_num_id: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i64>>,
+    }
+    ///A new comment, or a reply to a comment.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CreateIpdIssueCommentsRequestBody {
+        ///IDs of the users mentioned in the comment, comma-separated (each a 32-character user ID). The mentioned users are notified as configured in the notification settings of the work item settings.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub at_others: ::std::option::Option<::std::string::String>,
+        ///Comment type. `comment`: a new text comment; `reply`: a reply to another comment; `operation`: a system operation comment, which cannot be created through this API.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<CreateIpdIssueCommentsRequestBodyCategory>,
+        ///Comment content in HTML, rich text (text, mentions, images). 1 to 10000 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<
+            CreateIpdIssueCommentsRequestBodyDescription,
+        >,
+        ///Type of the work item the comment belongs to, such as IR, SR, AR, RR, US, Task or Bug. It decides how the comment is shown and notified.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_category: ::std::option::Option<::std::string::String>,
+        ///Parent ID of the comment: the ID of the comment replied to (18 to 19 digits). Mandatory when replying.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        ///Root ID of the comment: the ID of the top-level comment of the thread replied to (18 to 19 digits). Mandatory when replying; must not be given when creating a comment.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub root_id: ::std::option::Option<::std::string::String>,
+    }
+    ///Comment type. `comment`: a new text comment; `reply`: a reply to another comment; `operation`: a system operation comment, which cannot be created through this API.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CreateIpdIssueCommentsRequestBodyCategory {
+        #[serde(rename = "comment")]
+        Comment,
+        #[serde(rename = "reply")]
+        Reply,
+        #[serde(rename = "operation")]
+        Operation,
+    }
+    impl ::std::fmt::Display for CreateIpdIssueCommentsRequestBodyCategory {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Comment => f.write_str("comment"),
+                Self::Reply => f.write_str("reply"),
+                Self::Operation => f.write_str("operation"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CreateIpdIssueCommentsRequestBodyCategory {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "comment" => Ok(Self::Comment),
+                "reply" => Ok(Self::Reply),
+                "operation" => Ok(Self::Operation),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateIpdIssueCommentsRequestBodyCategory {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateIpdIssueCommentsRequestBodyCategory {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Comment content in HTML, rich text (text, mentions, images). 1 to 10000 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateIpdIssueCommentsRequestBodyDescription(::std::string::String);
+    impl ::std::ops::Deref for CreateIpdIssueCommentsRequestBodyDescription {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateIpdIssueCommentsRequestBodyDescription>
+    for ::std::string::String {
+        fn from(value: CreateIpdIssueCommentsRequestBodyDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateIpdIssueCommentsRequestBodyDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 10000usize {
+                return Err("longer than 10000 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateIpdIssueCommentsRequestBodyDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateIpdIssueCommentsRequestBodyDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for CreateIpdIssueCommentsRequestBodyDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Result of creating a comment.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CreateIpdIssueCommentsResponseBody {
+        ///Response message; the error description when the call fails.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///The created comment.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<ClCommentEntity>,
+        ///Response status. `success`: the comment operation succeeded. `error`: it failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///A new tag.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CreateIpdLabelRequestBody {
+        ///Work item type codes of the tag.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub category_types: ::std::vec::Vec<::std::string::String>,
+        ///Tag color. Available color codes: #86CAFF, #6DDEBB, #A6DD82, #FAC20A, #FA9841, #F66F6A, #F3689A, #A97AF8, #71757F, #5E7CE0, #207AB3, #169E6C, #6CA83B, #B58200, #B54E04, #B02121, #AD215B, #572DB3, #4F4F4F, and #3C51A6.
+        pub color: ::std::string::String,
+        ///Work item types of the tag, comma-separated: `feature`, `raw requirement`, `requirement` (R&D requirement), `task`, `bug`. The SDK recommends `category_types` instead.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label_type: ::std::option::Option<::std::string::String>,
+        ///Tag title, which can contain a maximum of 30 characters.
+        pub title: CreateIpdLabelRequestBodyTitle,
+    }
+    ///Tag title, which can contain a maximum of 30 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateIpdLabelRequestBodyTitle(::std::string::String);
+    impl ::std::ops::Deref for CreateIpdLabelRequestBodyTitle {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateIpdLabelRequestBodyTitle> for ::std::string::String {
+        fn from(value: CreateIpdLabelRequestBodyTitle) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateIpdLabelRequestBodyTitle {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 30usize {
+                return Err("longer than 30 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateIpdLabelRequestBodyTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateIpdLabelRequestBodyTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateIpdLabelRequestBodyTitle {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Result of creating a tag.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CreateIpdLabelResponseBody {
+        ///Response message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Label details.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<::std::vec::Vec<ClLabelCreateResult>>,
+        ///Returned status. `success`: the response is successful. `error`: the response failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///The baseline review (BR) or general review (GR) to create.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CreateIpdProcessInstanceRequestBody {
+        ///Associated files.
+        #[serde(
+            rename = "attachDocuments",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub attach_documents: ::std::vec::Vec<::std::string::String>,
+        ///Associated wikis.
+        #[serde(
+            rename = "attachWikis",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub attach_wikis: ::std::vec::Vec<::std::string::String>,
+        ///Type.
+        pub category: ::std::string::String,
+        ///Users copied.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub cc: ::std::vec::Vec<::std::string::String>,
+        ///Approvers.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub ccbs: ::std::vec::Vec<WfProcessInstanceApproverRef>,
+        ///Review objects.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub cos: ::std::vec::Vec<WfProcessInstanceObjectRef>,
+        ///Description.
+        pub description: ::std::string::String,
+        ///Names of the associated files.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub local_attachment_names: ::std::vec::Vec<::std::string::String>,
+        ///Whether the approver must approve.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub need_approval: ::std::option::Option<bool>,
+        ///Review experts.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub opinions: ::std::vec::Vec<WfProcessInstanceReviewerRef>,
+        ///Planned completion date (timestamp); not earlier than the planned start date.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_end_date: ::std::option::Option<::std::string::String>,
+        ///Planned start date (timestamp); not later than the planned completion date.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_start_date: ::std::option::Option<::std::string::String>,
+        ///Status.
+        pub status: ::std::string::String,
+        ///Title.
+        pub title: ::std::string::String,
+    }
+    ///The created review.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CreateIpdProcessInstanceResponseBody {
+        ///Returned message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///The review.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<WfProcessInstance>,
+        ///Response status. `success`: the response is successful. `error`: the response failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
     ///Result of an attachment upload.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CreateIpdProjectIssueAttachmentResponseBody {
@@ -114,6 +1435,162 @@ pub mod types {
         ///Attachment upload information.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub result: ::std::option::Option<::std::vec::Vec<AttachmentVoExt>>,
+        ///Response status. `success`: the response is successful. `error`: the response failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///A work item to create.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CreateIpdProjectIssueRequestBody {
+        ///IDs of the users to copy.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub assigned_cc: ::std::vec::Vec<::std::string::String>,
+        ///ID of the owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub assignee: ::std::option::Option<::std::string::String>,
+        ///Domain.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub business_domain: ::std::option::Option<::std::string::String>,
+        ///Work item type: Epic, FE, IR, RR, SR, US, AR, Bug or Task.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///ID of the work item type layer.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category_layer_id: ::std::option::Option<::std::string::String>,
+        ///Work item description, 0 to 500,000 characters.
+        pub description: ::std::string::String,
+        ///ID of the project space of the owning project (32 letters and digits). Obtain it from the API for querying the IPD project list (`domain_id`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///Expected completion time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expect_delivery_time: ::std::option::Option<i64>,
+        ///Feature set the work item belongs to; for SF work items.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub feature_set: ::std::option::Option<::std::string::String>,
+        ///ID of the SF associated with an IR.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ir2feature: ::std::option::Option<::std::string::String>,
+        ///ID of the RR associated with an IR.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ir2rr: ::std::option::Option<::std::string::String>,
+        ///IDs of associated work items, separated by commas (,).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub link: ::std::option::Option<::std::string::String>,
+        ///Whether decomposition is needed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub need_break: ::std::option::Option<::std::string::String>,
+        ///ID of the parent work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        ///Planned end time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_end_date: ::std::option::Option<i64>,
+        ///ID of the sprint.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_iteration: ::std::option::Option<::std::string::String>,
+        ///ID of the release plan (PI).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_pi: ::std::option::Option<::std::string::String>,
+        ///Planned start time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_start_date: ::std::option::Option<i64>,
+        ///Priority.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub priority: ::std::option::Option<::std::string::String>,
+        ///IDs of the recipients.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub recipient: ::std::vec::Vec<::std::string::String>,
+        ///ID of the project space of the proposing project (32 letters and digits). Obtain it from the API for querying the IPD project list (`domain_id`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub src_domain: ::std::option::Option<::std::string::String>,
+        ///Work item status code, as returned by the Querying Work Item Statuses API (`code`), for example `Committed`, `Analyse`, `ToBeConfirmed`, `Plan`, `Doing`, `Delivered` or `Checking`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///ID of the submitter (32 lowercase letters and digits). Obtain it from the Querying Project Members API (`id`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub submitted_by: ::std::option::Option<::std::string::String>,
+        ///Work item title, 2 to 256 characters.
+        pub title: ::std::string::String,
+        ///ID of the RR associated with a US.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub us2rr: ::std::option::Option<::std::string::String>,
+        ///Planned workload.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workload_man_day: ::std::option::Option<i32>,
+    }
+    ///Result of creating a work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CreateIpdProjectIssueResponseBody {
+        ///Message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Created objects.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        >,
+        ///Response status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///The plan (release or sprint) to snapshot.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CreateSprintSnapshotsRequestBody {
+        ///Plan category. Obtain it from the release/sprint plan list API in "IPD Project Plan Management" (`category` in the response body).
+        pub category: ::std::string::String,
+        ///Unique ID of the plan. Obtain it from the release/sprint plan list API in "IPD Project Plan Management" (`id` in the response body).
+        pub issue_id: ::std::string::String,
+        ///Snapshot title.
+        pub title: ::std::string::String,
+    }
+    ///Result of creating a plan management snapshot.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CreateSprintSnapshotsResponseBody {
+        ///Error message when the request fails.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Response status. `success`: the response is successful. `error`: the response failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Result of deleting an image from a work item description.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct DeleteIpdImageInIssueResponseBody {
+        ///Request information. Generally, this field is left blank.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Work item details.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<ClIssueEntity>,
+        ///Request status. If the request is successful, the status is `success`. If the request fails, an exception is thrown.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Result of deleting a comment.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct DeleteIpdIssueCommentResponseBody {
+        ///Response message; the error description when the call fails.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///The deleted comment. Only key fields are returned: comment ID, pinning state, last modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<ClCommentEntity>,
+        ///Response status. `success`: the comment operation succeeded. `error`: it failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Result of deleting a tag.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct DeleteIpdLabelResponseBody {
+        ///Response message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Tag details.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<ClLabelEntity>,
         ///Response status. `success`: the response is successful. `error`: the response failed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -128,6 +1605,308 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error_msg: ::std::option::Option<::std::string::String>,
     }
+    ///The model tree configuration of a project.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct GetModelConfigResponseBody {
+        ///Response message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///The model tree configuration.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<ClModelConfigDto>,
+        ///Response status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///The comments of a work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ListIpdIssueCommentsResponseBody {
+        ///Response message; the error description when the call fails.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Query result, with the total number of comments and the comment list.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<ClCommentResult>,
+        ///Response status. `success`: the comments were listed. `error`: listing failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///The tags of a project.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ListIpdLabelsResponseBody {
+        ///Returned error message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Tag details.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<ClLabelListResponse>,
+        ///Response status. `success`: the response is successful. `error`: the response failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///A page of the fields of a project.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ListIpdProjectFieldsResponseBody {
+        ///Request failure information.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Field list.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<ClFieldListResult>,
+        ///Returned status. `success`: the response is successful. `error`: the response failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Filter, pagination and sorting of the work item query.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ListIpdProjectIssuesRequestBody {
+        ///Query filters, at most 200. Each element is a map from a column to its condition; for example `{"descendants.plan_pi": {"values": ["956200745322848257"], "operator": "||"}}` selects the work items of that release (the `descendants.` prefix also searches child work items in the tree).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub filter: ::std::vec::Vec<
+            ::std::collections::BTreeMap<::std::string::String, WiConditionVo>,
+        >,
+        ///Filter mode. `OR_AND`: filters are ORed, the keys of one filter ANDed. `AND_OR` (default): filters are ANDed, the keys of one filter ORed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub filter_mode: ::std::option::Option<
+            ListIpdProjectIssuesRequestBodyFilterMode,
+        >,
+        ///Model IDs: `10001` system device, `10002` standalone software, `10003` self-operated software / cloud service.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub model_ids: ::std::vec::Vec<::std::string::String>,
+        ///Pagination.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub page: ::std::option::Option<WiPageInfoVo>,
+        ///Fields to return.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub return_fields: ::std::vec::Vec<::std::string::String>,
+        ///Sort conditions.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub sort: ::std::vec::Vec<WiSortInfo>,
+    }
+    ///Filter mode. `OR_AND`: filters are ORed, the keys of one filter ANDed. `AND_OR` (default): filters are ANDed, the keys of one filter ORed.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ListIpdProjectIssuesRequestBodyFilterMode {
+        #[serde(rename = "OR_AND")]
+        OrAnd,
+        #[serde(rename = "AND_OR")]
+        AndOr,
+    }
+    impl ::std::fmt::Display for ListIpdProjectIssuesRequestBodyFilterMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::OrAnd => f.write_str("OR_AND"),
+                Self::AndOr => f.write_str("AND_OR"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ListIpdProjectIssuesRequestBodyFilterMode {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "OR_AND" => Ok(Self::OrAnd),
+                "AND_OR" => Ok(Self::AndOr),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListIpdProjectIssuesRequestBodyFilterMode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListIpdProjectIssuesRequestBodyFilterMode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///A page of work items of the project.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ListIpdProjectIssuesResponseBody {
+        ///Message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///The work items.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<WiIssueListResult>,
+        ///Response status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Reviews associated with a work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ListIpdReviewFormsByIssueIdResponseBody {
+        ///Request information.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Request result.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<WfReviewFormList>,
+        ///Response status. `success`: the response is successful. `error`: the response failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Snapshots whose work items are queried.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ListIssueBySnapIdsRequestBody {
+        ///Snapshot IDs. Obtain them from the work item snapshot list API (`id` in the response body).
+        pub ids: ::std::vec::Vec<::std::string::String>,
+        ///Whether to return brief work item information. When `false`, `ids` may hold at most 5 snapshot IDs; when `true`, at most 50.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub simple_result: ::std::option::Option<bool>,
+    }
+    ///Work items recorded in the snapshots.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ListIssueBySnapIdsResponseBody {
+        ///Request status code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Work items recorded in the snapshots.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issues: ::std::option::Option<::std::vec::Vec<WfIssueVo>>,
+        ///Result message of the request.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+    }
+    ///Fields of a work item type, by page.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ListIssueFieldsResponseBody {
+        ///Pagination information.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub page: ::std::option::Option<WfPageVo>,
+        ///Fields.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<::std::vec::Vec<WfFieldLongDateVo>>,
+    }
+    ///Plan management snapshots of a work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ListIssueSprintSnapshotsResponseBody {
+        ///Request failure information (0 to 1024 characters).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Snapshots.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<::std::vec::Vec<WfSnapshotsVo>>,
+        ///Request status (0 to 32 characters).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Statuses of a work item type.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ListIssueStatuesResponseBody {
+        ///Response message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Query result.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<::std::vec::Vec<WfIssueStatus>>,
+        ///Status code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Total number of queried records.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+    }
+    ///The members of a project.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ListProjectUsersResponseBody {
+        ///Failure information.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///User information list.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<::std::vec::Vec<ClUserVo>>,
+        ///Returned status. `success`: the response is successful. `error`: the response failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Status transition of a change review, passed as the portal does.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct PutIpdChangeReviewFormV2RequestBody {
+        ///Status of the review before the update (0 to 32 characters). `ToBeReviewed`: to be reviewed. `ToBeApproved`: to be decided. `Committed`: to be submitted. `Canceled`: canceled. `ReCommitted`: resubmitted. `Rejected`: rejected.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub old_status: ::std::option::Option<::std::string::String>,
+        ///Planned completion time, a Unix timestamp in milliseconds, for example `"1759420799999"`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_end_date: ::std::option::Option<::std::string::String>,
+        ///Target status of the review (0 to 32 characters), with the values of `old_status`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///The updated change review.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct PutIpdChangeReviewFormV2ResponseBody {
+        ///Response message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Review details.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<WfReviewEntity>,
+        ///Response status. `success`: the response is successful. `error`: the response failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Associated work items of a work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct QueryIssueAssociatedItemResponseBody {
+        ///Message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///The associated work items.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<WiIssueListResult>,
+        ///Response status: `success` or `error`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Feature sets of a snapshot version.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ShowBaselineSnapshotsResponseBody {
+        ///Message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Feature sets.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<::std::vec::Vec<WfFeatureSetOpenApiVo>>,
+        ///Response status. `success`: the response is successful. `error`: the response failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Statuses of the given work item types.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ShowCategoryStatusResponseBody {
+        ///Error message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Status list.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<WfCategoryStatusList>,
+        ///Response status. `success`: the response is successful. `error`: the response failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Total number of queried records.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+    }
     ///The attachments of a work item.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ShowIpdAttachmentByWorkItemIdResponseBody {
@@ -138,6 +1917,602 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub result: ::std::option::Option<::std::vec::Vec<AttachmentEntity>>,
         ///Response status. `success`: the response is successful. `error`: the response failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Fields available when a work item instance is created.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ShowIpdFieldsV2ResponseBody {
+        ///Response message; on failure it holds the error details.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Field configurations available when creating a work item instance (ID, code, name, type and other attributes), including system fields and project custom fields.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<::std::vec::Vec<WfFieldVo>>,
+        ///Response status of the request.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Basic information of a work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ShowIpdIssueDetailV2ResponseBody {
+        ///Work item details.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<WiIssueEntity>,
+        ///Failure information.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Request status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Association configuration of the project.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ShowIpdIssueRelationsConfigByProjectResponseBody {
+        ///Message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Query result.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<WiRelationConfig>,
+        ///Response status: `success` or `error`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///The IPD projects.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ShowIpdProjectListResponseBody {
+        ///Failure information.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Project information list.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<::std::vec::Vec<ClProjectInfoVo>>,
+        ///Status. `success`: the response is successful. `error`: the response failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Process information of a work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ShowIpdWorkItemFlowResponseBody {
+        ///Response message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Workflow details.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<WfWorkItemFlowInfo>,
+        ///Status code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///`ShowIssueConfigFieldsIssueCategory`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ShowIssueConfigFieldsIssueCategory {
+        #[serde(rename = "RR")]
+        Rr,
+        #[serde(rename = "IR")]
+        Ir,
+        #[serde(rename = "AR")]
+        Ar,
+        #[serde(rename = "SR")]
+        Sr,
+        Bug,
+        #[serde(rename = "FE")]
+        Fe,
+        Task,
+        #[serde(rename = "US")]
+        Us,
+        Epic,
+        #[serde(rename = "SF")]
+        Sf,
+    }
+    impl ::std::fmt::Display for ShowIssueConfigFieldsIssueCategory {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Rr => f.write_str("RR"),
+                Self::Ir => f.write_str("IR"),
+                Self::Ar => f.write_str("AR"),
+                Self::Sr => f.write_str("SR"),
+                Self::Bug => f.write_str("Bug"),
+                Self::Fe => f.write_str("FE"),
+                Self::Task => f.write_str("Task"),
+                Self::Us => f.write_str("US"),
+                Self::Epic => f.write_str("Epic"),
+                Self::Sf => f.write_str("SF"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ShowIssueConfigFieldsIssueCategory {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "RR" => Ok(Self::Rr),
+                "IR" => Ok(Self::Ir),
+                "AR" => Ok(Self::Ar),
+                "SR" => Ok(Self::Sr),
+                "Bug" => Ok(Self::Bug),
+                "FE" => Ok(Self::Fe),
+                "Task" => Ok(Self::Task),
+                "US" => Ok(Self::Us),
+                "Epic" => Ok(Self::Epic),
+                "SF" => Ok(Self::Sf),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShowIssueConfigFieldsIssueCategory {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ShowIssueConfigFieldsIssueCategory {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Workflow field configuration.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ShowIssueConfigFieldsResponseBody {
+        ///Response message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Query result.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<WfIssueConfigFieldsResult>,
+        ///Status code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Details of a work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ShowIssueDetailResponseBody {
+        ///Message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Query result: the work item as a map of field codes to values (for example id, number, title, type, stay_days, tenant_id, created_date).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        >,
+        ///Status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Filter, pagination and sorting of the workbench query.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ShowTenantIssueListRequestBody {
+        ///Query filters; each element maps a column to its condition.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub filter: ::std::vec::Vec<
+            ::std::collections::BTreeMap<::std::string::String, WiConditionVo>,
+        >,
+        ///Filter mode, for example `AND_OR` or `OR_AND`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub filter_mode: ::std::option::Option<::std::string::String>,
+        ///Pagination.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub page: ::std::option::Option<WiPageInfoVo>,
+        ///Fields to return.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub return_fields: ::std::vec::Vec<::std::string::String>,
+        ///Sort conditions.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub sort: ::std::vec::Vec<WiSortInfo>,
+    }
+    ///Work items of the current user.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ShowTenantIssueListResponseBody {
+        ///Message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Query result.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<::std::vec::Vec<WiIssueDetailsResponse>>,
+        ///Response status: `success` or `error`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///`ShowWorkflowTemplateIssueCategory`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ShowWorkflowTemplateIssueCategory {
+        #[serde(rename = "RR")]
+        Rr,
+        #[serde(rename = "IR")]
+        Ir,
+        #[serde(rename = "AR")]
+        Ar,
+        #[serde(rename = "SR")]
+        Sr,
+        Bug,
+        #[serde(rename = "FE")]
+        Fe,
+        Task,
+        #[serde(rename = "US")]
+        Us,
+        Epic,
+        #[serde(rename = "SF")]
+        Sf,
+    }
+    impl ::std::fmt::Display for ShowWorkflowTemplateIssueCategory {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Rr => f.write_str("RR"),
+                Self::Ir => f.write_str("IR"),
+                Self::Ar => f.write_str("AR"),
+                Self::Sr => f.write_str("SR"),
+                Self::Bug => f.write_str("Bug"),
+                Self::Fe => f.write_str("FE"),
+                Self::Task => f.write_str("Task"),
+                Self::Us => f.write_str("US"),
+                Self::Epic => f.write_str("Epic"),
+                Self::Sf => f.write_str("SF"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ShowWorkflowTemplateIssueCategory {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "RR" => Ok(Self::Rr),
+                "IR" => Ok(Self::Ir),
+                "AR" => Ok(Self::Ar),
+                "SR" => Ok(Self::Sr),
+                "Bug" => Ok(Self::Bug),
+                "FE" => Ok(Self::Fe),
+                "Task" => Ok(Self::Task),
+                "US" => Ok(Self::Us),
+                "Epic" => Ok(Self::Epic),
+                "SF" => Ok(Self::Sf),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShowWorkflowTemplateIssueCategory {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ShowWorkflowTemplateIssueCategory {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///A workflow and its transition lines.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ShowWorkflowTemplateResponseBody {
+        ///Response message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Query result.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<WfWorkflowTemplate>,
+        ///Status code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///The work item to transition and the transition code.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TransferWorkItemFlowRequestBody {
+        ///Work item transition code, 1 to 500 characters.
+        pub flow_code: ::std::string::String,
+        ///Unique ID of a work item, 18 to 19 digits.
+        pub id: ::std::string::String,
+        ///Work item type: RR, IR, AR, SR, Bug, FE, Task, US, Epic or SF.
+        pub issue_category: TransferWorkItemFlowRequestBodyIssueCategory,
+    }
+    ///Work item type: RR, IR, AR, SR, Bug, FE, Task, US, Epic or SF.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum TransferWorkItemFlowRequestBodyIssueCategory {
+        #[serde(rename = "RR")]
+        Rr,
+        #[serde(rename = "IR")]
+        Ir,
+        #[serde(rename = "AR")]
+        Ar,
+        #[serde(rename = "SR")]
+        Sr,
+        Bug,
+        #[serde(rename = "FE")]
+        Fe,
+        Task,
+        #[serde(rename = "US")]
+        Us,
+        Epic,
+        #[serde(rename = "SF")]
+        Sf,
+    }
+    impl ::std::fmt::Display for TransferWorkItemFlowRequestBodyIssueCategory {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Rr => f.write_str("RR"),
+                Self::Ir => f.write_str("IR"),
+                Self::Ar => f.write_str("AR"),
+                Self::Sr => f.write_str("SR"),
+                Self::Bug => f.write_str("Bug"),
+                Self::Fe => f.write_str("FE"),
+                Self::Task => f.write_str("Task"),
+                Self::Us => f.write_str("US"),
+                Self::Epic => f.write_str("Epic"),
+                Self::Sf => f.write_str("SF"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for TransferWorkItemFlowRequestBodyIssueCategory {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "RR" => Ok(Self::Rr),
+                "IR" => Ok(Self::Ir),
+                "AR" => Ok(Self::Ar),
+                "SR" => Ok(Self::Sr),
+                "Bug" => Ok(Self::Bug),
+                "FE" => Ok(Self::Fe),
+                "Task" => Ok(Self::Task),
+                "US" => Ok(Self::Us),
+                "Epic" => Ok(Self::Epic),
+                "SF" => Ok(Self::Sf),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TransferWorkItemFlowRequestBodyIssueCategory {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for TransferWorkItemFlowRequestBodyIssueCategory {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Result of transitioning the work item status.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct TransferWorkItemFlowResponseBody {
+        ///Response message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Status code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///New content of a comment.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct UpdateIpdIssueCommentRequestBody {
+        ///IDs of the users mentioned in the comment, comma-separated (each a 32-character user ID). The mentioned users are notified as configured in the notification settings of the work item settings.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub at_others: ::std::option::Option<::std::string::String>,
+        ///Modified comment content in HTML, rich text (text, mentions, images). 1 to 10000 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<
+            UpdateIpdIssueCommentRequestBodyDescription,
+        >,
+    }
+    ///Modified comment content in HTML, rich text (text, mentions, images). 1 to 10000 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateIpdIssueCommentRequestBodyDescription(::std::string::String);
+    impl ::std::ops::Deref for UpdateIpdIssueCommentRequestBodyDescription {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateIpdIssueCommentRequestBodyDescription>
+    for ::std::string::String {
+        fn from(value: UpdateIpdIssueCommentRequestBodyDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateIpdIssueCommentRequestBodyDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 10000usize {
+                return Err("longer than 10000 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateIpdIssueCommentRequestBodyDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateIpdIssueCommentRequestBodyDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateIpdIssueCommentRequestBodyDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Result of modifying a comment.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct UpdateIpdIssueCommentResponseBody {
+        ///Response message; the error description when the call fails.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///The modified comment, with its ID, content, creator, creation time and other attributes.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<ClCommentEntity>,
+        ///Response status. `success`: the comment operation succeeded. `error`: it failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///New title and color of a tag.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct UpdateIpdLabelRequestBody {
+        ///Work item type codes of the tag.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub category_types: ::std::vec::Vec<::std::string::String>,
+        ///Tag color. Available color codes: #86CAFF, #6DDEBB, #A6DD82, #FAC20A, #FA9841, #F66F6A, #F3689A, #A97AF8, #71757F, #5E7CE0, #207AB3, #169E6C, #6CA83B, #B58200, #B54E04, #B02121, #AD215B, #572DB3, #4F4F4F, and #3C51A6.
+        pub color: ::std::string::String,
+        ///Work item types of the tag, comma-separated: `feature`, `raw requirement`, `requirement` (R&D requirement), `task`, `bug`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label_type: ::std::option::Option<::std::string::String>,
+        ///Tag title, which can contain a maximum of 30 characters.
+        pub title: UpdateIpdLabelRequestBodyTitle,
+    }
+    ///Tag title, which can contain a maximum of 30 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateIpdLabelRequestBodyTitle(::std::string::String);
+    impl ::std::ops::Deref for UpdateIpdLabelRequestBodyTitle {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateIpdLabelRequestBodyTitle> for ::std::string::String {
+        fn from(value: UpdateIpdLabelRequestBodyTitle) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateIpdLabelRequestBodyTitle {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 30usize {
+                return Err("longer than 30 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateIpdLabelRequestBodyTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateIpdLabelRequestBodyTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateIpdLabelRequestBodyTitle {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Result of updating a tag.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct UpdateIpdLabelResponseBody {
+        ///Response message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Label details.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<::std::vec::Vec<ClLabelUpdateResult>>,
+        ///Returned status. `success`: the response is successful. `error`: the response failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Result of uploading an image to a work item description.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct UploadIpdImageInIssueResponseBody {
+        ///Request information. Generally, this field is left blank.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Work item details.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<ClIssueEntity>,
+        ///Request status. If the request is successful, the status is `success`. If the request fails, an exception is thrown.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
     }
@@ -211,6 +2586,3719 @@ pub mod types {
         ///User alias.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub nick_name: ::std::option::Option<::std::string::String>,
+    }
+    ///A work item status.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfAlmStatus {
+        ///Owning definition level (1, 2, 3 system; 4 tenant; 5 project). System and tenant statuses are copied into the project space.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub belong_definition_type: ::std::option::Option<
+            ::codearts_ipd_runtime::LenientInt<i32>,
+        >,
+        ///Status attribute of the work item: `START`, `IN_PROGRESS` or `END`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub belonging: ::std::option::Option<::std::string::String>,
+        ///Status code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Creator user ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Creation time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i64>>,
+        ///Definition level: 1, 2, 3 system; 4 tenant-defined; 5 project-defined.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub definition_type: ::std::option::Option<::std::string::String>,
+        ///Whether the status can be deleted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub deletable: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Status name, the same as `name`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub display_value: ::std::option::Option<::std::string::String>,
+        ///Whether the status is displayed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub displayable: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Whether the status is editable.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub editable: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Status ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Whether the workflow configuration adds node owner / node end time fields.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub linkage_node_fields: ::std::option::Option<bool>,
+        ///User ID of the last modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///Last modification time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_date: ::std::option::Option<
+            ::codearts_ipd_runtime::LenientInt<i64>,
+        >,
+        ///Whether the status is mutable (not a fixed value).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mutable: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Status name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Position.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub position: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///ID of the project space the status belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub space_id: ::std::option::Option<::std::string::String>,
+        ///Pinyin initials of the title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title_py: ::std::option::Option<::std::string::String>,
+    }
+    ///Snapshots created and snapshots that failed.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfBatchCreateSnapshotResult {
+        ///Snapshots that could not be created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub failed: ::std::option::Option<::std::vec::Vec<WfCreateSnapshotResult>>,
+        ///Snapshots that were created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<::std::vec::Vec<WfCreateSnapshotResult>>,
+    }
+    ///Counts and failures of a batch operation.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfBatchTransferResult {
+        ///Number of failed operations.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fail_num: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Failed work items and why they failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub failed: ::std::option::Option<::std::vec::Vec<WfIssueWithReason>>,
+        ///Number of successful operations.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success_num: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+    }
+    ///A work item status.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfCategoryStatus {
+        ///Status attribute of the work item: `START`, `IN_PROGRESS` or `END`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub belonging: ::std::option::Option<::std::string::String>,
+        ///Work item types that use the status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category_code: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///Unique status identifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Status creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Status creation time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_time: ::std::option::Option<::std::string::String>,
+        ///Status name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub display_value: ::std::option::Option<::std::string::String>,
+        ///Status ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Status modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///Last modification time of the status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_time: ::std::option::Option<::std::string::String>,
+        ///Status name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    ///Status list.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfCategoryStatusList {
+        ///Statuses.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::vec::Vec<WfCategoryStatus>>,
+    }
+    ///An approval object.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfCcbEntity {
+        ///Approval comments.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub approval_comments: ::std::option::Option<::std::string::String>,
+        ///Approval time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub approval_time: ::std::option::Option<::std::string::String>,
+        ///Work item type. Always `CCB` for approval objects.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///ID of the review the approval object belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ccb2review: ::std::option::Option<::std::string::String>,
+        ///ID of the associated change object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub co_id: ::std::option::Option<::std::string::String>,
+        ///Approval object ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Approver.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub owner: ::std::option::Option<UserEntity>,
+    }
+    ///A change object of a change review.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfCoEntity {
+        ///Content of the change object after the change.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub after_change: ::std::option::Option<::std::string::String>,
+        ///Decision comments of the change object (used when updating a decision).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub approval_comments: ::std::option::Option<
+            ::std::vec::Vec<WfReviewCommentEntity>,
+        >,
+        ///Approver IDs of the change object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub approver: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///Work item content before the change.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub before_change: ::std::option::Option<::std::string::String>,
+        ///Work item type of the change object. Always `CO`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///Approval information.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ccb_info: ::std::option::Option<WfCcbEntity>,
+        ///Approvers of the change object (a single element).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ccbs: ::std::option::Option<::std::vec::Vec<UserEntity>>,
+        ///Change type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub change_type: ::std::option::Option<::std::string::String>,
+        ///ID of the review the change object belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub co2review: ::std::option::Option<::std::string::String>,
+        ///Creator ID of the change object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Creation time of the change object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::std::string::String>,
+        ///Description of the change object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Change object ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Type of the work item associated with the change object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_category: ::std::option::Option<::std::string::String>,
+        ///ID of the work item associated with the change object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_id: ::std::option::Option<::std::string::String>,
+        ///Number of the work item associated with the change object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_number: ::std::option::Option<::std::string::String>,
+        ///ID of the last modifier of the change object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///Last modification time of the change object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_date: ::std::option::Option<::std::string::String>,
+        ///Review opinions of the change object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub opinion_comments: ::std::option::Option<
+            ::std::vec::Vec<WfReviewOpinionEntity>,
+        >,
+        ///Review experts of the change object (used when creating a change review).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub opinions: ::std::option::Option<::std::vec::Vec<UserEntity>>,
+        ///Review comments of the change object (used when updating a review).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub review_comments: ::std::option::Option<
+            ::std::vec::Vec<WfReviewCommentEntity>,
+        >,
+        ///Review completion time of the change object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub review_complete_time: ::std::option::Option<::std::string::String>,
+        ///Review phase result of the change object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub review_phase_result: ::std::option::Option<::std::string::String>,
+        ///Review time of the change object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub review_time: ::std::option::Option<::std::string::String>,
+        ///Review expert IDs of the change object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reviewer: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///Status of the change object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Outcome of creating the snapshot of one work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfCreateSnapshotResult {
+        ///Snapshot type. Always `issue_snap_item` for work item snapshots.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///ID of the snapshot creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Whether the snapshot can be deleted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub deletable: ::std::option::Option<bool>,
+        ///Why the snapshot could not be created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub errormsg: ::std::option::Option<::std::string::String>,
+        ///Snapshot ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///ID of the work item the snapshot belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_id: ::std::option::Option<::std::string::String>,
+        ///Snapshot name, generated on creation as work item type + " v" + year.month.day + "." + the number of snapshots taken that day, for example `IR v26.03.25.1`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    ///A project space.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfDomainVo {
+        ///Project space type. `Project`: project. `Group`: program.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///ID of the project space creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Unique ID of the project space.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Model ID of the project space. `10001`: system device. `10002`: standalone software. `10003`: self-operated software/cloud service.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model_id: ::std::option::Option<::std::string::String>,
+        ///Project space name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Parent project space ID, used only in programs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        ///32-character UUID of the project space.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project_id: ::std::option::Option<::std::string::String>,
+        ///Project space name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    ///A feature set, with its child feature sets.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfFeatureSetOpenApiVo {
+        ///Child feature sets.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub child_fs: ::std::option::Option<::std::vec::Vec<WfFeatureSetOpenApiVo>>,
+        ///Creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<UserEntity>,
+        ///Creation timestamp of the feature set (epoch milliseconds, as a string).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::std::string::String>,
+        ///Feature set ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<UserEntity>,
+        ///Modification timestamp of the feature set (epoch milliseconds, as a string).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_date: ::std::option::Option<::std::string::String>,
+        ///Feature set number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub number: ::std::option::Option<::std::string::String>,
+        ///ID of the parent feature set.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        ///Position information.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub position_float: ::std::option::Option<f64>,
+        ///Title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    ///A field of a work item type (times as epoch milliseconds).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfFieldLongDateVo {
+        ///All options of a multi-select list field (ID, code, display name and other attributes).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub all_options: ::std::option::Option<::std::vec::Vec<WfOptionEntity>>,
+        ///Field code. Projects usually identify a field by its code rather than its ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Whether the field is controlled. Changing a controlled field of a baselined work item triggers a change review.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub controlled: ::std::option::Option<bool>,
+        ///ID of the field creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Creation time of the field, a timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i64>>,
+        ///Default value of the field, filled in automatically when a work item is created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub default_value: ::std::option::Option<::std::string::String>,
+        ///Field definition type, distinguishing system fields from custom fields.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub definition_type: ::std::option::Option<::std::string::String>,
+        ///Display name of the field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub display_name: ::std::option::Option<::std::string::String>,
+        ///Field type identifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub field_type: ::std::option::Option<::std::string::String>,
+        ///Field type ID, distinguishing field types.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub field_type_id: ::std::option::Option<::std::string::String>,
+        ///Field type name, such as single-select list, multi-select list or multi-line text.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub field_type_name: ::std::option::Option<::std::string::String>,
+        ///Whether a field with the same name exists, to detect name conflicts.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub has_same_display_name: ::std::option::Option<bool>,
+        ///Unique field identifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Whether the field is immutable. Update APIs cannot change immutable fields.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub immutable: ::std::option::Option<bool>,
+        ///ID of the last modifier of the field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///Last modification time of the field, a timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_date: ::std::option::Option<
+            ::codearts_ipd_runtime::LenientInt<i64>,
+        >,
+        ///Sort number of the field; smaller numbers are displayed first.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub no: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Options of a single-select list field (ID, code, display name and other attributes).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub option: ::std::option::Option<::std::vec::Vec<WfOptionEntity>>,
+        ///Whether the field is mandatory.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub optional: ::std::option::Option<bool>,
+        ///Whether the field is shown in the card mode of the sprint board of cloud service projects.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub show_on_card: ::std::option::Option<bool>,
+    }
+    ///A field available when a work item instance is created.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfFieldVo {
+        ///All options of a multi-select list field (ID, code, display name and other attributes).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub all_options: ::std::option::Option<::std::vec::Vec<WfOptionEntity>>,
+        ///Field code. Projects usually identify a field by its code rather than its ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Whether the field is controlled. Changing a controlled field of a baselined work item triggers a change review.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub controlled: ::std::option::Option<bool>,
+        ///ID of the field creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Creation time of the field, a timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::std::string::String>,
+        ///Default value of the field, filled in automatically when a work item is created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub default_value: ::std::option::Option<::std::string::String>,
+        ///Field definition type, distinguishing system fields from custom fields.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub definition_type: ::std::option::Option<::std::string::String>,
+        ///Display name of the field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub display_name: ::std::option::Option<::std::string::String>,
+        ///Field type identifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub field_type: ::std::option::Option<::std::string::String>,
+        ///Field type ID, distinguishing field types.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub field_type_id: ::std::option::Option<::std::string::String>,
+        ///Field type name, such as single-select list, multi-select list or multi-line text.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub field_type_name: ::std::option::Option<::std::string::String>,
+        ///Whether a field with the same name exists, to detect name conflicts.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub has_same_display_name: ::std::option::Option<bool>,
+        ///Unique field identifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Whether the field is immutable. Update APIs cannot change immutable fields.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub immutable: ::std::option::Option<bool>,
+        ///ID of the last modifier of the field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///Last modification time of the field, a timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_date: ::std::option::Option<::std::string::String>,
+        ///Sort number of the field; smaller numbers are displayed first.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub no: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Options of a single-select list field (ID, code, display name and other attributes).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub option: ::std::option::Option<::std::vec::Vec<WfOptionEntity>>,
+        ///Whether the field is mandatory.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub optional: ::std::option::Option<bool>,
+        ///Whether the field is shown in the card mode of the sprint board of cloud service projects.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub show_on_card: ::std::option::Option<bool>,
+    }
+    ///A transition line.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfFlowsInfo {
+        ///Rules configured after the transition.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub after_rule_configs: ::std::option::Option<
+            ::std::vec::Vec<WfWorkItemFlowRuleConfig>,
+        >,
+        ///Rules configured before the transition.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub before_rule_configs: ::std::option::Option<
+            ::std::vec::Vec<WfWorkItemFlowRuleConfig>,
+        >,
+        ///Validation rules checked before the transition.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub before_rule_validator: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
+        ///Transition line code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Transition line description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Extended configuration of the transition line.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub extra_config: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        >,
+        ///Code of the current workflow node.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub from_code: ::std::option::Option<::std::string::String>,
+        ///Transition line name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Code of the target workflow node.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub to_code: ::std::option::Option<::std::string::String>,
+    }
+    ///Configuration of one field in the workflow.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfIssueConfigField {
+        ///Whether the field is controlled.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub controlled: ::std::option::Option<bool>,
+        ///Display name of the field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub display_name: ::std::option::Option<::std::string::String>,
+        ///Roles that can edit the field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_roles: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///Whether the field is mandatory.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub optional: ::std::option::Option<bool>,
+        ///Whether the field is displayed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub show: ::std::option::Option<bool>,
+        ///Whether the field is editable.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub show_editable: ::std::option::Option<bool>,
+    }
+    ///Field configuration of a workflow.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfIssueConfigFieldsResult {
+        ///Field configurations.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub config_fields: ::std::option::Option<::std::vec::Vec<WfIssueConfigField>>,
+    }
+    ///A status of a work item type.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfIssueStatus {
+        ///Status attribute of the work item: `START`, `IN_PROGRESS` or `END`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub belonging: ::std::option::Option<::std::string::String>,
+        ///Status code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Status name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    ///A work item as recorded in a snapshot.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfIssueVo {
+        ///Number of activations, set automatically when a bug is activated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub activate_times: ::std::option::Option<::std::string::String>,
+        ///Users copied on the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub assigned_cc: ::std::option::Option<::std::vec::Vec<WfUserVo>>,
+        ///Owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub assignee: ::std::option::Option<WfUserVo>,
+        ///Baseline status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub baseline: ::std::option::Option<WfOptionVo>,
+        ///Whether the work item was submitted across projects. `1`: cross-project. `0`: not cross-project.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub belong_inside: ::std::option::Option<::std::string::String>,
+        ///Breakdown status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub break_status: ::std::option::Option<WfOptionVo>,
+        ///Business domain.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub business_domain: ::std::option::Option<WfOptionVo>,
+        ///Cascade deletion flag.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cascade_delete: ::std::option::Option<::std::string::String>,
+        ///Work item type. System device projects: RR/SF/IR/SR/AR/Task/Bug. Standalone software projects: RR/SF/IR/US/Task/Bug. Cloud service projects: RR/Epic/FE/US/Task/Bug.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///ID of the work item type layer.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category_layer_id: ::std::option::Option<::std::string::String>,
+        ///Change status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub change_status: ::std::option::Option<WfOptionVo>,
+        ///Child work items.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub child_issues: ::std::option::Option<
+            ::std::collections::BTreeMap<::std::string::String, WfIssueVo>,
+        >,
+        ///IDs of the child work items, separated by commas.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub children: ::std::option::Option<::std::string::String>,
+        ///Completion time of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub close_time: ::std::option::Option<::std::string::String>,
+        ///Status change history of the collaborative requirement, as a JSON string.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub collaborative_history: ::std::option::Option<::std::string::String>,
+        ///Status of the collaborative R&D requirements.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub collaborative_status: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
+        ///Record IDs in the collaborative requirement.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub collaboratives: ::std::option::Option<::std::string::String>,
+        ///Rolled-up actual hours of the child and collaborative work items.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub convolution_actual_hours: ::std::option::Option<::std::string::String>,
+        ///Rolled-up planned hours of the child and collaborative work items.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub convolution_plan_hours: ::std::option::Option<::std::string::String>,
+        ///Creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<WfUserVo>,
+        ///Creation time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::std::string::String>,
+        ///Description, at most 500,000 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Development owner, usually of the "Developing" status node.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub develop_owner: ::std::option::Option<::std::string::String>,
+        ///Project space the work item belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<WfDomainVo>,
+        ///Progress.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub done_ratio: ::std::option::Option<WfOptionVo>,
+        ///Expected completion time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expect_delivery_time: ::std::option::Option<::std::string::String>,
+        ///Expected fixing time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expected_repair_date: ::std::option::Option<::std::string::String>,
+        ///IDs of the child IRs of an SF, separated by commas.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub feature2ir: ::std::option::Option<::std::string::String>,
+        ///Feature set.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub feature_set: ::std::option::Option<WfOptionVo>,
+        ///Environment where the bug was found.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub found_env: ::std::option::Option<WfOptionVo>,
+        ///Sprint in which the bug was found.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub found_iteration: ::std::option::Option<WfPlanVo>,
+        ///Release in which the bug was found.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub found_pi: ::std::option::Option<WfPlanVo>,
+        ///Function scenario.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub function_scene: ::std::option::Option<::std::string::String>,
+        ///Unique work item ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///ID of the SF associated with an IR (an IR associates at most one SF).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ir2feature: ::std::option::Option<::std::string::String>,
+        ///IDs of the parent RRs of an IR, separated by commas.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ir2rr: ::std::option::Option<::std::string::String>,
+        ///Whether the work item is suspended.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_suspended: ::std::option::Option<WfOptionVo>,
+        ///ID of the decision opinion associated with the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_opinion_id: ::std::option::Option<::std::string::String>,
+        ///ID of the review opinion associated with the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_review_id: ::std::option::Option<::std::string::String>,
+        ///Related work items; multiple values are separated by commas.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub link: ::std::option::Option<::std::string::String>,
+        ///Last modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<WfUserVo>,
+        ///Last modification time of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_date: ::std::option::Option<::std::string::String>,
+        ///Module.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub module: ::std::option::Option<WfOptionVo>,
+        ///Whether breakdown is needed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub need_break: ::std::option::Option<WfOptionVo>,
+        ///Whether development is needed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub need_develop: ::std::option::Option<WfOptionVo>,
+        ///Why no breakdown is needed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub no_break_reason: ::std::option::Option<::std::string::String>,
+        ///Why no development is needed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub no_develop_reason: ::std::option::Option<::std::string::String>,
+        ///Work item number: work item type + date + 6 random digits.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub number: ::std::option::Option<::std::string::String>,
+        ///Priority sequence, 1 to 100.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub order: ::std::option::Option<::std::string::String>,
+        ///ID of the parent work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        ///Parent-child mounting path of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub path: ::std::option::Option<::std::string::String>,
+        ///Planned development end time (Unix timestamp in milliseconds), usually of the "Developing" node.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_dev_end_date: ::std::option::Option<::std::string::String>,
+        ///Planned completion time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_end_date: ::std::option::Option<::std::string::String>,
+        ///Sprint the work item is planned in.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_iteration: ::std::option::Option<WfPlanVo>,
+        ///Release (PI) the work item is planned in.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_pi: ::std::option::Option<WfPlanVo>,
+        ///Planned processing end time (Unix timestamp in milliseconds), usually of the "Processing" node.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_processing_end_date: ::std::option::Option<::std::string::String>,
+        ///Planned R&D end time (Unix timestamp in milliseconds), usually of the "R&D" node.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_researchanddevelop_end_date: ::std::option::Option<
+            ::std::string::String,
+        >,
+        ///Planned test end time (Unix timestamp in milliseconds), usually of the "Testing" node.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_test_end_date: ::std::option::Option<::std::string::String>,
+        ///Initial sort position of the work item in the list.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub position_float: ::std::option::Option<::std::string::String>,
+        ///Priority.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub priority: ::std::option::Option<WfOptionVo>,
+        ///Processing owner, usually of the "Processing" node.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub processing_owner: ::std::option::Option<::std::string::String>,
+        ///Project space.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project: ::std::option::Option<WfDomainVo>,
+        ///Promised option.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub promised: ::std::option::Option<WfOptionVo>,
+        ///Cause analysis.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reason_analysis: ::std::option::Option<::std::string::String>,
+        ///Recipients, usually of an RR.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub recipient: ::std::option::Option<::std::vec::Vec<WfUserVo>>,
+        ///Region of the tenant the work item belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub region: ::std::option::Option<::std::string::String>,
+        ///Number of failed regressions, set automatically when a bug fails testing.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub regression_failure_number: ::std::option::Option<::std::string::String>,
+        ///Whether the work item is related to network security.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub related_network_security: ::std::option::Option<WfOptionVo>,
+        ///Fixing solution, usually of a bug.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub repair_solution: ::std::option::Option<::std::string::String>,
+        ///R&D owner, usually of the "R&D" node.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub researchanddevelop_owner: ::std::option::Option<::std::string::String>,
+        ///IDs of the child IRs of an RR, separated by commas.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rr2ir: ::std::option::Option<::std::string::String>,
+        ///IDs of the child USs of an RR, separated by commas.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rr2us: ::std::option::Option<::std::string::String>,
+        ///ID of the collaborative upstream requirement of a raw requirement.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub send_from: ::std::option::Option<::std::string::String>,
+        ///ID of the collaborative downstream requirement of a raw requirement.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub send_to: ::std::option::Option<::std::string::String>,
+        ///Severity.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub severity: ::std::option::Option<WfOptionVo>,
+        ///Proposing project space.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub src_domain: ::std::option::Option<WfDomainVo>,
+        ///Life cycle of the work item: working (normal), obsolete (soft-deleted, restorable from the recycle bin) or deleted (permanently deleted).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+        ///Status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<WfAlmStatus>,
+        ///Time of the last status transition (Unix timestamp in milliseconds), usable to compute the stay days.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status_modified_date: ::std::option::Option<::std::string::String>,
+        ///Number of days the work item has stayed in its current status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub stay_days: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Time the work item entered the workflow (not its creation time).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub submit_time: ::std::option::Option<::std::string::String>,
+        ///Submitters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub submitted_by: ::std::option::Option<::std::vec::Vec<WfUserVo>>,
+        ///Actual working hours of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sum_workload_man_day: ::std::option::Option<::std::string::String>,
+        ///Activation reason.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_activation_reason: ::std::option::Option<::std::string::String>,
+        ///Analysis conclusion, usually filled in when an RR is accepted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_analysis_conclusion: ::std::option::Option<::std::string::String>,
+        ///Acceptance conclusion, usually filled in when an RR is accepted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_check_conclusion: ::std::option::Option<::std::string::String>,
+        ///Closing reason.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_close_reason: ::std::option::Option<::std::string::String>,
+        ///Why no development is needed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_no_develop_reason: ::std::option::Option<::std::string::String>,
+        ///Why no fix is needed, usually for a bug.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_no_repair_reason: ::std::option::Option<::std::string::String>,
+        ///Remarks, usually filled in when an RR is submitted for acceptance.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_remark: ::std::option::Option<::std::string::String>,
+        ///Resubmission reason, usually after an RR or bug was returned.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_resubmit_reason: ::std::option::Option<::std::string::String>,
+        ///Return reason, usually filled in when an RR or bug is returned.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_return_conclusion: ::std::option::Option<::std::string::String>,
+        ///Return reason, usually for a returned RR or bug.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_return_reason: ::std::option::Option<::std::string::String>,
+        ///ID of the tenant the work item belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+        ///Number of failed tests.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub test_failures_times: ::std::option::Option<::std::string::String>,
+        ///Test owner, usually of the "Testing" node.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub test_owner: ::std::option::Option<::std::string::String>,
+        ///Test report.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub test_report: ::std::option::Option<::std::string::String>,
+        ///Title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Work item class: `requirement`, `raw requirement`, `bug`, `task` or `feature`.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+        ///Value feature.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub val_feature: ::std::option::Option<WfOptionVo>,
+        ///ID of the Gantt chart associated with the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workitem2ganttchart: ::std::option::Option<::std::string::String>,
+        ///Labels of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workitem2label: ::std::option::Option<::std::vec::Vec<WfWorkItemLabelVo>>,
+        ///ID of the mind map associated with the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workitem2mindmap: ::std::option::Option<::std::string::String>,
+        ///Planned working hours of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workload_man_day: ::std::option::Option<::std::string::String>,
+    }
+    ///A work item that could not be processed.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfIssueWithReason {
+        ///Work item type. System device projects: RR, SF, IR, SR, AR, Task, Bug. Standalone software projects: RR, SF, IR, US, Task, Bug. Cloud service projects: RR, Epic, FE, US, Task, Bug.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///Unique work item ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Unique work item number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub number: ::std::option::Option<::std::string::String>,
+        ///Failure cause.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reason: ::std::option::Option<::std::string::String>,
+        ///Work item title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    ///An option of a field.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfOptionEntity {
+        ///Option code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Display name of the option.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub display_value: ::std::option::Option<::std::string::String>,
+        ///Option ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Option layer, distinguishing the layers of a hierarchical field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub level: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Parent option ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        ///Option order.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sequence: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Unique identifier of the option.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    ///An option of a selection field.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfOptionVo {
+        ///Definition level of the option: 1, 2, 3 system; 4 tenant-defined; 5 project-defined.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub belong_definition_type: ::std::option::Option<::std::string::String>,
+        ///Option code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Option name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub display_value: ::std::option::Option<::std::string::String>,
+        ///ID of the project space the option belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///Option ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Layer of the option: 1 for single- and multi-select lists; 1, 2, 3, 4 by layer for hierarchical fields.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub level: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Position of the option in the option list.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sequence: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Unique identifier of the option; for custom options it equals `id`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::std::string::String>,
+        ///Pinyin initials of the option name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value_py: ::std::option::Option<::std::string::String>,
+    }
+    ///Pagination information.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfPageVo {
+        ///Total number of records.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<::std::string::String>,
+        ///Current page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub page: ::std::option::Option<::std::string::String>,
+        ///Records per page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub size: ::std::option::Option<::std::string::String>,
+    }
+    ///A release, sprint or milestone.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfPlanVo {
+        ///Baseline status. `baselined`, `unbaseline` or `baseline-reviewing`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub baseline: ::std::option::Option<::std::string::String>,
+        ///Type. `PI`: release. `Iteration`: sprint. `PlanMilestone`: milestone.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///Child sprints.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub children: ::std::option::Option<::std::vec::Vec<WfPlanVo>>,
+        ///Creator ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Creation time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i64>>,
+        ///Description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///ID of the release, sprint or milestone.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///ID of the last modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///Owner ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub owner: ::std::option::Option<::std::string::String>,
+        ///Parent ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        ///Planned end date, `yyyy-MM-dd`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_end_date: ::std::option::Option<::std::string::String>,
+        ///Planned start date, `yyyy-MM-dd`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_start_date: ::std::option::Option<::std::string::String>,
+        ///Obsolete flag: working, obsolete (soft-deleted, restorable) or deleted (permanently).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+        ///Status. `planned`: not started. `going`: in progress. `ended`: ended.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Estimated workload.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workload: ::std::option::Option<::std::string::String>,
+    }
+    ///A baseline review (BR) or general review (GR).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfProcessInstance {
+        ///Review result.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub approval_phase_result: ::std::option::Option<::std::string::String>,
+        ///Review time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub approval_time: ::std::option::Option<::std::string::String>,
+        ///Approver ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub approver: ::std::option::Option<::std::string::String>,
+        ///Associated documents.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub associatedocuments: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
+        ///Attachments.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub attachments: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///Baseline review objects.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub br2co: ::std::option::Option<::std::string::String>,
+        ///Type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///Users copied.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cc: ::std::option::Option<::std::string::String>,
+        ///Approval information.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ccbs: ::std::option::Option<::std::vec::Vec<UserCommonVo>>,
+        ///Completion time of the review.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub closed_time: ::std::option::Option<::std::string::String>,
+        ///Review objects.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cos: ::std::option::Option<::std::vec::Vec<WfProcessInstanceChangeObject>>,
+        ///Creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<UserCommonVo>,
+        ///Creation time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::std::string::String>,
+        ///Review description (not returned by list APIs).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Tenant ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///Review ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<UserCommonVo>,
+        ///Last modification timestamp of the review.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_date: ::std::option::Option<::std::string::String>,
+        ///Whether approval is needed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub need_approval: ::std::option::Option<bool>,
+        ///Review number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub number: ::std::option::Option<::std::string::String>,
+        ///Review comments.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub opinion_comments: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
+        ///Review experts of the change objects (used when creating a change review).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub opinions: ::std::option::Option<::std::vec::Vec<WfProcessInstanceOpinion>>,
+        ///Planned completion time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_end_date: ::std::option::Option<::std::string::String>,
+        ///Planned start time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_start_date: ::std::option::Option<::std::string::String>,
+        ///Review configuration.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub review_config: ::std::option::Option<WfReviewConfig>,
+        ///Review expert IDs, separated by commas.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reviewer: ::std::option::Option<::std::string::String>,
+        ///Stage.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub stage: ::std::option::Option<::std::string::String>,
+        ///Working state of the review: working or obsolete.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+        ///Review status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<WfProcessInstanceStatus>,
+        ///Review title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Type.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+        ///Associated wikis.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub wikis: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    }
+    ///An approver of a review.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfProcessInstanceApproverRef {
+        ///User ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_id: ::std::option::Option<::std::string::String>,
+    }
+    ///A review object of a BR/GR.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfProcessInstanceChangeObject {
+        ///Review expert.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub actual_ccb: ::std::option::Option<::std::string::String>,
+        ///Content after the change.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub after_change: ::std::option::Option<::std::string::String>,
+        ///Review completion time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub approval_complete_time: ::std::option::Option<::std::string::String>,
+        ///Review result.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub approval_phase_result: ::std::option::Option<::std::string::String>,
+        ///Approval time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub approval_time: ::std::option::Option<::std::string::String>,
+        ///Approvers.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub approver: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///Owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub assignee: ::std::option::Option<UserCommonVo>,
+        ///Work item content before the change.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub before_change: ::std::option::Option<::std::string::String>,
+        ///Work item type of the change object. Always `CO`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///Review description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ccb_description: ::std::option::Option<::std::string::String>,
+        ///Review information.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ccb_info: ::std::option::Option<::std::string::String>,
+        ///Approval information.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ccbs: ::std::option::Option<::std::string::String>,
+        ///Review description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub change_description: ::std::option::Option<::std::string::String>,
+        ///Review reason.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub change_reason: ::std::option::Option<::std::string::String>,
+        ///Review type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub change_type: ::std::option::Option<::std::string::String>,
+        ///Associated baseline review.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub co2br: ::std::option::Option<::std::string::String>,
+        ///Associated change review.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub co2cr: ::std::option::Option<::std::string::String>,
+        ///Associated general review.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub co2gr: ::std::option::Option<::std::string::String>,
+        ///Review creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Review creation time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::std::string::String>,
+        ///Whether it crosses tenants.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cross_domain: ::std::option::Option<::std::string::String>,
+        ///Review description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Tenant ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///Whether the responsible project has been migrated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_moved: ::std::option::Option<::std::string::String>,
+        ///Name of the responsible project.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_title: ::std::option::Option<::std::string::String>,
+        ///Whether it has been deleted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub has_deleted: ::std::option::Option<::std::string::String>,
+        ///Review object ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Alias of the owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_assignee_name: ::std::option::Option<::std::string::String>,
+        ///Type of the work item associated with the change object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_category: ::std::option::Option<::std::string::String>,
+        ///Work item ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_id: ::std::option::Option<::std::string::String>,
+        ///Work item priority.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_priority: ::std::option::Option<WfOptionVo>,
+        ///Work item severity.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_severity: ::std::option::Option<::std::string::String>,
+        ///Work item status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_status: ::std::option::Option<WfProcessIssueStatus>,
+        ///Decision result of the latest round.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_round_result: ::std::option::Option<::std::string::String>,
+        ///Last modifier of the review.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///Last modification time of the review.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_date: ::std::option::Option<::std::string::String>,
+        ///Number of the work item associated with the change object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub number: ::std::option::Option<::std::string::String>,
+        ///Review comments.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub opinion_comments: ::std::option::Option<::std::string::String>,
+        ///Review experts of the change object (used when creating a change review).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub opinions: ::std::option::Option<::std::string::String>,
+        ///Sort order.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub order: ::std::option::Option<::std::string::String>,
+        ///Region.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub region: ::std::option::Option<::std::string::String>,
+        ///Review experts.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reviewer: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///Review round.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rounds: ::std::option::Option<::std::string::String>,
+        ///Source system.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source_system: ::std::option::Option<::std::string::String>,
+        ///Source system ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source_system_id: ::std::option::Option<::std::string::String>,
+        ///Link to the source system.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source_system_link: ::std::option::Option<::std::string::String>,
+        ///Tenant ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub src_domain_id: ::std::option::Option<::std::string::String>,
+        ///Name of the proposing project.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub src_domain_title: ::std::option::Option<::std::string::String>,
+        ///Working state of the review: working or obsolete.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+        ///Change object status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Work item status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status_map: ::std::option::Option<::std::string::String>,
+        ///ID of the tenant the work item belongs to (`tenant_id` of the Querying Tree-shaped Work Items API).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+        ///Review title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Review type.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
+    ///A review object.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfProcessInstanceObjectRef {
+        ///Content after the change.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub after_change: ::std::option::Option<::std::string::String>,
+        ///Content before the change.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub before_change: ::std::option::Option<::std::string::String>,
+        ///Change type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub change_type: ::std::option::Option<::std::string::String>,
+        ///Work item type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_category: ::std::option::Option<::std::string::String>,
+        ///Work item ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_id: ::std::option::Option<::std::string::String>,
+        ///Work item number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub number: ::std::option::Option<::std::string::String>,
+    }
+    ///A review opinion.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfProcessInstanceOpinion {
+        ///Type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///Change object ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub co_id: ::std::option::Option<::std::string::String>,
+        ///Creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<UserCommonVo>,
+        ///Creation time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::std::string::String>,
+        ///Current owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub curr_owner: ::std::option::Option<UserCommonVo>,
+        ///Description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Project space ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///Opinion ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Object (work item) type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_category: ::std::option::Option<::std::string::String>,
+        ///Object (work item) ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_id: ::std::option::Option<::std::string::String>,
+        ///Modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///Modification time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_date: ::std::option::Option<::std::string::String>,
+        ///Review opinion.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub opinion: ::std::option::Option<::std::string::String>,
+        ///Type of the reviewed work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub opinion_issue_category: ::std::option::Option<::std::string::String>,
+        ///ID of the reviewed work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub opinion_issue_id: ::std::option::Option<::std::string::String>,
+        ///Region.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub region: ::std::option::Option<::std::string::String>,
+        ///Review round.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rounds: ::std::option::Option<::std::string::String>,
+        ///Data state.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+        ///Opinion status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Tenant ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+        ///Title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Type.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+        ///User ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_id: ::std::option::Option<::std::string::String>,
+    }
+    ///A review expert of a review.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfProcessInstanceReviewerRef {
+        ///Current owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub curr_owner: ::std::option::Option<::std::string::String>,
+        ///User ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_id: ::std::option::Option<::std::string::String>,
+    }
+    ///Status of a review.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfProcessInstanceStatus {
+        ///Status code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Status name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    ///Status of the work item under review.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfProcessIssueStatus {
+        ///Owning definition type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub belong_definition_type: ::std::option::Option<
+            ::codearts_ipd_runtime::LenientInt<i32>,
+        >,
+        ///Status attribute of the work item: `START`, `IN_PROGRESS` or `END`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub belonging: ::std::option::Option<::std::string::String>,
+        ///Status code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Status creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Status creation time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::std::string::String>,
+        ///Definition type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub definition_type: ::std::option::Option<::std::string::String>,
+        ///Whether it can be deleted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub deletable: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Display value.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub display_value: ::std::option::Option<::std::string::String>,
+        ///Whether it is displayed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub displayable: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Whether it is editable.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub editable: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Status ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Whether node fields are linked.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub linkage_node_fields: ::std::option::Option<bool>,
+        ///Last modifier of the status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///Last modification time of the status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_date: ::std::option::Option<::std::string::String>,
+        ///Whether it is mutable.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mutable: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Status name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Sort position.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub position: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Space ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub space_id: ::std::option::Option<::std::string::String>,
+        ///Pinyin of the status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title_py: ::std::option::Option<::std::string::String>,
+    }
+    ///A review or decision comment.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfReviewCommentEntity {
+        ///Review comment.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub comment: ::std::option::Option<::std::string::String>,
+        ///Opinion object ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///ID of another user (when transferred to someone else).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub other_user_id: ::std::option::Option<::std::string::String>,
+        ///Review result.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<::std::string::String>,
+        ///ID of the reviewing user.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_id: ::std::option::Option<::std::string::String>,
+    }
+    ///Review configuration.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfReviewConfig {
+        ///Decision-making roles.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub approval_roles: ::std::option::Option<::std::string::String>,
+        ///Approval type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub approval_type: ::std::option::Option<
+            ::codearts_ipd_runtime::LenientInt<i32>,
+        >,
+        ///Approval progress.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ratio_value: ::std::option::Option<::std::string::String>,
+        ///Approval roles.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub review_roles: ::std::option::Option<::std::string::String>,
+        ///Whether decision-making is skipped.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub skip_decisioning: ::std::option::Option<bool>,
+    }
+    ///A change review.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfReviewEntity {
+        ///Approver ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub approver: ::std::option::Option<::std::string::String>,
+        ///Users copied on the review.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub assigned_cc: ::std::option::Option<::std::vec::Vec<UserEntity>>,
+        ///Review type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///Users copied.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cc: ::std::option::Option<::std::vec::Vec<UserEntity>>,
+        ///Approval information.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ccbs: ::std::option::Option<::std::vec::Vec<WfCcbEntity>>,
+        ///Completion time of the review.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub close_time: ::std::option::Option<::std::string::String>,
+        ///Completion time of the review.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub closed_time: ::std::option::Option<::std::string::String>,
+        ///Review objects.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cos: ::std::option::Option<::std::vec::Vec<WfCoEntity>>,
+        ///Creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<UserEntity>,
+        ///Creation timestamp of the review.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_time: ::std::option::Option<::std::string::String>,
+        ///Review description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Review ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<UserEntity>,
+        ///Last modification timestamp of the review.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_time: ::std::option::Option<::std::string::String>,
+        ///Review number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub number: ::std::option::Option<::std::string::String>,
+        ///Status before the update.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub old_status: ::std::option::Option<WfStatusEntity>,
+        ///Planned completion date (timestamp).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_end_date: ::std::option::Option<::std::string::String>,
+        ///Planned start date (timestamp).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_start_date: ::std::option::Option<::std::string::String>,
+        ///Review expert ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reviewer: ::std::option::Option<::std::string::String>,
+        ///Life cycle of the review.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+        ///Review status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<WfStatusEntity>,
+        ///Review title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    ///A list of reviews.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfReviewFormList {
+        ///Reviews.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub process_instances: ::std::option::Option<
+            ::std::vec::Vec<WfReviewFormSummary>,
+        >,
+        ///Total number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+    }
+    ///A review associated with a work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfReviewFormSummary {
+        ///Approval time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub approval_time: ::std::option::Option<::std::string::String>,
+        ///Approver of the review.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub approver: ::std::option::Option<::std::string::String>,
+        ///Review type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///Users copied, separated by commas.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cc: ::std::option::Option<::std::string::String>,
+        ///Approvers.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ccbs: ::std::option::Option<::std::vec::Vec<UserCommonVo>>,
+        ///Completion time of the review.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub closed_time: ::std::option::Option<::std::string::String>,
+        ///Creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<WfUserVo>,
+        ///Creation time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::std::string::String>,
+        ///Project space ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///Review ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<WfUserVo>,
+        ///Modification time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_date: ::std::option::Option<::std::string::String>,
+        ///Whether the approver must approve.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub need_approval: ::std::option::Option<::std::string::String>,
+        ///Review number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub number: ::std::option::Option<::std::string::String>,
+        ///Opinions.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub opinions: ::std::option::Option<::std::vec::Vec<WfProcessInstanceOpinion>>,
+        ///Planned end time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_end_date: ::std::option::Option<::std::string::String>,
+        ///Planned start time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_start_date: ::std::option::Option<::std::string::String>,
+        ///Review experts.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reviewer: ::std::option::Option<::std::string::String>,
+        ///Data state of the review.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+        ///Review status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<WfProcessInstanceStatus>,
+        ///Title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Review category.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
+    ///A review opinion on a change object.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfReviewOpinionEntity {
+        ///Object type of the review opinion. Always `Opinion`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///ID of the change object the opinion belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub co_id: ::std::option::Option<::std::string::String>,
+        ///Creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<UserEntity>,
+        ///Creation time of the opinion.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::std::string::String>,
+        ///Current owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub curr_owner: ::std::option::Option<UserEntity>,
+        ///Opinion object ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Last modification time of the opinion.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_date: ::std::option::Option<::std::string::String>,
+        ///Review opinion.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub review_comments: ::std::option::Option<::std::string::String>,
+    }
+    ///A snapshot that could not be processed.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfSnapshotFailureDetail {
+        ///Error code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_code: ::std::option::Option<::std::string::String>,
+        ///Failure cause.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub failure_reason: ::std::option::Option<::std::string::String>,
+        ///Snapshot ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub snapshot_id: ::std::option::Option<::std::string::String>,
+        ///Snapshot title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub snapshot_title: ::std::option::Option<::std::string::String>,
+    }
+    ///A work item to snapshot.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct WfSnapshotIssueRef {
+        ///Work item ID, a string of 18 to 19 digits. Obtain it from the Querying Work Items or Querying Tree-shaped Work Items API (`id` in the response body).
+        pub id: ::std::string::String,
+    }
+    ///A plan management snapshot.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfSnapshotsVo {
+        ///Work item type. System device projects: RR, SF, IR, SR, AR, Task, Bug. Standalone software projects: RR, SF, IR, US, Task, Bug. Cloud service projects: RR, Epic, FE, US, Task, Bug.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///Work item type name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category_name: ::std::option::Option<::std::string::String>,
+        ///Creator ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Snapshot creation time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::std::string::String>,
+        ///Whether the snapshot can be deleted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub deletable: ::std::option::Option<bool>,
+        ///Description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Project space ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///Full path of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub full_path: ::std::option::Option<::std::string::String>,
+        ///Snapshot ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Work item type code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_category: ::std::option::Option<::std::string::String>,
+        ///Work item ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_id: ::std::option::Option<::std::string::String>,
+        ///ID of the last modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///Last modification time of the snapshot, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_date: ::std::option::Option<::std::string::String>,
+        ///Full path of the parent work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_full_path: ::std::option::Option<::std::string::String>,
+        ///Parent work item ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        ///Path of the parent work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_path: ::std::option::Option<::std::string::String>,
+        ///Parent-child mounting path of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub path: ::std::option::Option<::std::string::String>,
+        ///Region.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub region: ::std::option::Option<::std::string::String>,
+        ///Root work item ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub root_id: ::std::option::Option<::std::string::String>,
+        ///ID of the snapshot base information.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub snap_base_info_id: ::std::option::Option<::std::string::String>,
+        ///Work items recorded by the snapshot. Keys are work item type codes (such as `Bug` or `IR`); values are IssueVO objects or work item ID strings.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub snapshot2workitem: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///Tenant ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+        ///Snapshot title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Snapshot type.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+        ///Snapshot version number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub version_number: ::std::option::Option<
+            ::codearts_ipd_runtime::LenientInt<i32>,
+        >,
+    }
+    ///A status.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfStatusEntity {
+        ///Status attribute of the work item: `START`, `IN_PROGRESS` or `END`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub belonging: ::std::option::Option<::std::string::String>,
+        ///Work item types that use the status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category_code: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///Unique status identifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Status creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Status creation time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_time: ::std::option::Option<::std::string::String>,
+        ///Status name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub display_value: ::std::option::Option<::std::string::String>,
+        ///Status ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Status modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///Last modification time of the status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_time: ::std::option::Option<::std::string::String>,
+    }
+    ///A user.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfUserVo {
+        ///ID of the domain the user belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///Tenant name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_name: ::std::option::Option<::std::string::String>,
+        ///User alias.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub nick_name: ::std::option::Option<::std::string::String>,
+        ///Role codes, separated by commas.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role_code: ::std::option::Option<::std::string::String>,
+        ///Role IDs; a user with several roles in the project has them separated by commas.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role_id: ::std::option::Option<::std::string::String>,
+        ///Role names, separated by commas.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role_name: ::std::option::Option<::std::string::String>,
+        ///User ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_id: ::std::option::Option<::std::string::String>,
+        ///Username.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_name: ::std::option::Option<::std::string::String>,
+        ///Short ID of the user.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_num_id: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i64>>,
+    }
+    ///Configuration of a field in a transition rule.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfWorkItemFlowFieldConfig {
+        ///Field code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub field_code: ::std::option::Option<::std::string::String>,
+        ///Operation on the field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub field_operation: ::std::option::Option<::std::string::String>,
+        ///Allowed values of the field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub field_range: ::std::option::Option<WfWorkItemFlowFieldRange>,
+        ///Value set on the field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub field_value: ::std::option::Option<WfWorkItemFlowFieldValue>,
+        ///Whether the field is mandatory.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub required: ::std::option::Option<bool>,
+        ///Value type of the field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value_type: ::std::option::Option<::std::string::String>,
+    }
+    ///Allowed values of a field in a transition rule.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfWorkItemFlowFieldRange {
+        ///Allowed value objects.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub setting_val_object: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        >,
+    }
+    ///Value set on a field by a transition rule.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfWorkItemFlowFieldValue {
+        ///Name of the referenced property.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ref_prop: ::std::option::Option<::std::string::String>,
+        ///Configured value objects.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub setting_val_object: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        >,
+    }
+    ///Workflow details of a work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfWorkItemFlowInfo {
+        ///Current workflow node.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub current_process_node: ::std::option::Option<WfWorkItemFlowProcessNode>,
+        ///Failure cause when a transition fails.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fail_result: ::std::option::Option<::std::string::String>,
+        ///Transition lines that can be taken.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_flow: ::std::option::Option<::std::vec::Vec<WfFlowsInfo>>,
+        ///Workflow instance of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub process_instance: ::std::option::Option<WfWorkItemFlowProcessInstance>,
+        ///All workflow nodes associated with the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub process_nodes: ::std::option::Option<
+            ::std::vec::Vec<WfWorkItemFlowProcessNode>,
+        >,
+    }
+    ///Configuration of a workflow node.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfWorkItemFlowNodeConfig {
+        ///Whether the node can be reached from any status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub any_status: ::std::option::Option<bool>,
+        ///Node code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Node description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Whether the node can be suspended.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enable_suspend: ::std::option::Option<bool>,
+        ///Whether this is an end node.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub end: ::std::option::Option<bool>,
+        ///Extended node configuration.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub extra_config: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///Whether this is the last node.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last: ::std::option::Option<bool>,
+        ///Node name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Whether this is a start node.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub start: ::std::option::Option<bool>,
+        ///Static action configuration.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub static_actions: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///Static rules.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub static_rules: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        >,
+        ///Whether the node can be operated on submission.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub submit_can_operate: ::std::option::Option<bool>,
+    }
+    ///A workflow instance of a work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfWorkItemFlowProcessInstance {
+        ///Workflow category.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///Whether the workflow instance is suspended. `1`: running. `2`: suspended.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub flow_state: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///ID of the workflow instance of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Workflow entry ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workflow_entry_id: ::std::option::Option<::std::string::String>,
+    }
+    ///A workflow node.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfWorkItemFlowProcessNode {
+        ///Node category.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///Node code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Node configuration.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub config: ::std::option::Option<WfWorkItemFlowNodeConfig>,
+        ///Whether the node can be suspended.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enable_suspend: ::std::option::Option<bool>,
+        ///Node ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Workflow instance ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub process_instance_id: ::std::option::Option<::std::string::String>,
+        ///Workflow activity ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workflow_activity_id: ::std::option::Option<::std::string::String>,
+    }
+    ///A transition rule.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfWorkItemFlowRuleConfig {
+        ///Rule code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Field configurations of the rule.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub config_value: ::std::option::Option<
+            ::std::vec::Vec<WfWorkItemFlowFieldConfig>,
+        >,
+        ///Whether the rule is enabled.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub open: ::std::option::Option<bool>,
+    }
+    ///A label of a work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfWorkItemLabelVo {
+        ///Object type. Always `Label`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///RGB value of the label color, such as `#86CAFF`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<::std::string::String>,
+        ///Label ID (18 to 19 characters).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Class of work item the label belongs to: `requirement`, `raw requirement`, `bug`, `task` or `feature`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label_type: ::std::option::Option<::std::string::String>,
+        ///Last modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///Life cycle of the label: working, obsolete or deleted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+        ///Label title, 1 to 30 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Data type of the object. Always `label`.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
+    ///Statuses and transition lines of a status flow.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfWorkflowTemplate {
+        ///Transition line information in the status flow.
+        #[serde(
+            rename = "processFlows",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub process_flows: ::std::option::Option<
+            ::std::vec::Vec<WfWorkflowTemplateFlow>,
+        >,
+        ///Status information in the status flow.
+        #[serde(
+            rename = "processNodes",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub process_nodes: ::std::option::Option<
+            ::std::vec::Vec<WfWorkflowTemplateNode>,
+        >,
+    }
+    ///Operation configuration of a transition line.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfWorkflowTemplateConfig {
+        ///Operation item configuration.
+        #[serde(
+            rename = "configValue",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub config_value: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        >,
+    }
+    ///A transition line in a status flow.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfWorkflowTemplateFlow {
+        ///Page configuration during the transition.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub before_rule_configs: ::std::option::Option<
+            ::std::vec::Vec<WfWorkflowTemplateConfig>,
+        >,
+        ///Validation configuration before the transition.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub before_rule_validator: ::std::option::Option<
+            ::std::vec::Vec<WfWorkflowTemplateConfig>,
+        >,
+        ///Transition line code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Entry status of the transition line.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub from_code: ::std::option::Option<::std::string::String>,
+        ///Transition line name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Exit status of the transition line.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub to_code: ::std::option::Option<::std::string::String>,
+    }
+    ///A status in a status flow.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WfWorkflowTemplateNode {
+        ///Status code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Status name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    ///A work item status.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiAlmStatus {
+        ///Owning definition level: 1, 2, 3 system; 4 tenant-defined; 5 project-defined. System and tenant statuses are copied into the project space.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub belong_definition_type: ::std::option::Option<
+            ::codearts_ipd_runtime::LenientInt<i32>,
+        >,
+        ///Status attribute of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub belonging: ::std::option::Option<::std::string::String>,
+        ///Status code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///User ID of the creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Creation time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i64>>,
+        ///Definition level: 1, 2, 3 system; 4 tenant-defined; 5 project-defined.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub definition_type: ::std::option::Option<::std::string::String>,
+        ///Whether the status can be deleted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub deletable: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Status name, same as `name`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub display_value: ::std::option::Option<::std::string::String>,
+        ///Whether the status is displayed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub displayable: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Whether the status is editable.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub editable: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Status ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Whether the workflow adds node owner / node end time fields.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub linkage_node_fields: ::std::option::Option<bool>,
+        ///User ID of the last modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///Last modification time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_date: ::std::option::Option<
+            ::codearts_ipd_runtime::LenientInt<i64>,
+        >,
+        ///Whether the status is mutable (not fixed).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mutable: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Status name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Position.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub position: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///ID of the project space of the status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub space_id: ::std::option::Option<::std::string::String>,
+        ///Pinyin initials of the title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title_py: ::std::option::Option<::std::string::String>,
+    }
+    ///Outcome of an association request.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiAssociateIpdIssuesResp {
+        ///Reason why the association failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Results of associating the work items, grouped by key.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<
+            ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::vec::Vec<WiAssociateRespDetail>,
+            >,
+        >,
+        ///Response status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///Outcome of associating one work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiAssociateRespDetail {
+        ///Failure reason.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fail_msg: ::std::option::Option<::std::string::String>,
+        ///ID of the associated work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_id: ::std::option::Option<::std::string::String>,
+        ///Modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///Modification date, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_date: ::std::option::Option<
+            ::codearts_ipd_runtime::LenientInt<i64>,
+        >,
+        ///Operation: `0` associate, `1` disassociate.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operation_flag: ::std::option::Option<
+            ::codearts_ipd_runtime::LenientInt<i32>,
+        >,
+    }
+    ///Work item attributes to change.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct WiBatchBaselineIpdIssuesAttribute {
+        ///Baseline flag: `baselined` baselines the work items, `unbaseline` cancels their baseline.
+        pub baseline: WiBatchBaselineIpdIssuesAttributeBaseline,
+    }
+    ///Baseline flag: `baselined` baselines the work items, `unbaseline` cancels their baseline.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum WiBatchBaselineIpdIssuesAttributeBaseline {
+        #[serde(rename = "baselined")]
+        Baselined,
+        #[serde(rename = "unbaseline")]
+        Unbaseline,
+    }
+    impl ::std::fmt::Display for WiBatchBaselineIpdIssuesAttributeBaseline {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Baselined => f.write_str("baselined"),
+                Self::Unbaseline => f.write_str("unbaseline"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for WiBatchBaselineIpdIssuesAttributeBaseline {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "baselined" => Ok(Self::Baselined),
+                "unbaseline" => Ok(Self::Unbaseline),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WiBatchBaselineIpdIssuesAttributeBaseline {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for WiBatchBaselineIpdIssuesAttributeBaseline {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Outcome of a batch baseline.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiBatchBaselineIssueResult {
+        ///Number of failures.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fail_num: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Work items that failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub failed: ::std::option::Option<::std::vec::Vec<WiIssueBaselineResult>>,
+        ///Work items baselined successfully.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<::std::vec::Vec<WiIssueBaselineResult>>,
+        ///Number of successes.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success_num: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+    }
+    ///Outcome of a batch deletion in one project.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiBatchDeleteIssueResult {
+        ///Number of work items not deleted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fail_num: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///IDs of the work items that could not be deleted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub failed: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///Details of the work items deleted successfully.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<::std::vec::Vec<WiDeletedIssueInfo>>,
+        ///Number of work items deleted, 0 to 50.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success_num: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///IDs of the work items that cannot be deleted because of business rules.
+        #[serde(
+            rename = "undeleteIssueTrees",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub undelete_issue_trees: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
+    }
+    ///A filter condition: the values a column is compared with.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiConditionVo {
+        ///Operator combining the values, `||` (any of) or `&&` (all of).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operator: ::std::option::Option<::std::string::String>,
+        ///Values of the condition. At most 200.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub values: ::std::vec::Vec<::std::string::String>,
+    }
+    ///A work item to create (CreateIpdProjectIssueRequestBody in the reference).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct WiCreateIpdProjectIssueParam {
+        ///IDs of the users to copy.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub assigned_cc: ::std::vec::Vec<::std::string::String>,
+        ///ID of the owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub assignee: ::std::option::Option<::std::string::String>,
+        ///Domain.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub business_domain: ::std::option::Option<::std::string::String>,
+        ///Work item type: Epic, FE, IR, RR, SR, US, AR, Bug or Task.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///ID of the work item type layer.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category_layer_id: ::std::option::Option<::std::string::String>,
+        ///Work item description, 0 to 500,000 characters.
+        pub description: ::std::string::String,
+        ///ID of the project space of the owning project (32 letters and digits). Obtain it from the API for querying the IPD project list (`domain_id`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///Expected completion time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expect_delivery_time: ::std::option::Option<i64>,
+        ///Feature set the work item belongs to; for SF work items.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub feature_set: ::std::option::Option<::std::string::String>,
+        ///ID of the SF associated with an IR.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ir2feature: ::std::option::Option<::std::string::String>,
+        ///ID of the RR associated with an IR.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ir2rr: ::std::option::Option<::std::string::String>,
+        ///IDs of associated work items, separated by commas (,).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub link: ::std::option::Option<::std::string::String>,
+        ///Whether decomposition is needed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub need_break: ::std::option::Option<::std::string::String>,
+        ///ID of the parent work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        ///Planned end time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_end_date: ::std::option::Option<i64>,
+        ///ID of the sprint.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_iteration: ::std::option::Option<::std::string::String>,
+        ///ID of the release plan (PI).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_pi: ::std::option::Option<::std::string::String>,
+        ///Planned start time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_start_date: ::std::option::Option<i64>,
+        ///Priority.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub priority: ::std::option::Option<::std::string::String>,
+        ///IDs of the recipients.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub recipient: ::std::vec::Vec<::std::string::String>,
+        ///ID of the project space of the proposing project (32 letters and digits). Obtain it from the API for querying the IPD project list (`domain_id`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub src_domain: ::std::option::Option<::std::string::String>,
+        ///Work item status code, as returned by the Querying Work Item Statuses API (`code`), for example `Committed`, `Analyse`, `ToBeConfirmed`, `Plan`, `Doing`, `Delivered` or `Checking`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///ID of the submitter (32 lowercase letters and digits). Obtain it from the Querying Project Members API (`id`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub submitted_by: ::std::option::Option<::std::string::String>,
+        ///Work item title, 2 to 256 characters.
+        pub title: ::std::string::String,
+        ///ID of the RR associated with a US.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub us2rr: ::std::option::Option<::std::string::String>,
+        ///Planned workload.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workload_man_day: ::std::option::Option<i32>,
+    }
+    ///Details of a deleted work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct WiDeletedIssueInfo(
+        pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    );
+    impl ::std::ops::Deref for WiDeletedIssueInfo {
+        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        fn deref(
+            &self,
+        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WiDeletedIssueInfo>
+    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        fn from(value: WiDeletedIssueInfo) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    > for WiDeletedIssueInfo {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self(value)
+        }
+    }
+    ///A project space.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiDomainVo {
+        ///Space type: `Project` or `Group` (program).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///ID of the creator of the project space.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Unique ID of the project space.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Model ID: `10001` system device, `10002` standalone software, `10003` self-operated software / cloud service.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model_id: ::std::option::Option<::std::string::String>,
+        ///Project space name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///ID of the parent project space; only used in program (group) spaces.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        ///32-character UUID of the project of the space.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project_id: ::std::option::Option<::std::string::String>,
+        ///Project space name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    ///Value of a custom field of a work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiFieldCodeValuePair {
+        ///Field code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Field value. Multiple selected values are separated by commas (,).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    ///Value of a custom field of a work item, as given in a request.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiFieldCodeValuePairParam {
+        ///Field code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Field value. Multiple selected values are separated by commas (,).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    ///Outcome of baselining one work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiIssueBaselineResult {
+        ///Baseline result of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub baseline: ::std::option::Option<::std::string::String>,
+        ///Why baselining failed; returned when baselining failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fail_message: ::std::option::Option<::std::string::String>,
+        ///ID of the changed work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///ID of the user who changed the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///Time the baseline completed, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_date: ::std::option::Option<::std::string::String>,
+        ///Work item number; returned when baselining failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub number: ::std::option::Option<::std::string::String>,
+        ///ID of the operation record of the baseline.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operation_id: ::std::option::Option<::std::string::String>,
+        ///Work item title; returned when baselining failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    ///Outcome of a batch operation on work items.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiIssueBatchOperateEntitiesResult {
+        ///Work items that failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub failed: ::std::option::Option<::std::vec::Vec<WiIssueOperateResult>>,
+        ///Work items processed successfully.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<::std::vec::Vec<WiIssueOperateResult>>,
+        ///Work items that could not be deleted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub undeleted_trees: ::std::option::Option<
+            ::std::vec::Vec<WiIssueOperateResult>,
+        >,
+    }
+    ///A work item to create.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct WiIssueCreateEntity {
+        ///Users to copy. At most 50.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub assigned_cc: ::std::vec::Vec<WiUserEntityParam>,
+        ///Work item owner. Mandatory for bugs; for other types the current user is the default owner.
+        pub assignee: WiUserEntityParam,
+        ///Domain, for example `software`, `soft-hardware`, `hardware`, `API` or `others`. FE, SF, IR, SR, AR and Bug only.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub business_domain: ::std::option::Option<::std::string::String>,
+        ///Work item type code. System device projects: RR, SF, IR, SR, AR, Task, Bug. Standalone software projects: RR, SF, IR, US, Task, Bug. Cloud service projects: RR, Epic, FE, US, Task, Bug.
+        pub category: ::std::string::String,
+        ///ID of the work item type layer, which affects how the work item is shown in the hierarchy. Obtain it from the Obtaining the Model Tree Configuration API: find `category` in `category_layer_config`; the `id` next to the matching `category_code` is the layer ID.
+        pub category_layer_id: ::std::string::String,
+        ///Collaboration information of an R&D requirement (collaborative task ID, `collaboratives` from the Querying Tree-shaped Work Items API). IR, SR, AR and US only.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub collaboratives: ::std::option::Option<::std::string::String>,
+        ///Custom field values, including system fields added by users.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub custom_fields: ::std::vec::Vec<WiFieldCodeValuePairParam>,
+        ///Work item description, 0 to 500,000 characters.
+        pub description: ::std::string::String,
+        ///Feature set ID. SF and FE only.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub feature_set: ::std::option::Option<::std::string::String>,
+        ///ID of the SF associated with an IR; only IRs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ir2feature: ::std::option::Option<::std::string::String>,
+        ///IDs of the RRs associated with an IR, separated by commas (,). IR only.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ir2rr: ::std::option::Option<::std::string::String>,
+        ///Work item labels.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub labels: ::std::vec::Vec<WiLabelEntityParam>,
+        ///IDs of associated work items, separated by commas (,). At most 50.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub link: ::std::option::Option<::std::string::String>,
+        ///ID of the parent work item. Mandatory when creating a child work item, optional otherwise.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        ///Planned end date: a timestamp, 0 to 13 digits with an optional minus sign.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_end_date: ::std::option::Option<::std::string::String>,
+        ///ID of the release plan. By default SR, AR, US, Task and Bug.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_pi: ::std::option::Option<::std::string::String>,
+        ///Priority: `高` (high), `中` (medium) or `低` (low). RR, SF, FE, IR, SR, AR, Task and Bug only.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub priority: ::std::option::Option<::std::string::String>,
+        ///Recipients of a raw requirement. Mandatory for RR work items; other types have no such field.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub recipient: ::std::vec::Vec<WiUserEntityParam>,
+        ///Whether cyber security is involved: `yes` or `no`. R&D requirements only.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub related_network_security: ::std::option::Option<::std::string::String>,
+        ///Security level; users with a lower level cannot access work items of a higher level. Options come from the Querying Fields API. Only in classified (SM) environments, where it is mandatory.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub security_level: ::std::option::Option<::std::string::String>,
+        ///Work item status code, as returned by the Querying Work Item Statuses API (`code`).
+        pub status: ::std::string::String,
+        ///Proposers. RR and Bug only.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub submitted_by: ::std::vec::Vec<WiUserEntityParam>,
+        ///Work item title, 2 to 256 characters.
+        pub title: ::std::string::String,
+        ///Planned workload, a number from 0 to 999999999.9 as a string.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workload: ::std::option::Option<::std::string::String>,
+    }
+    ///A work item, as the workbench lists it.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiIssueDetailsResponse {
+        ///Creation time of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::std::string::String>,
+        ///Work item ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Work item number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub number: ::std::option::Option<::std::string::String>,
+        ///Security level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub security_level: ::std::option::Option<WiSecurityLevelResult>,
+        ///Days spent in the current status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub stay_days: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Tenant ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+        ///Work item title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Work item type.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
+    ///A work item (basic information).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiIssueEntity {
+        ///Analysis owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub analyse_owner: ::std::option::Option<WiUserEntity>,
+        ///Users copied on the work item. At most 50.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub assigned_cc: ::std::option::Option<::std::vec::Vec<WiUserEntity>>,
+        ///Work item owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub assignee: ::std::option::Option<WiUserEntity>,
+        ///Baseline status: null (not baselined), `baselined` or `baseline-reviewing`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub baseline: ::std::option::Option<::std::string::String>,
+        ///Decomposition status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub break_status: ::std::option::Option<::std::string::String>,
+        ///Domain.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub business_domain: ::std::option::Option<::std::string::String>,
+        ///Work item type. System device projects: RR, SF, IR, SR, AR, Task, Bug. Standalone software projects: RR, SF, IR, US, Task, Bug. Cloud service projects: RR, Epic, FE, US, Task, Bug.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///ID of the work item type layer, which affects how the work item is shown in the hierarchy. Obtain it from the Obtaining the Model Tree Configuration API.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category_layer_id: ::std::option::Option<::std::string::String>,
+        ///Change status of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub change_status: ::std::option::Option<::std::string::String>,
+        ///Acceptance owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub checking_owner: ::std::option::Option<WiUserEntity>,
+        ///Child work items.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub children: ::std::option::Option<::std::vec::Vec<WiIssueEntity>>,
+        ///Closing time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub close_time: ::std::option::Option<::std::string::String>,
+        ///Closing type: `problem_solved`, `problem_to_requirement`, `duplicate_problem` or `not_a_problem`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub close_type: ::std::option::Option<::std::string::String>,
+        ///Collaboration information of an R&D requirement (collaborative task ID).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub collaboratives: ::std::option::Option<::std::string::String>,
+        ///Creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<WiUserEntity>,
+        ///Creation time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_time: ::std::option::Option<::std::string::String>,
+        ///Custom field values, including system fields added by users, as `{"code": ..., "value": ...}` pairs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub custom_fields: ::std::option::Option<::std::vec::Vec<WiFieldCodeValuePair>>,
+        ///Delivery owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub delivered_owner: ::std::option::Option<WiUserEntity>,
+        ///Work item description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Development owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub develop_owner: ::std::option::Option<WiUserEntity>,
+        ///Implementation owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub doing_owner: ::std::option::Option<WiUserEntity>,
+        ///Expected delivery date, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expect_delivery_time: ::std::option::Option<::std::string::String>,
+        ///Expected fix date (bugs only), a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expected_repair_date: ::std::option::Option<::std::string::String>,
+        ///Feature set ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub feature_set: ::std::option::Option<::std::string::String>,
+        ///Fix owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fixed_owner: ::std::option::Option<WiUserEntity>,
+        ///ID of the sprint plan in which the bug was found (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub found_iteration: ::std::option::Option<::std::string::String>,
+        ///ID of the release plan in which the bug was found (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub found_pi: ::std::option::Option<::std::string::String>,
+        ///Function scenario of an SF/FE.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub function_scene: ::std::option::Option<::std::string::String>,
+        ///Work item ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///ID of the SF associated with an IR.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ir2feature: ::std::option::Option<::std::string::String>,
+        ///IDs of the RRs associated with an IR.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ir2rr: ::std::option::Option<::std::string::String>,
+        ///Work item labels.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub labels: ::std::option::Option<::std::vec::Vec<WiLabelEntity>>,
+        ///IDs of the associated work items, separated by commas (,). At most 50.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub link: ::std::option::Option<::std::string::String>,
+        ///Last modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<WiUserEntity>,
+        ///Last update time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_time: ::std::option::Option<::std::string::String>,
+        ///Whether the work item needs to be decomposed (`yes` or `no`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub need_break: ::std::option::Option<::std::string::String>,
+        ///Reason why no decomposition is needed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub no_break_reason: ::std::option::Option<::std::string::String>,
+        ///Work item number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub number: ::std::option::Option<::std::string::String>,
+        ///ID of the parent work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        ///Path of the child work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub path: ::std::option::Option<::std::string::String>,
+        ///Planned end date, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_end_date: ::std::option::Option<::std::string::String>,
+        ///ID of the sprint plan in which the work item is completed; for a bug, the fix sprint.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_iteration: ::std::option::Option<::std::string::String>,
+        ///Planning owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_owner: ::std::option::Option<WiUserEntity>,
+        ///ID of the release plan (PI) of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_pi: ::std::option::Option<::std::string::String>,
+        ///Planned start date, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_start_date: ::std::option::Option<::std::string::String>,
+        ///Planned test end date (bugs), a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_test_end_date: ::std::option::Option<::std::string::String>,
+        ///Priority (`高` high, `中` medium, `低` low); only some work item types have it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub priority: ::std::option::Option<::std::string::String>,
+        ///Processing owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub processing_owner: ::std::option::Option<WiUserEntity>,
+        ///ID of the project the work item belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project_id: ::std::option::Option<::std::string::String>,
+        ///Whether delivery of an RR is promised (`yes` or `no`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub promised: ::std::option::Option<::std::string::String>,
+        ///Cause analysis.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reason_analysis: ::std::option::Option<::std::string::String>,
+        ///Recipients responsible for an RR.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub recipient: ::std::option::Option<::std::vec::Vec<WiUserEntity>>,
+        ///Whether cyber security is involved (`yes` or `no`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub related_network_security: ::std::option::Option<::std::string::String>,
+        ///Fix solution (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub repair_solution: ::std::option::Option<::std::string::String>,
+        ///R&D owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub researchanddevelop_owner: ::std::option::Option<WiUserEntity>,
+        ///Security level; only present in classified (SM) environments.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub security_level: ::std::option::Option<::std::string::String>,
+        ///Severity (bugs): `致命` (critical), `严重` (major), `一般` (minor) or `提示` (suggestion).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub severity: ::std::option::Option<::std::string::String>,
+        ///Lifecycle of the work item: `正在工作` (active) or `作废` (discarded).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+        ///Work item status code, as returned by the Querying Work Item Statuses API (`code`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Time the status last changed, a Unix timestamp in milliseconds; gives the days spent in the current status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status_modified_time: ::std::option::Option<::std::string::String>,
+        ///Work item proposers.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub submitted_by: ::std::option::Option<::std::vec::Vec<WiUserEntity>>,
+        ///Whether the work item is suspended.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub suspended: ::std::option::Option<bool>,
+        ///Reactivation reason (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_activation_reason: ::std::option::Option<::std::string::String>,
+        ///Reason why an RR needs no development.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_no_develop_reason: ::std::option::Option<::std::string::String>,
+        ///Reason why no fix is needed (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_no_repair_reason: ::std::option::Option<::std::string::String>,
+        ///Return reason (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_return_reason: ::std::option::Option<::std::string::String>,
+        ///ID of the tenant the work item belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+        ///Number of failed regression tests (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub test_failures_times: ::std::option::Option<
+            ::codearts_ipd_runtime::LenientInt<i32>,
+        >,
+        ///Test owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub test_owner: ::std::option::Option<WiUserEntity>,
+        ///Test report (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub test_report: ::std::option::Option<::std::string::String>,
+        ///Work item title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Work item class: `requirement` (R&D requirement), `bug`, `task`, `feature` or `raw_requirement`. Display only; not set on creation or update.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+        ///Whether an SF/FE is a value feature (`yes` or `no`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub val_feature: ::std::option::Option<::std::string::String>,
+        ///Planned workload (man-hours), one decimal place.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workload: ::std::option::Option<::std::string::String>,
+        ///Actual workload (man-hours).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workload_sum: ::std::option::Option<::std::string::String>,
+    }
+    ///A page of work items.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiIssueListResult {
+        ///Work items.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issues: ::std::option::Option<::std::vec::Vec<WiIssueVo>>,
+        ///Total number of work items that match the filter.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+    }
+    ///Outcome of an operation on one work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiIssueOperateResult {
+        ///ID of the changed work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Time the work item was changed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operate_time: ::std::option::Option<::std::string::String>,
+        ///ID of the user who changed the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operator: ::std::option::Option<::std::string::String>,
+        ///Lifecycle of the work item: `正在工作` (active), `作废` (soft-deleted, can be restored from the recycle bin) or `删除` (permanently deleted).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+    }
+    ///Work item attributes to update; only the fields given are changed.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiIssueUpdateAttribute {
+        ///Analysis owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub analyse_owner: ::std::option::Option<WiUserUpdateAttribute>,
+        ///Users to copy. At most 50.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub assigned_cc: ::std::vec::Vec<WiUserUpdateAttribute>,
+        ///Work item owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub assignee: ::std::option::Option<WiUserUpdateAttribute>,
+        ///Baseline status: null (not baselined), `baselined` or `baseline-reviewing`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub baseline: ::std::option::Option<::std::string::String>,
+        ///Domain, for example `software`, `soft-hardware`, `hardware`, `API` or `others`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub business_domain: ::std::option::Option<::std::string::String>,
+        ///Work item type code. Mandatory when editing: the work item's current type, which is not changed. System device projects: RR, SF, IR, SR, AR, Task, Bug. Standalone software: RR, SF, IR, US, Task, Bug. Cloud service: RR, Epic, FE, US, Task, Bug.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///Acceptance owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub checking_owner: ::std::option::Option<WiUserUpdateAttribute>,
+        ///Closing type: `problem_solved`, `problem_to_requirement`, `duplicate_problem` or `not_a_problem`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub close_type: ::std::option::Option<::std::string::String>,
+        ///Custom field values (0 to 200), including system fields added by users, as `{"code": ..., "value": ...}` pairs.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub custom_fields: ::std::vec::Vec<WiFieldCodeValuePairParam>,
+        ///Delivery owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub delivered_owner: ::std::option::Option<WiUserUpdateAttribute>,
+        ///Work item description, 1 to 500,000 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Development owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub develop_owner: ::std::option::Option<WiUserUpdateAttribute>,
+        ///Implementation owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub doing_owner: ::std::option::Option<WiUserUpdateAttribute>,
+        ///Expected delivery date, a timestamp string in milliseconds (11 to 19 characters).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expect_delivery_time: ::std::option::Option<::std::string::String>,
+        ///Expected fix date (bugs only), a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expected_repair_date: ::std::option::Option<::std::string::String>,
+        ///Feature set ID, 18 to 19 digits.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub feature_set: ::std::option::Option<::std::string::String>,
+        ///Fix owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fixed_owner: ::std::option::Option<WiUserUpdateAttribute>,
+        ///ID of the sprint plan in which the bug was found (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub found_iteration: ::std::option::Option<::std::string::String>,
+        ///ID of the release plan in which the bug was found (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub found_pi: ::std::option::Option<::std::string::String>,
+        ///Function scenario of an SF/FE, 0 to 512 characters. Ignored for other types.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub function_scene: ::std::option::Option<::std::string::String>,
+        ///ID of the SF associated with an IR; only IRs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ir2feature: ::std::option::Option<::std::string::String>,
+        ///IDs of the RRs associated with an IR, separated by commas (,); 0 to 1024 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ir2rr: ::std::option::Option<::std::string::String>,
+        ///Work item labels, 0 to 50.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub labels: ::std::vec::Vec<WiLabelEntityParam>,
+        ///IDs of associated work items, separated by commas (,); at most 50, 0 to 2048 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub link: ::std::option::Option<::std::string::String>,
+        ///Whether decomposition is needed: `yes` or `no`. Only decomposable work item types.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub need_break: ::std::option::Option<::std::string::String>,
+        ///Reason why no decomposition is needed (0 to 512 characters), when `need_break` is `no`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub no_break_reason: ::std::option::Option<::std::string::String>,
+        ///ID of the parent work item, 18 to 19 digits.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        ///Planned end date, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_end_date: ::std::option::Option<::std::string::String>,
+        ///ID of the sprint plan in which the work item is completed (for bugs, the fix sprint), 18 to 19 digits.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_iteration: ::std::option::Option<::std::string::String>,
+        ///Planning owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_owner: ::std::option::Option<WiUserUpdateAttribute>,
+        ///ID of the release plan (18 to 19 digits), from the release/sprint plan list (`id` of a PlanVO with category `PI`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_pi: ::std::option::Option<::std::string::String>,
+        ///Planned start date, a timestamp string in milliseconds (11 to 19 characters).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_start_date: ::std::option::Option<::std::string::String>,
+        ///Planned test end date of a bug, a timestamp string in milliseconds. Ignored for other types.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_test_end_date: ::std::option::Option<::std::string::String>,
+        ///Priority: `高` (high), `中` (medium) or `低` (low); only some work item types.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub priority: ::std::option::Option<::std::string::String>,
+        ///Processing owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub processing_owner: ::std::option::Option<WiUserUpdateAttribute>,
+        ///Whether delivery of an RR is promised: `yes` or `no`. Ignored for other types.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub promised: ::std::option::Option<::std::string::String>,
+        ///Cause analysis (bugs only), 0 to 50,000 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reason_analysis: ::std::option::Option<::std::string::String>,
+        ///Recipients of an RR. Ignored for other types.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub recipient: ::std::vec::Vec<WiUserUpdateAttribute>,
+        ///Whether cyber security is involved: `yes` or `no`. R&D requirements only.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub related_network_security: ::std::option::Option<::std::string::String>,
+        ///Fix solution (bugs only), 0 to 50,000 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub repair_solution: ::std::option::Option<::std::string::String>,
+        ///R&D owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub researchanddevelop_owner: ::std::option::Option<WiUserUpdateAttribute>,
+        ///Security level; only in classified (SM) environments, where it is mandatory.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub security_level: ::std::option::Option<::std::string::String>,
+        ///Severity of a bug: `致命` (critical), `严重` (major), `一般` (minor) or `提示` (suggestion). Ignored for other types.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub severity: ::std::option::Option<::std::string::String>,
+        ///Work item status code (2 to 32 characters), as returned by the Querying Work Item Statuses API (`code`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Proposers.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub submitted_by: ::std::vec::Vec<WiUserUpdateAttribute>,
+        ///Reactivation reason (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_activation_reason: ::std::option::Option<::std::string::String>,
+        ///Reason why an RR needs no development, 0 to 50,000 characters. Ignored for other types.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_no_develop_reason: ::std::option::Option<::std::string::String>,
+        ///Reason why no fix is needed (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_no_repair_reason: ::std::option::Option<::std::string::String>,
+        ///Return reason (bugs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_return_reason: ::std::option::Option<::std::string::String>,
+        ///Number of failed regression tests (bugs only), 0 to 999999.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub test_failures_times: ::std::option::Option<i32>,
+        ///Test owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub test_owner: ::std::option::Option<WiUserUpdateAttribute>,
+        ///Test report (bugs only), 0 to 50,000 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub test_report: ::std::option::Option<::std::string::String>,
+        ///Whether an SF/FE is a value feature: `yes` or `no`. Ignored for other types.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub val_feature: ::std::option::Option<::std::string::String>,
+        ///Planned workload, 0 to 999999999.9 with one decimal place.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workload: ::std::option::Option<::std::string::String>,
+    }
+    ///A work item, as listed.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiIssueVo {
+        ///Number of reactivations, set when a bug is reactivated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub activate_times: ::std::option::Option<::std::string::String>,
+        ///Users copied on the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub assigned_cc: ::std::option::Option<::std::vec::Vec<WiUserVo>>,
+        ///Owner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub assignee: ::std::option::Option<WiUserVo>,
+        ///Baseline status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub baseline: ::std::option::Option<WiOptionVo>,
+        ///Whether the work item was submitted across projects: `1` yes, `0` no.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub belong_inside: ::std::option::Option<::std::string::String>,
+        ///Decomposition status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub break_status: ::std::option::Option<WiOptionVo>,
+        ///Domain.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub business_domain: ::std::option::Option<WiOptionVo>,
+        ///Cascading deletion flag.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cascade_delete: ::std::option::Option<::std::string::String>,
+        ///Work item type. System device projects: RR/SF/IR/SR/AR/Task/Bug. Standalone software projects: RR/SF/IR/US/Task/Bug. Cloud service projects: RR/Epic/FE/US/Task/Bug.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///ID of the work item type layer.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category_layer_id: ::std::option::Option<::std::string::String>,
+        ///Change status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub change_status: ::std::option::Option<WiOptionVo>,
+        ///Child work items.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub child_issues: ::std::option::Option<
+            ::std::collections::BTreeMap<::std::string::String, WiIssueVo>,
+        >,
+        ///IDs of the child work items, separated by commas (,).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub children: ::std::option::Option<::std::string::String>,
+        ///Completion time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub close_time: ::std::option::Option<::std::string::String>,
+        ///History of collaborative requirement statuses, a JSON string.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub collaborative_history: ::std::option::Option<::std::string::String>,
+        ///Statuses of the collaborative requirements of an R&D requirement.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub collaborative_status: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
+        ///Record IDs of the collaborative requirements.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub collaboratives: ::std::option::Option<::std::string::String>,
+        ///Rolled-up actual hours of child and collaborative work items.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub convolution_actual_hours: ::std::option::Option<::std::string::String>,
+        ///Rolled-up planned hours of child and collaborative work items.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub convolution_plan_hours: ::std::option::Option<::std::string::String>,
+        ///Creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<WiUserVo>,
+        ///Creation time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::std::string::String>,
+        ///Description, at most 500,000 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Development owner, usually of the Development status node.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub develop_owner: ::std::option::Option<::std::string::String>,
+        ///Owning project space.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<WiDomainVo>,
+        ///Completion ratio.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub done_ratio: ::std::option::Option<WiOptionVo>,
+        ///Expected completion time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expect_delivery_time: ::std::option::Option<::std::string::String>,
+        ///Expected fix time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expected_repair_date: ::std::option::Option<::std::string::String>,
+        ///IDs of the child IRs of an SF, separated by commas (,).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub feature2ir: ::std::option::Option<::std::string::String>,
+        ///Feature set.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub feature_set: ::std::option::Option<WiOptionVo>,
+        ///Environment in which the bug was found.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub found_env: ::std::option::Option<WiOptionVo>,
+        ///Sprint in which the bug was found.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub found_iteration: ::std::option::Option<WiPlanVo>,
+        ///Release in which the bug was found.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub found_pi: ::std::option::Option<WiPlanVo>,
+        ///Function scenario.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub function_scene: ::std::option::Option<::std::string::String>,
+        ///Unique work item ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///ID of the SF associated with an IR; an IR can be associated with only one SF.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ir2feature: ::std::option::Option<::std::string::String>,
+        ///IDs of the parent RRs of an IR, separated by commas (,).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ir2rr: ::std::option::Option<::std::string::String>,
+        ///Whether the work item is suspended.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_suspended: ::std::option::Option<WiOptionVo>,
+        ///ID of the decision opinion associated with the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_opinion_id: ::std::option::Option<::std::string::String>,
+        ///ID of the review opinion associated with the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_review_id: ::std::option::Option<::std::string::String>,
+        ///Associated work items; multiple values are separated by commas (,).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub link: ::std::option::Option<::std::string::String>,
+        ///Last modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<WiUserVo>,
+        ///Last modification time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_date: ::std::option::Option<::std::string::String>,
+        ///Module.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub module: ::std::option::Option<WiOptionVo>,
+        ///Whether decomposition is needed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub need_break: ::std::option::Option<WiOptionVo>,
+        ///Whether development is needed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub need_develop: ::std::option::Option<WiOptionVo>,
+        ///Reason why no decomposition is needed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub no_break_reason: ::std::option::Option<::std::string::String>,
+        ///Reason why no development is needed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub no_develop_reason: ::std::option::Option<::std::string::String>,
+        ///Work item number: work item type, date and a 6-digit random number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub number: ::std::option::Option<::std::string::String>,
+        ///Priority order, 1 to 100.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub order: ::std::option::Option<::std::string::String>,
+        ///ID of the parent work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        ///Parent-child mount path of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub path: ::std::option::Option<::std::string::String>,
+        ///Planned development end time (Development status node), a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_dev_end_date: ::std::option::Option<::std::string::String>,
+        ///Planned completion time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_end_date: ::std::option::Option<::std::string::String>,
+        ///Sprint plan.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_iteration: ::std::option::Option<WiPlanVo>,
+        ///Release plan.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_pi: ::std::option::Option<WiPlanVo>,
+        ///Planned processing end time (Processing status node), a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_processing_end_date: ::std::option::Option<::std::string::String>,
+        ///Planned R&D end time (R&D status node), a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_researchanddevelop_end_date: ::std::option::Option<
+            ::std::string::String,
+        >,
+        ///Planned test end time (Test status node), a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_test_end_date: ::std::option::Option<::std::string::String>,
+        ///Initial sort position of the work item in the list.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub position_float: ::std::option::Option<::std::string::String>,
+        ///Priority.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub priority: ::std::option::Option<WiOptionVo>,
+        ///Processing owner, usually of the Processing status node.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub processing_owner: ::std::option::Option<::std::string::String>,
+        ///Project space.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project: ::std::option::Option<WiDomainVo>,
+        ///Whether delivery is promised.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub promised: ::std::option::Option<WiOptionVo>,
+        ///Cause analysis.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reason_analysis: ::std::option::Option<::std::string::String>,
+        ///Recipients, usually of an RR.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub recipient: ::std::option::Option<::std::vec::Vec<WiUserVo>>,
+        ///Region of the tenant of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub region: ::std::option::Option<::std::string::String>,
+        ///Number of failed regressions, set automatically when a bug fails its test.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub regression_failure_number: ::std::option::Option<::std::string::String>,
+        ///Whether cyber security is involved.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub related_network_security: ::std::option::Option<WiOptionVo>,
+        ///Fix solution, usually for bugs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub repair_solution: ::std::option::Option<::std::string::String>,
+        ///R&D owner, usually of the R&D status node.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub researchanddevelop_owner: ::std::option::Option<::std::string::String>,
+        ///IDs of the child IRs of an RR, separated by commas (,).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rr2ir: ::std::option::Option<::std::string::String>,
+        ///IDs of the child USs of an RR, separated by commas (,).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rr2us: ::std::option::Option<::std::string::String>,
+        ///ID of the upstream collaborative requirement of a raw requirement.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub send_from: ::std::option::Option<::std::string::String>,
+        ///ID of the downstream collaborative requirement of a raw requirement.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub send_to: ::std::option::Option<::std::string::String>,
+        ///Severity.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub severity: ::std::option::Option<WiOptionVo>,
+        ///Proposing project space.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub src_domain: ::std::option::Option<WiDomainVo>,
+        ///Lifecycle: `正在工作` (active), `作废` (discarded, can be restored from the recycle bin) or `删除` (deleted).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+        ///Status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<WiAlmStatus>,
+        ///Time of the last status transition, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status_modified_date: ::std::option::Option<::std::string::String>,
+        ///Days the work item has stayed in its current status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub stay_days: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Time the work item entered the workflow (not its creation time).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub submit_time: ::std::option::Option<::std::string::String>,
+        ///Submitters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub submitted_by: ::std::option::Option<::std::vec::Vec<WiUserVo>>,
+        ///Actual workload.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sum_workload_man_day: ::std::option::Option<::std::string::String>,
+        ///Reactivation reason.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_activation_reason: ::std::option::Option<::std::string::String>,
+        ///Analysis conclusion, usually entered when an RR is accepted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_analysis_conclusion: ::std::option::Option<::std::string::String>,
+        ///Acceptance conclusion, usually entered when an RR is accepted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_check_conclusion: ::std::option::Option<::std::string::String>,
+        ///Closing reason.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_close_reason: ::std::option::Option<::std::string::String>,
+        ///Reason why no development is needed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_no_develop_reason: ::std::option::Option<::std::string::String>,
+        ///Reason why no fix is needed, for bugs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_no_repair_reason: ::std::option::Option<::std::string::String>,
+        ///Remarks, usually entered when an RR is submitted for acceptance.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_remark: ::std::option::Option<::std::string::String>,
+        ///Resubmission reason, usually after an RR or bug was returned.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_resubmit_reason: ::std::option::Option<::std::string::String>,
+        ///Return reason, usually entered when an RR or bug is returned.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_return_conclusion: ::std::option::Option<::std::string::String>,
+        ///Return reason, usually for a returned RR or bug.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sys_return_reason: ::std::option::Option<::std::string::String>,
+        ///ID of the tenant of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+        ///Number of failed tests.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub test_failures_times: ::std::option::Option<::std::string::String>,
+        ///Test owner, usually of the Test status node.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub test_owner: ::std::option::Option<::std::string::String>,
+        ///Test report.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub test_report: ::std::option::Option<::std::string::String>,
+        ///Title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Work item class: `requirement`, `raw requirement`, `bug`, `task` or `feature`.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+        ///Value feature.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub val_feature: ::std::option::Option<WiOptionVo>,
+        ///ID of the Gantt chart associated with the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workitem2ganttchart: ::std::option::Option<::std::string::String>,
+        ///Work item labels.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workitem2label: ::std::option::Option<::std::vec::Vec<WiWorkItemLabelVo>>,
+        ///ID of the mind map associated with the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workitem2mindmap: ::std::option::Option<::std::string::String>,
+        ///Planned workload.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workload_man_day: ::std::option::Option<::std::string::String>,
+    }
+    ///A label of a work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiLabelEntity {
+        ///Codes of the work item types the label belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category_types: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
+        ///RGB color of the label, 0 to 16 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<::std::string::String>,
+        ///Label ID. You can obtain it from the Querying Labels API (`id` in the response body).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Work item class the label belongs to, matching the work item's `type` field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label_type: ::std::option::Option<::std::string::String>,
+        ///Label title, 1 to 30 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    ///A label of a work item, as given in a request.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiLabelEntityParam {
+        ///Codes of the work item types the label belongs to.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub category_types: ::std::vec::Vec<::std::string::String>,
+        ///RGB color of the label, 0 to 16 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<::std::string::String>,
+        ///Label ID. You can obtain it from the Querying Labels API (`id` in the response body).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Work item class the label belongs to, matching the work item's `type` field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label_type: ::std::option::Option<::std::string::String>,
+        ///Label title, 1 to 30 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    ///An option of a single- or multi-value field.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiOptionVo {
+        ///Definition level of the option: 1, 2, 3 system; 4 tenant-defined; 5 project-defined.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub belong_definition_type: ::std::option::Option<::std::string::String>,
+        ///Option code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Option name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub display_value: ::std::option::Option<::std::string::String>,
+        ///ID of the project space of the option.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///Option ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Layer of a hierarchical option; 1 for single- and multi-value lists, 1 to 4 by layer for hierarchical fields.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub level: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Position of the option in the option list.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sequence: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Unique identifier of the option; for custom options equal to `id`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::std::string::String>,
+        ///Pinyin initials of the option name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value_py: ::std::option::Option<::std::string::String>,
+    }
+    ///Pagination.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiPageInfoVo {
+        ///Page index, 1 to 10000.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub page_no: ::std::option::Option<i32>,
+        ///Page size, 5 to 200.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub page_size: ::std::option::Option<i32>,
+    }
+    ///A release, sprint or milestone plan.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiPlanVo {
+        ///Baseline status: `baselined`, `unbaseline` or `baseline-reviewing`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub baseline: ::std::option::Option<::std::string::String>,
+        ///Category: `PI` (release), `Iteration` (sprint) or `PlanMilestone` (milestone).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///Sprints of child projects.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub children: ::std::option::Option<::std::vec::Vec<WiPlanVo>>,
+        ///Creator ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Creation time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i64>>,
+        ///Description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///ID of the release, sprint or milestone.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///ID of the last modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///Owner ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub owner: ::std::option::Option<::std::string::String>,
+        ///Parent ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        ///Planned end date, `yyyy-MM-dd`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_end_date: ::std::option::Option<::std::string::String>,
+        ///Planned start date, `yyyy-MM-dd`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_start_date: ::std::option::Option<::std::string::String>,
+        ///Lifecycle: `正在工作` (active), `作废` (discarded, can be restored from the recycle bin) or `删除` (deleted).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+        ///Status: `planned`, `going` or `ended`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Estimated workload.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workload: ::std::option::Option<::std::string::String>,
+    }
+    ///An association action.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiRelateAction {
+        ///Association action code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub action: ::std::option::Option<::std::string::String>,
+        ///Association action name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub action_display_name: ::std::option::Option<::std::string::String>,
+        ///Associated objects.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub relate_object_list: ::std::option::Option<::std::vec::Vec<WiRelationObject>>,
+    }
+    ///An association relationship of a work item type.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiRelation {
+        ///Actions.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub actions: ::std::option::Option<::std::vec::Vec<WiRelateAction>>,
+        ///Codes of the associated work item types.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub categories: ::std::option::Option<WiRelationCategories>,
+        ///Relationship description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Display scope.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub display_scope: ::std::option::Option<::std::string::String>,
+        ///Association check field of the workflow pre-check.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub link_field_code: ::std::option::Option<::std::string::String>,
+        ///Cardinality: `ONE_TO_ONE`, `ONE_TO_MANY`, `MANY_TO_ONE` or `MANY_TO_MANY`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub relate_type: ::std::option::Option<::std::string::String>,
+        ///Relationship name, shown on the left of the associated items of a work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub relation_name: ::std::option::Option<::std::string::String>,
+        ///Relationship code.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
+    ///`WiRelationCategories`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum WiRelationCategories {
+        String(::std::string::String),
+        Array(::std::vec::Vec<::std::string::String>),
+    }
+    impl ::std::convert::From<::std::vec::Vec<::std::string::String>>
+    for WiRelationCategories {
+        fn from(value: ::std::vec::Vec<::std::string::String>) -> Self {
+            Self::Array(value)
+        }
+    }
+    ///Association configuration of the work item types of a project.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiRelationConfig {
+        ///Map from work item type to all its association relationships.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub relations: ::std::option::Option<
+            ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::vec::Vec<WiRelation>,
+            >,
+        >,
+    }
+    ///An object an association action applies to.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiRelationObject {
+        ///Types.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub categories: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///Entity kind.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub object_type: ::std::option::Option<::std::string::String>,
+    }
+    ///Security level of a work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiSecurityLevelResult {
+        ///Security level code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Name of the security level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub display_value: ::std::option::Option<::std::string::String>,
+        ///ID of the security level field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Sort value of the security level; larger is higher.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sequence: ::std::option::Option<f64>,
+        ///User-defined value of the security level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    ///A sort condition.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiSortInfo {
+        ///Whether to sort in ascending order.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub asc: ::std::option::Option<bool>,
+        ///Field to sort by.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub field: ::std::option::Option<::std::string::String>,
+    }
+    ///A user, as work items name their owner, creator and others.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiUserEntity {
+        ///User ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Username.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///User alias.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub nick_name: ::std::option::Option<::std::string::String>,
+    }
+    ///A user given in a work item creation request. When `id` is given it is matched against the project members first; otherwise `name`, then `nick_name`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiUserEntityParam {
+        ///User ID. You can obtain it from the Querying Project Members API (`id` in the response body).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Username.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///User alias.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub nick_name: ::std::option::Option<::std::string::String>,
+    }
+    ///A user given in a work item update request.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiUserUpdateAttribute {
+        ///User ID. You can obtain it from the Querying Project Members API (`id` in the response body).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Username, 2 to 64 characters. When `id` is given, `id` is matched against the project members first and `name` only if that fails.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///User alias, 2 to 30 characters. Matched against the project members only when `id` and `name` do not match.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub nick_name: ::std::option::Option<::std::string::String>,
+    }
+    ///A user, as listed work items name them.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiUserVo {
+        ///ID of the domain the user belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///Tenant name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_name: ::std::option::Option<::std::string::String>,
+        ///User alias.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub nick_name: ::std::option::Option<::std::string::String>,
+        ///Role codes; multiple roles are separated by commas (,).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role_code: ::std::option::Option<::std::string::String>,
+        ///Role IDs; multiple roles are separated by commas (,).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role_id: ::std::option::Option<::std::string::String>,
+        ///Role names; multiple roles are separated by commas (,).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role_name: ::std::option::Option<::std::string::String>,
+        ///User ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_id: ::std::option::Option<::std::string::String>,
+        ///Username.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_name: ::std::option::Option<::std::string::String>,
+        ///Short ID of the user.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_num_id: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i64>>,
+    }
+    ///A label attached to a listed work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct WiWorkItemLabelVo {
+        ///Object type, always `Label`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///RGB value of the label color, for example `#86CAFF`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<::std::string::String>,
+        ///Label ID, 18 to 19 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Work item class of the label: `requirement`, `raw requirement`, `bug`, `task` or `feature`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label_type: ::std::option::Option<::std::string::String>,
+        ///Last modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///Lifecycle of the label: `正在工作` (active), `作废` (discarded) or `删除` (deleted).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+        ///Label title, 1 to 30 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Object data type, always `label`.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
     }
     /// Error types.
     pub mod error {
@@ -315,6 +6403,637 @@ Parameters:
         &self,
     ) -> builder::DownloadIpdIssueAttachment<'_> {
         builder::DownloadIpdIssueAttachment::new(self)
+    }
+    /**Querying Work Item Comments
+
+Lists the comments of a work item: user-created text comments, replies to comments, and operation comments generated by the system for key operations (such as status changes and field transitions). Comments can be filtered by type, sorted by creation time and paginated.
+
+`GET /v1/ipdprojectservice/projects/{project_id}/issues/{issue_id}/comments`, operation `ListIpdIssueComments`: set the parameters on the returned builder, then [`send`](builder::ListIpdIssueComments::send) it.
+
+Parameters:
+- [`project_id`](builder::ListIpdIssueComments::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`issue_id`](builder::ListIpdIssueComments::issue_id) (path, required): Unique ID of a work item (18 to 19 digits). You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body.
+- [`date_desc`](builder::ListIpdIssueComments::date_desc) (query): Whether to sort by creation time in descending order. `true`: newest first; `false`: oldest first. Default: `true`.
+- [`page_no`](builder::ListIpdIssueComments::page_no) (query, required): Page number to query, used together with `page_size`. Range: 1-10000. Default: 1.
+- [`page_size`](builder::ListIpdIssueComments::page_size) (query, required): Number of comments per page, used together with `page_no`. Range: 1-200. Default: 200.
+- [`category`](builder::ListIpdIssueComments::category) (query, required): Comment types to list, comma-separated. `comment`: user-created text comments; `reply`: replies to other comments; `operation`: comments generated by the system for key operations, such as status transitions and field changes.*/
+    pub fn list_ipd_issue_comments(&self) -> builder::ListIpdIssueComments<'_> {
+        builder::ListIpdIssueComments::new(self)
+    }
+    /**Creating a Work Item Comment
+
+Creates a new comment on, or a reply to a comment of, a work item. Set `category` to `comment` to create a new comment; set `category` to `reply` and give `parent_id` and `root_id` to reply to an existing comment. Mentioned users are notified.
+
+`POST /v1/ipdprojectservice/projects/{project_id}/issues/{issue_id}/comments`, operation `CreateIpdIssueComments`: set the parameters on the returned builder, then [`send`](builder::CreateIpdIssueComments::send) it.
+
+Parameters:
+- [`project_id`](builder::CreateIpdIssueComments::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`issue_id`](builder::CreateIpdIssueComments::issue_id) (path, required): Unique ID of a work item (18 to 19 digits). You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body.
+- [`body`](builder::CreateIpdIssueComments::body) (`application/json;charset=UTF-8`, required)*/
+    pub fn create_ipd_issue_comments(&self) -> builder::CreateIpdIssueComments<'_> {
+        builder::CreateIpdIssueComments::new(self)
+    }
+    /**Modifying a Work Item Comment
+
+Modifies a comment of a work item. Only the comment text and the list of mentioned users can be changed; mentioned users are notified.
+
+`PUT /v1/ipdprojectservice/projects/{project_id}/issues/{issue_id}/comments/{comment_id}`, operation `UpdateIpdIssueComment`: set the parameters on the returned builder, then [`send`](builder::UpdateIpdIssueComment::send) it.
+
+Parameters:
+- [`project_id`](builder::UpdateIpdIssueComment::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`issue_id`](builder::UpdateIpdIssueComment::issue_id) (path, required): Unique ID of a work item (18 to 19 digits). You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body.
+- [`comment_id`](builder::UpdateIpdIssueComment::comment_id) (path, required): Comment ID, which uniquely identifies a comment (18 to 19 digits). It can be obtained from the Querying Work Item Comments API: the value of `result.comment_list.id` in the response body.
+- [`body`](builder::UpdateIpdIssueComment::body) (`application/json;charset=UTF-8`, required)*/
+    pub fn update_ipd_issue_comment(&self) -> builder::UpdateIpdIssueComment<'_> {
+        builder::UpdateIpdIssueComment::new(self)
+    }
+    /**Deleting a Work Item Comment
+
+Deletes a comment of a work item. The deletion is irreversible.
+
+`DELETE /v1/ipdprojectservice/projects/{project_id}/issues/{issue_id}/comments/{comment_id}`, operation `DeleteIpdIssueComment`: set the parameters on the returned builder, then [`send`](builder::DeleteIpdIssueComment::send) it.
+
+Parameters:
+- [`project_id`](builder::DeleteIpdIssueComment::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`issue_id`](builder::DeleteIpdIssueComment::issue_id) (path, required): Unique ID of a work item (18 to 19 digits). You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body.
+- [`comment_id`](builder::DeleteIpdIssueComment::comment_id) (path, required): Comment ID, which uniquely identifies a comment (18 to 19 digits). It can be obtained from the Querying Work Item Comments API: the value of `result.comment_list.id` in the response body.*/
+    pub fn delete_ipd_issue_comment(&self) -> builder::DeleteIpdIssueComment<'_> {
+        builder::DeleteIpdIssueComment::new(self)
+    }
+    /**Querying Tags
+
+Lists the tags of an IPD project on one page. Tags can be searched by title.
+
+`GET /v1/ipdprojectservice/projects/{project_id}/tags`, operation `ListIpdLabels`: set the parameters on the returned builder, then [`send`](builder::ListIpdLabels::send) it.
+
+Parameters:
+- [`project_id`](builder::ListIpdLabels::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`label_type`](builder::ListIpdLabels::label_type) (query): Work item types of the tags, comma-separated: `feature`, `raw requirement`, `requirement` (R&D requirement), `task`, `bug`. Without it, tags of all types are listed. The SDK recommends `category_types` instead.
+- [`title`](builder::ListIpdLabels::title) (query): Tag name.
+- [`category_types`](builder::ListIpdLabels::category_types) (query): Work item type codes of the tags (from the SDK).*/
+    pub fn list_ipd_labels(&self) -> builder::ListIpdLabels<'_> {
+        builder::ListIpdLabels::new(self)
+    }
+    /**Creating a Tag
+
+Creates a tag (label) in an IPD project.
+
+`POST /v1/ipdprojectservice/projects/{project_id}/tags`, operation `CreateIpdLabel`: set the parameters on the returned builder, then [`send`](builder::CreateIpdLabel::send) it.
+
+Parameters:
+- [`project_id`](builder::CreateIpdLabel::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`body`](builder::CreateIpdLabel::body) (`application/json;charset=UTF-8`, required)*/
+    pub fn create_ipd_label(&self) -> builder::CreateIpdLabel<'_> {
+        builder::CreateIpdLabel::new(self)
+    }
+    /**Updating a Tag
+
+Updates a tag. The title and color can be updated.
+
+`PUT /v1/ipdprojectservice/projects/{project_id}/tags/{label_id}`, operation `UpdateIpdLabel`: set the parameters on the returned builder, then [`send`](builder::UpdateIpdLabel::send) it.
+
+Parameters:
+- [`project_id`](builder::UpdateIpdLabel::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`label_id`](builder::UpdateIpdLabel::label_id) (path, required): Label ID, which uniquely identifies a label. It is the value of `id` in the response body returned by calling the Querying the Label List API.
+- [`body`](builder::UpdateIpdLabel::body) (`application/json;charset=UTF-8`, required)*/
+    pub fn update_ipd_label(&self) -> builder::UpdateIpdLabel<'_> {
+        builder::UpdateIpdLabel::new(self)
+    }
+    /**Deleting a Tag
+
+Deletes a tag.
+
+`DELETE /v1/ipdprojectservice/projects/{project_id}/tags/{label_id}`, operation `DeleteIpdLabel`: set the parameters on the returned builder, then [`send`](builder::DeleteIpdLabel::send) it.
+
+Parameters:
+- [`project_id`](builder::DeleteIpdLabel::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`label_id`](builder::DeleteIpdLabel::label_id) (path, required): Label ID, which uniquely identifies a label. It is the value of `id` in the response body returned by calling the Querying the Label List API.*/
+    pub fn delete_ipd_label(&self) -> builder::DeleteIpdLabel<'_> {
+        builder::DeleteIpdLabel::new(self)
+    }
+    /**Downloading an Image in the Work Item Description
+
+Downloads an image from the description of a work item.
+
+`GET /v2/ipdprojectservice/projects/{project_id}/images`, operation `DownloadIpdImageInIssue`: set the parameters on the returned builder, then [`send`](builder::DownloadIpdImageInIssue::send) it.
+
+Parameters:
+- [`project_id`](builder::DownloadIpdImageInIssue::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`issue_id`](builder::DownloadIpdImageInIssue::issue_id) (query, required): Unique ID of a work item (18 to 19 digits). You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body.
+- [`file_name`](builder::DownloadIpdImageInIssue::file_name) (query, required): Name of the image in the work item description: 32 letters or digits followed by `.png`, `.jpg`, `.jpeg`, `.gif`, `.bmp`, `.tiff` or `.svg`, for example `f401ab8826b1426285910e6c5da80d07.png`.
+- [`field_code`](builder::DownloadIpdImageInIssue::field_code) (query): Code of the rich text field holding the image. At most 64 characters.*/
+    pub fn download_ipd_image_in_issue(&self) -> builder::DownloadIpdImageInIssue<'_> {
+        builder::DownloadIpdImageInIssue::new(self)
+    }
+    /**Uploading an Image to the Work Item Description
+
+Uploads an image and adds it to the description of a work item, at the end of the description.
+
+`POST /v2/ipdprojectservice/projects/{project_id}/images`, operation `UploadIpdImageInIssue`: set the parameters on the returned builder, then [`send`](builder::UploadIpdImageInIssue::send) it.
+
+Parameters:
+- [`project_id`](builder::UploadIpdImageInIssue::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`issue_id`](builder::UploadIpdImageInIssue::issue_id) (query, required): Unique ID of a work item (18 to 19 digits). You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body.
+- [`body`](builder::UploadIpdImageInIssue::body) (`multipart/form-data`, required)*/
+    pub fn upload_ipd_image_in_issue(&self) -> builder::UploadIpdImageInIssue<'_> {
+        builder::UploadIpdImageInIssue::new(self)
+    }
+    /**Deleting an Image from the Work Item Description
+
+Deletes an image from the description of a work item.
+
+`DELETE /v2/ipdprojectservice/projects/{project_id}/images`, operation `DeleteIpdImageInIssue`: set the parameters on the returned builder, then [`send`](builder::DeleteIpdImageInIssue::send) it.
+
+Parameters:
+- [`project_id`](builder::DeleteIpdImageInIssue::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`issue_id`](builder::DeleteIpdImageInIssue::issue_id) (query, required): Unique ID of a work item (18 to 19 digits). You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body.
+- [`file_name`](builder::DeleteIpdImageInIssue::file_name) (query, required): Image name in the work item description, for example, `f401ab8826b1426285910e6c5da80d07.png`.*/
+    pub fn delete_ipd_image_in_issue(&self) -> builder::DeleteIpdImageInIssue<'_> {
+        builder::DeleteIpdImageInIssue::new(self)
+    }
+    /**Querying the IPD Project List
+
+Lists the IPD projects.
+
+`GET /v1/ipdprojectservice/projects/ipd`, operation `ShowIpdProjectList`: set the parameters on the returned builder, then [`send`](builder::ShowIpdProjectList::send) it.
+
+Parameters:
+- [`search`](builder::ShowIpdProjectList::search) (query): Project name keyword. At most 256 characters.
+- [`model`](builder::ShowIpdProjectList::model) (query): IPD project model ID. `10001`: system device; `10002`: standalone software; `10003`: cloud service.*/
+    pub fn show_ipd_project_list(&self) -> builder::ShowIpdProjectList<'_> {
+        builder::ShowIpdProjectList::new(self)
+    }
+    /**Querying Project Members
+
+Lists the members of an IPD project.
+
+`GET /v1/ipdprojectservice/projects/{project_id}/users`, operation `ListProjectUsers`: set the parameters on the returned builder, then [`send`](builder::ListProjectUsers::send) it.
+
+Parameters:
+- [`project_id`](builder::ListProjectUsers::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.*/
+    pub fn list_project_users(&self) -> builder::ListProjectUsers<'_> {
+        builder::ListProjectUsers::new(self)
+    }
+    /**Querying Fields
+
+Lists the fields of an IPD project by page. Keywords, including title, field type, and creator, can be used for query.
+
+`GET /v1/ipdprojectservice/projects/{project_id}/fields`, operation `ListIpdProjectFields`: set the parameters on the returned builder, then [`send`](builder::ListIpdProjectFields::send) it.
+
+Parameters:
+- [`project_id`](builder::ListIpdProjectFields::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`keyword`](builder::ListIpdProjectFields::keyword) (query): Keyword search by title, field type, and creator.
+- [`offset`](builder::ListIpdProjectFields::offset) (query, required): Pagination offset. The value must be a multiple of `limit`. Minimum value 0.
+- [`limit`](builder::ListIpdProjectFields::limit) (query, required): Number of records displayed on each page. Minimum value 1.*/
+    pub fn list_ipd_project_fields(&self) -> builder::ListIpdProjectFields<'_> {
+        builder::ListIpdProjectFields::new(self)
+    }
+    /**Obtaining the Model Tree Configuration
+
+Obtains the model tree configuration of an IPD project: its work item types and their hierarchy.
+
+`GET /v1/ipdprojectservice/projects/{project_id}/model-config`, operation `GetModelConfig`: set the parameters on the returned builder, then [`send`](builder::GetModelConfig::send) it.
+
+Parameters:
+- [`project_id`](builder::GetModelConfig::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.*/
+    pub fn get_model_config(&self) -> builder::GetModelConfig<'_> {
+        builder::GetModelConfig::new(self)
+    }
+    /**Associating/Disassociating Work Items
+
+Dynamically associates or disassociates work items: parent-child relationships and other associations. Parameters say whether to associate or disassociate and which kind of association, for example with a parent, a child or another work item.
+
+`PUT /v2/ipdprojectservice/projects/{project_id}/issues/{issue_id}/associated-item`, operation `AssociateIssues`: set the parameters on the returned builder, then [`send`](builder::AssociateIssues::send) it.
+
+Parameters:
+- [`project_id`](builder::AssociateIssues::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`issue_id`](builder::AssociateIssues::issue_id) (path, required): Unique ID of a work item. You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body. A string of 18 to 19 digits.
+- [`dst_domain_id`](builder::AssociateIssues::dst_domain_id) (query, required): 32-character UUID of the target project. Obtain the value by calling the API for querying the IPD project list (`id` in the response body). Outside cross-project scenarios, the same as `project_id` in the path.
+- [`body`](builder::AssociateIssues::body) (`application/json;charset=UTF-8`, required): Work items to associate or disassociate.*/
+    pub fn associate_issues(&self) -> builder::AssociateIssues<'_> {
+        builder::AssociateIssues::new(self)
+    }
+    /**Querying the Associated Items of a Work Item
+
+Queries all associations of a work item (parent-child relationships, upstream and downstream collaboration, common associations) by project ID and work item ID. Supports pagination, filtering by association field and cross-project associations.
+
+`POST /v2/ipdprojectservice/projects/{project_id}/issues/{issue_id}/associated-item`, operation `QueryIssueAssociatedItem`: set the parameters on the returned builder, then [`send`](builder::QueryIssueAssociatedItem::send) it.
+
+Parameters:
+- [`project_id`](builder::QueryIssueAssociatedItem::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`issue_id`](builder::QueryIssueAssociatedItem::issue_id) (path, required): Unique ID of a work item. You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body. A string of 18 to 19 digits.
+- [`issue_type`](builder::QueryIssueAssociatedItem::issue_type) (query, required): Work item type.
+- [`domain_id`](builder::QueryIssueAssociatedItem::domain_id) (query): ID of the project space. Obtain it from the API for querying the IPD project list (`domain_id` in the response body).
+- [`target_project_id`](builder::QueryIssueAssociatedItem::target_project_id) (query): 32-character UUID of the target project, for cross-project associations. Obtain it from the API for querying the IPD project list (`project_id` in the response body).
+- [`link_field_code`](builder::QueryIssueAssociatedItem::link_field_code) (query): Code of the association field to filter by.
+- [`page_no`](builder::QueryIssueAssociatedItem::page_no) (query): Pagination: current page.
+- [`page_size`](builder::QueryIssueAssociatedItem::page_size) (query): Pagination: page size.*/
+    pub fn query_issue_associated_item(&self) -> builder::QueryIssueAssociatedItem<'_> {
+        builder::QueryIssueAssociatedItem::new(self)
+    }
+    /**Baselining Work Items in Batches
+
+Baselines work items of an IPD project in batches, by the array of IDs of the work items to baseline.
+
+`PUT /v1/ipdprojectservice/projects/{project_id}/issues/batch-update`, operation `BatchBaselineIpdIssues`: set the parameters on the returned builder, then [`send`](builder::BatchBaselineIpdIssues::send) it.
+
+Parameters:
+- [`project_id`](builder::BatchBaselineIpdIssues::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`body`](builder::BatchBaselineIpdIssues::body) (`application/json;charset=UTF-8`, required): Work items to baseline.*/
+    pub fn batch_baseline_ipd_issues(&self) -> builder::BatchBaselineIpdIssues<'_> {
+        builder::BatchBaselineIpdIssues::new(self)
+    }
+    /**Creating an IPD Project Work Item
+
+Creates a work item in an IPD project.
+
+`POST /v1/ipdprojectservice/projects/{project_id}/issues`, operation `CreateIpdProjectIssue`: set the parameters on the returned builder, then [`send`](builder::CreateIpdProjectIssue::send) it.
+
+Parameters:
+- [`project_id`](builder::CreateIpdProjectIssue::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`body`](builder::CreateIpdProjectIssue::body) (`application/json`, required): The work item to create.*/
+    pub fn create_ipd_project_issue(&self) -> builder::CreateIpdProjectIssue<'_> {
+        builder::CreateIpdProjectIssue::new(self)
+    }
+    /**Batch Creating IPD Project Work Items
+
+Creates work items of an IPD project in batches: several work items in one request, for example to import child work items or create tasks in batches.
+
+`POST /v1/ipdprojectservice/projects/{project_id}/issues/batch-create`, operation `BatchCreateIpdIssues`: set the parameters on the returned builder, then [`send`](builder::BatchCreateIpdIssues::send) it.
+
+Parameters:
+- [`project_id`](builder::BatchCreateIpdIssues::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`body`](builder::BatchCreateIpdIssues::body) (`application/json;charset=UTF-8`, required): The work items to create.*/
+    pub fn batch_create_ipd_issues(&self) -> builder::BatchCreateIpdIssues<'_> {
+        builder::BatchCreateIpdIssues::new(self)
+    }
+    /**Creating Work Items in Batches
+
+Creates work items in batches.
+
+`POST /v2/ipdprojectservice/projects/{project_id}/issues/batch`, operation `BatchCreateIssuesV2`: set the parameters on the returned builder, then [`send`](builder::BatchCreateIssuesV2::send) it.
+
+Parameters:
+- [`project_id`](builder::BatchCreateIssuesV2::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`body`](builder::BatchCreateIssuesV2::body) (`application/json;charset=UTF-8`, required): The work items to create, at most 10.*/
+    pub fn batch_create_issues_v2(&self) -> builder::BatchCreateIssuesV2<'_> {
+        builder::BatchCreateIssuesV2::new(self)
+    }
+    /**Batch Deleting IPD Project Work Items
+
+Deletes IPD project work items in batches. Deletion sets the work item status to discarded; several work items can be deleted in one request. The response lists the work items deleted, those that failed, and those that cannot be deleted.
+
+`DELETE /v1/ipdprojectservice/projects/{project_id}/issues/batch-delete`, operation `BatchDeleteIpdIssue`: set the parameters on the returned builder, then [`send`](builder::BatchDeleteIpdIssue::send) it.
+
+Parameters:
+- [`project_id`](builder::BatchDeleteIpdIssue::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`is_permanent_delete`](builder::BatchDeleteIpdIssue::is_permanent_delete) (query): Whether to delete permanently. `true`: the work items are deleted permanently (for work items in the recycle bin; they cannot be restored). `false` (default): the work items are moved to the recycle bin.
+- [`src_project_id`](builder::BatchDeleteIpdIssue::src_project_id) (query): When the work item type is RR or Bug, ID of the project that proposed the work item. Obtain it from the API for querying the IPD project list (`id`). Can be omitted when the owning and proposing projects are the same.
+- [`body`](builder::BatchDeleteIpdIssue::body) (`application/json;charset=UTF-8`, required): IDs of the work items to delete, at most 50.*/
+    pub fn batch_delete_ipd_issue(&self) -> builder::BatchDeleteIpdIssue<'_> {
+        builder::BatchDeleteIpdIssue::new(self)
+    }
+    /**Updating Work Items in Batches
+
+Updates work items in batches, at most 50 per request.
+
+`PUT /v1/ipdprojectservice/projects/{project_id}/issues/batch`, operation `BatchUpdateIpdIssues`: set the parameters on the returned builder, then [`send`](builder::BatchUpdateIpdIssues::send) it.
+
+Parameters:
+- [`project_id`](builder::BatchUpdateIpdIssues::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`body`](builder::BatchUpdateIpdIssues::body) (`application/json;charset=UTF-8`, required): Work items to update and their new attribute values.*/
+    pub fn batch_update_ipd_issues(&self) -> builder::BatchUpdateIpdIssues<'_> {
+        builder::BatchUpdateIpdIssues::new(self)
+    }
+    /**Deleting Work Items in Batches
+
+Deletes work items in batches.
+
+`DELETE /v1/ipdprojectservice/projects/{project_id}/issues/batch`, operation `BatchDeleteIpdIssues`: set the parameters on the returned builder, then [`send`](builder::BatchDeleteIpdIssues::send) it.
+
+Parameters:
+- [`project_id`](builder::BatchDeleteIpdIssues::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`is_permanent_delete`](builder::BatchDeleteIpdIssues::is_permanent_delete) (query): Whether to delete permanently. `true`: the work items are deleted permanently (for work items in the recycle bin; they cannot be restored). `false` (default): the work items are moved to the recycle bin.
+- [`src_project_id`](builder::BatchDeleteIpdIssues::src_project_id) (query): When the work item type is RR or Bug, ID of the project that proposed the work item. Obtain it from the API for querying the IPD project list (`id`). Can be omitted when the owning and proposing projects are the same.
+- [`body`](builder::BatchDeleteIpdIssues::body) (`application/json;charset=UTF-8`, required): IDs of the work items to delete, at most 50.*/
+    pub fn batch_delete_ipd_issues(&self) -> builder::BatchDeleteIpdIssues<'_> {
+        builder::BatchDeleteIpdIssues::new(self)
+    }
+    /**Querying the Work Item List
+
+Obtains the raw requirements, system features, R&D requirements or bugs of an IPD project, filtered by different criteria.
+
+`POST /v1/ipdprojectservice/projects/{project_id}/issues/query`, operation `ListIpdProjectIssues`: set the parameters on the returned builder, then [`send`](builder::ListIpdProjectIssues::send) it.
+
+Parameters:
+- [`project_id`](builder::ListIpdProjectIssues::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`is_backlog`](builder::ListIpdProjectIssues::is_backlog) (query): Whether this is a backlog query.
+- [`issue_type`](builder::ListIpdProjectIssues::issue_type) (query, required): Work item type, case sensitive; a wrong type returns no data. Multiple types are separated by commas (,). For system device and standalone software projects, when the types given have no parent-child relationship only the first type's data is returned. System device projects: RR, SF, IR, SR, AR, Task, Bug. Standalone software projects: RR, SF, IR, US, Task, Bug. Cloud service projects: RR, Epic, FE, US, Task, Bug.
+- [`src_domain_id`](builder::ListIpdProjectIssues::src_domain_id) (query): ID of the proposing project.
+- [`view`](builder::ListIpdProjectIssues::view) (query): View mode: `tree` or `list`.
+- [`body`](builder::ListIpdProjectIssues::body) (`application/json`, required): Query conditions.*/
+    pub fn list_ipd_project_issues(&self) -> builder::ListIpdProjectIssues<'_> {
+        builder::ListIpdProjectIssues::new(self)
+    }
+    /**Querying Work Item Details
+
+Queries the details of a work item.
+
+`GET /v1/ipdprojectservice/projects/{project_id}/issues/{issue_id}`, operation `ShowIssueDetail`: set the parameters on the returned builder, then [`send`](builder::ShowIssueDetail::send) it.
+
+Parameters:
+- [`project_id`](builder::ShowIssueDetail::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`issue_id`](builder::ShowIssueDetail::issue_id) (path, required): Unique ID of a work item. You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body. A string of 18 to 19 digits.
+- [`issue_type`](builder::ShowIssueDetail::issue_type) (query, required): Work item type, 1 to 32 characters: Epic, FE, SF, IR, RR, SR, US, AR, Bug or Task.
+- [`domain_id`](builder::ShowIssueDetail::domain_id) (query): ID of the domain of the project (32 letters and digits). Obtain it from the API for querying the IPD project list (`domain_id`).*/
+    pub fn show_issue_detail(&self) -> builder::ShowIssueDetail<'_> {
+        builder::ShowIssueDetail::new(self)
+    }
+    /**Querying Work Item Details V2
+
+Queries the details of a work item. Only basic information about the work item is returned; associated work items and child work items are not returned.
+
+`GET /v2/ipdprojectservice/projects/{project_id}/issues/{issue_id}`, operation `ShowIpdIssueDetailV2`: set the parameters on the returned builder, then [`send`](builder::ShowIpdIssueDetailV2::send) it.
+
+Parameters:
+- [`project_id`](builder::ShowIpdIssueDetailV2::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`issue_id`](builder::ShowIpdIssueDetailV2::issue_id) (path, required): Unique ID of a work item. You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body. A string of 18 to 19 digits.
+- [`category`](builder::ShowIpdIssueDetailV2::category) (query, required): Work item type. System device projects: RR, SF, IR, SR, AR, Task, Bug. Standalone software projects: RR, SF, IR, US, Task, Bug. Cloud service projects: RR, Epic, FE, US, Task, Bug.*/
+    pub fn show_ipd_issue_detail_v2(&self) -> builder::ShowIpdIssueDetailV2<'_> {
+        builder::ShowIpdIssueDetailV2::new(self)
+    }
+    /**Querying Work Item List on the Personal Workbench
+
+Obtains the work items of the current user in the tenant space: raw requirements, system features, R&D requirements, bugs and tasks. Work items can be filtered by type, priority, creation time, update time, planned completion time, status and owning project.
+
+`POST /v1/ipdprojectservice/projects/tenant/query`, operation `ShowTenantIssueList`: set the parameters on the returned builder, then [`send`](builder::ShowTenantIssueList::send) it.
+
+Parameters:
+- [`project_id`](builder::ShowTenantIssueList::project_id) (query): 32-character UUIDs of projects, separated by commas (,); at most 10 projects per query. Obtain them from the API for querying the IPD project list (`project_id`).
+- [`issue_type`](builder::ShowTenantIssueList::issue_type) (query): Work item type.
+- [`body`](builder::ShowTenantIssueList::body) (`application/json;charset=UTF-8`, required): Query conditions.*/
+    pub fn show_tenant_issue_list(&self) -> builder::ShowTenantIssueList<'_> {
+        builder::ShowTenantIssueList::new(self)
+    }
+    /**Querying the Association Configuration of Work Item Types in a Project
+
+Queries the association relationship configuration of the work item types of a project.
+
+`GET /v2/ipdprojectservice/projects/{project_id}/issue-relation-config`, operation `ShowIpdIssueRelationsConfigByProject`: set the parameters on the returned builder, then [`send`](builder::ShowIpdIssueRelationsConfigByProject::send) it.
+
+Parameters:
+- [`project_id`](builder::ShowIpdIssueRelationsConfigByProject::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.*/
+    pub fn show_ipd_issue_relations_config_by_project(
+        &self,
+    ) -> builder::ShowIpdIssueRelationsConfigByProject<'_> {
+        builder::ShowIpdIssueRelationsConfigByProject::new(self)
+    }
+    /**Creating Work Item Snapshots in Batches
+
+Creates snapshots of IPD work items in batches (at most 50 work items per request).
+
+`POST /v1/ipdprojectservice/projects/{project_id}/baseline-snapshots/create/batch`, operation `BatchCreateIssueSnapitems`: set the parameters on the returned builder, then [`send`](builder::BatchCreateIssueSnapitems::send) it.
+
+Parameters:
+- [`project_id`](builder::BatchCreateIssueSnapitems::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`body`](builder::BatchCreateIssueSnapitems::body) (`application/json;charset=UTF-8`, required)*/
+    pub fn batch_create_issue_snapitems(
+        &self,
+    ) -> builder::BatchCreateIssueSnapitems<'_> {
+        builder::BatchCreateIssueSnapitems::new(self)
+    }
+    /**Deleting Snapshots in Batches
+
+Deletes the snapshots whose IDs are passed in the request body.
+
+`DELETE /v1/ipdprojectservice/projects/{project_id}/baseline-snapshots/batch`, operation `BatchDeleteSnapshots`: set the parameters on the returned builder, then [`send`](builder::BatchDeleteSnapshots::send) it.
+
+Parameters:
+- [`project_id`](builder::BatchDeleteSnapshots::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`body`](builder::BatchDeleteSnapshots::body) (`application/json;charset=UTF-8`, required)*/
+    pub fn batch_delete_snapshots(&self) -> builder::BatchDeleteSnapshots<'_> {
+        builder::BatchDeleteSnapshots::new(self)
+    }
+    /**Updating the Deletable Flag of Snapshots in Batches
+
+Updates the deletable flag of snapshots in batches.
+
+`PUT /v1/ipdprojectservice/projects/{project_id}/baseline-snapshots/deletions`, operation `BatchUpdateSnapshotDeletableFlag`: set the parameters on the returned builder, then [`send`](builder::BatchUpdateSnapshotDeletableFlag::send) it.
+
+Parameters:
+- [`project_id`](builder::BatchUpdateSnapshotDeletableFlag::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`body`](builder::BatchUpdateSnapshotDeletableFlag::body) (`application/json;charset=UTF-8`, required)*/
+    pub fn batch_update_snapshot_deletable_flag(
+        &self,
+    ) -> builder::BatchUpdateSnapshotDeletableFlag<'_> {
+        builder::BatchUpdateSnapshotDeletableFlag::new(self)
+    }
+    /**Creating a Plan Management Snapshot
+
+Creates a snapshot of the specified release or sprint and of the work items in it.
+
+`POST /v1/ipdprojectservice/projects/{project_id}/plan/snapshots`, operation `CreateSprintSnapshots`: set the parameters on the returned builder, then [`send`](builder::CreateSprintSnapshots::send) it.
+
+Parameters:
+- [`project_id`](builder::CreateSprintSnapshots::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`body`](builder::CreateSprintSnapshots::body) (`application/json;charset=UTF-8`, required)*/
+    pub fn create_sprint_snapshots(&self) -> builder::CreateSprintSnapshots<'_> {
+        builder::CreateSprintSnapshots::new(self)
+    }
+    /**Querying Work Item Information by Snapshot ID
+
+Queries the work item information recorded in the given snapshots.
+
+`POST /v1/ipdprojectservice/projects/{project_id}/baseline-snapshots/query-with-ids`, operation `ListIssueBySnapIds`: set the parameters on the returned builder, then [`send`](builder::ListIssueBySnapIds::send) it.
+
+Parameters:
+- [`project_id`](builder::ListIssueBySnapIds::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`body`](builder::ListIssueBySnapIds::body) (`application/json;charset=UTF-8`, required)*/
+    pub fn list_issue_by_snap_ids(&self) -> builder::ListIssueBySnapIds<'_> {
+        builder::ListIssueBySnapIds::new(self)
+    }
+    /**Querying the Work Item Plan Management Snapshot List
+
+Queries the snapshot list of a work item by the work item ID.
+
+`GET /v1/ipdprojectservice/projects/{project_id}/plan/snapshots/issues/{issue_id}`, operation `ListIssueSprintSnapshots`: set the parameters on the returned builder, then [`send`](builder::ListIssueSprintSnapshots::send) it.
+
+Parameters:
+- [`project_id`](builder::ListIssueSprintSnapshots::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`issue_id`](builder::ListIssueSprintSnapshots::issue_id) (path, required): Unique ID of a work item, a string of 18 to 19 digits. You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body.*/
+    pub fn list_issue_sprint_snapshots(&self) -> builder::ListIssueSprintSnapshots<'_> {
+        builder::ListIssueSprintSnapshots::new(self)
+    }
+    /**Querying a Feature Set by Snapshot Version
+
+Queries the feature sets of a snapshot version.
+
+`GET /v1/ipdprojectservice/projects/{project_id}/feature-set/query`, operation `ShowBaselineSnapshots`: set the parameters on the returned builder, then [`send`](builder::ShowBaselineSnapshots::send) it.
+
+Parameters:
+- [`project_id`](builder::ShowBaselineSnapshots::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`snapshot_version_id`](builder::ShowBaselineSnapshots::snapshot_version_id) (query): Feature set snapshot version ID. If it is not specified, the feature set of the current version is queried; otherwise the feature set of that version.*/
+    pub fn show_baseline_snapshots(&self) -> builder::ShowBaselineSnapshots<'_> {
+        builder::ShowBaselineSnapshots::new(self)
+    }
+    /**Transitioning Work Item Statuses in Batches
+
+Transitions the statuses of work items in batches.
+
+`PUT /v1/ipdprojectservice/projects/{project_id}/work-item/processes/transfer-batch`, operation `BatchTransferIpdWorkItemFlow`: set the parameters on the returned builder, then [`send`](builder::BatchTransferIpdWorkItemFlow::send) it.
+
+Parameters:
+- [`project_id`](builder::BatchTransferIpdWorkItemFlow::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`is_recover`](builder::BatchTransferIpdWorkItemFlow::is_recover) (query): Whether to overwrite the corresponding fields. `true`: the field values in the current dialog box overwrite those of all selected work items. `false`: fields of the selected work items that already have a value (except Current Owner) are kept. Default: `false`.
+- [`body`](builder::BatchTransferIpdWorkItemFlow::body) (`application/json;charset=UTF-8`, required)*/
+    pub fn batch_transfer_ipd_work_item_flow(
+        &self,
+    ) -> builder::BatchTransferIpdWorkItemFlow<'_> {
+        builder::BatchTransferIpdWorkItemFlow::new(self)
+    }
+    /**Creating a BR/GR
+
+Creates a baseline review (BR) or general review (GR).
+
+`POST /v1/ipdprojectservice/projects/{project_id}/process-instances`, operation `CreateIpdProcessInstance`: set the parameters on the returned builder, then [`send`](builder::CreateIpdProcessInstance::send) it.
+
+Parameters:
+- [`project_id`](builder::CreateIpdProcessInstance::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`operate_type`](builder::CreateIpdProcessInstance::operate_type) (query): Operation type.
+- [`domain_id`](builder::CreateIpdProcessInstance::domain_id) (query): Domain ID of the proposing project.
+- [`body`](builder::CreateIpdProcessInstance::body) (`application/json;charset=UTF-8`, required)*/
+    pub fn create_ipd_process_instance(&self) -> builder::CreateIpdProcessInstance<'_> {
+        builder::CreateIpdProcessInstance::new(self)
+    }
+    /**Querying the List of Reviews Associated with a Work Item by Work Item ID
+
+Lists the reviews associated with a work item. Change reviews (CRs), general reviews (GRs) and baseline reviews (BRs) can be queried.
+
+`GET /v1/ipdprojectservice/projects/{project_id}/process-instances/query/{issue_id}`, operation `ListIpdReviewFormsByIssueId`: set the parameters on the returned builder, then [`send`](builder::ListIpdReviewFormsByIssueId::send) it.
+
+Parameters:
+- [`project_id`](builder::ListIpdReviewFormsByIssueId::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`issue_id`](builder::ListIpdReviewFormsByIssueId::issue_id) (path, required): Unique ID of a work item, a string of 18 to 19 digits. You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body.*/
+    pub fn list_ipd_review_forms_by_issue_id(
+        &self,
+    ) -> builder::ListIpdReviewFormsByIssueId<'_> {
+        builder::ListIpdReviewFormsByIssueId::new(self)
+    }
+    /**Updating an IPD Change Review
+
+Updates a change review; parameters are passed the same way as on the portal.
+
+`PUT /v2/ipdprojectservice/projects/{project_id}/review/{review_id}`, operation `PutIpdChangeReviewFormV2`: set the parameters on the returned builder, then [`send`](builder::PutIpdChangeReviewFormV2::send) it.
+
+Parameters:
+- [`project_id`](builder::PutIpdChangeReviewFormV2::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`review_id`](builder::PutIpdChangeReviewFormV2::review_id) (path, required): Review ID, a string of 18 to 19 digits, which uniquely identifies a review. Obtain the value from the Querying the Review List (BR/GR) API; the value of `id` in the response body is the review ID.
+- [`body`](builder::PutIpdChangeReviewFormV2::body) (`application/json;charset=UTF-8`, required)*/
+    pub fn put_ipd_change_review_form_v2(
+        &self,
+    ) -> builder::PutIpdChangeReviewFormV2<'_> {
+        builder::PutIpdChangeReviewFormV2::new(self)
+    }
+    /**Querying Work Item Process Information
+
+Queries the process (workflow) information of a work item.
+
+`GET /v1/ipdprojectservice/projects/{project_id}/work-item/{issue_id}/flow/detail`, operation `ShowIpdWorkItemFlow`: set the parameters on the returned builder, then [`send`](builder::ShowIpdWorkItemFlow::send) it.
+
+Parameters:
+- [`project_id`](builder::ShowIpdWorkItemFlow::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`issue_id`](builder::ShowIpdWorkItemFlow::issue_id) (path, required): Unique ID of a work item, a string of 18 to 19 digits. You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body.
+- [`issue_category`](builder::ShowIpdWorkItemFlow::issue_category) (query, required): Work item type. Multiple types are separated by commas, for example `IR,SR,AR`. System device projects: RR, SF, IR, SR, AR, Task, Bug. Standalone software projects: RR, SF, IR, US, Task, Bug. Cloud service projects: RR, Epic, FE, US, Task, Bug.*/
+    pub fn show_ipd_work_item_flow(&self) -> builder::ShowIpdWorkItemFlow<'_> {
+        builder::ShowIpdWorkItemFlow::new(self)
+    }
+    /**Querying Workflow Field Configuration
+
+Queries the workflow field configuration of a work item type.
+
+`GET /v1/ipdprojectservice/projects/{project_id}/workflow-template/issue/fields`, operation `ShowIssueConfigFields`: set the parameters on the returned builder, then [`send`](builder::ShowIssueConfigFields::send) it.
+
+Parameters:
+- [`project_id`](builder::ShowIssueConfigFields::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`issue_category`](builder::ShowIssueConfigFields::issue_category) (query, required): Work item type: RR, IR, AR, SR, Bug, FE, Task, US, Epic or SF.*/
+    pub fn show_issue_config_fields(&self) -> builder::ShowIssueConfigFields<'_> {
+        builder::ShowIssueConfigFields::new(self)
+    }
+    /**Obtaining Details of a Workflow and Its Transition Lines
+
+Obtains the details of the workflow of a work item type and of each of its transition lines.
+
+`GET /v1/ipdprojectservice/projects/{project_id}/workflow-template`, operation `ShowWorkflowTemplate`: set the parameters on the returned builder, then [`send`](builder::ShowWorkflowTemplate::send) it.
+
+Parameters:
+- [`project_id`](builder::ShowWorkflowTemplate::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`issue_category`](builder::ShowWorkflowTemplate::issue_category) (query, required): Work item type: RR, IR, AR, SR, Bug, FE, Task, US, Epic or SF.*/
+    pub fn show_workflow_template(&self) -> builder::ShowWorkflowTemplate<'_> {
+        builder::ShowWorkflowTemplate::new(self)
+    }
+    /**Transitioning the Work Item Status
+
+Transitions the status of a work item.
+
+`POST /v1/ipdprojectservice/projects/{project_id}/work-item/flow/transfer`, operation `TransferWorkItemFlow`: set the parameters on the returned builder, then [`send`](builder::TransferWorkItemFlow::send) it.
+
+Parameters:
+- [`project_id`](builder::TransferWorkItemFlow::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`body`](builder::TransferWorkItemFlow::body) (`application/json`, required)*/
+    pub fn transfer_work_item_flow(&self) -> builder::TransferWorkItemFlow<'_> {
+        builder::TransferWorkItemFlow::new(self)
+    }
+    /**Querying the Field List by Work Item Type
+
+Queries the field list (field templates) of a work item type.
+
+`GET /v1/ipdprojectservice/projects/{project_id}/categories/{category_id}/field/templates`, operation `ListIssueFields`: set the parameters on the returned builder, then [`send`](builder::ListIssueFields::send) it.
+
+Parameters:
+- [`project_id`](builder::ListIssueFields::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`category_id`](builder::ListIssueFields::category_id) (path, required): 5-digit ID of the work item type. IPD-system device: 10021 (RR), 10065 (SF), 10020 (IR), 10022 (SR), 10029 (AR), 10027 (task), 10033 (bug). IPD-standalone software: 10021 (RR), 10065 (SF), 10020 (IR), 10023 (US), 10027 (task), 10033 (bug). IPD-self-operated software/cloud service: 10001 (epic), 10028 (FE), 10021 (RR), 10023 (US), 10027 (task), 10033 (bug).
+- [`page`](builder::ListIssueFields::page) (query, required): Page number, 1 to 100.
+- [`size`](builder::ListIssueFields::size) (query, required): Number of records on each page, 10 to 1000.*/
+    pub fn list_issue_fields(&self) -> builder::ListIssueFields<'_> {
+        builder::ListIssueFields::new(self)
+    }
+    /**Querying the Work Item Status
+
+Queries the statuses of a work item type.
+
+`GET /v1/ipdprojectservice/projects/{project_id}/category/{category_id}/statuses`, operation `ListIssueStatues`: set the parameters on the returned builder, then [`send`](builder::ListIssueStatues::send) it.
+
+Parameters:
+- [`project_id`](builder::ListIssueStatues::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`category_id`](builder::ListIssueStatues::category_id) (path, required): 5-digit ID of the work item type. IPD-system device: 10021 (RR), 10065 (SF), 10020 (IR), 10022 (SR), 10029 (AR), 10027 (task), 10033 (bug). IPD-standalone software: 10021 (RR), 10065 (SF), 10020 (IR), 10023 (US), 10027 (task), 10033 (bug). IPD-self-operated software/cloud service: 10001 (epic), 10028 (FE), 10021 (RR), 10023 (US), 10027 (task), 10033 (bug).*/
+    pub fn list_issue_statues(&self) -> builder::ListIssueStatues<'_> {
+        builder::ListIssueStatues::new(self)
+    }
+    /**Querying the Work Item Status List
+
+Queries the status list of the given work item types.
+
+`GET /v1/ipdprojectservice/projects/{project_id}/status`, operation `ShowCategoryStatus`: set the parameters on the returned builder, then [`send`](builder::ShowCategoryStatus::send) it.
+
+Parameters:
+- [`project_id`](builder::ShowCategoryStatus::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`categories`](builder::ShowCategoryStatus::categories) (query, required): Work item types, 2 to 128 characters. System device projects: RR, SF, IR, SR, AR, Task, Bug. Standalone software projects: RR, SF, IR, US, Task, Bug. Cloud service projects: RR, Epic, FE, US, Task, Bug. Multiple types are separated by commas, for example `IR,SR,AR`; types not in the project are filtered out.*/
+    pub fn show_category_status(&self) -> builder::ShowCategoryStatus<'_> {
+        builder::ShowCategoryStatus::new(self)
+    }
+    /**Querying the Work Item Instance Field List
+
+Queries the field configuration available when a work item instance is created, including system fields and project custom fields.
+
+`GET /v1/ipdprojectservice/projects/{project_id}/categories/{category_id}/fields`, operation `ShowIpdFieldsV2`: set the parameters on the returned builder, then [`send`](builder::ShowIpdFieldsV2::send) it.
+
+Parameters:
+- [`project_id`](builder::ShowIpdFieldsV2::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`category_id`](builder::ShowIpdFieldsV2::category_id) (path, required): 5-digit ID of the work item type. IPD-system device: 10021 (RR), 10065 (SF), 10020 (IR), 10022 (SR), 10029 (AR), 10027 (task), 10033 (bug). IPD-standalone software: 10021 (RR), 10065 (SF), 10020 (IR), 10023 (US), 10027 (task), 10033 (bug). IPD-self-operated software/cloud service: 10001 (epic), 10028 (FE), 10021 (RR), 10023 (US), 10027 (task), 10033 (bug).
+- [`category_layer_id`](builder::ShowIpdFieldsV2::category_layer_id) (query): Layer field ID (5 to 32 characters), to filter hierarchical fields by layer.
+- [`target_project_id`](builder::ShowIpdFieldsV2::target_project_id) (query): 32-character ID of a target project, to query the field configuration of another project. Obtain it from the Querying the IPD Project List API (`id` in the response body).*/
+    pub fn show_ipd_fields_v2(&self) -> builder::ShowIpdFieldsV2<'_> {
+        builder::ShowIpdFieldsV2::new(self)
     }
 }
 /// One builder per operation, returned by the `Client` method of the
@@ -536,6 +7255,3198 @@ pub mod builder {
             }
         }
     }
+    ///A call of [`Client::list_ipd_issue_comments`](super::Client::list_ipd_issue_comments): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ListIpdIssueComments<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_id: ::std::option::Option<::std::string::String>,
+        date_desc: ::std::option::Option<bool>,
+        page_no: ::std::option::Option<i32>,
+        page_size: ::std::option::Option<i32>,
+        category: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> ListIpdIssueComments<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                issue_id: ::std::option::Option::None,
+                date_desc: ::std::option::Option::None,
+                page_no: ::std::option::Option::None,
+                page_size: ::std::option::Option::None,
+                category: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Unique ID of a work item (18 to 19 digits). You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body.
+        pub fn issue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Whether to sort by creation time in descending order. `true`: newest first; `false`: oldest first. Default: `true`.
+        pub fn date_desc(mut self, value: bool) -> Self {
+            self.date_desc = ::std::option::Option::Some(value);
+            self
+        }
+        ///Page number to query, used together with `page_size`. Range: 1-10000. Default: 1.
+        pub fn page_no(mut self, value: i32) -> Self {
+            self.page_no = ::std::option::Option::Some(value);
+            self
+        }
+        ///Number of comments per page, used together with `page_no`. Range: 1-200. Default: 200.
+        pub fn page_size(mut self, value: i32) -> Self {
+            self.page_size = ::std::option::Option::Some(value);
+            self
+        }
+        ///Comment types to list, comma-separated. `comment`: user-created text comments; `reply`: replies to other comments; `operation`: comments generated by the system for key operations, such as status transitions and field changes.
+        pub fn category(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.category = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ListIpdIssueCommentsResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ListIpdIssueComments")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issues/")
+                .path_param("issue_id", self.issue_id.as_ref())
+                .path("/comments")
+                .query("date_desc", self.date_desc.as_ref(), false)
+                .query("page_no", self.page_no.as_ref(), true)
+                .query("page_size", self.page_size.as_ref(), true)
+                .query("category", self.category.as_ref(), true)
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::create_ipd_issue_comments`](super::Client::create_ipd_issue_comments): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct CreateIpdIssueComments<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::CreateIpdIssueCommentsRequestBody>,
+    }
+    impl<'a> CreateIpdIssueComments<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                issue_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Unique ID of a work item (18 to 19 digits). You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body.
+        pub fn issue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///The `application/json;charset=UTF-8` body.
+        pub fn body(mut self, value: types::CreateIpdIssueCommentsRequestBody) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::CreateIpdIssueCommentsResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::POST, "CreateIpdIssueComments")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issues/")
+                .path_param("issue_id", self.issue_id.as_ref())
+                .path("/comments")
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::update_ipd_issue_comment`](super::Client::update_ipd_issue_comment): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct UpdateIpdIssueComment<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_id: ::std::option::Option<::std::string::String>,
+        comment_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::UpdateIpdIssueCommentRequestBody>,
+    }
+    impl<'a> UpdateIpdIssueComment<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                issue_id: ::std::option::Option::None,
+                comment_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Unique ID of a work item (18 to 19 digits). You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body.
+        pub fn issue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Comment ID, which uniquely identifies a comment (18 to 19 digits). It can be obtained from the Querying Work Item Comments API: the value of `result.comment_list.id` in the response body.
+        pub fn comment_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.comment_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///The `application/json;charset=UTF-8` body.
+        pub fn body(mut self, value: types::UpdateIpdIssueCommentRequestBody) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::UpdateIpdIssueCommentResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::PUT, "UpdateIpdIssueComment")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issues/")
+                .path_param("issue_id", self.issue_id.as_ref())
+                .path("/comments/")
+                .path_param("comment_id", self.comment_id.as_ref())
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::delete_ipd_issue_comment`](super::Client::delete_ipd_issue_comment): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct DeleteIpdIssueComment<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_id: ::std::option::Option<::std::string::String>,
+        comment_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> DeleteIpdIssueComment<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                issue_id: ::std::option::Option::None,
+                comment_id: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Unique ID of a work item (18 to 19 digits). You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body.
+        pub fn issue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Comment ID, which uniquely identifies a comment (18 to 19 digits). It can be obtained from the Querying Work Item Comments API: the value of `result.comment_list.id` in the response body.
+        pub fn comment_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.comment_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::DeleteIpdIssueCommentResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::DELETE, "DeleteIpdIssueComment")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issues/")
+                .path_param("issue_id", self.issue_id.as_ref())
+                .path("/comments/")
+                .path_param("comment_id", self.comment_id.as_ref())
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::list_ipd_labels`](super::Client::list_ipd_labels): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ListIpdLabels<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        label_type: ::std::option::Option<::std::string::String>,
+        title: ::std::option::Option<::std::string::String>,
+        category_types: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> ListIpdLabels<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                label_type: ::std::option::Option::None,
+                title: ::std::option::Option::None,
+                category_types: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Work item types of the tags, comma-separated: `feature`, `raw requirement`, `requirement` (R&D requirement), `task`, `bug`. Without it, tags of all types are listed. The SDK recommends `category_types` instead.
+        pub fn label_type(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.label_type = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Tag name.
+        pub fn title(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.title = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Work item type codes of the tags (from the SDK).
+        pub fn category_types(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.category_types = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ListIpdLabelsResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ListIpdLabels")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/tags")
+                .query("label_type", self.label_type.as_ref(), false)
+                .query("title", self.title.as_ref(), false)
+                .query("category_types", self.category_types.as_ref(), false)
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::create_ipd_label`](super::Client::create_ipd_label): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct CreateIpdLabel<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::CreateIpdLabelRequestBody>,
+    }
+    impl<'a> CreateIpdLabel<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///The `application/json;charset=UTF-8` body.
+        pub fn body(mut self, value: types::CreateIpdLabelRequestBody) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::CreateIpdLabelResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::POST, "CreateIpdLabel")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/tags")
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::update_ipd_label`](super::Client::update_ipd_label): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct UpdateIpdLabel<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        label_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::UpdateIpdLabelRequestBody>,
+    }
+    impl<'a> UpdateIpdLabel<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                label_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Label ID, which uniquely identifies a label. It is the value of `id` in the response body returned by calling the Querying the Label List API.
+        pub fn label_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.label_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///The `application/json;charset=UTF-8` body.
+        pub fn body(mut self, value: types::UpdateIpdLabelRequestBody) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::UpdateIpdLabelResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::PUT, "UpdateIpdLabel")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/tags/")
+                .path_param("label_id", self.label_id.as_ref())
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::delete_ipd_label`](super::Client::delete_ipd_label): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct DeleteIpdLabel<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        label_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> DeleteIpdLabel<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                label_id: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Label ID, which uniquely identifies a label. It is the value of `id` in the response body returned by calling the Querying the Label List API.
+        pub fn label_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.label_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::DeleteIpdLabelResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::DELETE, "DeleteIpdLabel")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/tags/")
+                .path_param("label_id", self.label_id.as_ref())
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::download_ipd_image_in_issue`](super::Client::download_ipd_image_in_issue): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct DownloadIpdImageInIssue<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_id: ::std::option::Option<::std::string::String>,
+        file_name: ::std::option::Option<::std::string::String>,
+        field_code: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> DownloadIpdImageInIssue<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                issue_id: ::std::option::Option::None,
+                file_name: ::std::option::Option::None,
+                field_code: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Unique ID of a work item (18 to 19 digits). You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body.
+        pub fn issue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Name of the image in the work item description: 32 letters or digits followed by `.png`, `.jpg`, `.jpeg`, `.gif`, `.bmp`, `.tiff` or `.svg`, for example `f401ab8826b1426285910e6c5da80d07.png`.
+        pub fn file_name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.file_name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Code of the rich text field holding the image. At most 64 characters.
+        pub fn field_code(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.field_code = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<::codearts_ipd_runtime::ByteStream>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "DownloadIpdImageInIssue")
+                .path("/v2/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/images")
+                .query("issue_id", self.issue_id.as_ref(), true)
+                .query("file_name", self.file_name.as_ref(), true)
+                .query("field_code", self.field_code.as_ref(), false)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => Ok(response.stream()),
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::upload_ipd_image_in_issue`](super::Client::upload_ipd_image_in_issue): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct UploadIpdImageInIssue<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<forms::UploadIpdImageInIssueForm>,
+    }
+    impl<'a> UploadIpdImageInIssue<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                issue_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Unique ID of a work item (18 to 19 digits). You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body.
+        pub fn issue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///The `multipart/form-data` body.
+        pub fn body(mut self, value: forms::UploadIpdImageInIssueForm) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::UploadIpdImageInIssueResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::POST, "UploadIpdImageInIssue")
+                .path("/v2/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/images")
+                .query("issue_id", self.issue_id.as_ref(), true)
+                .accept("application/json")
+                .form(
+                    self
+                        .body
+                        .as_ref()
+                        .map(|form| {
+                            form as &(dyn ::codearts_ipd_runtime::ToMultipart + Sync)
+                        }),
+                    true,
+                )
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::delete_ipd_image_in_issue`](super::Client::delete_ipd_image_in_issue): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct DeleteIpdImageInIssue<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_id: ::std::option::Option<::std::string::String>,
+        file_name: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> DeleteIpdImageInIssue<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                issue_id: ::std::option::Option::None,
+                file_name: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Unique ID of a work item (18 to 19 digits). You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body.
+        pub fn issue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Image name in the work item description, for example, `f401ab8826b1426285910e6c5da80d07.png`.
+        pub fn file_name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.file_name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::DeleteIpdImageInIssueResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::DELETE, "DeleteIpdImageInIssue")
+                .path("/v2/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/images")
+                .query("issue_id", self.issue_id.as_ref(), true)
+                .query("file_name", self.file_name.as_ref(), true)
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::show_ipd_project_list`](super::Client::show_ipd_project_list): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ShowIpdProjectList<'a> {
+        client: &'a super::Client,
+        search: ::std::option::Option<::std::string::String>,
+        model: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> ShowIpdProjectList<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                search: ::std::option::Option::None,
+                model: ::std::option::Option::None,
+            }
+        }
+        ///Project name keyword. At most 256 characters.
+        pub fn search(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.search = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///IPD project model ID. `10001`: system device; `10002`: standalone software; `10003`: cloud service.
+        pub fn model(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.model = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ShowIpdProjectListResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ShowIpdProjectList")
+                .path("/v1/ipdprojectservice/projects/ipd")
+                .query("search", self.search.as_ref(), false)
+                .query("model", self.model.as_ref(), false)
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::list_project_users`](super::Client::list_project_users): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ListProjectUsers<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> ListProjectUsers<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ListProjectUsersResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ListProjectUsers")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/users")
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::list_ipd_project_fields`](super::Client::list_ipd_project_fields): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ListIpdProjectFields<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        keyword: ::std::option::Option<::std::string::String>,
+        offset: ::std::option::Option<i32>,
+        limit: ::std::option::Option<i32>,
+    }
+    impl<'a> ListIpdProjectFields<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                keyword: ::std::option::Option::None,
+                offset: ::std::option::Option::None,
+                limit: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Keyword search by title, field type, and creator.
+        pub fn keyword(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.keyword = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Pagination offset. The value must be a multiple of `limit`. Minimum value 0.
+        pub fn offset(mut self, value: i32) -> Self {
+            self.offset = ::std::option::Option::Some(value);
+            self
+        }
+        ///Number of records displayed on each page. Minimum value 1.
+        pub fn limit(mut self, value: i32) -> Self {
+            self.limit = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ListIpdProjectFieldsResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ListIpdProjectFields")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/fields")
+                .query("keyword", self.keyword.as_ref(), false)
+                .query("offset", self.offset.as_ref(), true)
+                .query("limit", self.limit.as_ref(), true)
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::get_model_config`](super::Client::get_model_config): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct GetModelConfig<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> GetModelConfig<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::GetModelConfigResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "GetModelConfig")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/model-config")
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::associate_issues`](super::Client::associate_issues): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct AssociateIssues<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_id: ::std::option::Option<::std::string::String>,
+        dst_domain_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::AssociateIssuesRequestBody>,
+    }
+    impl<'a> AssociateIssues<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                issue_id: ::std::option::Option::None,
+                dst_domain_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Unique ID of a work item. You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body. A string of 18 to 19 digits.
+        pub fn issue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///32-character UUID of the target project. Obtain the value by calling the API for querying the IPD project list (`id` in the response body). Outside cross-project scenarios, the same as `project_id` in the path.
+        pub fn dst_domain_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.dst_domain_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Work items to associate or disassociate.
+        pub fn body(mut self, value: types::AssociateIssuesRequestBody) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::AssociateIssuesResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::PUT, "AssociateIssues")
+                .path("/v2/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issues/")
+                .path_param("issue_id", self.issue_id.as_ref())
+                .path("/associated-item")
+                .query("dst_domain_id", self.dst_domain_id.as_ref(), true)
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::query_issue_associated_item`](super::Client::query_issue_associated_item): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct QueryIssueAssociatedItem<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_id: ::std::option::Option<::std::string::String>,
+        issue_type: ::std::option::Option<::std::string::String>,
+        domain_id: ::std::option::Option<::std::string::String>,
+        target_project_id: ::std::option::Option<::std::string::String>,
+        link_field_code: ::std::option::Option<::std::string::String>,
+        page_no: ::std::option::Option<::std::string::String>,
+        page_size: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> QueryIssueAssociatedItem<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                issue_id: ::std::option::Option::None,
+                issue_type: ::std::option::Option::None,
+                domain_id: ::std::option::Option::None,
+                target_project_id: ::std::option::Option::None,
+                link_field_code: ::std::option::Option::None,
+                page_no: ::std::option::Option::None,
+                page_size: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Unique ID of a work item. You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body. A string of 18 to 19 digits.
+        pub fn issue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Work item type.
+        pub fn issue_type(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_type = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///ID of the project space. Obtain it from the API for querying the IPD project list (`domain_id` in the response body).
+        pub fn domain_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.domain_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///32-character UUID of the target project, for cross-project associations. Obtain it from the API for querying the IPD project list (`project_id` in the response body).
+        pub fn target_project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.target_project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Code of the association field to filter by.
+        pub fn link_field_code(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.link_field_code = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Pagination: current page.
+        pub fn page_no(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.page_no = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Pagination: page size.
+        pub fn page_size(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.page_size = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<
+                types::QueryIssueAssociatedItemResponseBody,
+            >,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::POST, "QueryIssueAssociatedItem")
+                .path("/v2/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issues/")
+                .path_param("issue_id", self.issue_id.as_ref())
+                .path("/associated-item")
+                .query("issue_type", self.issue_type.as_ref(), true)
+                .query("domain_id", self.domain_id.as_ref(), false)
+                .query("target_project_id", self.target_project_id.as_ref(), false)
+                .query("link_field_code", self.link_field_code.as_ref(), false)
+                .query("page_no", self.page_no.as_ref(), false)
+                .query("page_size", self.page_size.as_ref(), false)
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::batch_baseline_ipd_issues`](super::Client::batch_baseline_ipd_issues): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct BatchBaselineIpdIssues<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::BatchBaselineIpdIssuesRequestBody>,
+    }
+    impl<'a> BatchBaselineIpdIssues<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Work items to baseline.
+        pub fn body(mut self, value: types::BatchBaselineIpdIssuesRequestBody) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::BatchBaselineIpdIssuesResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::PUT, "BatchBaselineIpdIssues")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issues/batch-update")
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::create_ipd_project_issue`](super::Client::create_ipd_project_issue): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct CreateIpdProjectIssue<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::CreateIpdProjectIssueRequestBody>,
+    }
+    impl<'a> CreateIpdProjectIssue<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///The work item to create.
+        pub fn body(mut self, value: types::CreateIpdProjectIssueRequestBody) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::CreateIpdProjectIssueResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::POST, "CreateIpdProjectIssue")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issues")
+                .accept("application/json")
+                .json("application/json", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::batch_create_ipd_issues`](super::Client::batch_create_ipd_issues): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct BatchCreateIpdIssues<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::BatchCreateIpdIssuesRequestBody>,
+    }
+    impl<'a> BatchCreateIpdIssues<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///The work items to create.
+        pub fn body(mut self, value: types::BatchCreateIpdIssuesRequestBody) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::BatchCreateIpdIssuesResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::POST, "BatchCreateIpdIssues")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issues/batch-create")
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::batch_create_issues_v2`](super::Client::batch_create_issues_v2): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct BatchCreateIssuesV2<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::BatchCreateIssuesV2RequestBody>,
+    }
+    impl<'a> BatchCreateIssuesV2<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///The work items to create, at most 10.
+        pub fn body(mut self, value: types::BatchCreateIssuesV2RequestBody) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::BatchCreateIssuesV2ResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::POST, "BatchCreateIssuesV2")
+                .path("/v2/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issues/batch")
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::batch_delete_ipd_issue`](super::Client::batch_delete_ipd_issue): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct BatchDeleteIpdIssue<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        is_permanent_delete: ::std::option::Option<bool>,
+        src_project_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::BatchDeleteIpdIssueRequestBody>,
+    }
+    impl<'a> BatchDeleteIpdIssue<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                is_permanent_delete: ::std::option::Option::None,
+                src_project_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Whether to delete permanently. `true`: the work items are deleted permanently (for work items in the recycle bin; they cannot be restored). `false` (default): the work items are moved to the recycle bin.
+        pub fn is_permanent_delete(mut self, value: bool) -> Self {
+            self.is_permanent_delete = ::std::option::Option::Some(value);
+            self
+        }
+        ///When the work item type is RR or Bug, ID of the project that proposed the work item. Obtain it from the API for querying the IPD project list (`id`). Can be omitted when the owning and proposing projects are the same.
+        pub fn src_project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.src_project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///IDs of the work items to delete, at most 50.
+        pub fn body(mut self, value: types::BatchDeleteIpdIssueRequestBody) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::BatchDeleteIpdIssueResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::DELETE, "BatchDeleteIpdIssue")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issues/batch-delete")
+                .query("is_permanent_delete", self.is_permanent_delete.as_ref(), false)
+                .query("src_project_id", self.src_project_id.as_ref(), false)
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::batch_update_ipd_issues`](super::Client::batch_update_ipd_issues): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct BatchUpdateIpdIssues<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::BatchUpdateIpdIssuesRequestBody>,
+    }
+    impl<'a> BatchUpdateIpdIssues<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Work items to update and their new attribute values.
+        pub fn body(mut self, value: types::BatchUpdateIpdIssuesRequestBody) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::BatchUpdateIpdIssuesResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::PUT, "BatchUpdateIpdIssues")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issues/batch")
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::batch_delete_ipd_issues`](super::Client::batch_delete_ipd_issues): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct BatchDeleteIpdIssues<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        is_permanent_delete: ::std::option::Option<bool>,
+        src_project_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::BatchDeleteIpdIssuesRequestBody>,
+    }
+    impl<'a> BatchDeleteIpdIssues<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                is_permanent_delete: ::std::option::Option::None,
+                src_project_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Whether to delete permanently. `true`: the work items are deleted permanently (for work items in the recycle bin; they cannot be restored). `false` (default): the work items are moved to the recycle bin.
+        pub fn is_permanent_delete(mut self, value: bool) -> Self {
+            self.is_permanent_delete = ::std::option::Option::Some(value);
+            self
+        }
+        ///When the work item type is RR or Bug, ID of the project that proposed the work item. Obtain it from the API for querying the IPD project list (`id`). Can be omitted when the owning and proposing projects are the same.
+        pub fn src_project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.src_project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///IDs of the work items to delete, at most 50.
+        pub fn body(mut self, value: types::BatchDeleteIpdIssuesRequestBody) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::BatchDeleteIpdIssuesResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::DELETE, "BatchDeleteIpdIssues")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issues/batch")
+                .query("is_permanent_delete", self.is_permanent_delete.as_ref(), false)
+                .query("src_project_id", self.src_project_id.as_ref(), false)
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::list_ipd_project_issues`](super::Client::list_ipd_project_issues): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ListIpdProjectIssues<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        is_backlog: ::std::option::Option<bool>,
+        issue_type: ::std::option::Option<::std::string::String>,
+        src_domain_id: ::std::option::Option<::std::string::String>,
+        view: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::ListIpdProjectIssuesRequestBody>,
+    }
+    impl<'a> ListIpdProjectIssues<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                is_backlog: ::std::option::Option::None,
+                issue_type: ::std::option::Option::None,
+                src_domain_id: ::std::option::Option::None,
+                view: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Whether this is a backlog query.
+        pub fn is_backlog(mut self, value: bool) -> Self {
+            self.is_backlog = ::std::option::Option::Some(value);
+            self
+        }
+        ///Work item type, case sensitive; a wrong type returns no data. Multiple types are separated by commas (,). For system device and standalone software projects, when the types given have no parent-child relationship only the first type's data is returned. System device projects: RR, SF, IR, SR, AR, Task, Bug. Standalone software projects: RR, SF, IR, US, Task, Bug. Cloud service projects: RR, Epic, FE, US, Task, Bug.
+        pub fn issue_type(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_type = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///ID of the proposing project.
+        pub fn src_domain_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.src_domain_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///View mode: `tree` or `list`.
+        pub fn view(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.view = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Query conditions.
+        pub fn body(mut self, value: types::ListIpdProjectIssuesRequestBody) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ListIpdProjectIssuesResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::POST, "ListIpdProjectIssues")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issues/query")
+                .query("is_backlog", self.is_backlog.as_ref(), false)
+                .query("issue_type", self.issue_type.as_ref(), true)
+                .query("src_domain_id", self.src_domain_id.as_ref(), false)
+                .query("view", self.view.as_ref(), false)
+                .accept("application/json")
+                .json("application/json", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::show_issue_detail`](super::Client::show_issue_detail): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ShowIssueDetail<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_id: ::std::option::Option<::std::string::String>,
+        issue_type: ::std::option::Option<::std::string::String>,
+        domain_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> ShowIssueDetail<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                issue_id: ::std::option::Option::None,
+                issue_type: ::std::option::Option::None,
+                domain_id: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Unique ID of a work item. You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body. A string of 18 to 19 digits.
+        pub fn issue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Work item type, 1 to 32 characters: Epic, FE, SF, IR, RR, SR, US, AR, Bug or Task.
+        pub fn issue_type(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_type = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///ID of the domain of the project (32 letters and digits). Obtain it from the API for querying the IPD project list (`domain_id`).
+        pub fn domain_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.domain_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ShowIssueDetailResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ShowIssueDetail")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issues/")
+                .path_param("issue_id", self.issue_id.as_ref())
+                .query("issue_type", self.issue_type.as_ref(), true)
+                .query("domain_id", self.domain_id.as_ref(), false)
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::show_ipd_issue_detail_v2`](super::Client::show_ipd_issue_detail_v2): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ShowIpdIssueDetailV2<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_id: ::std::option::Option<::std::string::String>,
+        category: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> ShowIpdIssueDetailV2<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                issue_id: ::std::option::Option::None,
+                category: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Unique ID of a work item. You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body. A string of 18 to 19 digits.
+        pub fn issue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Work item type. System device projects: RR, SF, IR, SR, AR, Task, Bug. Standalone software projects: RR, SF, IR, US, Task, Bug. Cloud service projects: RR, Epic, FE, US, Task, Bug.
+        pub fn category(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.category = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ShowIpdIssueDetailV2ResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ShowIpdIssueDetailV2")
+                .path("/v2/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issues/")
+                .path_param("issue_id", self.issue_id.as_ref())
+                .query("category", self.category.as_ref(), true)
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::show_tenant_issue_list`](super::Client::show_tenant_issue_list): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ShowTenantIssueList<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_type: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::ShowTenantIssueListRequestBody>,
+    }
+    impl<'a> ShowTenantIssueList<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                issue_type: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character UUIDs of projects, separated by commas (,); at most 10 projects per query. Obtain them from the API for querying the IPD project list (`project_id`).
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Work item type.
+        pub fn issue_type(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_type = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Query conditions.
+        pub fn body(mut self, value: types::ShowTenantIssueListRequestBody) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ShowTenantIssueListResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::POST, "ShowTenantIssueList")
+                .path("/v1/ipdprojectservice/projects/tenant/query")
+                .query("project_id", self.project_id.as_ref(), false)
+                .query("issue_type", self.issue_type.as_ref(), false)
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::show_ipd_issue_relations_config_by_project`](super::Client::show_ipd_issue_relations_config_by_project): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ShowIpdIssueRelationsConfigByProject<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> ShowIpdIssueRelationsConfigByProject<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<
+                types::ShowIpdIssueRelationsConfigByProjectResponseBody,
+            >,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(
+                    ::codearts_ipd_runtime::Method::GET,
+                    "ShowIpdIssueRelationsConfigByProject",
+                )
+                .path("/v2/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issue-relation-config")
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::batch_create_issue_snapitems`](super::Client::batch_create_issue_snapitems): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct BatchCreateIssueSnapitems<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::BatchCreateIssueSnapitemsRequestBody>,
+    }
+    impl<'a> BatchCreateIssueSnapitems<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///The `application/json;charset=UTF-8` body.
+        pub fn body(
+            mut self,
+            value: types::BatchCreateIssueSnapitemsRequestBody,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<
+                types::BatchCreateIssueSnapitemsResponseBody,
+            >,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::POST, "BatchCreateIssueSnapitems")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/baseline-snapshots/create/batch")
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::batch_delete_snapshots`](super::Client::batch_delete_snapshots): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct BatchDeleteSnapshots<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::BatchDeleteSnapshotsRequestBody>,
+    }
+    impl<'a> BatchDeleteSnapshots<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///The `application/json;charset=UTF-8` body.
+        pub fn body(mut self, value: types::BatchDeleteSnapshotsRequestBody) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::BatchDeleteSnapshotsResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::DELETE, "BatchDeleteSnapshots")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/baseline-snapshots/batch")
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::batch_update_snapshot_deletable_flag`](super::Client::batch_update_snapshot_deletable_flag): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct BatchUpdateSnapshotDeletableFlag<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::BatchUpdateSnapshotDeletableFlagRequestBody>,
+    }
+    impl<'a> BatchUpdateSnapshotDeletableFlag<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///The `application/json;charset=UTF-8` body.
+        pub fn body(
+            mut self,
+            value: types::BatchUpdateSnapshotDeletableFlagRequestBody,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<
+                types::BatchUpdateSnapshotDeletableFlagResponseBody,
+            >,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(
+                    ::codearts_ipd_runtime::Method::PUT,
+                    "BatchUpdateSnapshotDeletableFlag",
+                )
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/baseline-snapshots/deletions")
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::create_sprint_snapshots`](super::Client::create_sprint_snapshots): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct CreateSprintSnapshots<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::CreateSprintSnapshotsRequestBody>,
+    }
+    impl<'a> CreateSprintSnapshots<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///The `application/json;charset=UTF-8` body.
+        pub fn body(mut self, value: types::CreateSprintSnapshotsRequestBody) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::CreateSprintSnapshotsResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::POST, "CreateSprintSnapshots")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/plan/snapshots")
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::list_issue_by_snap_ids`](super::Client::list_issue_by_snap_ids): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ListIssueBySnapIds<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::ListIssueBySnapIdsRequestBody>,
+    }
+    impl<'a> ListIssueBySnapIds<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///The `application/json;charset=UTF-8` body.
+        pub fn body(mut self, value: types::ListIssueBySnapIdsRequestBody) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ListIssueBySnapIdsResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::POST, "ListIssueBySnapIds")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/baseline-snapshots/query-with-ids")
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::list_issue_sprint_snapshots`](super::Client::list_issue_sprint_snapshots): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ListIssueSprintSnapshots<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> ListIssueSprintSnapshots<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                issue_id: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Unique ID of a work item, a string of 18 to 19 digits. You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body.
+        pub fn issue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<
+                types::ListIssueSprintSnapshotsResponseBody,
+            >,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ListIssueSprintSnapshots")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/plan/snapshots/issues/")
+                .path_param("issue_id", self.issue_id.as_ref())
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::show_baseline_snapshots`](super::Client::show_baseline_snapshots): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ShowBaselineSnapshots<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        snapshot_version_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> ShowBaselineSnapshots<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                snapshot_version_id: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Feature set snapshot version ID. If it is not specified, the feature set of the current version is queried; otherwise the feature set of that version.
+        pub fn snapshot_version_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.snapshot_version_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ShowBaselineSnapshotsResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ShowBaselineSnapshots")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/feature-set/query")
+                .query("snapshot_version_id", self.snapshot_version_id.as_ref(), false)
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::batch_transfer_ipd_work_item_flow`](super::Client::batch_transfer_ipd_work_item_flow): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct BatchTransferIpdWorkItemFlow<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        is_recover: ::std::option::Option<bool>,
+        body: ::std::option::Option<types::BatchTransferIpdWorkItemFlowRequestBody>,
+    }
+    impl<'a> BatchTransferIpdWorkItemFlow<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                is_recover: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Whether to overwrite the corresponding fields. `true`: the field values in the current dialog box overwrite those of all selected work items. `false`: fields of the selected work items that already have a value (except Current Owner) are kept. Default: `false`.
+        pub fn is_recover(mut self, value: bool) -> Self {
+            self.is_recover = ::std::option::Option::Some(value);
+            self
+        }
+        ///The `application/json;charset=UTF-8` body.
+        pub fn body(
+            mut self,
+            value: types::BatchTransferIpdWorkItemFlowRequestBody,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<
+                types::BatchTransferIpdWorkItemFlowResponseBody,
+            >,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(
+                    ::codearts_ipd_runtime::Method::PUT,
+                    "BatchTransferIpdWorkItemFlow",
+                )
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/work-item/processes/transfer-batch")
+                .query("is_recover", self.is_recover.as_ref(), false)
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::create_ipd_process_instance`](super::Client::create_ipd_process_instance): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct CreateIpdProcessInstance<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        operate_type: ::std::option::Option<::std::string::String>,
+        domain_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::CreateIpdProcessInstanceRequestBody>,
+    }
+    impl<'a> CreateIpdProcessInstance<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                operate_type: ::std::option::Option::None,
+                domain_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Operation type.
+        pub fn operate_type(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.operate_type = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Domain ID of the proposing project.
+        pub fn domain_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.domain_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///The `application/json;charset=UTF-8` body.
+        pub fn body(
+            mut self,
+            value: types::CreateIpdProcessInstanceRequestBody,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<
+                types::CreateIpdProcessInstanceResponseBody,
+            >,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::POST, "CreateIpdProcessInstance")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/process-instances")
+                .query("operate_type", self.operate_type.as_ref(), false)
+                .query("domain_id", self.domain_id.as_ref(), false)
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::list_ipd_review_forms_by_issue_id`](super::Client::list_ipd_review_forms_by_issue_id): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ListIpdReviewFormsByIssueId<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> ListIpdReviewFormsByIssueId<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                issue_id: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Unique ID of a work item, a string of 18 to 19 digits. You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body.
+        pub fn issue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<
+                types::ListIpdReviewFormsByIssueIdResponseBody,
+            >,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ListIpdReviewFormsByIssueId")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/process-instances/query/")
+                .path_param("issue_id", self.issue_id.as_ref())
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::put_ipd_change_review_form_v2`](super::Client::put_ipd_change_review_form_v2): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct PutIpdChangeReviewFormV2<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        review_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::PutIpdChangeReviewFormV2RequestBody>,
+    }
+    impl<'a> PutIpdChangeReviewFormV2<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                review_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Review ID, a string of 18 to 19 digits, which uniquely identifies a review. Obtain the value from the Querying the Review List (BR/GR) API; the value of `id` in the response body is the review ID.
+        pub fn review_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.review_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///The `application/json;charset=UTF-8` body.
+        pub fn body(
+            mut self,
+            value: types::PutIpdChangeReviewFormV2RequestBody,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<
+                types::PutIpdChangeReviewFormV2ResponseBody,
+            >,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::PUT, "PutIpdChangeReviewFormV2")
+                .path("/v2/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/review/")
+                .path_param("review_id", self.review_id.as_ref())
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::show_ipd_work_item_flow`](super::Client::show_ipd_work_item_flow): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ShowIpdWorkItemFlow<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_id: ::std::option::Option<::std::string::String>,
+        issue_category: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> ShowIpdWorkItemFlow<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                issue_id: ::std::option::Option::None,
+                issue_category: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Unique ID of a work item, a string of 18 to 19 digits. You can obtain the value from the Querying Work Items or Querying Tree-shaped Work Items API. The value is `id` in the response body.
+        pub fn issue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Work item type. Multiple types are separated by commas, for example `IR,SR,AR`. System device projects: RR, SF, IR, SR, AR, Task, Bug. Standalone software projects: RR, SF, IR, US, Task, Bug. Cloud service projects: RR, Epic, FE, US, Task, Bug.
+        pub fn issue_category(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_category = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ShowIpdWorkItemFlowResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ShowIpdWorkItemFlow")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/work-item/")
+                .path_param("issue_id", self.issue_id.as_ref())
+                .path("/flow/detail")
+                .query("issue_category", self.issue_category.as_ref(), true)
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::show_issue_config_fields`](super::Client::show_issue_config_fields): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ShowIssueConfigFields<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_category: ::std::option::Option<types::ShowIssueConfigFieldsIssueCategory>,
+    }
+    impl<'a> ShowIssueConfigFields<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                issue_category: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Work item type: RR, IR, AR, SR, Bug, FE, Task, US, Epic or SF.
+        pub fn issue_category(
+            mut self,
+            value: types::ShowIssueConfigFieldsIssueCategory,
+        ) -> Self {
+            self.issue_category = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ShowIssueConfigFieldsResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ShowIssueConfigFields")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/workflow-template/issue/fields")
+                .query("issue_category", self.issue_category.as_ref(), true)
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::show_workflow_template`](super::Client::show_workflow_template): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ShowWorkflowTemplate<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_category: ::std::option::Option<types::ShowWorkflowTemplateIssueCategory>,
+    }
+    impl<'a> ShowWorkflowTemplate<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                issue_category: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Work item type: RR, IR, AR, SR, Bug, FE, Task, US, Epic or SF.
+        pub fn issue_category(
+            mut self,
+            value: types::ShowWorkflowTemplateIssueCategory,
+        ) -> Self {
+            self.issue_category = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ShowWorkflowTemplateResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ShowWorkflowTemplate")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/workflow-template")
+                .query("issue_category", self.issue_category.as_ref(), true)
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::transfer_work_item_flow`](super::Client::transfer_work_item_flow): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct TransferWorkItemFlow<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::TransferWorkItemFlowRequestBody>,
+    }
+    impl<'a> TransferWorkItemFlow<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///The `application/json` body.
+        pub fn body(mut self, value: types::TransferWorkItemFlowRequestBody) -> Self {
+            self.body = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::TransferWorkItemFlowResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::POST, "TransferWorkItemFlow")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/work-item/flow/transfer")
+                .accept("application/json")
+                .json("application/json", self.body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::list_issue_fields`](super::Client::list_issue_fields): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ListIssueFields<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        category_id: ::std::option::Option<::std::string::String>,
+        page: ::std::option::Option<i32>,
+        size: ::std::option::Option<i32>,
+    }
+    impl<'a> ListIssueFields<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                category_id: ::std::option::Option::None,
+                page: ::std::option::Option::None,
+                size: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///5-digit ID of the work item type. IPD-system device: 10021 (RR), 10065 (SF), 10020 (IR), 10022 (SR), 10029 (AR), 10027 (task), 10033 (bug). IPD-standalone software: 10021 (RR), 10065 (SF), 10020 (IR), 10023 (US), 10027 (task), 10033 (bug). IPD-self-operated software/cloud service: 10001 (epic), 10028 (FE), 10021 (RR), 10023 (US), 10027 (task), 10033 (bug).
+        pub fn category_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.category_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Page number, 1 to 100.
+        pub fn page(mut self, value: i32) -> Self {
+            self.page = ::std::option::Option::Some(value);
+            self
+        }
+        ///Number of records on each page, 10 to 1000.
+        pub fn size(mut self, value: i32) -> Self {
+            self.size = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ListIssueFieldsResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ListIssueFields")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/categories/")
+                .path_param("category_id", self.category_id.as_ref())
+                .path("/field/templates")
+                .query("page", self.page.as_ref(), true)
+                .query("size", self.size.as_ref(), true)
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::list_issue_statues`](super::Client::list_issue_statues): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ListIssueStatues<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        category_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> ListIssueStatues<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                category_id: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///5-digit ID of the work item type. IPD-system device: 10021 (RR), 10065 (SF), 10020 (IR), 10022 (SR), 10029 (AR), 10027 (task), 10033 (bug). IPD-standalone software: 10021 (RR), 10065 (SF), 10020 (IR), 10023 (US), 10027 (task), 10033 (bug). IPD-self-operated software/cloud service: 10001 (epic), 10028 (FE), 10021 (RR), 10023 (US), 10027 (task), 10033 (bug).
+        pub fn category_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.category_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ListIssueStatuesResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ListIssueStatues")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/category/")
+                .path_param("category_id", self.category_id.as_ref())
+                .path("/statuses")
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::show_category_status`](super::Client::show_category_status): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ShowCategoryStatus<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        categories: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> ShowCategoryStatus<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                categories: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Work item types, 2 to 128 characters. System device projects: RR, SF, IR, SR, AR, Task, Bug. Standalone software projects: RR, SF, IR, US, Task, Bug. Cloud service projects: RR, Epic, FE, US, Task, Bug. Multiple types are separated by commas, for example `IR,SR,AR`; types not in the project are filtered out.
+        pub fn categories(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.categories = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ShowCategoryStatusResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ShowCategoryStatus")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/status")
+                .query("categories", self.categories.as_ref(), true)
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::show_ipd_fields_v2`](super::Client::show_ipd_fields_v2): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ShowIpdFieldsV2<'a> {
+        client: &'a super::Client,
+        project_id: ::std::option::Option<::std::string::String>,
+        category_id: ::std::option::Option<::std::string::String>,
+        category_layer_id: ::std::option::Option<::std::string::String>,
+        target_project_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> ShowIpdFieldsV2<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                project_id: ::std::option::Option::None,
+                category_id: ::std::option::Option::None,
+                category_layer_id: ::std::option::Option::None,
+                target_project_id: ::std::option::Option::None,
+            }
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///5-digit ID of the work item type. IPD-system device: 10021 (RR), 10065 (SF), 10020 (IR), 10022 (SR), 10029 (AR), 10027 (task), 10033 (bug). IPD-standalone software: 10021 (RR), 10065 (SF), 10020 (IR), 10023 (US), 10027 (task), 10033 (bug). IPD-self-operated software/cloud service: 10001 (epic), 10028 (FE), 10021 (RR), 10023 (US), 10027 (task), 10033 (bug).
+        pub fn category_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.category_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Layer field ID (5 to 32 characters), to filter hierarchical fields by layer.
+        pub fn category_layer_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.category_layer_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///32-character ID of a target project, to query the field configuration of another project. Obtain it from the Querying the IPD Project List API (`id` in the response body).
+        pub fn target_project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.target_project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ShowIpdFieldsV2ResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ShowIpdFieldsV2")
+                .path("/v1/ipdprojectservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/categories/")
+                .path_param("category_id", self.category_id.as_ref())
+                .path("/fields")
+                .query("category_layer_id", self.category_layer_id.as_ref(), false)
+                .query("target_project_id", self.target_project_id.as_ref(), false)
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
 }
 /// Bodies of the `multipart/form-data` operations.
 pub mod forms {
@@ -557,6 +10468,25 @@ pub mod forms {
         fn to_multipart(&self) -> ::codearts_ipd_runtime::multipart::Multipart {
             let mut form = ::codearts_ipd_runtime::multipart::Multipart::new();
             form.file("attachment", &self.attachment);
+            form
+        }
+    }
+    ///The `multipart/form-data` body of [`Client::upload_ipd_image_in_issue`](super::Client::upload_ipd_image_in_issue).
+    #[derive(Clone, Debug)]
+    pub struct UploadIpdImageInIssueForm {
+        ///Image to be uploaded. Currently, JPG, JPEG, PNG, GIF, BMP, TIFF, and SVG images are supported.
+        pub file: ::codearts_ipd_runtime::FilePart,
+    }
+    impl UploadIpdImageInIssueForm {
+        /// Creates the form from its required fields; optional ones start unset.
+        pub fn new(file: ::codearts_ipd_runtime::FilePart) -> Self {
+            Self { file }
+        }
+    }
+    impl ::codearts_ipd_runtime::ToMultipart for UploadIpdImageInIssueForm {
+        fn to_multipart(&self) -> ::codearts_ipd_runtime::multipart::Multipart {
+            let mut form = ::codearts_ipd_runtime::multipart::Multipart::new();
+            form.file("file", &self.file);
             form
         }
     }
