@@ -18,7 +18,9 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm;
-use codearts_ipd::{Client, Credentials, FilePart, Region, SaveToFile};
+use codearts_ipd::{
+    ApiError, BuildError, Client, Credentials, FilePart, Region, SaveToFile, printable,
+};
 use futures_util::{StreamExt, stream};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -27,8 +29,20 @@ const DEMO_SK: &str = "demo-secret-key-for-the-local-emulator";
 const DEMO_PROJECT: &str = "gdbdf969b32694524a949b5ef6b3e124a";
 const DEMO_ISSUE: &str = "956239067176935400";
 
-/// Exit status of a command line that cannot be run as given.
-const USAGE: u8 = 2;
+/// Exit statuses, documented in `--help`.
+mod status {
+    /// Anything else.
+    pub const OTHER: u8 = 1;
+    /// A command line that cannot be run as given.
+    pub const USAGE: u8 = 2;
+    /// The service answered with an error (4xx/5xx, a redirect, a body
+    /// that does not match the spec).
+    pub const SERVICE: u8 = 3;
+    /// The service could not be reached in time, or the connection broke.
+    pub const NETWORK: u8 = 4;
+    /// A local file could not be read or written.
+    pub const LOCAL_IO: u8 = 5;
+}
 
 /// Uploads, lists and downloads attachments of IPD work items.
 #[derive(Parser)]
@@ -36,6 +50,14 @@ const USAGE: u8 = 2;
 struct Cli {
     #[command(flatten)]
     target: Target,
+    /// Log each call and attempt (operation, status, request id, latency)
+    /// to stderr; twice for more.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Give up on a call after this many seconds (uploads included; a
+    /// download's body is bounded by the idle timeout only).
+    #[arg(long, global = true, value_name = "SECONDS")]
+    timeout: Option<u64>,
     #[command(subcommand)]
     command: Command,
 }
@@ -51,7 +73,9 @@ fn after_help() -> String {
          Credentials (for --region and --endpoint), the first found:\n  \
          CLOUD_SDK_AK and CLOUD_SDK_SK (with CLOUD_SDK_PROJECT_ID, CLOUD_SDK_SECURITY_TOKEN)\n  \
          HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (with HUAWEICLOUD_SDK_PROJECT_ID)\n  \
-         ~/.huaweicloud/credentials, section [basic]: ak, sk, project_id",
+         ~/.huaweicloud/credentials, section [basic]: ak, sk, project_id\n\n\
+         Exit status: 0 success, 1 other failure, 2 usage error, 3 the service answered\n\
+         with an error, 4 network failure or timeout, 5 local file error.",
         regions.join(", "),
         default_demo_dir().map_or("none found; give --demo-dir".into(), |d| d
             .display()
@@ -84,9 +108,13 @@ enum Command {
         /// The attachment.
         #[arg(long)]
         attachment_id: String,
-        /// Where to save it (default: the attachment ID in the current directory).
+        /// Where to save it (default: the attachment ID, as a file name in
+        /// the current directory).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Replace an existing regular file at the output path.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -123,7 +151,14 @@ struct Failure {
 impl Failure {
     fn usage(message: impl Into<String>) -> Self {
         Self {
-            status: USAGE,
+            status: status::USAGE,
+            message: message.into(),
+        }
+    }
+
+    fn local(message: impl Into<String>) -> Self {
+        Self {
+            status: status::LOCAL_IO,
             message: message.into(),
         }
     }
@@ -131,7 +166,10 @@ impl Failure {
 
 impl From<String> for Failure {
     fn from(message: String) -> Self {
-        Self { status: 1, message }
+        Self {
+            status: status::OTHER,
+            message,
+        }
     }
 }
 
@@ -139,6 +177,53 @@ impl From<&str> for Failure {
     fn from(message: &str) -> Self {
         message.to_string().into()
     }
+}
+
+impl From<ApiError> for Failure {
+    fn from(error: ApiError) -> Self {
+        let status = match &error {
+            ApiError::MissingParameter { .. } | ApiError::InvalidParameter { .. } => status::USAGE,
+            ApiError::File(_) | ApiError::Write(_) => status::LOCAL_IO,
+            ApiError::Timeout(_) | ApiError::Connection(_) | ApiError::DeadlineExceeded(_) => {
+                status::NETWORK
+            }
+            ApiError::Service { .. }
+            | ApiError::UnexpectedStatus { .. }
+            | ApiError::Redirect { .. }
+            | ApiError::InvalidPayload { .. }
+            | ApiError::BodyTooLarge { .. } => status::SERVICE,
+            _ => status::OTHER,
+        };
+        Self {
+            status,
+            message: chain(&error),
+        }
+    }
+}
+
+impl From<BuildError> for Failure {
+    fn from(error: BuildError) -> Self {
+        let status = match error {
+            BuildError::InvalidEndpoint { .. } | BuildError::NoEndpoint => status::USAGE,
+            _ => status::OTHER,
+        };
+        Self {
+            status,
+            message: chain(&error),
+        }
+    }
+}
+
+/// An error and its causes, each once, control characters escaped.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    printable(&text).into_owned()
 }
 
 /// The client, and the emulator it talks to in demo mode.
@@ -150,7 +235,7 @@ struct Connection {
 }
 
 impl Connection {
-    async fn open(target: Target) -> Result<Self, Failure> {
+    async fn open(target: Target, deadline: Option<u64>) -> Result<Self, Failure> {
         match (target.region, target.endpoint, target.demo) {
             (None, None, true) => Self::demo(target.demo_dir, target.project_id).await,
             (region, endpoint, false) if region.is_some() != endpoint.is_some() => {
@@ -164,7 +249,10 @@ impl Connection {
                 if let Some(endpoint) = endpoint {
                     builder = builder.endpoint(endpoint);
                 }
-                let client = builder.build().map_err(|e| e.to_string())?;
+                if let Some(seconds) = deadline {
+                    builder = builder.deadline(std::time::Duration::from_secs(seconds));
+                }
+                let client = builder.build()?;
                 let project_id = target.project_id.ok_or_else(|| {
                     Failure::usage("--project-id is required with --region or --endpoint")
                 })?;
@@ -189,8 +277,12 @@ impl Connection {
         let dir = dir
             .or_else(default_demo_dir)
             .ok_or_else(|| Failure::usage("no data directory found for --demo; give --demo-dir"))?;
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            Failure::local(format!(
+                "cannot create {}: {e}",
+                printable(&dir.display().to_string())
+            ))
+        })?;
         let config = ipd_emulator::Config::new(DEMO_AK, DEMO_SK, &dir);
         let emulator = ipd_emulator::Emulator::start(([127, 0, 0, 1], 0).into(), config)
             .await
@@ -198,8 +290,7 @@ impl Connection {
         let client = Client::builder()
             .endpoint(emulator.url())
             .credentials(Credentials::new(DEMO_AK, DEMO_SK))
-            .build()
-            .map_err(|e| e.to_string())?;
+            .build()?;
         Ok(Self {
             client,
             project_id: project_id.unwrap_or_else(|| DEMO_PROJECT.into()),
@@ -247,24 +338,25 @@ fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     let target = cli.target;
+    let deadline = cli.timeout;
     match cli.command {
         Command::Upload {
             issue_id,
             concurrency,
             files,
         } => {
-            let connection = Connection::open(target).await?;
+            let connection = Connection::open(target, deadline).await?;
             let issue_id = connection.issue_id(issue_id)?;
             let bars = progress_bars();
             let connection = &connection;
-            let results: Vec<Result<_, String>> = stream::iter(files)
+            let results: Vec<Result<_, (PathBuf, Failure)>> = stream::iter(files)
                 .map(|path| {
                     let bars = bars.clone();
                     let issue_id = issue_id.clone();
                     async move {
                         let part = FilePart::from_path(&path)
                             .await
-                            .map_err(|e| e.to_string())?;
+                            .map_err(|e| (path.clone(), ApiError::from(e).into()))?;
                         let bar = Arc::new(bar(&bars, part.len(), part.file_name()));
                         let progress = bar.clone();
                         let part = part.with_progress(move |sent| progress.set_position(sent));
@@ -276,7 +368,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                             .body(CreateIpdProjectIssueAttachmentForm::new(part))
                             .send()
                             .await
-                            .map_err(|e| format!("{}: {}", path.display(), e));
+                            .map_err(|e| (path.clone(), e.into()));
                         bar.finish();
                         Ok(response?.into_inner())
                     }
@@ -284,20 +376,28 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .buffered(concurrency.max(1))
                 .collect()
                 .await;
-            let mut failed = None;
+            // Every file is reported; the exit status is the first failure's.
+            let mut failed: Option<u8> = None;
             for result in results {
                 match result {
                     Ok(body) => print_json(&body)?,
-                    Err(e) => {
-                        eprintln!("error: {e}");
-                        failed = Some("some uploads failed".to_string());
+                    Err((path, failure)) => {
+                        let path = printable(&path.display().to_string()).into_owned();
+                        eprintln!("error: {path}: {}", failure.message);
+                        failed.get_or_insert(failure.status);
                     }
                 }
             }
-            failed.map_or(Ok(()), |e| Err(e.into()))
+            match failed {
+                None => Ok(()),
+                Some(status) => Err(Failure {
+                    status,
+                    message: "some uploads failed".into(),
+                }),
+            }
         }
         Command::List { issue_id } => {
-            let connection = Connection::open(target).await?;
+            let connection = Connection::open(target, deadline).await?;
             let issue_id = connection.issue_id(issue_id)?;
             let listed = connection
                 .client
@@ -305,34 +405,38 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .project_id(&connection.project_id)
                 .issue_id(&issue_id)
                 .send()
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             print_json(&listed.into_inner())
         }
         Command::Download {
             attachment_id,
             output,
+            force,
         } => {
-            let connection = Connection::open(target).await?;
-            let output = output.unwrap_or_else(|| PathBuf::from(&attachment_id));
+            let output = match output {
+                Some(output) => output,
+                None => default_output(&attachment_id)?,
+            };
+            check_output(&output, force)?;
+            let connection = Connection::open(target, deadline).await?;
             let response = connection
                 .client
                 .download_ipd_issue_attachment()
                 .project_id(&connection.project_id)
                 .id(&attachment_id)
                 .send()
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             let bars = progress_bars();
             let bar = bar(
                 &bars,
                 response.content_length().unwrap_or(0),
-                &attachment_id,
+                &printable(&attachment_id),
             );
-            let saved = response
-                .save_to(&output, |n| bar.set_position(n))
-                .await
-                .map_err(|e| e.to_string())?;
+            let saved = if force {
+                response.save_to(&output, |n| bar.set_position(n)).await?
+            } else {
+                response.save_new(&output, |n| bar.set_position(n)).await?
+            };
             bar.finish();
             print_json(&serde_json::json!({
                 "attachment_id": attachment_id,
@@ -343,9 +447,67 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
+/// The default download path: the attachment ID as a file name in the
+/// current directory, if it is one (an ID from the service could be `..`,
+/// absolute, or hold separators).
+fn default_output(attachment_id: &str) -> Result<PathBuf, Failure> {
+    let plain = !attachment_id.is_empty()
+        && attachment_id != "."
+        && attachment_id != ".."
+        && !attachment_id.contains(['/', '\\'])
+        && !attachment_id.chars().any(char::is_control);
+    if plain {
+        Ok(PathBuf::from(attachment_id))
+    } else {
+        Err(Failure::usage(format!(
+            "the attachment ID `{}` is not a plain file name; give the output path with -o",
+            printable(attachment_id)
+        )))
+    }
+}
+
+/// Refuses a download target that would be replaced silently: an existing
+/// file without `--force`, and never a link, device, FIFO or directory.
+fn check_output(output: &std::path::Path, force: bool) -> Result<(), Failure> {
+    let shown = || printable(&output.display().to_string()).into_owned();
+    match std::fs::symlink_metadata(output) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Failure::local(format!("cannot check {}: {e}", shown()))),
+        Ok(meta) if meta.file_type().is_file() && force => Ok(()),
+        Ok(meta) if meta.file_type().is_file() => Err(Failure::local(format!(
+            "{} exists; give --force to replace it",
+            shown()
+        ))),
+        Ok(_) => Err(Failure::local(format!(
+            "{} exists and is not a regular file (a link, device, FIFO or directory); \
+             it is never replaced",
+            shown()
+        ))),
+    }
+}
+
+/// `-v` logs calls and attempts (spans with their fields, when they close)
+/// to stderr; `-vv` more.
+fn init_logging(verbose: u8) {
+    if verbose == 0 {
+        return;
+    }
+    let level = if verbose == 1 {
+        tracing::Level::DEBUG
+    } else {
+        tracing::Level::TRACE
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .init();
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging(cli.verbose);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {

@@ -179,7 +179,7 @@ async fn uploads_lists_and_downloads_against_an_endpoint() {
         &["--issue-id", "gone", file.to_str().unwrap()],
     ]
     .concat());
-    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(refused.status.code(), Some(3));
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(
         stderr.contains("PM.02175145")
@@ -206,4 +206,172 @@ fn usage_errors_exit_non_zero_without_panicking() {
     let output = run(&["upload", "--region", "mars-1", "x"]);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("unknown region"));
+}
+
+fn demo(dir: &std::path::Path, args: &[&str]) -> Output {
+    let demo = dir.join("demo");
+    run(&[&["--demo", "--demo-dir", demo.to_str().unwrap()], args].concat())
+}
+
+/// Uploads one file in demo mode and returns its attachment ID.
+fn demo_upload(dir: &std::path::Path) -> String {
+    let file = dir.join("a.txt");
+    std::fs::write(&file, "payload").unwrap();
+    let output = demo(dir, &["upload", file.to_str().unwrap()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout_json(&output)[0]["result"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn download_ids_that_are_not_plain_file_names_need_an_output_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    for id in [
+        "../escape",
+        "/tmp/absolute",
+        "..",
+        ".",
+        "a/b",
+        "a\\b",
+        "x\u{1b}[2J",
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_ipd"))
+            .current_dir(&work)
+            .args(["--demo", "--demo-dir"])
+            .arg(dir.path().join("demo"))
+            .args(["download", "--attachment-id", id])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{id:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("-o"), "{stderr}");
+        assert!(!stderr.contains('\u{1b}'), "raw escape printed: {stderr:?}");
+    }
+    assert!(!dir.path().join("escape").exists());
+    assert_eq!(std::fs::read_dir(&work).unwrap().count(), 0);
+}
+
+#[test]
+fn an_existing_file_is_replaced_only_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = demo_upload(dir.path());
+    let target = dir.path().join("kept.txt");
+    std::fs::write(&target, "mine").unwrap();
+    let args = [
+        "download",
+        "--attachment-id",
+        &id,
+        "-o",
+        target.to_str().unwrap(),
+    ];
+    let refused = demo(dir.path(), &args);
+    assert_eq!(refused.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+    assert_eq!(std::fs::read(&target).unwrap(), b"mine");
+    let forced = demo(dir.path(), &[&args[..], &["--force"]].concat());
+    assert!(
+        forced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&forced.stderr)
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), b"payload");
+}
+
+#[cfg(unix)]
+#[test]
+fn links_and_devices_are_never_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = demo_upload(dir.path());
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "untouched").unwrap();
+    let link = dir.path().join("link.txt");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    for target in [
+        link.to_str().unwrap(),
+        "/dev/null",
+        dir.path().to_str().unwrap(),
+    ] {
+        let output = demo(
+            dir.path(),
+            &["download", "--attachment-id", &id, "-o", target, "--force"],
+        );
+        assert_eq!(output.status.code(), Some(5), "{target}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("not a regular file"));
+    }
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read(&victim).unwrap(), b"untouched");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn service_text_is_escaped_and_failures_have_distinct_exit_codes() {
+    use ipd_emulator::faults::{ScriptedServer, Step};
+    let body = "{\"error_code\":\"E\\u001b[2J\",\"error_msg\":\"bad\\r\\nerror: forged\\u001b]0;t\\u0007\"}";
+    let answer = format!(
+        "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let server = ScriptedServer::start(vec![Step::Send(answer.into_bytes())])
+        .await
+        .unwrap();
+    let url = server.url();
+    let output = tokio::task::spawn_blocking(move || {
+        run(&[
+            "--endpoint",
+            &url,
+            "list",
+            "--project-id",
+            "p",
+            "--issue-id",
+            "i",
+        ])
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\u{7}'),
+        "{stderr:?}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "no forged line: {stderr:?}");
+
+    // Nothing listens on port 9: a network failure, with its root cause.
+    let output = run(&[
+        "--endpoint",
+        "http://127.0.0.1:9",
+        "list",
+        "--project-id",
+        "p",
+        "--issue-id",
+        "i",
+    ]);
+    assert_eq!(output.status.code(), Some(4));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.to_lowercase().contains("connection refused"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn verbose_logs_one_span_per_call_with_its_request_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = demo(dir.path(), &["-v", "list"]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("ipd.call"), "{stderr}");
+    assert!(stderr.contains("request_id="), "{stderr}");
 }

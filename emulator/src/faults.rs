@@ -153,3 +153,116 @@ impl Drop for StallingServer {
         self.task.abort();
     }
 }
+
+/// One step of what a [`ScriptedServer`] does after reading a request.
+#[derive(Clone, Debug)]
+pub enum Step {
+    /// Writes these bytes.
+    Send(Vec<u8>),
+    /// Waits.
+    Sleep(std::time::Duration),
+    /// Writes these bytes again and again, pausing between writes, until
+    /// the client goes away.
+    Repeat(Vec<u8>, std::time::Duration),
+}
+
+/// A misbehaving server: for every connection it reads one request (its
+/// head and as much body as `Content-Length` announces) and plays its
+/// script, whatever the request was, then closes the connection. It counts
+/// the requests it read, to prove what never arrived.
+pub struct ScriptedServer {
+    addr: SocketAddr,
+    requests: Arc<std::sync::Mutex<Vec<String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ScriptedServer {
+    /// Starts the server on an ephemeral loopback port.
+    pub async fn start(script: Vec<Step>) -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let requests: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+        let seen = requests.clone();
+        let script = Arc::new(script);
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (script, seen) = (script.clone(), seen.clone());
+                tokio::spawn(async move {
+                    let _ = play(stream, &script, &seen).await;
+                });
+            }
+        });
+        Ok(Self {
+            addr,
+            requests,
+            task,
+        })
+    }
+
+    /// The server's base URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The heads of the requests read so far (request line and headers).
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+impl Drop for ScriptedServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn play(
+    mut stream: TcpStream,
+    script: &[Step],
+    seen: &std::sync::Mutex<Vec<String>>,
+) -> std::io::Result<()> {
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    let head_end = loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        if buffer.len() > 1 << 20 {
+            return Ok(());
+        }
+    };
+    let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = buffer.len() - head_end;
+    while body < length {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        body += n;
+    }
+    seen.lock().unwrap().push(head);
+    for step in script {
+        match step {
+            Step::Send(bytes) => stream.write_all(bytes).await?,
+            Step::Sleep(pause) => tokio::time::sleep(*pause).await,
+            Step::Repeat(bytes, pause) => loop {
+                stream.write_all(bytes).await?;
+                tokio::time::sleep(*pause).await;
+            },
+        }
+    }
+    stream.shutdown().await
+}

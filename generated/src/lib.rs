@@ -41,6 +41,6 @@ mod generated;
 pub use codearts_ipd_runtime::{
     ApiError, BuildError, ByteStream, ClientBuilder, Credentials, FileError, FilePart, LenientInt,
     REQUEST_ID_HEADER, Region, Response, RetryPolicy, SaveToFile, Transport, WriteError,
-    credentials, multipart, region, reqwest, retry, signer,
+    credentials, multipart, printable, region, reqwest, retry, signer,
 };
 pub use generated::*;

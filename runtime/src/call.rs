@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::config::Transport;
 use crate::error::ApiError;
 use crate::multipart::ToMultipart;
-use crate::response::RawResponse;
+use crate::response::{Deadline, RawResponse};
 
 /// Characters a path segment keeps as they are: RFC 3986's unreserved set.
 /// Everything else, `/`, `\`, `%`, `?`, `#` and controls included, is
@@ -61,8 +61,16 @@ pub struct Call<'a> {
     problem: Option<ApiError>,
 }
 
+impl Transport {
+    /// Starts describing a call of `operation`; for generated code.
+    #[doc(hidden)]
+    pub fn call(&self, method: Method, operation: &'static str) -> Call<'_> {
+        Call::new(self, method, operation)
+    }
+}
+
 impl<'a> Call<'a> {
-    pub(crate) fn new(transport: &'a Transport, method: Method, operation: &'static str) -> Self {
+    fn new(transport: &'a Transport, method: Method, operation: &'static str) -> Self {
         Self {
             transport,
             method,
@@ -223,7 +231,12 @@ impl<'a> Call<'a> {
             };
             Some(request.build().map_err(ApiError::from_reqwest))
         };
-        let response = crate::send::send(transport, self.operation, build).await?;
-        Ok(RawResponse::new(response, transport.max_body))
+        let deadline = transport.deadline.map(|given| Deadline {
+            at: tokio::time::Instant::now() + given,
+            given,
+        });
+        let send = crate::send::send(transport, self.operation, build);
+        let response = Deadline::bound(deadline, send).await?;
+        Ok(RawResponse::new(response, transport.max_body, deadline))
     }
 }

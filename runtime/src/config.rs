@@ -29,6 +29,7 @@ pub struct Transport {
     pub(crate) auth: Auth,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_body: usize,
+    pub(crate) deadline: Option<Duration>,
 }
 
 impl Transport {
@@ -40,12 +41,6 @@ impl Transport {
     /// The HTTP client calls go through.
     pub fn http_client(&self) -> &reqwest::Client {
         &self.http
-    }
-
-    /// Starts describing a call of `operation`; for generated code.
-    #[doc(hidden)]
-    pub fn call(&self, method: reqwest::Method, operation: &'static str) -> crate::call::Call<'_> {
-        crate::call::Call::new(self, method, operation)
     }
 }
 
@@ -66,7 +61,7 @@ pub enum BuildError {
     /// The endpoint is not an http(s) URL.
     #[error("invalid endpoint `{url}`: {reason}")]
     InvalidEndpoint {
-        /// The endpoint given.
+        /// The endpoint given, without any user name or password in it.
         url: String,
         /// What is wrong with it.
         reason: String,
@@ -122,6 +117,10 @@ pub struct ClientBuilder<C> {
     read_timeout: Duration,
     http: Option<reqwest::Client>,
     max_body: usize,
+    deadline: Option<Duration>,
+    user_agent_suffix: Option<String>,
+    proxies: Vec<reqwest::Proxy>,
+    root_certificates: Vec<reqwest::Certificate>,
     client: PhantomData<fn() -> C>,
 }
 
@@ -138,6 +137,10 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("read_timeout", &self.read_timeout)
             .field("http", &self.http)
             .field("max_body", &self.max_body)
+            .field("deadline", &self.deadline)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("proxies", &self.proxies.len())
+            .field("root_certificates", &self.root_certificates.len())
             .finish()
     }
 }
@@ -164,6 +167,10 @@ impl<C: FromTransport> ClientBuilder<C> {
             read_timeout: Duration::from_secs(60),
             http: None,
             max_body: DEFAULT_MAX_RESPONSE_BODY,
+            deadline: None,
+            user_agent_suffix: None,
+            proxies: Vec::new(),
+            root_certificates: Vec::new(),
             client: PhantomData,
         }
     }
@@ -221,7 +228,45 @@ impl<C: FromTransport> ClientBuilder<C> {
         self
     }
 
-    /// Uses this HTTP client as it is; its own timeouts and user agent apply.
+    /// An overall deadline for each call (default: none): from the first
+    /// byte sent to the last byte of a JSON or error body read, retries
+    /// included, so a server that trickles can't hold a call forever. Past
+    /// it the call fails with
+    /// [`ApiError::DeadlineExceeded`](crate::ApiError::DeadlineExceeded).
+    /// An upload's deadline must leave time for the file to be sent. A
+    /// download's body is streamed after the call returns and is bounded by
+    /// the read timeout only; wrap `save_to` in `tokio::time::timeout` to
+    /// bound it too.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Appends ` suffix` to the `User-Agent` (`codearts-ipd/VERSION`), to
+    /// tell the service which application calls.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Sends calls through this proxy (by default, the `HTTPS_PROXY`
+    /// family of environment variables applies).
+    pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
+        self.proxies.push(proxy);
+        self
+    }
+
+    /// Trusts this root certificate besides the built-in ones, for a
+    /// private endpoint or an inspecting proxy.
+    pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
+        self.root_certificates.push(certificate);
+        self
+    }
+
+    /// Uses this HTTP client as it is: its own timeouts, user agent, proxy
+    /// and redirect policy apply, and the builder's are ignored. It must not
+    /// follow redirects, or a redirect could carry credentials to another
+    /// origin: build it with `redirect(reqwest::redirect::Policy::none())`.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -243,16 +288,8 @@ impl<C: FromTransport> ClientBuilder<C> {
             (None, Some(region)) => region.endpoint(),
             (None, None) => return Err(BuildError::NoEndpoint),
         };
-        let parsed = url::Url::parse(&url).map_err(|e| BuildError::InvalidEndpoint {
-            url: url.clone(),
-            reason: e.to_string(),
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(BuildError::InvalidEndpoint {
-                url,
-                reason: "expected an http:// or https:// URL with a host".into(),
-            });
-        }
+        let parsed = check_endpoint(&url)?;
+        let url = parsed.as_str().to_string();
         let auth = match (self.token, self.credentials) {
             (Some((token, project_id)), _) => {
                 if parsed.scheme() == "http" && !self.allow_token_over_http {
@@ -275,12 +312,27 @@ impl<C: FromTransport> ClientBuilder<C> {
         }
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .user_agent(USER_AGENT)
-                .connect_timeout(self.connect_timeout)
-                .read_timeout(self.read_timeout)
-                .build()
-                .map_err(BuildError::Http)?,
+            None => {
+                let user_agent = match &self.user_agent_suffix {
+                    Some(suffix) => format!("{USER_AGENT} {suffix}"),
+                    None => USER_AGENT.to_string(),
+                };
+                let mut builder = reqwest::Client::builder()
+                    .user_agent(user_agent)
+                    .connect_timeout(self.connect_timeout)
+                    .read_timeout(self.read_timeout)
+                    // A redirect is an error naming its target, never
+                    // followed: following could carry credentials to another
+                    // origin, or turn an upload into a GET.
+                    .redirect(reqwest::redirect::Policy::none());
+                for proxy in self.proxies {
+                    builder = builder.proxy(proxy);
+                }
+                for certificate in self.root_certificates {
+                    builder = builder.add_root_certificate(certificate);
+                }
+                builder.build().map_err(BuildError::Http)?
+            }
         };
         Ok(C::from_transport(Transport {
             base_url: url.trim_end_matches('/').to_string(),
@@ -288,8 +340,57 @@ impl<C: FromTransport> ClientBuilder<C> {
             auth,
             retry: self.retry,
             max_body: self.max_body,
+            deadline: self.deadline,
         }))
     }
+}
+
+/// An endpoint is an http(s) URL with a host and nothing that would change
+/// where calls go or leak: no query, fragment, user name or password.
+/// Errors never repeat a password.
+fn check_endpoint(given: &str) -> Result<url::Url, BuildError> {
+    // What errors show: the URL with anything before an `@` masked.
+    let shown = redact(given);
+    let invalid = |reason: &str| BuildError::InvalidEndpoint {
+        url: shown.clone(),
+        reason: reason.to_string(),
+    };
+    let parsed = match url::Url::parse(given) {
+        Ok(parsed) => parsed,
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            return Err(invalid(
+                "not a URL: add the scheme, as in https://host or http://127.0.0.1:8080",
+            ));
+        }
+        Err(e) => return Err(invalid(&e.to_string())),
+    };
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid("expected an http:// or https:// URL"));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("the URL has no host"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(invalid(
+            "a user name or password in the URL is not allowed; credentials are given apart",
+        ));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(invalid(
+            "a query (`?`) or fragment (`#`) would change the path of every call",
+        ));
+    }
+    Ok(parsed)
+}
+
+/// `given` with everything between its scheme (if any) and its last `@`
+/// masked: whatever it is, it may hold a password.
+fn redact(given: &str) -> String {
+    let Some(at) = given.rfind('@') else {
+        return given.to_string();
+    };
+    let start = given.find("//").map_or(0, |i| i + 2).min(at);
+    format!("{}***{}", &given[..start], &given[at..])
 }
 
 fn check_header(what: &'static str, value: &str) -> Result<(), BuildError> {

@@ -98,6 +98,19 @@ pub enum ApiError {
         /// The `X-Request-Id` response header.
         request_id: Option<String>,
     },
+    /// The service answered with a redirect, which is never followed.
+    #[error("the service redirected the call ({status}) to {}; redirects are not followed, so credentials never leave the endpoint{}", .location.as_deref().unwrap_or("nowhere given"), RequestId(.request_id))]
+    Redirect {
+        /// HTTP status (3xx).
+        status: StatusCode,
+        /// The `Location` header, escaped for display.
+        location: Option<String>,
+        /// The `X-Request-Id` response header.
+        request_id: Option<String>,
+    },
+    /// The call's deadline ([`ClientBuilder::deadline`](crate::ClientBuilder::deadline)) passed.
+    #[error("the call did not finish within its deadline of {0:?}")]
+    DeadlineExceeded(std::time::Duration),
     /// A file to upload could not be read.
     #[error(transparent)]
     File(#[from] FileError),
@@ -126,28 +139,50 @@ struct RequestId<'a>(&'a Option<String>);
 impl fmt::Display for RequestId<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
-            Some(id) => write!(f, " (request id {id})"),
+            Some(id) => write!(f, " (request id {})", printable(id)),
             None => Ok(()),
         }
     }
 }
 
 fn describe_code(code: &Option<String>, msg: &Option<String>) -> String {
+    let (code, msg) = (
+        code.as_deref().map(printable),
+        msg.as_deref().map(printable),
+    );
     match (code, msg) {
         (Some(c), Some(m)) => format!("{c}: {m}"),
-        (Some(c), None) => c.clone(),
-        (None, Some(m)) => m.clone(),
+        (Some(c), None) => c.into_owned(),
+        (None, Some(m)) => m.into_owned(),
         (None, None) => "no error code given".into(),
     }
+}
+
+/// Text from the service with its control characters (ANSI escapes,
+/// CR/LF, ...) escaped, so printing it can neither forge lines nor drive a
+/// terminal. Every message of [`ApiError`] shows service text through it.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 impl ApiError {
     /// The HTTP status, when the service answered.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            ApiError::Service { status, .. } | ApiError::UnexpectedStatus { status, .. } => {
-                Some(*status)
-            }
+            ApiError::Service { status, .. }
+            | ApiError::UnexpectedStatus { status, .. }
+            | ApiError::Redirect { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -174,7 +209,8 @@ impl ApiError {
             ApiError::Service { request_id, .. }
             | ApiError::UnexpectedStatus { request_id, .. }
             | ApiError::InvalidPayload { request_id, .. }
-            | ApiError::BodyTooLarge { request_id, .. } => request_id.as_deref(),
+            | ApiError::BodyTooLarge { request_id, .. }
+            | ApiError::Redirect { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }
@@ -240,7 +276,7 @@ impl ApiError {
 /// The start of a body, as text, for error messages.
 pub(crate) fn snippet(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
-    let mut out: String = text.chars().take(SNIPPET_CHARS).collect();
+    let mut out: String = printable(&text).chars().take(SNIPPET_CHARS).collect();
     if text.chars().count() > SNIPPET_CHARS {
         out.push('…');
     }

@@ -43,7 +43,7 @@ pub use config::{
 };
 pub use credentials::Credentials;
 pub use download::SaveToFile;
-pub use error::{ApiError, REQUEST_ID_HEADER, WriteError};
+pub use error::{ApiError, REQUEST_ID_HEADER, WriteError, printable};
 pub use lenient::LenientInt;
 pub use multipart::{FileError, FilePart, ToMultipart};
 pub use region::Region;

@@ -100,11 +100,42 @@ impl fmt::Debug for ByteStream {
 pub struct RawResponse {
     response: reqwest::Response,
     max_body: usize,
+    deadline: Option<Deadline>,
+}
+
+/// When a call must be over, and the deadline it was given.
+#[derive(Clone, Copy)]
+pub(crate) struct Deadline {
+    pub at: tokio::time::Instant,
+    pub given: std::time::Duration,
+}
+
+impl Deadline {
+    /// Runs `future` until the deadline, if any.
+    pub(crate) async fn bound<T>(
+        deadline: Option<Deadline>,
+        future: impl std::future::Future<Output = Result<T, ApiError>>,
+    ) -> Result<T, ApiError> {
+        match deadline {
+            Some(d) => tokio::time::timeout_at(d.at, future)
+                .await
+                .unwrap_or(Err(ApiError::DeadlineExceeded(d.given))),
+            None => future.await,
+        }
+    }
 }
 
 impl RawResponse {
-    pub(crate) fn new(response: reqwest::Response, max_body: usize) -> Self {
-        Self { response, max_body }
+    pub(crate) fn new(
+        response: reqwest::Response,
+        max_body: usize,
+        deadline: Option<Deadline>,
+    ) -> Self {
+        Self {
+            response,
+            max_body,
+            deadline,
+        }
     }
 
     /// The HTTP status.
@@ -123,10 +154,10 @@ impl RawResponse {
 
     /// Decodes a JSON body, read up to the client's body limit.
     pub async fn json<T: DeserializeOwned>(self) -> Result<Response<T>, ApiError> {
-        let max = self.max_body;
+        let (max, deadline) = (self.max_body, self.deadline);
         let (status, headers, response) = self.into_parts();
         let request_id = request_id(&headers);
-        let bytes = read_bounded(response, max).await?;
+        let bytes = Deadline::bound(deadline, read_bounded(response, max)).await?;
         if bytes.len() > max {
             return Err(ApiError::BodyTooLarge {
                 limit: max,
@@ -173,9 +204,19 @@ impl RawResponse {
     /// The error for an error status; `documented` says whether the spec
     /// lists it. Reads at most the first 64 KiB of the body.
     pub async fn error(self, documented: bool) -> ApiError {
+        let deadline = self.deadline;
         let (status, headers, response) = self.into_parts();
         let request_id = request_id(&headers);
-        match read_bounded(response, MAX_ERROR_BODY).await {
+        if status.is_redirection() {
+            return ApiError::Redirect {
+                status,
+                location: headers.get(reqwest::header::LOCATION).map(|v| {
+                    crate::error::printable(&String::from_utf8_lossy(v.as_bytes())).into_owned()
+                }),
+                request_id,
+            };
+        }
+        match Deadline::bound(deadline, read_bounded(response, MAX_ERROR_BODY)).await {
             Ok(mut body) => {
                 body.truncate(MAX_ERROR_BODY);
                 ApiError::from_status(status, request_id, &body, documented)
