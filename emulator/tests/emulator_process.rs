@@ -63,6 +63,7 @@ async fn stops_cleanly_and_keeps_attachments_across_restarts() {
     stop(child, "-INT");
 
     let (child, url) = spawn(&data);
+    codearts_ipd::install_default_tls_provider();
     let client = reqwest::Client::new();
     // Unauthenticated requests are refused, with a JSON error.
     let refused = client

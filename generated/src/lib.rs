@@ -32,6 +32,11 @@
 
 #![warn(missing_docs)]
 
+// The README's Rust blocks are compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 // Formatted by prettyplease at generation; rustfmt must leave it as is or
 // the drift check would fail.
 #[rustfmt::skip]
@@ -41,6 +46,7 @@ mod generated;
 pub use codearts_ipd_runtime::{
     ApiError, BuildError, ByteStream, ClientBuilder, Credentials, FileError, FilePart, LenientInt,
     REQUEST_ID_HEADER, Region, Response, RetryPolicy, SaveToFile, Transport, WriteError,
-    credentials, multipart, printable, region, reqwest, retry, signer,
+    credentials, install_default_tls_provider, multipart, printable, region, reqwest, retry,
+    signer,
 };
 pub use generated::*;

@@ -266,7 +266,8 @@ impl<C: FromTransport> ClientBuilder<C> {
     /// Uses this HTTP client as it is: its own timeouts, user agent, proxy
     /// and redirect policy apply, and the builder's are ignored. It must not
     /// follow redirects, or a redirect could carry credentials to another
-    /// origin: build it with `redirect(reqwest::redirect::Policy::none())`.
+    /// origin: build it with `redirect(reqwest::redirect::Policy::none())`,
+    /// after [`install_default_tls_provider`].
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -317,6 +318,7 @@ impl<C: FromTransport> ClientBuilder<C> {
                     Some(suffix) => format!("{USER_AGENT} {suffix}"),
                     None => USER_AGENT.to_string(),
                 };
+                install_default_tls_provider();
                 let mut builder = reqwest::Client::builder()
                     .user_agent(user_agent)
                     .connect_timeout(self.connect_timeout)
@@ -391,6 +393,19 @@ fn redact(given: &str) -> String {
     };
     let start = given.find("//").map_or(0, |i| i + 2).min(at);
     format!("{}***{}", &given[..start], &given[at..])
+}
+
+/// Makes ring the process's rustls crypto provider, unless one was chosen
+/// already; without the `rustls` feature, does nothing.
+///
+/// [`ClientBuilder::build`] calls it. Call it yourself before building a
+/// `reqwest::Client` of your own (for [`ClientBuilder::http_client`], or
+/// anything else) before any client of ours: reqwest, built without a
+/// default provider to avoid compiling aws-lc, panics otherwise.
+pub fn install_default_tls_provider() {
+    // Fails, harmlessly, when the application installed a provider first.
+    #[cfg(feature = "rustls")]
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 fn check_header(what: &'static str, value: &str) -> Result<(), BuildError> {

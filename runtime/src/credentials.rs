@@ -178,12 +178,11 @@ impl Credentials {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(error(e.to_string())),
         };
-        let ini = ini::Ini::load_from_str(&text).map_err(|e| error(e.to_string()))?;
-        let Some(basic) = ini.section(Some("basic")) else {
+        let Some(basic) = ini_section(&text, "basic").map_err(error)? else {
             return Ok(None);
         };
         let source_name = format!("the [basic] section of {}", path.display());
-        Self::from_lookup_named(|key| basic.get(key).map(str::to_string), &source_name)
+        Self::from_lookup_named(|key| basic.get(key).cloned(), &source_name)
     }
 
     fn from_lookup_named(
@@ -210,6 +209,40 @@ impl Credentials {
             }),
         }
     }
+}
+
+/// The keys of one section of an INI file, as Python's `configparser` (the
+/// official SDK's reader) reads them: `key = value` or `key: value`, names
+/// and values trimmed, `#` and `;` comment lines, the last of repeated keys.
+/// Four keys of one section do not need an INI crate and its dependencies.
+fn ini_section(
+    text: &str,
+    wanted: &str,
+) -> Result<Option<std::collections::HashMap<String, String>>, String> {
+    let mut section: Option<std::collections::HashMap<String, String>> = None;
+    let mut current = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            current = name.trim().to_string();
+            if current == wanted {
+                section.get_or_insert_with(Default::default);
+            }
+            continue;
+        }
+        let Some((key, value)) = line.split_once(['=', ':']) else {
+            return Err(format!("line {}: expected `key = value`", i + 1));
+        };
+        if current == wanted {
+            section
+                .get_or_insert_with(Default::default)
+                .insert(key.trim().to_ascii_lowercase(), value.trim().to_string());
+        }
+    }
+    Ok(section)
 }
 
 /// `HUAWEICLOUD_SDK_CREDENTIALS_FILE`, else `~/.huaweicloud/credentials`.
@@ -240,6 +273,18 @@ impl fmt::Debug for Credentials {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_credentials_file_is_read_as_configparser_reads_it() {
+        let text =
+            "# comment\n[other]\nak = no\n[basic]\n  AK = id \nsk: s=cret\n; note\nproject_id=p\n";
+        let basic = ini_section(text, "basic").unwrap().unwrap();
+        assert_eq!(basic["ak"], "id");
+        assert_eq!(basic["sk"], "s=cret");
+        assert_eq!(basic["project_id"], "p");
+        assert!(ini_section("[basic]\nnot a pair\n", "basic").is_err());
+        assert!(ini_section("[other]\nak=x\n", "basic").unwrap().is_none());
+    }
+
     use super::*;
     use std::collections::HashMap;
 

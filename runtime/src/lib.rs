@@ -40,6 +40,7 @@ pub use call::Call;
 pub use call::encode_segment;
 pub use config::{
     BuildError, ClientBuilder, DEFAULT_MAX_RESPONSE_BODY, FromTransport, Transport, USER_AGENT,
+    install_default_tls_provider,
 };
 pub use credentials::Credentials;
 pub use download::SaveToFile;

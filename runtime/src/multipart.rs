@@ -455,6 +455,11 @@ pub fn escape(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    fn test_client() -> reqwest::Client {
+        crate::install_default_tls_provider();
+        reqwest::Client::new()
+    }
+
     use super::*;
 
     async fn collect(form: Multipart) -> Vec<u8> {
@@ -505,18 +510,10 @@ mod tests {
         assert!(!part.is_replayable());
         let mut first = Multipart::new();
         first.file("f", &part);
-        assert!(
-            first
-                .attach(reqwest::Client::new().post("http://x/"))
-                .is_some()
-        );
+        assert!(first.attach(test_client().post("http://x/")).is_some());
         let mut second = Multipart::new();
         second.file("f", &part);
-        assert!(
-            second
-                .attach(reqwest::Client::new().post("http://x/"))
-                .is_none()
-        );
+        assert!(second.attach(test_client().post("http://x/")).is_none());
     }
 
     #[tokio::test]

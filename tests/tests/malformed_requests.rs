@@ -15,6 +15,7 @@ async fn send(
     content_type: &str,
     body: Vec<u8>,
 ) -> (StatusCode, serde_json::Value) {
+    codearts_ipd::install_default_tls_provider();
     let http = reqwest::Client::new();
     let mut request = http
         .post(format!("{url}{path}"))
@@ -89,6 +90,7 @@ async fn attachments_over_the_limit_are_refused_and_not_kept() {
 #[tokio::test]
 async fn stale_dates_and_bad_signatures_are_401() {
     let setup = start().await;
+    codearts_ipd::install_default_tls_provider();
     let http = reqwest::Client::new();
     let url = format!(
         "{}/v1/ipdprojectservice/projects/{PROJECT}/attachments?issue_id={ISSUE}",

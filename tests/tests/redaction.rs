@@ -114,6 +114,7 @@ async fn no_secret_in_debug_display_or_logs() {
 
 #[test]
 fn signed_header_values_are_marked_sensitive() {
+    codearts_ipd::install_default_tls_provider();
     let mut request = reqwest::Client::new()
         .get("http://example.invalid/x")
         .build()

@@ -258,6 +258,7 @@ async fn an_interrupted_upload_leaves_no_attachment_behind() {
 #[tokio::test]
 async fn a_caller_supplied_http_client_is_used_as_it_is() {
     let setup = start().await;
+    codearts_ipd::install_default_tls_provider();
     let http = reqwest::Client::builder()
         .user_agent("my-app/1.0")
         .build()
