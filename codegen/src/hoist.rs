@@ -16,7 +16,8 @@ use crate::document::{escape_token, is_json};
 use crate::error::SpecError;
 use crate::naming::type_name;
 
-/// Hoists the inline schemas of every operation of `api`.
+/// Hoists the inline schemas of every operation of `api`. Long because it
+/// visits the three places inline schemas sit, each named its own way.
 pub fn hoist(api: &mut OpenAPI) -> Result<(), SpecError> {
     let mut hoisted: Vec<(String, String, ReferenceOr<Schema>)> = Vec::new();
     for (path, item) in api.paths.paths.iter_mut() {

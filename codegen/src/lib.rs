@@ -98,8 +98,23 @@ pub fn examples(path: &Path, display_name: &str) -> Result<Vec<Example>, Error> 
 }
 
 fn read_sources(path: &Path, display_name: &str) -> Result<(Source, Vec<Source>), Error> {
-    let read = |path: &Path, display: String| match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Source { display, text }),
+    let read = |path: &Path, display: String| match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Ok(Source { display, text }),
+            Err(e) => {
+                // Where the first bad byte is, as YAML errors are located.
+                let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                let line = valid.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+                let column = valid.iter().rev().take_while(|b| **b != b'\n').count() as u64 + 1;
+                Err(Error::Spec {
+                    file: display,
+                    error: SpecError::new(
+                        Location::LineColumn { line, column },
+                        "the file is not valid UTF-8".into(),
+                    ),
+                })
+            }
+        },
         Err(source) => Err(Error::Read {
             file: display,
             source,
@@ -156,6 +171,8 @@ fn prepare(
     load::expand_digit_strings(&mut raw);
     let mut api = load::to_openapi(&raw).map_err(spec_error)?;
     validate::check_operations(&api).map_err(spec_error)?;
+    validate::check_names(&api).map_err(spec_error)?;
+    validate::check_schemas(&api).map_err(spec_error)?;
     hoist::hoist(&mut api).map_err(spec_error)?;
     let operations = operation::model::operations(&api).map_err(spec_error)?;
     Ok((api, operations))

@@ -6,12 +6,13 @@
 
 use std::collections::BTreeSet;
 
-use openapiv3::{OpenAPI, ReferenceOr};
+use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type, VariantOrUnknownOrEmpty};
 use serde_json::Value;
 
 use crate::document::{MULTIPART, escape_token, essence, is_json, push_token, resolve};
 use crate::error::{Location, SpecError};
 use crate::load::DIGIT_STRING_EXTENSION;
+use crate::naming::{snake_ident, type_name};
 use crate::operation::model::check_form;
 
 /// Checks the document as parsed, before it is typed: the version, every
@@ -140,6 +141,7 @@ pub fn check_operations(api: &OpenAPI) -> Result<(), SpecError> {
                 "path items given by `$ref` are not supported".into(),
             ));
         };
+        check_path_template(path, &item_ptr)?;
         for (method, op) in item.iter() {
             let op_ptr = format!("{item_ptr}/{method}");
             let Some(id) = &op.operation_id else {
@@ -177,6 +179,56 @@ pub fn check_operations(api: &OpenAPI) -> Result<(), SpecError> {
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// A path is `/`-separated literal text and `{name}` parameters: nothing
+/// that a URL would treat as the end of the path, an escape, or a space.
+fn check_path_template(path: &str, ptr: &str) -> Result<(), SpecError> {
+    let bad = |why: String| Err(SpecError::at(ptr.to_string(), why));
+    if !path.starts_with('/') {
+        return bad(format!("the path `{path}` must start with `/`"));
+    }
+    let mut in_param = false;
+    for c in path.chars() {
+        match c {
+            '{' if !in_param => in_param = true,
+            '}' if in_param => in_param = false,
+            '{' | '}' => return bad(format!("unbalanced braces in the path `{path}`")),
+            _ if in_param => {}
+            'a'..='z'
+            | 'A'..='Z'
+            | '0'..='9'
+            | '/'
+            | '-'
+            | '.'
+            | '_'
+            | '~'
+            | ':'
+            | '@'
+            | '!'
+            | '$'
+            | '&'
+            | '\''
+            | '('
+            | ')'
+            | '*'
+            | '+'
+            | ','
+            | ';'
+            | '=' => {}
+            other => {
+                return bad(format!(
+                    "the path `{}` holds `{}`, which cannot be sent literally in a URL path",
+                    path.escape_debug(),
+                    other.escape_debug()
+                ));
+            }
+        }
+    }
+    if in_param {
+        return bad(format!("unbalanced braces in the path `{path}`"));
     }
     Ok(())
 }
@@ -219,6 +271,335 @@ fn check_request_body(
     }
     if essence == MULTIPART {
         check_form(api, media, &ct_ptr)?;
+    }
+    Ok(())
+}
+
+/// The names the generated code gives must be distinct Rust identifiers:
+/// operations (methods and builders), their parameters and body (setters),
+/// component schemas (types). Two spec names that become one Rust name
+/// would not compile, or would silently be one. Long because it checks the
+/// three namespaces (client methods, builder members, types) in one pass.
+pub fn check_names(api: &OpenAPI) -> Result<(), SpecError> {
+    use std::collections::BTreeMap;
+    // The client's own methods, and the builders' own members.
+    const CLIENT: &[&str] = &["builder", "transport", "base_url", "clone", "fmt"];
+    const BUILDER: &[&str] = &["client", "new", "send", "clone", "fmt"];
+    let mut methods: BTreeMap<String, String> = BTreeMap::new();
+    let mut types: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(components) = &api.components {
+        for name in components.schemas.keys() {
+            let ptr = format!("/components/schemas/{}", escape_token(name));
+            let rust = type_name(name);
+            if let Some(other) = types.insert(rust.clone(), ptr.clone()) {
+                return Err(SpecError::at(
+                    ptr,
+                    format!(
+                        "schema names `{name}` and #{other} both become the Rust type `{rust}`"
+                    ),
+                ));
+            }
+        }
+    }
+    for (path, item) in &api.paths.paths {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (method, op) in item.iter() {
+            let op_ptr = format!("/paths/{}/{method}", escape_token(path));
+            let id = op.operation_id.clone().unwrap_or_default();
+            let method_name = snake_ident(&id).to_string();
+            let clash = |what: &str| {
+                SpecError::at(
+                    format!("{op_ptr}/operationId"),
+                    format!("operationId `{id}` becomes `{method_name}`, {what}"),
+                )
+            };
+            if CLIENT.contains(&method_name.as_str()) {
+                return Err(clash("which is a method of the client itself"));
+            }
+            if let Some(other) = methods.insert(method_name.clone(), op_ptr.clone()) {
+                return Err(clash(&format!("as does the operation at #{other}")));
+            }
+            // Builders are named like types, in their own module.
+            let builder = type_name(&id);
+            if let Some(other) = types.get(&format!("builder::{builder}")) {
+                return Err(clash(&format!(
+                    "whose builder `{builder}` is also #{other}'s"
+                )));
+            }
+            types.insert(format!("builder::{builder}"), op_ptr.clone());
+
+            let mut members: BTreeMap<String, String> = BTreeMap::new();
+            if op.request_body.is_some() {
+                members.insert("body".into(), "the body".into());
+            }
+            for (i, param) in op.parameters.iter().chain(&item.parameters).enumerate() {
+                let ptr = format!("{op_ptr}/parameters/{i}");
+                let Ok(param) = resolve(api, param) else {
+                    continue;
+                };
+                let name = &param.parameter_data_ref().name;
+                let rust = snake_ident(name).to_string();
+                if BUILDER.contains(&rust.as_str()) {
+                    return Err(SpecError::at(
+                        ptr,
+                        format!("parameter `{name}` becomes `{rust}`, a member every builder has"),
+                    ));
+                }
+                if let Some(other) = members.insert(rust.clone(), format!("parameter `{name}`")) {
+                    // The same parameter at path and operation level is one.
+                    if other != format!("parameter `{name}`") {
+                        return Err(SpecError::at(
+                            ptr,
+                            format!(
+                                "parameter `{name}` and {other} both become the setter `{rust}`"
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// String formats the generated models support without more crates:
+/// `binary` (files) and `password` (a plain string). Dates, UUIDs and
+/// patterns would need chrono, uuid and regress in every user's build, and
+/// this service sends dates as epoch-millisecond digit strings anyway.
+const STRING_FORMATS: &[&str] = &["binary", "password"];
+const INTEGER_FORMATS: &[&str] = &["int32", "int64"];
+const NUMBER_FORMATS: &[&str] = &["float", "double"];
+
+/// Checks every schema: formats, enums, defaults, property names, and
+/// `$ref` aliases that lead back to themselves.
+pub fn check_schemas(api: &OpenAPI) -> Result<(), SpecError> {
+    if let Some(components) = &api.components {
+        for (name, schema) in &components.schemas {
+            let ptr = format!("/components/schemas/{}", escape_token(name));
+            check_alias_cycle(api, name, &ptr)?;
+            check_schema(schema, &ptr)?;
+        }
+    }
+    for (path, item) in &api.paths.paths {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (method, op) in item.iter() {
+            let op_ptr = format!("/paths/{}/{method}", escape_token(path));
+            for (i, param) in op.parameters.iter().enumerate() {
+                if let ReferenceOr::Item(param) = param
+                    && let openapiv3::ParameterSchemaOrContent::Schema(schema) =
+                        &param.parameter_data_ref().format
+                {
+                    check_schema(schema, &format!("{op_ptr}/parameters/{i}/schema"))?;
+                }
+            }
+            if let Some(ReferenceOr::Item(body)) = &op.request_body {
+                for (ct, media) in &body.content {
+                    if let Some(schema) = &media.schema {
+                        let ptr =
+                            format!("{op_ptr}/requestBody/content/{}/schema", escape_token(ct));
+                        check_schema(schema, &ptr)?;
+                    }
+                }
+            }
+            for (status, response) in &op.responses.responses {
+                let ReferenceOr::Item(response) = response else {
+                    continue;
+                };
+                for (ct, media) in &response.content {
+                    if let Some(schema) = &media.schema {
+                        let ptr = format!(
+                            "{op_ptr}/responses/{status}/content/{}/schema",
+                            escape_token(ct)
+                        );
+                        check_schema(schema, &ptr)?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A component that is only a `$ref` to a `$ref`... back to itself has no
+/// value: typify would generate a type that cannot exist.
+fn check_alias_cycle(api: &OpenAPI, start: &str, ptr: &str) -> Result<(), SpecError> {
+    let schemas = &api
+        .components
+        .as_ref()
+        .expect("called for components")
+        .schemas;
+    let mut seen = vec![start.to_string()];
+    let mut current = start.to_string();
+    while let Some(ReferenceOr::Reference { reference }) = schemas.get(&current) {
+        let Some(next) = reference.strip_prefix("#/components/schemas/") else {
+            return Ok(());
+        };
+        if seen.iter().any(|s| s == next) {
+            return Err(SpecError::at(
+                format!("{ptr}/$ref"),
+                format!(
+                    "`$ref`s lead back to `{next}` ({} → {next}): the type would have no value",
+                    seen.join(" → ")
+                ),
+            ));
+        }
+        seen.push(next.to_string());
+        current = next.to_string();
+    }
+    Ok(())
+}
+
+/// What a schema's type is called, and whether a JSON value has it.
+type TypeCheck = (&'static str, fn(&serde_json::Value) -> bool);
+
+/// One schema and, recursively, the schemas inside it. Long because it is
+/// one match over the schema kinds, each with its own checks.
+fn check_schema(schema: &ReferenceOr<Schema>, ptr: &str) -> Result<(), SpecError> {
+    let ReferenceOr::Item(schema) = schema else {
+        return Ok(());
+    };
+    let data = &schema.schema_data;
+    let type_check: Option<TypeCheck> = match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => {
+            if let VariantOrUnknownOrEmpty::Unknown(format) = &s.format
+                && !STRING_FORMATS.contains(&format.as_str())
+            {
+                return Err(unsupported_format(ptr, format));
+            }
+            if let VariantOrUnknownOrEmpty::Item(format) = &s.format {
+                let name = serde_json::to_value(format).unwrap_or_default();
+                let name = name.as_str().unwrap_or_default();
+                if !STRING_FORMATS.contains(&name) {
+                    return Err(unsupported_format(ptr, name));
+                }
+            }
+            if s.pattern.is_some() {
+                return Err(SpecError::at(
+                    format!("{ptr}/pattern"),
+                    "`pattern` is not supported: checking it would need a regex engine in every \
+                     user's build; describe the format in `description` instead"
+                        .into(),
+                ));
+            }
+            check_enum(&s.enumeration, ptr)?;
+            Some(("a string", |v| v.is_string()))
+        }
+        SchemaKind::Type(Type::Integer(i)) => {
+            check_format(&i.format, INTEGER_FORMATS, ptr)?;
+            Some(("an integer", |v| v.is_i64() || v.is_u64()))
+        }
+        SchemaKind::Type(Type::Number(n)) => {
+            check_format(&n.format, NUMBER_FORMATS, ptr)?;
+            Some(("a number", |v| v.is_number()))
+        }
+        SchemaKind::Type(Type::Boolean(_)) => Some(("a boolean", |v| v.is_boolean())),
+        SchemaKind::Type(Type::Object(object)) => {
+            let mut names = std::collections::BTreeMap::new();
+            for (name, property) in &object.properties {
+                let property_ptr = format!("{ptr}/properties/{}", escape_token(name));
+                let rust = snake_ident(name).to_string();
+                if let Some(other) = names.insert(rust.clone(), name.clone()) {
+                    return Err(SpecError::at(
+                        property_ptr,
+                        format!("properties `{other}` and `{name}` both become the field `{rust}`"),
+                    ));
+                }
+                check_schema(&property.clone().unbox(), &property_ptr)?;
+            }
+            if let Some(openapiv3::AdditionalProperties::Schema(extra)) =
+                &object.additional_properties
+            {
+                check_schema(extra, &format!("{ptr}/additionalProperties"))?;
+            }
+            None
+        }
+        SchemaKind::Type(Type::Array(array)) => {
+            if let Some(items) = &array.items {
+                check_schema(&items.clone().unbox(), &format!("{ptr}/items"))?;
+            }
+            None
+        }
+        SchemaKind::OneOf { one_of: list }
+        | SchemaKind::AllOf { all_of: list }
+        | SchemaKind::AnyOf { any_of: list } => {
+            let key = match &schema.schema_kind {
+                SchemaKind::OneOf { .. } => "oneOf",
+                SchemaKind::AllOf { .. } => "allOf",
+                _ => "anyOf",
+            };
+            for (i, part) in list.iter().enumerate() {
+                check_schema(part, &format!("{ptr}/{key}/{i}"))?;
+            }
+            None
+        }
+        _ => None,
+    };
+    if let (Some((what, fits)), Some(default)) = (type_check, &data.default)
+        && !fits(default)
+        && !default.is_null()
+    {
+        return Err(SpecError::at(
+            format!("{ptr}/default"),
+            format!("the default {default} is not {what}, as the schema's type says"),
+        ));
+    }
+    Ok(())
+}
+
+fn unsupported_format(ptr: &str, format: &str) -> SpecError {
+    SpecError::at(
+        format!("{ptr}/format"),
+        format!(
+            "string format `{format}` is not supported (supported: {}); dates and IDs stay \
+             strings, which is what this service sends",
+            STRING_FORMATS.join(", ")
+        ),
+    )
+}
+
+fn check_format<T: serde::Serialize>(
+    format: &VariantOrUnknownOrEmpty<T>,
+    allowed: &[&str],
+    ptr: &str,
+) -> Result<(), SpecError> {
+    let name = match format {
+        VariantOrUnknownOrEmpty::Empty => return Ok(()),
+        VariantOrUnknownOrEmpty::Unknown(name) => name.clone(),
+        VariantOrUnknownOrEmpty::Item(item) => serde_json::to_value(item)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+    };
+    if allowed.contains(&name.as_str()) {
+        Ok(())
+    } else {
+        Err(SpecError::at(
+            format!("{ptr}/format"),
+            format!(
+                "format `{name}` is not supported here (supported: {})",
+                allowed.join(", ")
+            ),
+        ))
+    }
+}
+
+/// String enum values become variants: each must be distinct after the
+/// conversion to a Rust name (`open` and `Open` would be one variant).
+fn check_enum(values: &[Option<String>], ptr: &str) -> Result<(), SpecError> {
+    let mut seen = std::collections::BTreeMap::new();
+    for (i, value) in values.iter().enumerate() {
+        let Some(value) = value else { continue };
+        let variant = type_name(value);
+        if let Some(other) = seen.insert(variant.clone(), value.clone()) {
+            return Err(SpecError::at(
+                format!("{ptr}/enum/{i}"),
+                format!("enum values `{other}` and `{value}` both become the variant `{variant}`"),
+            ));
+        }
     }
     Ok(())
 }

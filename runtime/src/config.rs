@@ -283,7 +283,7 @@ impl<C: FromTransport> ClientBuilder<C> {
     }
 
     /// Builds the client.
-    pub fn build(self) -> Result<C, BuildError> {
+    pub fn build(mut self) -> Result<C, BuildError> {
         let url = match (&self.endpoint, self.region) {
             (Some(url), _) => url.clone(),
             (None, Some(region)) => region.endpoint(),
@@ -291,7 +291,7 @@ impl<C: FromTransport> ClientBuilder<C> {
         };
         let parsed = check_endpoint(&url)?;
         let url = parsed.as_str().to_string();
-        let auth = match (self.token, self.credentials) {
+        let auth = match (self.token.take(), self.credentials.take()) {
             (Some((token, project_id)), _) => {
                 if parsed.scheme() == "http" && !self.allow_token_over_http {
                     return Err(BuildError::InsecureToken { url });
@@ -311,39 +311,45 @@ impl<C: FromTransport> ClientBuilder<C> {
                 credentials.security_token().unwrap_or_default(),
             )?;
         }
-        let http = match self.http {
-            Some(http) => http,
-            None => {
-                let user_agent = match &self.user_agent_suffix {
-                    Some(suffix) => format!("{USER_AGENT} {suffix}"),
-                    None => USER_AGENT.to_string(),
-                };
-                install_default_tls_provider();
-                let mut builder = reqwest::Client::builder()
-                    .user_agent(user_agent)
-                    .connect_timeout(self.connect_timeout)
-                    .read_timeout(self.read_timeout)
-                    // A redirect is an error naming its target, never
-                    // followed: following could carry credentials to another
-                    // origin, or turn an upload into a GET.
-                    .redirect(reqwest::redirect::Policy::none());
-                for proxy in self.proxies {
-                    builder = builder.proxy(proxy);
-                }
-                for certificate in self.root_certificates {
-                    builder = builder.add_root_certificate(certificate);
-                }
-                builder.build().map_err(BuildError::Http)?
-            }
-        };
+        let deadline = self.deadline;
+        let (retry, max_body) = (self.retry.clone(), self.max_body);
+        let http = self.http_client_or_default()?;
         Ok(C::from_transport(Transport {
             base_url: url.trim_end_matches('/').to_string(),
             http,
             auth,
-            retry: self.retry,
-            max_body: self.max_body,
-            deadline: self.deadline,
+            retry,
+            max_body,
+            deadline,
         }))
+    }
+
+    /// The caller's HTTP client, or ours: the builder's timeouts, user
+    /// agent, proxies and certificates, and no redirects.
+    fn http_client_or_default(self) -> Result<reqwest::Client, BuildError> {
+        if let Some(http) = self.http {
+            return Ok(http);
+        }
+        install_default_tls_provider();
+        let user_agent = match &self.user_agent_suffix {
+            Some(suffix) => format!("{USER_AGENT} {suffix}"),
+            None => USER_AGENT.to_string(),
+        };
+        let mut builder = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout)
+            // A redirect is an error naming its target, never followed:
+            // following could carry credentials to another origin, or turn
+            // an upload into a GET.
+            .redirect(reqwest::redirect::Policy::none());
+        for proxy in self.proxies {
+            builder = builder.proxy(proxy);
+        }
+        for certificate in self.root_certificates {
+            builder = builder.add_root_certificate(certificate);
+        }
+        builder.build().map_err(BuildError::Http)
     }
 }
 

@@ -98,6 +98,7 @@ fn bad_specs_are_rejected_with_a_location() {
             Err(e) => e.to_string(),
         };
         assert!(error.starts_with(&format!("{name}:")), "{error}");
+        assert!(!error.contains("panicked"), "{error}");
         insta::assert_snapshot!(error);
     });
 }

@@ -205,7 +205,7 @@ fn scalar(
         SpecError::at(
             pointer.into(),
             format!(
-                "{what} of a multipart operation must be a string, integer, number or boolean \
+                "{what} must be a string, integer, number or boolean \
                  (or a `$ref` to a string schema)"
             ),
         )
