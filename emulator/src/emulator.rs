@@ -39,6 +39,11 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Largest attachment accepted (default: the documented 200 MB).
     pub max_attachment: u64,
+    /// How long a client may take to send a request head (default 10 s).
+    pub header_read_timeout: std::time::Duration,
+    /// A request body must bring at least 1 KiB in every such window
+    /// (default 30 s), or the request fails and nothing is stored.
+    pub body_idle_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -50,6 +55,8 @@ impl Config {
             token: None,
             data_dir: data_dir.into(),
             max_attachment: MAX_ATTACHMENT,
+            header_read_timeout: std::time::Duration::from_secs(10),
+            body_idle_timeout: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -114,15 +121,15 @@ impl Emulator {
     pub async fn start(addr: SocketAddr, config: Config) -> std::io::Result<Emulator> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        let header_read_timeout = config.header_read_timeout;
         let shared = Arc::new(Shared::open(config)?);
         let (tx, rx) = tokio::sync::oneshot::channel();
         let app = router(shared.clone());
         let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await
+            crate::server::serve(listener, app, header_read_timeout, async {
+                let _ = rx.await;
+            })
+            .await
         });
         Ok(Emulator {
             addr,
@@ -202,13 +209,12 @@ pub async fn serve(
     deleted: &[(String, String)],
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let header_read_timeout = config.header_read_timeout;
     let shared = Arc::new(Shared::open(config)?);
     for (project, issue) in deleted {
         shared.mark_deleted(project, issue);
     }
-    axum::serve(listener, router(shared))
-        .with_graceful_shutdown(shutdown)
-        .await
+    crate::server::serve(listener, router(shared), header_read_timeout, shutdown).await
 }
 
 fn router(shared: Arc<Shared>) -> Router {
@@ -337,7 +343,8 @@ async fn upload(
             );
         }
     };
-    let stream = request.into_body().into_data_stream();
+    let (stream, whole_body) =
+        crate::body::whole(request.into_body(), shared.config.body_idle_timeout);
     let mut multipart = multer::Multipart::new(stream, boundary);
     let mut stored: Option<Attachment> = None;
     let mut parts = 0;
@@ -384,6 +391,19 @@ async fn upload(
     if let Some(last) = shared.recorded.lock().unwrap().last_mut() {
         last.parts = Some(parts);
     }
+    // A multipart body can be complete before the request is: an upload
+    // counts only if every byte of its Content-Length arrived.
+    drop(multipart);
+    let outcome = match outcome {
+        Ok(()) => whole_body.await.map_err(|why| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "PM.02175001",
+                &format!("The request body is incomplete: {why}"),
+            )
+        }),
+        Err(response) => Err(response),
+    };
     if let Err(response) = outcome {
         if let Some(a) = &stored {
             shared.remove(a);

@@ -14,8 +14,10 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+mod body;
 pub mod emulator;
 pub mod faults;
 pub mod gateway;
+mod server;
 
 pub use emulator::{Attachment, Config, Emulator, Recorded};

@@ -313,9 +313,10 @@ async fn every_hostile_server_gets_the_expected_outcome() {
         if !ok {
             failures.push(format!("{name}: {:?}", result.as_ref().map(|r| r.status())));
         }
-        // No call outlives its deadline by more than scheduling slack.
-        if took > DEADLINE + Duration::from_secs(1) {
-            failures.push(format!("{name}: took {took:?}"));
+        // A call that outlives its deadline by ten seconds hangs: this is a
+        // hang check, not a speed check.
+        if took > DEADLINE + Duration::from_secs(10) {
+            failures.push(format!("{name}: hangs past its deadline ({took:?})"));
         }
         if let Err(e) = &result {
             for secret in [common::SK, "session-token-never-to-leak"] {
