@@ -375,3 +375,65 @@ fn verbose_logs_one_span_per_call_with_its_request_id() {
     assert!(stderr.contains("ipd.call"), "{stderr}");
     assert!(stderr.contains("request_id="), "{stderr}");
 }
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn an_endless_body_is_cut_off_in_bounded_memory() {
+    use ipd_emulator::faults::{ScriptedServer, Step};
+    let chunk: Vec<u8> = b"4000\r\n"
+        .iter()
+        .chain([b' '; 0x4000].iter())
+        .chain(b"\r\n")
+        .copied()
+        .collect();
+    let server = ScriptedServer::start(vec![
+        Step::Send(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n1\r\n[\r\n"
+                .to_vec(),
+        ),
+        Step::Repeat(chunk, std::time::Duration::ZERO),
+    ])
+    .await
+    .unwrap();
+    let url = server.url();
+    let (status, peak_kib) = tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ipd"))
+            .args([
+                "--endpoint",
+                &url,
+                "list",
+                "--project-id",
+                "p",
+                "--issue-id",
+                "i",
+            ])
+            .env("CLOUD_SDK_AK", AK)
+            .env("CLOUD_SDK_SK", SK)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // The peak resident size, polled from /proc while the command runs.
+        let status_file = format!("/proc/{}/status", child.id());
+        let mut peak = 0u64;
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return (status, peak);
+            }
+            if let Ok(text) = std::fs::read_to_string(&status_file)
+                && let Some(kib) = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                peak = peak.max(kib);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(status.code(), Some(3), "the body limit is a service error");
+    assert!(peak_kib > 0, "the peak was read");
+    assert!(peak_kib < 64 * 1024, "peak RSS {peak_kib} KiB");
+}
