@@ -52,7 +52,7 @@ impl SpecError {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The spec file cannot be read.
-    #[error("{file}: cannot read the spec: {source}")]
+    #[error("{file}: cannot read the spec")]
     Read {
         /// The spec, as named by the caller.
         file: String,

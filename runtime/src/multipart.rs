@@ -54,7 +54,7 @@ enum Source {
 
 /// A file that could not be read, with its path.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read {}: {source}", path.display())]
+#[error("cannot read {}", path.display())]
 pub struct FileError {
     /// The file.
     pub path: PathBuf,

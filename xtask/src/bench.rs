@@ -226,9 +226,11 @@ fn upload(release: &Path, scratch: &Path, size_mib: u64, runs: usize) -> anyhow:
         }
         Ok(())
     })();
+    // Downloads of one stored copy, alternated with curl's.
+    let downloads = result.and_then(|()| download(release, scratch, &file, &url, runs));
     let _ = emulator.kill();
     let _ = emulator.wait();
-    result?;
+    downloads?;
 
     let report = |name: &str, runs: &mut Vec<(Duration, u64)>| {
         runs.sort();
@@ -250,6 +252,113 @@ fn upload(release: &Path, scratch: &Path, size_mib: u64, runs: usize) -> anyhow:
         100.0 * ours_time.as_secs_f64() / curl_time.as_secs_f64()
     );
     Ok(())
+}
+
+/// Uploads `file` once, then downloads it `runs` times with `ipd download`
+/// (atomic, fsynced) and with `curl -o`, alternately, and reports wall and
+/// CPU time (user + system, from GNU time) of each.
+fn download(
+    release: &Path,
+    scratch: &Path,
+    file: &Path,
+    url: &str,
+    runs: usize,
+) -> anyhow::Result<()> {
+    let output = Command::new(release.join("ipd"))
+        .args([
+            "upload",
+            "--endpoint",
+            url,
+            "--project-id",
+            "p",
+            "--issue-id",
+            "i",
+        ])
+        .arg(file)
+        .env("CLOUD_SDK_AK", AK)
+        .env("CLOUD_SDK_SK", SK)
+        .output()?;
+    if !output.status.success() {
+        bail!("upload for the download bench failed");
+    }
+    let line = String::from_utf8_lossy(&output.stdout);
+    let id = line
+        .split("\"id\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .context("the uploaded attachment's id")?
+        .to_string();
+    let target = scratch.join("downloaded.bin");
+    let download_url = format!("{url}/v1/ipdprojectservice/projects/p/attachments/download/{id}");
+    let (mut ours, mut curl) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let mut command = Command::new(release.join("ipd"));
+        command
+            .args([
+                "download",
+                "--endpoint",
+                url,
+                "--project-id",
+                "p",
+                "--force",
+                "--attachment-id",
+                &id,
+                "-o",
+            ])
+            .arg(&target)
+            .env("CLOUD_SDK_AK", AK)
+            .env("CLOUD_SDK_SK", SK)
+            .stdout(Stdio::null());
+        ours.push(time(command)?);
+        let mut command = Command::new("curl");
+        command
+            .args(["-sS", "-f", "-H", &format!("X-Auth-Token: {TOKEN}"), "-o"])
+            .arg(&target)
+            .arg(&download_url);
+        curl.push(time(command)?);
+    }
+    let median = |runs: &mut Vec<(f64, f64)>| {
+        runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        runs[runs.len() / 2]
+    };
+    let (ours, curl) = (median(&mut ours), median(&mut curl));
+    println!(
+        "download, ipd: {:.2} s wall, {:.2} s CPU; curl -o: {:.2} s wall, {:.2} s CPU; ipd/curl: {:.0}% wall, {:.0}% CPU (medians of {runs})",
+        ours.0,
+        ours.1,
+        curl.0,
+        curl.1,
+        100.0 * ours.0 / curl.0,
+        100.0 * ours.1 / curl.1
+    );
+    Ok(())
+}
+
+/// Runs a command under GNU time: wall and CPU (user + system) seconds.
+fn time(command: Command) -> anyhow::Result<(f64, f64)> {
+    let report = std::env::temp_dir().join(format!("ipd-bench-time-{}", std::process::id()));
+    let status = Command::new("/usr/bin/time")
+        .args(["-f", "%e %U %S", "-o"])
+        .arg(&report)
+        .arg(command.get_program())
+        .args(command.get_args())
+        .envs(command.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .stdout(Stdio::null())
+        .status()
+        .context("running /usr/bin/time")?;
+    if !status.success() {
+        bail!("{command:?} failed: {status}");
+    }
+    let text = std::fs::read_to_string(&report)?;
+    let _ = std::fs::remove_file(&report);
+    let figures: Vec<f64> = text
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    match figures[..] {
+        [wall, user, system] => Ok((wall, user + system)),
+        _ => bail!("unexpected GNU time output: {text}"),
+    }
 }
 
 /// Runs a command, returning its wall time and peak RSS in KiB.
