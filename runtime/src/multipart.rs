@@ -444,13 +444,21 @@ fn file_stream(
 
 /// Escapes a name for a quoted `Content-Disposition` parameter the way
 /// browsers do (WHATWG HTML, "multipart/form-data encoding algorithm"):
-/// `"` becomes `%22`, CR `%0D`, LF `%0A`. Other characters, UTF-8 included,
-/// are sent as they are, as the official SDK does.
+/// `"` becomes `%22`, CR `%0D`, LF `%0A`; and, beyond browsers, every other
+/// control character but tab as `%XX`, which a header cannot carry (a
+/// server would refuse the part). Other characters, UTF-8 included, are
+/// sent as they are, as the official SDK does.
 pub fn escape(value: &str) -> String {
-    value
-        .replace('"', "%22")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("%22"),
+            '\t' => out.push(c),
+            c if c.is_ascii_control() => out.push_str(&format!("%{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -498,9 +506,12 @@ mod tests {
         }
         let failure = failure.expect("a short reader must fail");
         assert_eq!(failure.path, PathBuf::from("r"));
+        // The message names the file; its source says what went wrong.
+        assert_eq!(failure.to_string(), "cannot read r");
         assert!(
-            failure.to_string().contains("3 of its 10 bytes"),
-            "{failure}"
+            failure.source.to_string().contains("3 of its 10 bytes"),
+            "{}",
+            failure.source
         );
     }
 

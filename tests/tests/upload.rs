@@ -312,3 +312,64 @@ async fn hostile_file_names_are_escaped_and_never_used_as_paths() {
         b"payload"
     );
 }
+
+/// A corpus of hostile file names: each is sent as one escaped part whose
+/// name the service stores as text, never as a path, and never forges a
+/// header or a second part; an empty name is refused.
+#[tokio::test]
+async fn a_corpus_of_hostile_file_names_never_escapes_its_part() {
+    let setup = start().await;
+    let client = client(&setup.emulator.url(), RetryPolicy::none());
+    let long = "n".repeat(300);
+    let names = [
+        "../../etc/passwd",
+        "/etc/shadow",
+        "..",
+        ".",
+        "a\\b\\..\\..\\c",
+        "a\"b",
+        "a\r\nX-Injected: 1",
+        "a\nContent-Type: text/html",
+        "x\"; name=\"other\"; filename=\"y",
+        "--boundary",
+        "\r\n--B--\r\n",
+        "名前.txt",
+        "emoji😀.bin",
+        "CON",
+        "x\u{202e}gnp.exe",
+        "\u{1b}[31mred",
+        "a%22b%0D%0A",
+        "tab\there",
+        "semi;colon=1",
+        long.as_str(),
+        " leading and trailing ",
+        "",
+    ];
+    let mut stored = 0;
+    for name in names {
+        let result = upload(&client, ISSUE, FilePart::from_bytes(name, "payload")).await;
+        let recorded = setup.emulator.recorded().pop().unwrap();
+        assert_eq!(recorded.parts, Some(1), "{name:?} forged a part");
+        assert!(recorded.headers.get("x-injected").is_none(), "{name:?}");
+        match result {
+            Ok(response) => {
+                stored += 1;
+                let echoed = response.into_inner().result.unwrap()[0]
+                    .store_filename
+                    .clone()
+                    .unwrap();
+                assert!(
+                    !echoed.contains(['\r', '\n', '"']),
+                    "{name:?} -> {echoed:?}"
+                );
+            }
+            Err(e) => assert!(name.is_empty(), "{name:?} was refused: {e}"),
+        }
+    }
+    assert_eq!(stored, names.len() - 1);
+    let data = setup.dir.path().join("data/attachments");
+    for attachment in setup.emulator.attachments() {
+        assert!(setup.emulator.content_path(&attachment).starts_with(&data));
+    }
+    assert!(!setup.dir.path().join("etc").exists());
+}
