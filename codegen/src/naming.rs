@@ -3,11 +3,10 @@
 use heck::{ToPascalCase, ToSnakeCase};
 use quote::format_ident;
 
-/// The name typify gives a component schema (its `sanitize(_, Pascal)`).
-pub fn type_name(component: &str) -> String {
-    let cleaned: String = component
-        .replace('\'', "")
-        .chars()
+/// `name` with every character that is not a letter, digit or `_` turned
+/// into a word break, as typify's `sanitize` does.
+fn words(name: &str) -> String {
+    name.chars()
         .map(|c| {
             if c.is_alphanumeric() || c == '_' {
                 c
@@ -15,8 +14,12 @@ pub fn type_name(component: &str) -> String {
                 '-'
             }
         })
-        .collect();
-    let name = cleaned.to_pascal_case();
+        .collect()
+}
+
+/// The name typify gives a component schema (its `sanitize(_, Pascal)`).
+pub fn type_name(component: &str) -> String {
+    let name = words(&component.replace('\'', "")).to_pascal_case();
     match name.chars().next() {
         Some(c) if c.is_alphabetic() || c == '_' => name,
         _ => format!("X{name}"),
@@ -25,17 +28,7 @@ pub fn type_name(component: &str) -> String {
 
 /// A snake-case identifier; keywords get a trailing `_`, as typify does.
 pub fn snake_ident(name: &str) -> proc_macro2::Ident {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let mut snake = cleaned.to_snake_case();
+    let mut snake = words(name).to_snake_case();
     if !snake.starts_with(|c: char| c.is_alphabetic() || c == '_') {
         snake = format!("x_{snake}");
     }

@@ -6,7 +6,6 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
 
 use axum::Router;
 use axum::extract::Request;
@@ -14,7 +13,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use codearts_ipd_runtime::{ApiError, Credentials, FilePart, RetryPolicy};
 use common::{AK, SK};
-use ipd_emulator::gateway::{self, Keys, Received};
 use serde_json::json;
 
 #[allow(dead_code, clippy::all)]
@@ -32,27 +30,14 @@ type Seen = Arc<Mutex<Vec<serde_json::Value>>>;
 /// Verifies the signature, then echoes what a multipart body held.
 async fn echo(seen: Seen, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let keys = Keys {
-        access_key: AK.into(),
-        secret_key: SK.into(),
-        token: None,
-    };
-    let received = Received {
-        method: parts.method.as_str(),
-        path: parts.uri.path(),
-        query: parts.uri.query(),
-        headers: &parts.headers,
-        body_sha256: parts
+    if let Some(refusal) = common::refused(
+        &parts,
+        parts
             .headers
             .contains_key("content-length")
             .then(|| "unsigned".into()),
-    };
-    if let Err(refusal) = gateway::verify(&keys, &received, SystemTime::now()) {
-        return (
-            StatusCode::UNAUTHORIZED,
-            axum::Json(json!({ "error_code": "APIGW.0301", "error_msg": refusal.message() })),
-        )
-            .into_response();
+    ) {
+        return refusal;
     }
     if parts.method == "GET" {
         return axum::Json(json!({ "stored": "0", "names": [] })).into_response();

@@ -6,7 +6,6 @@
 mod common;
 
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
 
 use axum::Router;
 use axum::extract::Request;
@@ -14,7 +13,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use codearts_ipd_runtime::{ApiError, Credentials, RetryPolicy};
 use common::{AK, SK};
-use ipd_emulator::gateway::{self, Keys, Received};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -29,24 +27,11 @@ type Seen = Arc<Mutex<Vec<serde_json::Value>>>;
 async fn record(seen: Seen, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
-    let keys = Keys {
-        access_key: AK.into(),
-        secret_key: SK.into(),
-        token: None,
-    };
-    let received = Received {
-        method: parts.method.as_str(),
-        path: parts.uri.path(),
-        query: parts.uri.query(),
-        headers: &parts.headers,
-        body_sha256: (!body.is_empty()).then(|| hex::encode(Sha256::digest(&body))),
-    };
-    if let Err(refusal) = gateway::verify(&keys, &received, SystemTime::now()) {
-        return (
-            StatusCode::UNAUTHORIZED,
-            axum::Json(json!({ "error_code": "APIGW.0301", "error_msg": refusal.message() })),
-        )
-            .into_response();
+    if let Some(refusal) = common::refused(
+        &parts,
+        (!body.is_empty()).then(|| hex::encode(Sha256::digest(&body))),
+    ) {
+        return refusal;
     }
     let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     seen.lock().unwrap().push(json!({

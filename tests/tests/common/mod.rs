@@ -80,3 +80,36 @@ pub async fn upload(
         .send()
         .await
 }
+
+/// The gateway's answer to a request whose signature (over a body with
+/// this SHA-256, or none) does not verify with [`AK`]/[`SK`]; `None` when
+/// it does. For the test servers that stand in for the service.
+pub fn refused(
+    parts: &axum::http::request::Parts,
+    body_sha256: Option<String>,
+) -> Option<axum::response::Response> {
+    use axum::response::IntoResponse;
+    use ipd_emulator::gateway::{self, Keys, Received};
+    let keys = Keys {
+        access_key: AK.into(),
+        secret_key: SK.into(),
+        token: None,
+    };
+    let received = Received {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        headers: &parts.headers,
+        body_sha256,
+    };
+    let refusal = gateway::verify(&keys, &received, std::time::SystemTime::now()).err()?;
+    Some(
+        (
+            axum::http::StatusCode::UNAUTHORIZED,
+            axum::Json(
+                serde_json::json!({ "error_code": "APIGW.0301", "error_msg": refusal.message() }),
+            ),
+        )
+            .into_response(),
+    )
+}
