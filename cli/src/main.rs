@@ -16,13 +16,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm;
 use codearts_ipd::{
     ApiError, BuildError, Client, Credentials, FilePart, Region, SaveToFile, printable,
 };
 use futures_util::{StreamExt, stream};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+mod operation;
 
 const DEMO_AK: &str = "DEMOACCESSKEY0000001";
 const DEMO_SK: &str = "demo-secret-key-for-the-local-emulator";
@@ -229,7 +231,9 @@ fn chain(error: &dyn std::error::Error) -> String {
 /// The client, and the emulator it talks to in demo mode.
 struct Connection {
     client: Client,
-    project_id: String,
+    /// The project given (or the demo's); operations that need none run
+    /// without it.
+    project_id: Option<String>,
     demo: bool,
     _emulator: Option<ipd_emulator::Emulator>,
 }
@@ -253,12 +257,9 @@ impl Connection {
                     builder = builder.deadline(std::time::Duration::from_secs(seconds));
                 }
                 let client = builder.build()?;
-                let project_id = target.project_id.ok_or_else(|| {
-                    Failure::usage("--project-id is required with --region or --endpoint")
-                })?;
                 Ok(Self {
                     client,
-                    project_id,
+                    project_id: target.project_id,
                     demo: false,
                     _emulator: None,
                 })
@@ -293,10 +294,16 @@ impl Connection {
             .build()?;
         Ok(Self {
             client,
-            project_id: project_id.unwrap_or_else(|| DEMO_PROJECT.into()),
+            project_id: Some(project_id.unwrap_or_else(|| DEMO_PROJECT.into())),
             demo: true,
             _emulator: Some(emulator),
         })
+    }
+
+    fn project_id(&self) -> Result<&str, Failure> {
+        self.project_id
+            .as_deref()
+            .ok_or_else(|| Failure::usage("--project-id is required with --region or --endpoint"))
     }
 
     fn issue_id(&self, given: Option<String>) -> Result<String, Failure> {
@@ -347,6 +354,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         } => {
             let connection = Connection::open(target, deadline).await?;
             let issue_id = connection.issue_id(issue_id)?;
+            let project_id = connection.project_id()?;
             let bars = progress_bars();
             let connection = &connection;
             let results: Vec<Result<_, (PathBuf, Failure)>> = stream::iter(files)
@@ -363,7 +371,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                         let response = connection
                             .client
                             .create_ipd_project_issue_attachment()
-                            .project_id(&connection.project_id)
+                            .project_id(project_id)
                             .issue_id(&issue_id)
                             .body(CreateIpdProjectIssueAttachmentForm::new(part))
                             .send()
@@ -402,7 +410,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let listed = connection
                 .client
                 .show_ipd_attachment_by_work_item_id()
-                .project_id(&connection.project_id)
+                .project_id(connection.project_id()?)
                 .issue_id(&issue_id)
                 .send()
                 .await?;
@@ -422,7 +430,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let response = connection
                 .client
                 .download_ipd_issue_attachment()
-                .project_id(&connection.project_id)
+                .project_id(connection.project_id()?)
                 .id(&attachment_id)
                 .send()
                 .await?;
@@ -504,11 +512,38 @@ fn init_logging(verbose: u8) {
         .init();
 }
 
+/// Runs one operation of the spec, named by its subcommand.
+async fn run_operation(
+    op: &'static ipd_emulator::spec::Operation,
+    matches: &clap::ArgMatches,
+) -> Result<(), Failure> {
+    let target = Target::from_arg_matches(matches).unwrap_or_else(|e| e.exit());
+    let timeout = matches.get_one::<u64>("timeout").copied();
+    let connection = Connection::open(target, timeout).await?;
+    operation::run(&connection, op, matches).await
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    init_logging(cli.verbose);
-    match run(cli).await {
+    // The fixed commands, plus one subcommand per operation of the spec.
+    let matches = Cli::command()
+        .subcommands(operation::commands())
+        .get_matches();
+    let operation = matches
+        .subcommand()
+        .and_then(|(name, sub)| Some((operation::find(name)?, sub)));
+    let outcome = match operation {
+        Some((op, sub)) => {
+            init_logging(sub.get_count("verbose"));
+            run_operation(op, sub).await
+        }
+        _ => {
+            let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+            init_logging(cli.verbose);
+            run(cli).await
+        }
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("error: {}", failure.message);

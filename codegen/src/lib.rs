@@ -25,6 +25,7 @@ mod hoist;
 mod load;
 mod naming;
 mod operation;
+mod summary;
 mod validate;
 
 pub use error::{Error, Location, SpecError};
@@ -61,6 +62,16 @@ pub struct Example {
     pub type_name: String,
     /// The example, as JSON text.
     pub json: String,
+}
+
+pub use summary::{FormField, Input, InputKind, OperationCall, Success};
+
+/// How each operation of the spec at `path` is called through the
+/// generated client: for end-to-end tests generated from the spec.
+pub fn operation_calls(path: &Path, display_name: &str) -> Result<Vec<OperationCall>, Error> {
+    let (root, fragments) = read_sources(path, display_name)?;
+    let (_, operations) = prepare(&root, &fragments)?;
+    Ok(operations.iter().map(summary::summarise).collect())
 }
 
 /// Every JSON example of a success response in the spec at `path`.

@@ -19,6 +19,8 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use crate::gateway::{self, Keys, Received};
+use crate::spec::Catalogue;
+use crate::stateful::Store;
 
 /// The documented maximum size of one attachment: 200 MB.
 pub const MAX_ATTACHMENT: u64 = 200 * 1024 * 1024;
@@ -44,6 +46,10 @@ pub struct Config {
     /// A request body must bring at least 1 KiB in every such window
     /// (default 30 s), or the request fails and nothing is stored.
     pub body_idle_timeout: std::time::Duration,
+    /// Whether work items, comments, labels, attachments and images keep
+    /// state (the default). Without it every operation is answered from
+    /// the spec's examples and schemas alone, as Prism's mock server does.
+    pub stateful: bool,
 }
 
 impl Config {
@@ -57,6 +63,7 @@ impl Config {
             max_attachment: MAX_ATTACHMENT,
             header_read_timeout: std::time::Duration::from_secs(10),
             body_idle_timeout: std::time::Duration::from_secs(30),
+            stateful: true,
         }
     }
 }
@@ -97,8 +104,10 @@ pub struct Attachment {
     pub sha256: String,
 }
 
-struct Shared {
-    config: Config,
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    pub(crate) catalogue: &'static Catalogue,
+    pub(crate) store: Store,
     keys: Keys,
     deleted: Mutex<HashSet<(String, String)>>,
     recorded: Mutex<Vec<Recorded>>,
@@ -217,28 +226,39 @@ pub async fn serve(
     crate::server::serve(listener, router(shared), header_read_timeout, shutdown).await
 }
 
+/// Attachments stream through handlers of their own; every other operation
+/// is served by the generic machinery, with its stateful handlers.
 fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
-        .route(
-            "/v1/ipdprojectservice/projects/{project_id}/issues/{issue_id}/attachments/upload",
-            post(upload),
-        )
-        .route(
-            "/v1/ipdprojectservice/projects/{project_id}/attachments",
-            get(list),
-        )
-        .route(
-            "/v1/ipdprojectservice/projects/{project_id}/attachments/download/{id}",
-            get(download),
-        )
-        .fallback(|| async { error(StatusCode::NOT_FOUND, "PM.00000404", "No such API.") })
+    let mut router = Router::new();
+    if shared.config.stateful {
+        router = router
+            .route(
+                "/v1/ipdprojectservice/projects/{project_id}/issues/{issue_id}/attachments/upload",
+                post(upload),
+            )
+            .route(
+                "/v1/ipdprojectservice/projects/{project_id}/attachments",
+                get(list),
+            )
+            .route(
+                "/v1/ipdprojectservice/projects/{project_id}/attachments/download/{id}",
+                get(download),
+            );
+    }
+    router
+        .fallback(crate::generic::answer)
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            crate::generic::check_request,
+        ))
         .layer(middleware::from_fn_with_state(shared.clone(), authenticate))
         .layer(middleware::from_fn(request_id))
         .layer(DefaultBodyLimit::disable())
         .with_state(shared)
 }
 
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
+/// An error in the service's shape.
+pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
     (
         status,
         axum::Json(json!({ "error_code": code, "error_msg": message })),
@@ -636,8 +656,11 @@ impl Shared {
             .unwrap_or_default();
         // Attachment ids look like the service's: 19 digits, increasing.
         let first_id = 1_200_000_000_000_000_000u64 + now_ms() * 1000 + fastrand::u64(..1000);
+        let store = Store::open(&config.data_dir)?;
         Ok(Shared {
             config,
+            catalogue: Catalogue::bundled(),
+            store,
             keys,
             deleted: Mutex::new(deleted.into_iter().collect()),
             recorded: Mutex::new(Vec::new()),
@@ -658,10 +681,12 @@ impl Shared {
     }
 
     fn is_deleted(&self, project_id: &str, issue_id: &str) -> bool {
-        self.deleted
-            .lock()
-            .unwrap()
-            .contains(&(project_id.to_string(), issue_id.to_string()))
+        self.store.is_deleted(project_id, issue_id)
+            || self
+                .deleted
+                .lock()
+                .unwrap()
+                .contains(&(project_id.to_string(), issue_id.to_string()))
     }
 
     fn content_path(&self, storage_id: &str) -> PathBuf {

@@ -18,6 +18,9 @@ mod body;
 pub mod emulator;
 pub mod faults;
 pub mod gateway;
+mod generic;
 mod server;
+pub mod spec;
+mod stateful;
 
 pub use emulator::{Attachment, Config, Emulator, Recorded};

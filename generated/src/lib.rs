@@ -50,3 +50,9 @@ pub use codearts_ipd_runtime::{
     signer,
 };
 pub use generated::*;
+
+/// The OpenAPI document this crate was generated from: the spec and its
+/// fragments bundled into one JSON document, written by `cargo xtask
+/// codegen` beside the code. The emulator and the `ipd` command read it,
+/// so they serve and reach exactly the operations the client has.
+pub const OPENAPI: &str = include_str!("generated/openapi.json");

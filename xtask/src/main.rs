@@ -12,11 +12,20 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 
-/// Each spec and the file generated from it, relative to the workspace root.
-const TARGETS: &[(&str, &str)] = &[(
-    "spec/ipdprojectservice.yaml",
-    "generated/src/generated/mod.rs",
-)];
+/// Each spec and the files generated from it, relative to the workspace
+/// root: the client's code, and the spec bundled into one JSON document,
+/// which the client crate ships for the emulator and the CLI to read.
+const TARGETS: &[Target] = &[Target {
+    spec: "spec/ipdprojectservice.yaml",
+    client: "generated/src/generated/mod.rs",
+    bundle: "generated/src/generated/openapi.json",
+}];
+
+struct Target {
+    spec: &'static str,
+    client: &'static str,
+    bundle: &'static str,
+}
 
 #[derive(Parser)]
 #[command(about = "Automation for the codearts-ipd workspace")]
@@ -94,20 +103,25 @@ struct Output {
 }
 
 fn generate_all(root: &Path) -> anyhow::Result<Vec<Output>> {
-    TARGETS
-        .iter()
-        .map(|(spec, out)| {
-            let expected = ipd_codegen::generate_file(&root.join(spec), spec)?;
-            let path = root.join(out);
+    let mut outputs = Vec::new();
+    for target in TARGETS {
+        let spec = root.join(target.spec);
+        // The client first: generating it validates the spec.
+        let client = ipd_codegen::generate_file(&spec, target.spec)?;
+        let bundle = ipd_codegen::bundle_file(&spec, target.spec)?;
+        let bundle = serde_json::to_string_pretty(&bundle)? + "\n";
+        for (display, expected) in [(target.client, client), (target.bundle, bundle)] {
+            let path = root.join(display);
             let actual = std::fs::read_to_string(&path).ok();
-            Ok(Output {
+            outputs.push(Output {
                 path,
-                display: out,
+                display,
                 expected,
                 actual,
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    Ok(outputs)
 }
 
 /// Returns whether everything is (now) up to date.
@@ -194,11 +208,18 @@ mod tests {
     fn check_mode_writes_nothing_and_reports_drift() {
         let dir = std::env::temp_dir().join(format!("xtask-check-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        for (spec, out) in TARGETS {
-            let spec_path = dir.join(spec);
+        for target in TARGETS {
+            let spec_path = dir.join(target.spec);
             std::fs::create_dir_all(spec_path.parent().unwrap()).unwrap();
-            std::fs::copy(workspace_root().join(spec), &spec_path).unwrap();
-            let out_path = dir.join(out);
+            std::fs::copy(workspace_root().join(target.spec), &spec_path).unwrap();
+            let fragments = workspace_root().join(target.spec.trim_end_matches(".yaml"));
+            let fragment_dir = spec_path.with_extension("");
+            std::fs::create_dir_all(&fragment_dir).unwrap();
+            for entry in std::fs::read_dir(fragments).unwrap() {
+                let entry = entry.unwrap().path();
+                std::fs::copy(&entry, fragment_dir.join(entry.file_name().unwrap())).unwrap();
+            }
+            let out_path = dir.join(target.client);
             std::fs::create_dir_all(out_path.parent().unwrap()).unwrap();
             std::fs::write(&out_path, "// stale\n").unwrap();
         }
@@ -206,9 +227,8 @@ mod tests {
             !codegen(&dir, true, false).unwrap(),
             "stale output passed --check"
         );
-        let (_, out) = TARGETS[0];
         assert_eq!(
-            std::fs::read_to_string(dir.join(out)).unwrap(),
+            std::fs::read_to_string(dir.join(TARGETS[0].client)).unwrap(),
             "// stale\n"
         );
         assert!(codegen(&dir, false, false).unwrap());
@@ -223,7 +243,7 @@ mod tests {
     fn a_bad_spec_writes_nothing() {
         let dir = std::env::temp_dir().join(format!("xtask-bad-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let (spec, out) = TARGETS[0];
+        let (spec, out) = (TARGETS[0].spec, TARGETS[0].client);
         std::fs::create_dir_all(dir.join(spec).parent().unwrap()).unwrap();
         std::fs::create_dir_all(dir.join(out).parent().unwrap()).unwrap();
         std::fs::write(dir.join(spec), "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x: {get: {responses: {'200': {description: ok}}}}\n").unwrap();

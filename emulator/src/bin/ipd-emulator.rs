@@ -1,4 +1,5 @@
-//! `ipd-emulator`: the local IPD attachment service, as a process.
+//! `ipd-emulator`: the local IPD service, as a process: every operation of
+//! the spec, validated and answered, with state kept in `--data-dir`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,7 +8,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use ipd_emulator::Config;
 
-/// A local emulator of CodeArts Req's IPD attachment operations.
+/// A local emulator of CodeArts Req's IPD project service: every operation
+/// of the spec, signatures checked, requests validated against the spec.
 #[derive(Parser)]
 #[command(version)]
 struct Args {
@@ -20,7 +22,7 @@ struct Args {
     /// Secret key of that access key.
     #[arg(long)]
     secret_key: String,
-    /// Directory for attachments and their metadata (created if missing).
+    /// Directory for the emulated service's data (created if missing).
     #[arg(long)]
     data_dir: PathBuf,
     /// Also accept this IAM token in X-Auth-Token.
@@ -29,6 +31,10 @@ struct Args {
     /// Largest attachment accepted, in bytes (default: the documented 200 MB).
     #[arg(long, default_value_t = ipd_emulator::emulator::MAX_ATTACHMENT)]
     max_attachment_bytes: u64,
+    /// Answer every operation from the spec's examples and schemas alone,
+    /// keeping no state (as a mock server would).
+    #[arg(long)]
+    spec_only: bool,
     /// Mark a work item deleted, as PROJECT_ID/ISSUE_ID (repeatable).
     #[arg(long, value_name = "PROJECT_ID/ISSUE_ID")]
     deleted_issue: Vec<String>,
@@ -52,6 +58,7 @@ async fn main() -> ExitCode {
     let mut config = Config::new(&args.access_key, &args.secret_key, &args.data_dir);
     config.token = args.token;
     config.max_attachment = args.max_attachment_bytes;
+    config.stateful = !args.spec_only;
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(l) => l,
         Err(e) => {

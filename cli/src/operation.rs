@@ -1,0 +1,455 @@
+//! `ipd <operation>`: every operation of the spec, reached generically, as
+//! `aws <service> <operation>` and `gh api` do. The subcommands, their
+//! flags and their help come from the spec the client was generated from
+//! (`codearts_ipd::OPENAPI`, read through `ipd_emulator::spec`), so a new
+//! operation in the spec is a new subcommand without code here.
+//!
+//! Parameters are flags named after the spec's (`--issue-id`), or
+//! `--param name=value`; a JSON body comes from `--body FILE` (`-` for
+//! stdin), a multipart body from `--form name=value` and
+//! `--form name=@FILE`. The answer is printed as JSON; a binary answer is
+//! saved with `-o`.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use codearts_ipd::multipart::{Multipart, ToMultipart};
+use codearts_ipd::{ApiError, FilePart, SaveToFile, printable};
+use codearts_ipd_runtime::Method;
+use ipd_emulator::spec::{Catalogue, Location, Operation, Param};
+use serde_json::Value;
+
+use crate::{Connection, Failure};
+
+/// Flags every operation has; a spec parameter that would collide with one
+/// is reached through `--param` instead.
+const RESERVED: &[&str] = &[
+    "param",
+    "body",
+    "form",
+    "output",
+    "force",
+    "help",
+    "project-id",
+    "region",
+    "endpoint",
+    "demo",
+    "demo-dir",
+    "verbose",
+    "timeout",
+    "version",
+];
+
+/// One subcommand per operation of the spec.
+pub fn commands() -> Vec<Command> {
+    let catalogue = Catalogue::bundled();
+    catalogue
+        .operations()
+        .iter()
+        .map(|op| command(catalogue, op))
+        .collect()
+}
+
+/// The operation a subcommand name stands for, if it is one.
+pub fn find(name: &str) -> Option<&'static Operation> {
+    Catalogue::bundled().find(name)
+}
+
+fn flag(param: &Param) -> Option<String> {
+    let flag = param.name.replace('_', "-").to_ascii_lowercase();
+    let plain = flag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    (plain && !RESERVED.contains(&flag.as_str())).then_some(flag)
+}
+
+fn command(catalogue: &Catalogue, op: &'static Operation) -> Command {
+    let about = op.summary.clone().unwrap_or_else(|| op.id.clone());
+    let mut command = Command::new(op.command.as_str())
+        .about(format!("{about} ({})", op.id))
+        .alias(op.id.as_str())
+        .after_help(after_help(catalogue, op));
+    for param in &op.params {
+        let Some(flag) = flag(param) else { continue };
+        let mut help = first_sentence(param.description.as_deref().unwrap_or(""));
+        if param.required {
+            help = format!("[required] {help}");
+        }
+        command = command.arg(
+            Arg::new(param.name.clone())
+                .long(flag)
+                .value_name(type_name(catalogue, &param.schema).to_ascii_uppercase())
+                .help(help),
+        );
+    }
+    command
+        .arg(
+            Arg::new("param")
+                .long("param")
+                .value_name("NAME=VALUE")
+                .action(ArgAction::Append)
+                .help("A parameter by its spec name (repeatable)"),
+        )
+        .arg(
+            Arg::new("body")
+                .long("body")
+                .value_name("FILE")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("The JSON body, from FILE or `-` for stdin"),
+        )
+        .arg(
+            Arg::new("form")
+                .long("form")
+                .value_name("NAME=VALUE|NAME=@FILE")
+                .action(ArgAction::Append)
+                .help("A multipart field: text, or a file after `@` (repeatable)"),
+        )
+        .arg(
+            Arg::new("output")
+                .short('o')
+                .long("output")
+                .value_name("PATH")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("Where to save a binary answer"),
+        )
+        .arg(
+            Arg::new("force")
+                .long("force")
+                .action(ArgAction::SetTrue)
+                .help("Replace an existing regular file at the output path"),
+        )
+}
+
+/// The operation's route, its parameters reached only by `--param`, and
+/// its body's fields, from the spec.
+fn after_help(catalogue: &Catalogue, op: &Operation) -> String {
+    let mut text = format!("{} {}\n", op.method, op.path);
+    if let Some(description) = &op.description {
+        text.push_str(&format!("\n{}\n", first_sentence(description)));
+    }
+    let hidden: Vec<&Param> = op.params.iter().filter(|p| flag(p).is_none()).collect();
+    if !hidden.is_empty() {
+        text.push_str("\nParameters given with --param NAME=VALUE:\n");
+        for param in hidden {
+            text.push_str(&format!(
+                "  {}{} ({})\n",
+                param.name,
+                if param.required { " [required]" } else { "" },
+                type_name(catalogue, &param.schema)
+            ));
+        }
+    }
+    if let Some(body) = &op.body {
+        let how = if body.is_json() {
+            "--body FILE"
+        } else {
+            "--form"
+        };
+        text.push_str(&format!(
+            "\nBody ({}, {how}{}):\n",
+            body.content_type,
+            if body.required { ", required" } else { "" }
+        ));
+        for (name, kind, required, description) in fields(catalogue, &body.schema) {
+            text.push_str(&format!(
+                "  {name}{} ({kind}) {}\n",
+                if required { " [required]" } else { "" },
+                first_sentence(&description)
+            ));
+        }
+    }
+    text
+}
+
+/// The top-level fields of an object schema (through `allOf`).
+fn fields(catalogue: &Catalogue, schema: &Value) -> Vec<(String, String, bool, String)> {
+    let schema = catalogue.resolve(schema);
+    let mut out = Vec::new();
+    for part in schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        out.extend(fields(catalogue, part));
+    }
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    for (name, property) in schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let description = catalogue
+            .resolve(property)
+            .get("description")
+            .or_else(|| property.get("description"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        out.push((
+            name.clone(),
+            type_name(catalogue, property),
+            required.contains(&name.as_str()),
+            description,
+        ));
+    }
+    out
+}
+
+fn type_name(catalogue: &Catalogue, schema: &Value) -> String {
+    let resolved = catalogue.resolve(schema);
+    if let Some(only) = resolved
+        .get("allOf")
+        .and_then(Value::as_array)
+        .and_then(|parts| parts.first())
+    {
+        return type_name(catalogue, only);
+    }
+    match resolved.get("type").and_then(Value::as_str) {
+        Some("array") => format!(
+            "array of {}",
+            type_name(catalogue, resolved.get("items").unwrap_or(&Value::Null))
+        ),
+        Some(kind) => kind.to_string(),
+        None => "any".to_string(),
+    }
+}
+
+fn first_sentence(text: &str) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match text.find(". ") {
+        Some(end) => text[..=end].to_string(),
+        None => text,
+    }
+}
+
+/// Runs `op` with the subcommand's arguments.
+pub async fn run(
+    connection: &Connection,
+    op: &'static Operation,
+    matches: &ArgMatches,
+) -> Result<(), Failure> {
+    let mut values = parameter_values(op, matches)?;
+    if op.params.iter().any(|p| p.name == "project_id")
+        && let Some(project_id) = &connection.project_id
+    {
+        values
+            .entry("project_id")
+            .or_insert_with(|| project_id.clone());
+    }
+    let body = read_body(op, matches)?;
+    let form = read_form(op, matches).await?;
+    let mut call = connection
+        .client
+        .transport()
+        .call(method(op)?, op.id.as_str());
+    for piece in template(&op.path) {
+        call = match piece {
+            Piece::Literal(literal) => call.path(literal),
+            Piece::Param(name) => call.path_param(name, values.get(name)),
+        };
+    }
+    for param in &op.params {
+        let value = values.get(param.name.as_str());
+        call = match param.location {
+            Location::Path => call,
+            Location::Query => call.query(&param.name, value, param.required),
+            Location::Header => call.header(&param.name, value, param.required),
+        };
+    }
+    if let Some(spec) = &op.body {
+        call = if spec.is_json() {
+            call.json(spec.content_type.as_str(), body.as_ref(), spec.required)
+        } else {
+            call.form(form.as_ref().map(|f| f as _), spec.required)
+        };
+    }
+    if let Some(content_type) = op.success.as_ref().and_then(|s| s.content_type.as_deref()) {
+        call = call.accept(content_type);
+    }
+    let response = call.send().await?;
+    match response.status() {
+        200..=299 => answer(op, response, matches).await,
+        status => Err(response.error((400..500).contains(&status)).await.into()),
+    }
+}
+
+async fn answer(
+    op: &Operation,
+    response: codearts_ipd_runtime::RawResponse,
+    matches: &ArgMatches,
+) -> Result<(), Failure> {
+    let json = op.success.as_ref().is_some_and(|s| s.is_json());
+    let binary = op
+        .success
+        .as_ref()
+        .is_some_and(|s| s.content_type.is_some())
+        && !json;
+    if json {
+        let body: Value = response.json::<Value>().await?.into_inner();
+        return crate::print_json(&body);
+    }
+    if !binary {
+        let status = response.status();
+        return crate::print_json(&serde_json::json!({ "status": status }));
+    }
+    let Some(output) = matches.get_one::<PathBuf>("output") else {
+        return Err(Failure::usage(format!(
+            "{} answers with bytes; give the path to save them with -o",
+            op.command
+        )));
+    };
+    let force = matches.get_flag("force");
+    crate::check_output(output, force)?;
+    let response = response.stream();
+    let saved = if force {
+        response.save_to(output, |_| {}).await?
+    } else {
+        response.save_new(output, |_| {}).await?
+    };
+    crate::print_json(&serde_json::json!({
+        "path": output.display().to_string(),
+        "bytes": saved,
+    }))
+}
+
+fn method(op: &Operation) -> Result<Method, Failure> {
+    Method::from_bytes(op.method.as_bytes())
+        .map_err(|_| Failure::from(format!("the spec's method {} is not HTTP", op.method)))
+}
+
+enum Piece {
+    Literal(&'static str),
+    Param(&'static str),
+}
+
+/// Splits a path template into its literal parts and parameter names.
+fn template(path: &'static str) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        if open > 0 {
+            pieces.push(Piece::Literal(&rest[..open]));
+        }
+        pieces.push(Piece::Param(&rest[open + 1..open + close]));
+        rest = &rest[open + close + 1..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Literal(rest));
+    }
+    pieces
+}
+
+/// Parameter values by spec name: flags first, then `--param` (which wins).
+fn parameter_values(
+    op: &'static Operation,
+    matches: &ArgMatches,
+) -> Result<BTreeMap<&'static str, String>, Failure> {
+    let mut values = BTreeMap::new();
+    for param in &op.params {
+        if flag(param).is_some()
+            && let Some(value) = matches.get_one::<String>(&param.name)
+        {
+            values.insert(param.name.as_str(), value.clone());
+        }
+    }
+    for pair in matches.get_many::<String>("param").into_iter().flatten() {
+        let (name, value) = pair.split_once('=').ok_or_else(|| {
+            Failure::usage(format!(
+                "--param takes NAME=VALUE, got `{}`",
+                printable(pair)
+            ))
+        })?;
+        let param = op.params.iter().find(|p| p.name == name).ok_or_else(|| {
+            let known: Vec<&str> = op.params.iter().map(|p| p.name.as_str()).collect();
+            Failure::usage(format!(
+                "{} has no parameter `{}`; it has: {}",
+                op.command,
+                printable(name),
+                known.join(", ")
+            ))
+        })?;
+        values.insert(param.name.as_str(), value.to_string());
+    }
+    Ok(values)
+}
+
+fn read_body(op: &Operation, matches: &ArgMatches) -> Result<Option<Value>, Failure> {
+    let Some(path) = matches.get_one::<PathBuf>("body") else {
+        return Ok(None);
+    };
+    if !op.body.as_ref().is_some_and(|b| b.is_json()) {
+        return Err(Failure::usage(format!("{} takes no JSON body", op.command)));
+    }
+    let shown = || printable(&path.display().to_string()).into_owned();
+    let mut text = String::new();
+    let read = if path.as_os_str() == "-" {
+        std::io::stdin().read_to_string(&mut text)
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text))
+    };
+    read.map_err(|e| Failure::local(format!("cannot read the body from {}: {e}", shown())))?;
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| Failure::usage(format!("the body in {} is not JSON: {e}", shown())))
+}
+
+/// A multipart body given field by field on the command line.
+struct Form(Vec<(String, FormValue)>);
+
+enum FormValue {
+    Text(String),
+    File(FilePart),
+}
+
+impl ToMultipart for Form {
+    fn to_multipart(&self) -> Multipart {
+        let mut multipart = Multipart::new();
+        for (name, value) in &self.0 {
+            match value {
+                FormValue::Text(text) => multipart.text(name, text.clone()),
+                FormValue::File(file) => multipart.file(name, file),
+            }
+        }
+        multipart
+    }
+}
+
+async fn read_form(op: &Operation, matches: &ArgMatches) -> Result<Option<Form>, Failure> {
+    let given: Vec<&String> = matches
+        .get_many::<String>("form")
+        .into_iter()
+        .flatten()
+        .collect();
+    if given.is_empty() {
+        return Ok(None);
+    }
+    if op.body.as_ref().is_none_or(|b| b.is_json()) {
+        return Err(Failure::usage(format!("{} takes no form", op.command)));
+    }
+    let mut fields = Vec::new();
+    for pair in given {
+        let (name, value) = pair.split_once('=').ok_or_else(|| {
+            Failure::usage(format!(
+                "--form takes NAME=VALUE or NAME=@FILE, got `{}`",
+                printable(pair)
+            ))
+        })?;
+        let value = match value.strip_prefix('@') {
+            Some(path) => FormValue::File(FilePart::from_path(path).await.map_err(ApiError::from)?),
+            None => FormValue::Text(value.to_string()),
+        };
+        fields.push((name.to_string(), value));
+    }
+    Ok(Some(Form(fields)))
+}

@@ -1,0 +1,379 @@
+//! The generic machinery that serves every operation of the spec, as
+//! Stoplight Prism does: a request is routed to its operation, its path,
+//! query, headers and body are validated against the spec (a 400 in the
+//! service's error shape names the first offending field), and it is
+//! answered by a stateful handler if one keeps state for it, else from the
+//! spec's example or a value synthesised from the response schema. Every
+//! JSON answer is checked against the spec before it leaves, so the
+//! emulator cannot answer what the spec does not allow.
+//! Nothing here knows any one operation's names.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use crate::emulator::{Shared, error};
+use crate::spec::{Catalogue, Invalid, Location, Operation};
+use crate::stateful::{Answer, Call, FormPart};
+
+/// The error code of a request the spec does not allow.
+const INVALID_REQUEST: &str = "PM.02175001";
+
+/// Largest body a generic operation reads (JSON, or a form such as an
+/// image upload); attachments stream through their own handler.
+const MAX_GENERIC_BODY: usize = 20 * 1024 * 1024;
+
+/// What routing found, handed from the check to the handler.
+#[derive(Clone)]
+pub(crate) struct Matched {
+    pub operation: &'static Operation,
+    pub path: BTreeMap<String, String>,
+    pub query: BTreeMap<String, String>,
+}
+
+/// Routes the request to its operation and validates its parameters; runs
+/// after the signature check, for every route.
+pub(crate) async fn check_request(
+    State(shared): State<Arc<Shared>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let catalogue = shared.catalogue;
+    let Some((operation, path)) = catalogue.route(request.method().as_str(), request.uri().path())
+    else {
+        return error(StatusCode::NOT_FOUND, "PM.00000404", "No such API.");
+    };
+    let query: BTreeMap<String, String> =
+        url::form_urlencoded::parse(request.uri().query().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    if let Err(invalid) = check_params(catalogue, operation, &path, &query, request.headers()) {
+        return refuse(&invalid);
+    }
+    request.extensions_mut().insert(Matched {
+        operation,
+        path,
+        query,
+    });
+    next.run(request).await
+}
+
+fn refuse(invalid: &Invalid) -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        INVALID_REQUEST,
+        &format!("Invalid request: {invalid}."),
+    )
+}
+
+fn check_params(
+    catalogue: &Catalogue,
+    operation: &Operation,
+    path: &BTreeMap<String, String>,
+    query: &BTreeMap<String, String>,
+    headers: &HeaderMap,
+) -> Result<(), Invalid> {
+    for param in &operation.params {
+        let raw = match param.location {
+            Location::Path => path.get(&param.name).cloned(),
+            Location::Query => query.get(&param.name).cloned(),
+            Location::Header => headers
+                .get(&param.name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+        };
+        match raw {
+            Some(raw) => {
+                let value = coerce(catalogue, &param.schema, &raw);
+                catalogue.validate(&param.schema, &value, &param.name)?;
+            }
+            None if param.required => {
+                return Err(Invalid {
+                    field: param.name.clone(),
+                    reason: "is required".into(),
+                });
+            }
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+/// A parameter's text as the JSON value its schema describes, where it
+/// reads as one; otherwise the text, which validation then refuses.
+fn coerce(catalogue: &Catalogue, schema: &Value, raw: &str) -> Value {
+    let schema = catalogue.resolve(schema);
+    let parsed = match schema.get("type").and_then(Value::as_str) {
+        Some("integer") => raw.parse::<i64>().ok().map(Value::from),
+        Some("number") => raw.parse::<f64>().ok().map(Value::from),
+        Some("boolean") => raw.parse::<bool>().ok().map(Value::from),
+        Some("array") => {
+            let items = schema.get("items").cloned().unwrap_or(Value::Null);
+            Some(Value::Array(
+                raw.split(',')
+                    .map(|item| coerce(catalogue, &items, item))
+                    .collect(),
+            ))
+        }
+        _ => None,
+    };
+    parsed.unwrap_or_else(|| Value::String(raw.to_string()))
+}
+
+/// Answers any operation that no dedicated route serves.
+pub(crate) async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let Some(matched) = request.extensions().get::<Matched>().cloned() else {
+        return error(StatusCode::NOT_FOUND, "PM.00000404", "No such API.");
+    };
+    let operation = matched.operation;
+    let (parts, body) = request.into_parts();
+    let (json, form) = match read_body(&shared, operation, &parts.headers, body).await {
+        Ok(read) => read,
+        Err(response) => return response,
+    };
+    if shared.config.stateful {
+        let call = Call {
+            operation: &operation.id,
+            path: &matched.path,
+            query: &matched.query,
+            body: json.as_ref(),
+            form: &form,
+        };
+        if let Some(answer) = shared.store.handle(&call) {
+            return render(shared.catalogue, operation, answer);
+        }
+    }
+    from_spec(shared.catalogue, operation)
+}
+
+type ReadBody = (Option<Value>, Vec<FormPart>);
+
+async fn read_body(
+    shared: &Shared,
+    operation: &Operation,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<ReadBody, Response> {
+    let Some(spec) = &operation.body else {
+        return Ok((None, Vec::new()));
+    };
+    let bytes = axum::body::to_bytes(body, MAX_GENERIC_BODY)
+        .await
+        .map_err(|_| {
+            error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                INVALID_REQUEST,
+                &format!("The request body exceeds {MAX_GENERIC_BODY} bytes or was cut off."),
+            )
+        })?;
+    if bytes.is_empty() {
+        return if spec.required {
+            Err(refuse(&Invalid {
+                field: "body".into(),
+                reason: "is required".into(),
+            }))
+        } else {
+            Ok((None, Vec::new()))
+        };
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let catalogue = shared.catalogue;
+    if spec.is_json() {
+        if !essence(content_type).ends_with("json") {
+            return Err(unsupported(&spec.content_type, content_type));
+        }
+        let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+            refuse(&Invalid {
+                field: "body".into(),
+                reason: format!("is not JSON ({e})"),
+            })
+        })?;
+        catalogue
+            .validate(&spec.schema, &value, "body")
+            .map_err(|e| refuse(&e))?;
+        return Ok((Some(value), Vec::new()));
+    }
+    if essence(content_type) != essence(&spec.content_type) {
+        return Err(unsupported(&spec.content_type, content_type));
+    }
+    let form = read_form(content_type, bytes).await?;
+    check_form(catalogue, &spec.schema, &form).map_err(|e| refuse(&e))?;
+    Ok((None, form))
+}
+
+fn essence(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+fn unsupported(expected: &str, got: &str) -> Response {
+    error(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        INVALID_REQUEST,
+        &format!(
+            "The body must be {expected}, not `{}`.",
+            codearts_ipd::printable(got)
+        ),
+    )
+}
+
+async fn read_form(content_type: &str, bytes: bytes::Bytes) -> Result<Vec<FormPart>, Response> {
+    let malformed = |e: multer::Error| {
+        error(
+            StatusCode::BAD_REQUEST,
+            INVALID_REQUEST,
+            &format!("Malformed multipart body: {e}"),
+        )
+    };
+    let boundary = multer::parse_boundary(content_type).map_err(malformed)?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut parts = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(malformed)? {
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let content_type = field.content_type().map(ToString::to_string);
+        let bytes = field.bytes().await.map_err(malformed)?;
+        parts.push(FormPart {
+            name,
+            file_name,
+            content_type,
+            bytes,
+        });
+    }
+    Ok(parts)
+}
+
+/// A form has every field its schema requires; text fields are validated
+/// as the strings they are.
+fn check_form(catalogue: &Catalogue, schema: &Value, form: &[FormPart]) -> Result<(), Invalid> {
+    let schema = catalogue.resolve(schema);
+    for name in schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(name) = name.as_str()
+            && !form.iter().any(|part| part.name == name)
+        {
+            return Err(Invalid {
+                field: format!("body.{name}"),
+                reason: "is required".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A stateful handler's answer, checked against the spec.
+fn render(catalogue: &Catalogue, operation: &Operation, answer: Answer) -> Response {
+    let status = success_status(operation);
+    match answer {
+        Answer::Json(value) => json_answer(catalogue, operation, status, value),
+        Answer::Bytes {
+            content_type,
+            file_name,
+            bytes,
+        } => {
+            let mut response = (status, bytes).into_response();
+            if let Ok(v) = HeaderValue::from_str(&content_type) {
+                response.headers_mut().insert(header::CONTENT_TYPE, v);
+            }
+            if let Some(name) = file_name {
+                let disposition = format!(
+                    "attachment; filename*=UTF-8''{}",
+                    percent_encoding::utf8_percent_encode(
+                        &name,
+                        percent_encoding::NON_ALPHANUMERIC
+                    )
+                );
+                if let Ok(v) = HeaderValue::from_str(&disposition) {
+                    response
+                        .headers_mut()
+                        .insert(header::CONTENT_DISPOSITION, v);
+                }
+            }
+            response
+        }
+        Answer::Error {
+            status,
+            code,
+            message,
+        } => error(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            code,
+            &message,
+        ),
+    }
+}
+
+fn success_status(operation: &Operation) -> StatusCode {
+    operation
+        .success
+        .as_ref()
+        .and_then(|s| StatusCode::from_u16(s.status).ok())
+        .unwrap_or(StatusCode::OK)
+}
+
+/// Sends `value` if the spec allows it; a 500 naming the field otherwise,
+/// which is an emulator defect the tests catch.
+fn json_answer(
+    catalogue: &Catalogue,
+    operation: &Operation,
+    status: StatusCode,
+    value: Value,
+) -> Response {
+    if let Some(schema) = operation.success.as_ref().and_then(|s| s.schema.as_ref())
+        && let Err(invalid) = catalogue.validate(schema, &value, "response")
+    {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "PM.00000500",
+            &format!(
+                "The emulator's answer to {} does not match the spec: {invalid}.",
+                operation.id
+            ),
+        );
+    }
+    (status, axum::Json(value)).into_response()
+}
+
+/// The spec's own answer: its example, or one synthesised from its schema.
+fn from_spec(catalogue: &Catalogue, operation: &Operation) -> Response {
+    let status = success_status(operation);
+    let Some(success) = &operation.success else {
+        return status.into_response();
+    };
+    if success.is_json() {
+        let value = match (&success.example, &success.schema) {
+            (Some(example), _) => example.clone(),
+            (None, Some(schema)) => catalogue.synthesize(schema),
+            (None, None) => Value::Null,
+        };
+        return json_answer(catalogue, operation, status, value);
+    }
+    match &success.content_type {
+        Some(content_type) => {
+            let mut response = (status, "emulated content\n").into_response();
+            if let Ok(v) = HeaderValue::from_str(content_type) {
+                response.headers_mut().insert(header::CONTENT_TYPE, v);
+            }
+            response
+        }
+        None => status.into_response(),
+    }
+}

@@ -1,0 +1,402 @@
+//! Reading OpenAPI 3.0 schemas as JSON: validating a value against one
+//! (naming the first offending field) and synthesising a value that
+//! satisfies one. The subset is what codegen accepts: `type`, `properties`,
+//! `required`, `items`, `additionalProperties`, `enum`, `nullable`,
+//! `allOf`/`oneOf`/`anyOf`, `format` (int32/int64 bounds), `minimum`/
+//! `maximum`, `minLength`/`maxLength`, `minItems`/`maxItems`, `example`,
+//! and our `x-accept-digit-string`.
+
+use std::fmt;
+
+use serde_json::{Map, Value, json};
+
+use super::Catalogue;
+
+/// Why a value does not satisfy its schema, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invalid {
+    /// The offending field, as `body.items[0].title` or a parameter name.
+    pub field: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` {}", self.field, self.reason)
+    }
+}
+
+/// The spec extension marking integers the service may send as digit
+/// strings (`ipd_codegen::DIGIT_STRING_EXTENSION`; spelt out here so the
+/// emulator does not depend on the code generator).
+const DIGIT_STRING: &str = "x-accept-digit-string";
+
+/// Nesting beyond which synthesis stops adding optional members, so that
+/// recursive schemas end.
+const MAX_DEPTH: usize = 6;
+
+fn fail(field: &str, reason: impl Into<String>) -> Result<(), Invalid> {
+    Err(Invalid {
+        field: field.to_string(),
+        reason: reason.into(),
+    })
+}
+
+fn type_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+impl Catalogue {
+    /// Checks `value` against `schema`; `field` names the value in errors.
+    pub fn validate(&self, schema: &Value, value: &Value, field: &str) -> Result<(), Invalid> {
+        let schema = self.resolve(schema);
+        if value.is_null() {
+            return if schema.get("nullable").and_then(Value::as_bool) == Some(true)
+                || is_unconstrained(schema)
+            {
+                Ok(())
+            } else {
+                fail(field, "must not be null")
+            };
+        }
+        for part in schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            self.validate(part, value, field)?;
+        }
+        for key in ["oneOf", "anyOf"] {
+            if let Some(choices) = schema.get(key).and_then(Value::as_array) {
+                let mut first_error = None;
+                for choice in choices {
+                    match self.validate(choice, value, field) {
+                        Ok(()) => {
+                            first_error = None;
+                            break;
+                        }
+                        Err(e) => {
+                            first_error.get_or_insert(e);
+                        }
+                    }
+                }
+                if let Some(e) = first_error {
+                    return Err(e);
+                }
+            }
+        }
+        if let Some(choices) = schema.get("enum").and_then(Value::as_array)
+            && !choices.contains(value)
+        {
+            let allowed: Vec<String> = choices.iter().map(Value::to_string).collect();
+            return fail(
+                field,
+                format!("is {value}, which is not one of {}", allowed.join(", ")),
+            );
+        }
+        match schema.get("type").and_then(Value::as_str) {
+            Some("object") => self.validate_object(schema, value, field),
+            Some("array") => self.validate_array(schema, value, field),
+            Some("string") => validate_string(schema, value, field),
+            Some("integer") => validate_integer(schema, value, field),
+            Some("number") if value.is_number() => Ok(()),
+            Some("number") => fail(field, format!("must be a number, not {}", type_of(value))),
+            Some("boolean") if value.is_boolean() => Ok(()),
+            Some("boolean") => fail(field, format!("must be a boolean, not {}", type_of(value))),
+            _ => Ok(()),
+        }
+    }
+
+    fn validate_object(&self, schema: &Value, value: &Value, field: &str) -> Result<(), Invalid> {
+        let Some(object) = value.as_object() else {
+            return fail(field, format!("must be an object, not {}", type_of(value)));
+        };
+        for name in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(name) = name.as_str()
+                && !object.contains_key(name)
+            {
+                return fail(&format!("{field}.{name}"), "is required");
+            }
+        }
+        let properties = schema.get("properties").and_then(Value::as_object);
+        let additional = schema.get("additionalProperties").filter(|a| a.is_object());
+        for (name, member) in object {
+            let at = format!("{field}.{name}");
+            match (properties.and_then(|p| p.get(name)), additional) {
+                (Some(property), _) | (None, Some(property)) => {
+                    self.validate(property, member, &at)?
+                }
+                // Unknown members are allowed, as OpenAPI 3.0 allows them.
+                (None, None) => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_array(&self, schema: &Value, value: &Value, field: &str) -> Result<(), Invalid> {
+        let Some(items) = value.as_array() else {
+            return fail(field, format!("must be an array, not {}", type_of(value)));
+        };
+        if let Some(min) = schema.get("minItems").and_then(Value::as_u64)
+            && (items.len() as u64) < min
+        {
+            return fail(field, format!("must have at least {min} items"));
+        }
+        if let Some(max) = schema.get("maxItems").and_then(Value::as_u64)
+            && items.len() as u64 > max
+        {
+            return fail(field, format!("must have at most {max} items"));
+        }
+        if let Some(item_schema) = schema.get("items") {
+            for (i, item) in items.iter().enumerate() {
+                self.validate(item_schema, item, &format!("{field}[{i}]"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A value satisfying `schema`: its example if it has one, else built
+    /// from its type with every property filled in (to a depth).
+    pub fn synthesize(&self, schema: &Value) -> Value {
+        self.synthesize_at(schema, 0)
+    }
+
+    fn synthesize_at(&self, schema: &Value, depth: usize) -> Value {
+        let schema = self.resolve(schema);
+        if let Some(example) = schema.get("example") {
+            return example.clone();
+        }
+        if let Some(first) = schema
+            .get("enum")
+            .and_then(Value::as_array)
+            .and_then(|e| e.first())
+        {
+            return first.clone();
+        }
+        if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
+            return self.synthesize_all_of(parts, depth);
+        }
+        for key in ["oneOf", "anyOf"] {
+            if let Some(first) = schema
+                .get(key)
+                .and_then(Value::as_array)
+                .and_then(|c| c.first())
+            {
+                return self.synthesize_at(first, depth);
+            }
+        }
+        match schema.get("type").and_then(Value::as_str) {
+            Some("object") => self.synthesize_object(schema, depth),
+            Some("array") => {
+                let min = schema.get("minItems").and_then(Value::as_u64).unwrap_or(0);
+                let count = if depth >= MAX_DEPTH { min } else { min.max(1) };
+                let item = schema.get("items").cloned().unwrap_or(Value::Null);
+                Value::Array(
+                    (0..count)
+                        .map(|_| self.synthesize_at(&item, depth + 1))
+                        .collect(),
+                )
+            }
+            Some("string") => {
+                let min = schema.get("minLength").and_then(Value::as_u64).unwrap_or(0);
+                let max = schema
+                    .get("maxLength")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(u64::MAX);
+                let mut text = String::from("emulated");
+                while (text.len() as u64) < min {
+                    text.push('x');
+                }
+                text.truncate(max.min(text.len() as u64) as usize);
+                Value::String(text)
+            }
+            Some("integer") => json!(integer_sample(schema)),
+            Some("number") => json!(integer_sample(schema) as f64),
+            Some("boolean") => json!(true),
+            _ => Value::Null,
+        }
+    }
+
+    fn synthesize_all_of(&self, parts: &[Value], depth: usize) -> Value {
+        let mut merged = Map::new();
+        for part in parts {
+            match self.synthesize_at(part, depth) {
+                Value::Object(members) => merged.extend(members),
+                other if parts.len() == 1 => return other,
+                _ => {}
+            }
+        }
+        Value::Object(merged)
+    }
+
+    fn synthesize_object(&self, schema: &Value, depth: usize) -> Value {
+        let required: Vec<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let mut object = Map::new();
+        for (name, property) in schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if depth < MAX_DEPTH || required.contains(&name.as_str()) {
+                object.insert(name.clone(), self.synthesize_at(property, depth + 1));
+            }
+        }
+        Value::Object(object)
+    }
+}
+
+/// A schema that says nothing about its values (so null is one of them).
+fn is_unconstrained(schema: &Value) -> bool {
+    ["type", "enum", "allOf", "oneOf", "anyOf", "properties"]
+        .iter()
+        .all(|k| schema.get(k).is_none())
+}
+
+fn validate_string(schema: &Value, value: &Value, field: &str) -> Result<(), Invalid> {
+    let Some(text) = value.as_str() else {
+        return fail(field, format!("must be a string, not {}", type_of(value)));
+    };
+    let length = text.chars().count() as u64;
+    if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
+        && length < min
+    {
+        return fail(field, format!("must be at least {min} characters long"));
+    }
+    if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
+        && length > max
+    {
+        return fail(field, format!("must be at most {max} characters long"));
+    }
+    Ok(())
+}
+
+fn validate_integer(schema: &Value, value: &Value, field: &str) -> Result<(), Invalid> {
+    let digit_string = schema.get(DIGIT_STRING).and_then(Value::as_bool) == Some(true);
+    let number = match value {
+        Value::Number(n) => n.as_i64().map(i128::from).or(n.as_u64().map(i128::from)),
+        Value::String(s) if digit_string => s.parse::<i128>().ok(),
+        _ => None,
+    };
+    let Some(number) = number else {
+        return fail(
+            field,
+            format!("must be an integer, not {}", describe(value)),
+        );
+    };
+    let (low, high) = match schema.get("format").and_then(Value::as_str) {
+        Some("int32") => (i128::from(i32::MIN), i128::from(i32::MAX)),
+        _ => (i128::from(i64::MIN), i128::from(u64::MAX)),
+    };
+    let low = schema
+        .get("minimum")
+        .and_then(Value::as_i64)
+        .map_or(low, |m| low.max(m.into()));
+    let high = schema
+        .get("maximum")
+        .and_then(Value::as_i64)
+        .map_or(high, |m| high.min(m.into()));
+    if number < low || number > high {
+        return fail(field, format!("is {number}, outside {low}..={high}"));
+    }
+    Ok(())
+}
+
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Number(n) => format!("{n}"),
+        other => type_of(other).to_string(),
+    }
+}
+
+fn integer_sample(schema: &Value) -> i64 {
+    let min = schema.get("minimum").and_then(Value::as_i64);
+    let max = schema.get("maximum").and_then(Value::as_i64);
+    match (min, max) {
+        (Some(min), _) if min > 1 => min,
+        (_, Some(max)) if max < 1 => max,
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalogue() -> Catalogue {
+        Catalogue::from_json(
+            r##"{"paths": {}, "components": {"schemas": {
+                "Item": {"type": "object", "required": ["title"], "properties": {
+                    "title": {"type": "string", "maxLength": 3},
+                    "count": {"type": "integer", "format": "int32", "x-accept-digit-string": true},
+                    "kind": {"type": "string", "enum": ["a", "b"]},
+                    "next": {"nullable": true, "allOf": [{"$ref": "#/components/schemas/Item"}]},
+                    "tags": {"type": "array", "items": {"type": "string"}}
+                }}
+            }}}"##,
+        )
+        .unwrap()
+    }
+
+    fn check(value: Value) -> Result<(), Invalid> {
+        catalogue().validate(
+            &json!({"$ref": "#/components/schemas/Item"}),
+            &value,
+            "body",
+        )
+    }
+
+    #[test]
+    fn names_the_offending_field() {
+        assert_eq!(check(json!({"title": "abc", "count": "12"})), Ok(()));
+        let field = |v| check(v).unwrap_err().field;
+        assert_eq!(field(json!({})), "body.title");
+        assert_eq!(field(json!({"title": 1})), "body.title");
+        assert_eq!(field(json!({"title": "abcd"})), "body.title");
+        assert_eq!(field(json!({"title": "a", "count": 1.5})), "body.count");
+        assert_eq!(
+            field(json!({"title": "a", "count": 3_000_000_000u64})),
+            "body.count"
+        );
+        assert_eq!(field(json!({"title": "a", "kind": "c"})), "body.kind");
+        assert_eq!(
+            field(json!({"title": "a", "tags": ["x", 2]})),
+            "body.tags[1]"
+        );
+        assert_eq!(
+            field(json!({"title": "a", "next": {"title": 5}})),
+            "body.next.title"
+        );
+        assert_eq!(check(json!({"title": "a", "next": null})), Ok(()));
+        assert_eq!(field(json!({"title": "a", "tags": null})), "body.tags");
+    }
+
+    #[test]
+    fn synthesised_values_are_valid_and_finite() {
+        let c = catalogue();
+        let schema = json!({"$ref": "#/components/schemas/Item"});
+        let value = c.synthesize(&schema);
+        assert_eq!(c.validate(&schema, &value, "body"), Ok(()));
+        assert!(value["next"]["next"].is_object(), "{value}");
+    }
+}
