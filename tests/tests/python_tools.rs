@@ -329,3 +329,139 @@ fn the_validator_rejects_a_broken_spec() {
         .unwrap();
     assert!(!output.status.success());
 }
+
+fn run_scenario(python: &Path, url: &str, issue: &str) -> Vec<Value> {
+    let output = Command::new(python)
+        .arg(workspace().join("tests/python/official_sdk_scenario.py"))
+        .args([url, AK, SK, PROJECT, issue])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// `(id, text)` of each item of the array at `pointer`, ids as text (the
+/// SDK and our models may type them differently).
+fn items(value: &Value, pointer: &str, text: &str) -> Vec<(String, String)> {
+    let as_text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    value
+        .pointer(pointer)
+        .and_then(Value::as_array)
+        .unwrap_or_else(|| panic!("no array at {pointer} in {value}"))
+        .iter()
+        .map(|item| (as_text(&item["id"]), as_text(&item[text])))
+        .collect()
+}
+
+/// The official SDK, unchanged, creates and lists labels, adds and lists
+/// comments and queries work items on the stateful emulator, and sees what
+/// our client sees.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_official_python_sdk_and_our_client_see_the_same_labels_comments_and_work_items() {
+    let Some(python) = python() else { return };
+    let setup = start().await;
+    let client = client(&setup.emulator.url(), codearts_ipd::RetryPolicy::none());
+    let mut issues = Vec::new();
+    for title in ["Login fails on Safari", "Export is slow"] {
+        let created = client
+            .create_ipd_project_issue()
+            .project_id(PROJECT)
+            .body(
+                serde_json::from_value(serde_json::json!({
+                    "title": title, "description": "-", "category": "Bug",
+                }))
+                .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let created = serde_json::to_value(&*created).unwrap();
+        issues.push(created["result"][0]["id"].as_str().unwrap().to_string());
+    }
+    let url = setup.emulator.url();
+    let issue = issues[0].clone();
+    let steps = tokio::task::spawn_blocking(move || run_scenario(&python, &url, &issue))
+        .await
+        .unwrap();
+    let names: Vec<&str> = steps.iter().map(|s| s["step"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "create_label",
+            "create_label",
+            "list_labels",
+            "create_comment",
+            "list_comments",
+            "query_issues"
+        ],
+        "{steps:?}"
+    );
+    assert!(steps.iter().all(|s| s["status"] == 200), "{steps:?}");
+
+    let labels = client
+        .list_ipd_labels()
+        .project_id(PROJECT)
+        .send()
+        .await
+        .unwrap();
+    let ours = items(
+        &serde_json::to_value(&*labels).unwrap(),
+        "/result/data",
+        "title",
+    );
+    let theirs = items(&steps[2]["body"], "/result/data", "title");
+    assert_eq!(ours.len(), 2);
+    assert_eq!(theirs, ours);
+
+    let comments = client
+        .list_ipd_issue_comments()
+        .project_id(PROJECT)
+        .issue_id(&issues[0])
+        .page_no(1)
+        .page_size(20)
+        .category("comment")
+        .send()
+        .await
+        .unwrap();
+    let comments = serde_json::to_value(&*comments).unwrap();
+    let ours = items(&comments, "/result/comment_list", "description");
+    assert_eq!(ours.len(), 1);
+    assert_eq!(ours[0].1, "Seen on 17.2.");
+    assert_eq!(
+        items(&steps[4]["body"], "/result/comment_list", "description"),
+        ours
+    );
+
+    let found = client
+        .list_ipd_project_issues()
+        .project_id(PROJECT)
+        .issue_type("Bug")
+        .body(
+            serde_json::from_value(serde_json::json!({
+                "filter": [{ "title": { "values": ["Login"] } }],
+                "page": { "page_no": 1, "page_size": 20 },
+            }))
+            .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let ours = items(
+        &serde_json::to_value(&*found).unwrap(),
+        "/result/issues",
+        "title",
+    );
+    assert_eq!(
+        ours,
+        [(issues[0].clone(), "Login fails on Safari".to_string())]
+    );
+    assert_eq!(items(&steps[5]["body"], "/result/issues", "title"), ours);
+}
