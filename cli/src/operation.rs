@@ -127,7 +127,12 @@ fn after_help(catalogue: &Catalogue, op: &Operation) -> String {
     if let Some(description) = &op.description {
         text.push_str(&format!("\n{}\n", first_sentence(description)));
     }
-    let hidden: Vec<&Param> = op.params.iter().filter(|p| flag(p).is_none()).collect();
+    // `project_id` is the global `--project-id`; the rest need `--param`.
+    let hidden: Vec<&Param> = op
+        .params
+        .iter()
+        .filter(|p| flag(p).is_none() && p.name != "project_id")
+        .collect();
     if !hidden.is_empty() {
         text.push_str("\nParameters given with --param NAME=VALUE:\n");
         for param in hidden {

@@ -437,3 +437,185 @@ async fn an_endless_body_is_cut_off_in_bounded_memory() {
     assert!(peak_kib > 0, "the peak was read");
     assert!(peak_kib < 64 * 1024, "peak RSS {peak_kib} KiB");
 }
+
+fn demo_with_stdin(dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let demo = dir.join("demo");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ipd"))
+        .args(["--demo", "--demo-dir", demo.to_str().unwrap()])
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn succeeded(output: &Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout_json(output).remove(0)
+}
+
+/// `ipd <operation> --help` exists for every operation of the spec, by its
+/// kebab-case name and by its operationId, and shows its route and every
+/// parameter from the spec.
+#[test]
+fn every_operation_is_a_subcommand_with_help_from_the_spec() {
+    let catalogue = ipd_emulator::spec::Catalogue::bundled();
+    for op in catalogue.operations() {
+        let output = run(&[op.command.as_str(), "--help"]);
+        let help = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{}: {help}", op.command);
+        assert!(
+            help.contains(&format!("{} {}", op.method, op.path)),
+            "{help}"
+        );
+        for param in &op.params {
+            let flag = format!("--{}", param.name.replace('_', "-"));
+            assert!(
+                help.contains(&flag) || help.contains(&format!("  {}", param.name)),
+                "{} does not show {}: {help}",
+                op.command,
+                param.name
+            );
+        }
+    }
+    let by_id = run(&["ListIpdLabels", "--help"]);
+    assert!(by_id.status.success());
+    let help = String::from_utf8_lossy(&by_id.stdout);
+    assert!(help.contains("--title"), "{help}");
+    // Body fields come from the spec too.
+    let create = run(&["create-ipd-label", "--help"]);
+    let help = String::from_utf8_lossy(&create.stdout);
+    assert!(
+        help.contains("title [required] (string)") && help.contains("color"),
+        "{help}"
+    );
+}
+
+#[test]
+fn generic_calls_reach_the_stateful_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let label = r##"{"title": "urgent", "color": "#ff0000"}"##;
+    let created = succeeded(&demo_with_stdin(
+        dir.path(),
+        &["create-ipd-label", "--body", "-"],
+        label,
+    ));
+    let id = created["result"][0]["id"].as_str().unwrap().to_string();
+    // A body from a file, and the operationId as the command name.
+    let file = dir.path().join("label.json");
+    std::fs::write(&file, r##"{"title": "ux", "color": "#0000ff"}"##).unwrap();
+    succeeded(&demo(
+        dir.path(),
+        &["CreateIpdLabel", "--body", file.to_str().unwrap()],
+    ));
+    // A flag derived from the spec, and the same through --param.
+    for filter in [&["--title", "urgent"][..], &["--param", "title=urgent"]] {
+        let listed = succeeded(&demo(dir.path(), &[&["list-ipd-labels"], filter].concat()));
+        let data = listed["result"]["data"].as_array().unwrap();
+        assert_eq!(data.len(), 1, "{listed}");
+        assert_eq!(data[0]["id"], id.as_str());
+    }
+    let all = succeeded(&demo(dir.path(), &["list-ipd-labels"]));
+    assert_eq!(all["result"]["data"].as_array().unwrap().len(), 2, "{all}");
+}
+
+#[test]
+fn generic_calls_send_forms_and_save_binary_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let item = r#"{"title": "With a picture", "description": "See below."}"#;
+    let created = succeeded(&demo_with_stdin(
+        dir.path(),
+        &["create-ipd-project-issue", "--body", "-"],
+        item,
+    ));
+    let issue = created["result"][0]["id"].as_str().unwrap().to_string();
+    let image = dir.path().join("shot.png");
+    std::fs::write(&image, b"\x89PNG\r\n\x1a\nnot really").unwrap();
+    let form = format!("file=@{}", image.display());
+    let uploaded = succeeded(&demo(
+        dir.path(),
+        &[
+            "upload-ipd-image-in-issue",
+            "--issue-id",
+            &issue,
+            "--form",
+            &form,
+        ],
+    ));
+    // The service names the image only in the work item's description.
+    let description = uploaded.to_string();
+    let name = description
+        .split("src=\\\"")
+        .nth(1)
+        .and_then(|rest| rest.split("\\\"").next())
+        .unwrap_or_else(|| panic!("no image in {uploaded}"))
+        .to_string();
+    let saved = dir.path().join("saved.png");
+    let output = demo(
+        dir.path(),
+        &[
+            "download-ipd-image-in-issue",
+            "--issue-id",
+            &issue,
+            "--file-name",
+            &name,
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "a binary answer needs -o");
+    let done = succeeded(&demo(
+        dir.path(),
+        &[
+            "download-ipd-image-in-issue",
+            "--issue-id",
+            &issue,
+            "--file-name",
+            &name,
+            "-o",
+            saved.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(done["bytes"], 18);
+    assert_eq!(
+        std::fs::read(&saved).unwrap(),
+        std::fs::read(&image).unwrap()
+    );
+}
+
+#[test]
+fn generic_call_errors_name_the_problem_and_exit_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    // The emulator's 400 names the field: a service error, status 3.
+    let output = demo_with_stdin(
+        dir.path(),
+        &["create-ipd-label", "--body", "-"],
+        r#"{"title": 5, "color": "red"}"#,
+    );
+    assert_eq!(output.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("`body.title`"));
+    // A missing required parameter is caught before sending: usage, 2.
+    let output = demo(dir.path(), &["list-ipd-issue-comments", "--issue-id", "1"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("page_no"));
+    let output = demo(dir.path(), &["list-ipd-labels", "--param", "nope=1"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("has no parameter `nope`"));
+    let output = demo_with_stdin(dir.path(), &["create-ipd-label", "--body", "-"], "{");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not JSON"));
+    // An operation without a target contacts nothing.
+    let output = run(&["list-ipd-labels"]);
+    assert_eq!(output.status.code(), Some(2));
+}
