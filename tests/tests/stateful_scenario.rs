@@ -83,7 +83,7 @@ async fn a_work_item_from_creation_to_deletion() {
 
     // Query it by a title keyword.
     let found = query(&client, json!([{ "title": { "values": ["Login"] } }])).await;
-    assert_eq!(ids(&found), [issue_id.clone()]);
+    assert_eq!(ids(&found), std::slice::from_ref(&issue_id));
     let none = query(&client, json!([{ "title": { "values": ["Export"] } }])).await;
     assert!(ids(&none).is_empty());
 
@@ -114,7 +114,7 @@ async fn a_work_item_from_creation_to_deletion() {
     let shown = &json_of(&*shown)["result"][0];
     assert_eq!(shown["description"], "Fixed in the next build.");
     let labelled = query(&client, json!([{ "labels": { "values": [label_id] } }])).await;
-    assert_eq!(ids(&labelled), [issue_id.clone()]);
+    assert_eq!(ids(&labelled), std::slice::from_ref(&issue_id));
 
     // Comment on it.
     client
