@@ -1,10 +1,12 @@
-//! `ipd`: upload, list and download work-item attachments of Huawei Cloud
-//! CodeArts Req's IPD projects from the command line.
+//! `ipd`: Huawei Cloud CodeArts Req's IPD project service from the command
+//! line: every operation of the spec (`operation.rs`), plus upload, list
+//! and download of work-item attachments with progress bars.
 //!
 //! ```sh
 //! ipd --region cn-north-4 upload --project-id P --issue-id I FILE...
 //! ipd --endpoint URL list --project-id P --issue-id I
 //! ipd --demo download --attachment-id A [-o PATH]
+//! ipd --demo list-ipd-labels --title urgent
 //! ```
 //!
 //! Every command needs exactly one target: `--region`, `--endpoint`, or
@@ -46,7 +48,8 @@ mod status {
     pub const LOCAL_IO: u8 = 5;
 }
 
-/// Uploads, lists and downloads attachments of IPD work items.
+/// Calls CodeArts Req's IPD project service: every operation of its API, and
+/// streaming upload, list and download of work-item attachments.
 #[derive(Parser)]
 #[command(version, after_help = after_help())]
 struct Cli {

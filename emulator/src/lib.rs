@@ -1,6 +1,9 @@
-//! A local emulator of CodeArts Req's IPD attachment operations, faithful
-//! enough that Huawei's official Python SDK talks to it unchanged, plus the
-//! network faults the end-to-end tests inject.
+//! A local emulator of CodeArts Req's IPD project service, faithful enough
+//! that Huawei's official Python SDK talks to it unchanged, plus the
+//! network faults the end-to-end tests inject. Every operation of the spec
+//! is served: validated against the spec ([`spec`]), answered by a stateful
+//! handler where users need state, else from the spec's examples and
+//! schemas.
 //!
 //! It checks what the real gateway checks (AK/SK signatures recomputed from
 //! the received request, `X-Sdk-Date` within 15 minutes, or an IAM token)
