@@ -257,8 +257,8 @@ async fn read_form(content_type: &str, bytes: bytes::Bytes) -> Result<Vec<FormPa
     Ok(parts)
 }
 
-/// A form has every field its schema requires; text fields are validated
-/// as the strings they are.
+/// A form has every field its schema requires. (Parts carry text or files
+/// alike, so their types are not checked.)
 fn check_form(catalogue: &Catalogue, schema: &Value, form: &[FormPart]) -> Result<(), Invalid> {
     let schema = catalogue.resolve(schema);
     for name in schema
