@@ -526,7 +526,7 @@ async fn run_operation(
     operation::run(&connection, op, matches).await
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     // The fixed commands, plus one subcommand per operation of the spec.
     let matches = Cli::command()
