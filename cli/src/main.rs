@@ -526,6 +526,10 @@ async fn run_operation(
     operation::run(&connection, op, matches).await
 }
 
+// One thread: a command runs one call (or a few uploads) at a time, and on
+// a multi-thread runtime the wake-ups between the connection's task and
+// the body's reader cost more CPU than the transfer itself
+// (benches/README.md). Files are read and written on the blocking pool.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     // The fixed commands, plus one subcommand per operation of the spec.
