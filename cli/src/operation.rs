@@ -299,6 +299,11 @@ async fn answer(
         && !json;
     if json {
         let body: Value = response.json::<Value>().await?.into_inner();
+        // The same shape as the typed commands print for the same model.
+        let body = match op.success.as_ref().and_then(|s| s.schema.as_ref()) {
+            Some(schema) => Catalogue::bundled().normalise(schema, &body),
+            None => body,
+        };
         return crate::print_json(&body);
     }
     if !binary {

@@ -619,3 +619,63 @@ fn generic_call_errors_name_the_problem_and_exit_non_zero() {
     let output = run(&["list-ipd-labels"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// One JSON shape per model: the typed `list` and the generic call of the
+/// same operation print the same thing.
+#[test]
+fn typed_and_generic_commands_print_a_model_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_upload(dir.path());
+    let typed = succeeded(&demo(dir.path(), &["list"]));
+    let generic = succeeded(&demo(
+        dir.path(),
+        &[
+            "show-ipd-attachment-by-work-item-id",
+            "--issue-id",
+            "956239067176935400",
+        ],
+    ));
+    assert_eq!(typed, generic);
+    assert_eq!(typed["result"].as_array().unwrap().len(), 1);
+}
+
+/// A value's shape: its members and their JSON types, values aside.
+fn shape(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(members) => members
+            .iter()
+            .map(|(k, v)| (k.clone(), shape(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+        Value::Array(items) => items.iter().map(shape).collect(),
+        Value::String(_) => "string".into(),
+        Value::Number(_) => "number".into(),
+        Value::Bool(_) => "bool".into(),
+        Value::Null => "null".into(),
+    }
+}
+
+/// The upload answer has digit strings and nulls on the wire; the typed
+/// `upload` and the generic call print both as the model does.
+#[test]
+fn uploads_print_one_shape_whichever_command_sends_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.txt");
+    std::fs::write(&file, "payload").unwrap();
+    let typed = succeeded(&demo(dir.path(), &["upload", file.to_str().unwrap()]));
+    let form = format!("attachment=@{}", file.display());
+    let generic = succeeded(&demo(
+        dir.path(),
+        &[
+            "create-ipd-project-issue-attachment",
+            "--issue-id",
+            "956239067176935400",
+            "--form",
+            &form,
+        ],
+    ));
+    assert_eq!(shape(&typed), shape(&generic));
+    assert_eq!(generic["result"][0]["filesize"], 7);
+    assert!(generic["result"][0].get("associate_type").is_none());
+}

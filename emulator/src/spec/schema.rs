@@ -231,6 +231,65 @@ impl Catalogue {
         }
     }
 
+    /// `value` in the shape the generated client's models give it, so that
+    /// generic and typed output agree: integers the service sends as digit
+    /// strings become numbers, members the schema does not declare are
+    /// dropped, and so are optional members that are null.
+    pub fn normalise(&self, schema: &Value, value: &Value) -> Value {
+        let schema = self.resolve(schema);
+        if let Some(only) = schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .filter(|parts| parts.len() == 1)
+        {
+            return self.normalise(&only[0], value);
+        }
+        match (schema.get("type").and_then(Value::as_str), value) {
+            (Some("object"), Value::Object(members)) => self.normalise_object(schema, members),
+            (Some("array"), Value::Array(items)) => {
+                let item_schema = schema.get("items").unwrap_or(&Value::Null);
+                Value::Array(
+                    items
+                        .iter()
+                        .map(|item| self.normalise(item_schema, item))
+                        .collect(),
+                )
+            }
+            (Some("integer"), Value::String(text))
+                if schema.get(DIGIT_STRING).and_then(Value::as_bool) == Some(true) =>
+            {
+                text.parse::<i64>()
+                    .map(Value::from)
+                    .unwrap_or_else(|_| value.clone())
+            }
+            _ => value.clone(),
+        }
+    }
+
+    fn normalise_object(&self, schema: &Value, members: &Map<String, Value>) -> Value {
+        let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+            return Value::Object(members.clone());
+        };
+        let required: Vec<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let mut out = Map::new();
+        for (name, member) in members {
+            let Some(property) = properties.get(name) else {
+                continue;
+            };
+            if member.is_null() && !required.contains(&name.as_str()) {
+                continue;
+            }
+            out.insert(name.clone(), self.normalise(property, member));
+        }
+        Value::Object(out)
+    }
+
     fn synthesize_all_of(&self, parts: &[Value], depth: usize) -> Value {
         let mut merged = Map::new();
         for part in parts {
@@ -389,6 +448,18 @@ mod tests {
         );
         assert_eq!(check(json!({"title": "a", "next": null})), Ok(()));
         assert_eq!(field(json!({"title": "a", "tags": null})), "body.tags");
+    }
+
+    #[test]
+    fn normalising_gives_the_models_shape() {
+        let c = catalogue();
+        let schema = json!({"$ref": "#/components/schemas/Item"});
+        let raw = json!({"title": "a", "count": "12", "kind": null, "extra": 1,
+                         "next": {"title": "b", "count": "x"}});
+        assert_eq!(
+            c.normalise(&schema, &raw),
+            json!({"title": "a", "count": 12, "next": {"title": "b", "count": "x"}})
+        );
     }
 
     #[test]
