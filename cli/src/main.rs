@@ -340,10 +340,26 @@ fn bar(bars: &MultiProgress, len: u64, name: &str) -> ProgressBar {
     bar
 }
 
+/// Prints one line of JSON. serde_json escapes only C0 controls; DEL, C1
+/// controls (U+009B starts an escape sequence on some terminals) and bidi
+/// overrides in service text are escaped too, which keeps the JSON valid.
 fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
     let line = serde_json::to_string(value).map_err(|e| e.to_string())?;
-    println!("{line}");
+    println!("{}", escape_json_controls(&line));
     Ok(())
+}
+
+fn escape_json_controls(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+        if c.is_control() || bidi {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
@@ -556,5 +572,18 @@ async fn main() -> ExitCode {
             eprintln!("error: {}", failure.message);
             ExitCode::from(failure.status)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn printed_json_escapes_every_control_and_bidi_override() {
+        let text = "a\u{7f}b\u{9b}31mc\u{202e}d\u{2066}e\té";
+        let json = serde_json::to_string(&serde_json::json!({ "m": text })).unwrap();
+        let printed = super::escape_json_controls(&json);
+        assert_eq!(printed, r#"{"m":"a\u007fb\u009b31mc\u202ed\u2066e\té"}"#);
+        let back: serde_json::Value = serde_json::from_str(&printed).unwrap();
+        assert_eq!(back["m"], text);
     }
 }

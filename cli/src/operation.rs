@@ -57,10 +57,15 @@ pub fn find(name: &str) -> Option<&'static Operation> {
     Catalogue::bundled().find(name)
 }
 
-fn flag(param: &Param) -> Option<String> {
-    let flag = param.name.replace('_', "-").to_ascii_lowercase();
+/// The flag of `op`'s parameter number `index`, unless it would collide
+/// with a common flag or an earlier parameter's (which can happen with
+/// parameters of one name in two locations): those take `--param`.
+fn flag(op: &Operation, index: usize) -> Option<String> {
+    let name = |p: &Param| p.name.replace('_', "-").to_ascii_lowercase();
+    let flag = name(&op.params[index]);
     let plain = flag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    (plain && !RESERVED.contains(&flag.as_str())).then_some(flag)
+    let taken = op.params[..index].iter().any(|p| name(p) == flag);
+    (plain && !taken && !RESERVED.contains(&flag.as_str())).then_some(flag)
 }
 
 fn command(catalogue: &Catalogue, op: &'static Operation) -> Command {
@@ -69,14 +74,16 @@ fn command(catalogue: &Catalogue, op: &'static Operation) -> Command {
         .about(format!("{about} ({})", op.id))
         .alias(op.id.as_str())
         .after_help(after_help(catalogue, op));
-    for param in &op.params {
-        let Some(flag) = flag(param) else { continue };
+    for (index, param) in op.params.iter().enumerate() {
+        let Some(flag) = flag(op, index) else {
+            continue;
+        };
         let mut help = first_sentence(param.description.as_deref().unwrap_or(""));
         if param.required {
             help = format!("[required] {help}");
         }
         command = command.arg(
-            Arg::new(param.name.clone())
+            Arg::new(flag.clone())
                 .long(flag)
                 .value_name(type_name(catalogue, &param.schema).to_ascii_uppercase())
                 .help(help),
@@ -128,10 +135,9 @@ fn after_help(catalogue: &Catalogue, op: &Operation) -> String {
         text.push_str(&format!("\n{}\n", first_sentence(description)));
     }
     // `project_id` is the global `--project-id`; the rest need `--param`.
-    let hidden: Vec<&Param> = op
-        .params
-        .iter()
-        .filter(|p| flag(p).is_none() && p.name != "project_id")
+    let hidden: Vec<&Param> = (0..op.params.len())
+        .filter(|&i| flag(op, i).is_none() && op.params[i].name != "project_id")
+        .map(|i| &op.params[i])
         .collect();
     if !hidden.is_empty() {
         text.push_str("\nParameters given with --param NAME=VALUE:\n");
@@ -251,6 +257,7 @@ pub async fn run(
     }
     let body = read_body(op, matches)?;
     let form = read_form(op, matches).await?;
+    check_output_for(op, matches)?;
     let mut call = connection
         .client
         .transport()
@@ -311,13 +318,9 @@ async fn answer(
         return crate::print_json(&serde_json::json!({ "status": status }));
     }
     let Some(output) = matches.get_one::<PathBuf>("output") else {
-        return Err(Failure::usage(format!(
-            "{} answers with bytes; give the path to save them with -o",
-            op.command
-        )));
+        return Err(Failure::usage("a binary answer needs -o"));
     };
     let force = matches.get_flag("force");
-    crate::check_output(output, force)?;
     let response = response.stream();
     let saved = if force {
         response.save_to(output, |_| {}).await?
@@ -328,6 +331,27 @@ async fn answer(
         "path": output.display().to_string(),
         "bytes": saved,
     }))
+}
+
+fn is_binary(op: &Operation) -> bool {
+    op.success
+        .as_ref()
+        .is_some_and(|s| s.content_type.is_some() && !s.is_json())
+}
+
+/// Before anything is sent: a binary answer needs `-o`, to a path that
+/// may be written.
+fn check_output_for(op: &Operation, matches: &ArgMatches) -> Result<(), Failure> {
+    if !is_binary(op) {
+        return Ok(());
+    }
+    match matches.get_one::<PathBuf>("output") {
+        Some(output) => crate::check_output(output, matches.get_flag("force")),
+        None => Err(Failure::usage(format!(
+            "{} answers with bytes; give the path to save them with -o",
+            op.command
+        ))),
+    }
 }
 
 fn method(op: &Operation) -> Result<Method, Failure> {
@@ -366,9 +390,9 @@ fn parameter_values(
     matches: &ArgMatches,
 ) -> Result<BTreeMap<&'static str, String>, Failure> {
     let mut values = BTreeMap::new();
-    for param in &op.params {
-        if flag(param).is_some()
-            && let Some(value) = matches.get_one::<String>(&param.name)
+    for (index, param) in op.params.iter().enumerate() {
+        if let Some(flag) = flag(op, index)
+            && let Some(value) = matches.get_one::<String>(&flag)
         {
             values.insert(param.name.as_str(), value.clone());
         }

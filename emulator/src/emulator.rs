@@ -107,7 +107,8 @@ pub struct Attachment {
 pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) catalogue: &'static Catalogue,
-    pub(crate) store: Store,
+    /// `None` when the emulator answers from the spec alone.
+    pub(crate) store: Option<Store>,
     keys: Keys,
     deleted: Mutex<HashSet<(String, String)>>,
     recorded: Mutex<Vec<Recorded>>,
@@ -656,7 +657,10 @@ impl Shared {
             .unwrap_or_default();
         // Attachment ids look like the service's: 19 digits, increasing.
         let first_id = 1_200_000_000_000_000_000u64 + now_ms() * 1000 + fastrand::u64(..1000);
-        let store = Store::open(&config.data_dir)?;
+        let store = match config.stateful {
+            true => Some(Store::open(&config.data_dir)?),
+            false => None,
+        };
         Ok(Shared {
             config,
             catalogue: Catalogue::bundled(),
@@ -681,7 +685,9 @@ impl Shared {
     }
 
     fn is_deleted(&self, project_id: &str, issue_id: &str) -> bool {
-        self.store.is_deleted(project_id, issue_id)
+        self.store
+            .as_ref()
+            .is_some_and(|s| s.is_deleted(project_id, issue_id))
             || self
                 .deleted
                 .lock()

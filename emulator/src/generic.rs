@@ -137,16 +137,30 @@ pub(crate) async fn answer(State(shared): State<Arc<Shared>>, request: Request) 
         Ok(read) => read,
         Err(response) => return response,
     };
-    if shared.config.stateful {
-        let call = Call {
-            operation: &operation.id,
-            path: &matched.path,
-            query: &matched.query,
-            body: json.as_ref(),
-            form: &form,
-        };
-        if let Some(answer) = shared.store.handle(&call) {
-            return render(shared.catalogue, operation, answer);
+    if shared.store.is_some() {
+        // Handlers lock the state and fsync it: off the async workers.
+        let store = shared.clone();
+        let answered = tokio::task::spawn_blocking(move || {
+            let call = Call {
+                operation: &operation.id,
+                path: &matched.path,
+                query: &matched.query,
+                body: json.as_ref(),
+                form: &form,
+            };
+            store.store.as_ref()?.handle(&call)
+        })
+        .await;
+        match answered {
+            Ok(Some(answer)) => return render(shared.catalogue, operation, answer),
+            Ok(None) => {}
+            Err(_) => {
+                return error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "PM.00000500",
+                    &format!("The emulator's handler of {} failed.", operation.id),
+                );
+            }
         }
     }
     from_spec(shared.catalogue, operation)
@@ -163,15 +177,7 @@ async fn read_body(
     let Some(spec) = &operation.body else {
         return Ok((None, Vec::new()));
     };
-    let bytes = axum::body::to_bytes(body, MAX_GENERIC_BODY)
-        .await
-        .map_err(|_| {
-            error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                INVALID_REQUEST,
-                &format!("The request body exceeds {MAX_GENERIC_BODY} bytes or was cut off."),
-            )
-        })?;
+    let bytes = read_bounded(body, shared.config.body_idle_timeout).await?;
     if bytes.is_empty() {
         return if spec.required {
             Err(refuse(&Invalid {
@@ -208,6 +214,35 @@ async fn read_body(
     let form = read_form(content_type, bytes).await?;
     check_form(catalogue, &spec.schema, &form).map_err(|e| refuse(&e))?;
     Ok((None, form))
+}
+
+/// The whole body, at most [`MAX_GENERIC_BODY`] bytes, arriving at least
+/// as fast as `crate::body` requires: a trickled body cannot hold a
+/// connection and its buffer.
+async fn read_bounded(body: Body, idle: std::time::Duration) -> Result<bytes::Bytes, Response> {
+    let incomplete = |why: String| {
+        error(
+            StatusCode::BAD_REQUEST,
+            INVALID_REQUEST,
+            &format!("The request body is incomplete: {why}"),
+        )
+    };
+    let (stream, done) = crate::body::whole(body, idle);
+    let mut stream = std::pin::pin!(stream);
+    let mut bytes = bytes::BytesMut::new();
+    while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+        let chunk = chunk.map_err(|e| incomplete(e.to_string()))?;
+        if bytes.len() + chunk.len() > MAX_GENERIC_BODY {
+            return Err(error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                INVALID_REQUEST,
+                &format!("The request body exceeds {MAX_GENERIC_BODY} bytes."),
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    done.await.map_err(incomplete)?;
+    Ok(bytes.freeze())
 }
 
 fn essence(content_type: &str) -> String {

@@ -70,8 +70,16 @@ async fn save(
             source,
         })
     };
+    // Removes the temporary file if the save fails or is dropped midway
+    // (a caller's timeout, Ctrl-C); disarmed once it is in place.
+    let mut cleanup = RemoveOnDrop(Some(temp.clone()));
     let result = async {
-        let file = std::fs::File::create(&temp).map_err(write_error)?;
+        // A fresh name, never a file (or a link planted there) that exists.
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .map_err(write_error)?;
         let mut writer = BatchWriter::new(file);
         let mut stream = response.into_inner();
         let mut written = 0u64;
@@ -106,10 +114,20 @@ async fn save(
         Ok(written)
     }
     .await;
-    if result.is_err() {
-        let _ = tokio::fs::remove_file(&temp).await;
+    if result.is_ok() {
+        cleanup.0 = None;
     }
     result
+}
+
+struct RemoveOnDrop(Option<PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(path) = &self.0 {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// How much is gathered before one write: large enough that handing a

@@ -77,20 +77,19 @@ impl Catalogue {
         }
         for key in ["oneOf", "anyOf"] {
             if let Some(choices) = schema.get(key).and_then(Value::as_array) {
-                let mut first_error = None;
-                for choice in choices {
-                    match self.validate(choice, value, field) {
-                        Ok(()) => {
-                            first_error = None;
-                            break;
-                        }
-                        Err(e) => {
-                            first_error.get_or_insert(e);
-                        }
-                    }
+                let results: Vec<Result<(), Invalid>> = choices
+                    .iter()
+                    .map(|choice| self.validate(choice, value, field))
+                    .collect();
+                let matched = results.iter().filter(|r| r.is_ok()).count();
+                if matched == 0 {
+                    return results
+                        .into_iter()
+                        .find_map(Result::err)
+                        .map_or(Ok(()), Err);
                 }
-                if let Some(e) = first_error {
-                    return Err(e);
+                if key == "oneOf" && matched > 1 {
+                    return fail(field, "matches more than one of its `oneOf` schemas");
                 }
             }
         }
@@ -103,8 +102,12 @@ impl Catalogue {
                 format!("is {value}, which is not one of {}", allowed.join(", ")),
             );
         }
+        let implied_object = ["properties", "required", "additionalProperties"]
+            .iter()
+            .any(|k| schema.get(k).is_some());
         match schema.get("type").and_then(Value::as_str) {
             Some("object") => self.validate_object(schema, value, field),
+            None if implied_object => self.validate_object(schema, value, field),
             Some("array") => self.validate_array(schema, value, field),
             Some("string") => validate_string(schema, value, field),
             Some("integer") => validate_integer(schema, value, field),
@@ -258,18 +261,20 @@ impl Catalogue {
             (Some("integer"), Value::String(text))
                 if schema.get(DIGIT_STRING).and_then(Value::as_bool) == Some(true) =>
             {
-                text.parse::<i64>()
-                    .map(Value::from)
-                    .unwrap_or_else(|_| value.clone())
+                digit_string(text)
+                    .and_then(|n| i64::try_from(n).ok())
+                    .map_or_else(|| value.clone(), Value::from)
             }
             _ => value.clone(),
         }
     }
 
     fn normalise_object(&self, schema: &Value, members: &Map<String, Value>) -> Value {
-        let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        let properties = schema.get("properties").and_then(Value::as_object);
+        let additional = schema.get("additionalProperties").filter(|a| a.is_object());
+        if properties.is_none() && additional.is_none() {
             return Value::Object(members.clone());
-        };
+        }
         let required: Vec<&str> = schema
             .get("required")
             .and_then(Value::as_array)
@@ -279,7 +284,7 @@ impl Catalogue {
             .collect();
         let mut out = Map::new();
         for (name, member) in members {
-            let Some(property) = properties.get(name) else {
+            let Some(property) = properties.and_then(|p| p.get(name)).or(additional) else {
                 continue;
             };
             if member.is_null() && !required.contains(&name.as_str()) {
@@ -354,7 +359,7 @@ fn validate_integer(schema: &Value, value: &Value, field: &str) -> Result<(), In
     let digit_string = schema.get(DIGIT_STRING).and_then(Value::as_bool) == Some(true);
     let number = match value {
         Value::Number(n) => n.as_i64().map(i128::from).or(n.as_u64().map(i128::from)),
-        Value::String(s) if digit_string => s.parse::<i128>().ok(),
+        Value::String(s) if digit_string => self::digit_string(s),
         _ => None,
     };
     let Some(number) = number else {
@@ -363,9 +368,10 @@ fn validate_integer(schema: &Value, value: &Value, field: &str) -> Result<(), In
             format!("must be an integer, not {}", describe(value)),
         );
     };
+    // The generated models hold integers as i32 (int32) or i64.
     let (low, high) = match schema.get("format").and_then(Value::as_str) {
         Some("int32") => (i128::from(i32::MIN), i128::from(i32::MAX)),
-        _ => (i128::from(i64::MIN), i128::from(u64::MAX)),
+        _ => (i128::from(i64::MIN), i128::from(i64::MAX)),
     };
     let low = schema
         .get("minimum")
@@ -379,6 +385,16 @@ fn validate_integer(schema: &Value, value: &Value, field: &str) -> Result<(), In
         return fail(field, format!("is {number}, outside {low}..={high}"));
     }
     Ok(())
+}
+
+/// A digit string as `LenientInt` reads one: an optional `-`, then ASCII
+/// digits only.
+fn digit_string(text: &str) -> Option<i128> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
 }
 
 fn describe(value: &Value) -> String {
@@ -410,7 +426,10 @@ mod tests {
                     "count": {"type": "integer", "format": "int32", "x-accept-digit-string": true},
                     "kind": {"type": "string", "enum": ["a", "b"]},
                     "next": {"nullable": true, "allOf": [{"$ref": "#/components/schemas/Item"}]},
-                    "tags": {"type": "array", "items": {"type": "string"}}
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "children": {"type": "object", "nullable": true,
+                                 "additionalProperties": {"$ref": "#/components/schemas/Item"}},
+                    "either": {"oneOf": [{"type": "string"}, {"type": "string", "maxLength": 1}]}
                 }}
             }}}"##,
         )
@@ -448,6 +467,17 @@ mod tests {
         );
         assert_eq!(check(json!({"title": "a", "next": null})), Ok(()));
         assert_eq!(field(json!({"title": "a", "tags": null})), "body.tags");
+        assert_eq!(field(json!({"title": "a", "count": "+3"})), "body.count");
+        assert_eq!(
+            field(json!({"title": "a", "count": u64::MAX})),
+            "body.count"
+        );
+        assert_eq!(
+            field(json!({"title": "a", "children": {"k": {}}})),
+            "body.children.k.title"
+        );
+        assert_eq!(check(json!({"title": "a", "either": "long"})), Ok(()));
+        assert_eq!(field(json!({"title": "a", "either": "x"})), "body.either");
     }
 
     #[test]
@@ -455,10 +485,12 @@ mod tests {
         let c = catalogue();
         let schema = json!({"$ref": "#/components/schemas/Item"});
         let raw = json!({"title": "a", "count": "12", "kind": null, "extra": 1,
-                         "next": {"title": "b", "count": "x"}});
+                         "next": {"title": "b", "count": "+3"},
+                         "children": {"k": {"title": "c", "count": "-4", "extra": 2}}});
         assert_eq!(
             c.normalise(&schema, &raw),
-            json!({"title": "a", "count": 12, "next": {"title": "b", "count": "x"}})
+            json!({"title": "a", "count": 12, "next": {"title": "b", "count": "+3"},
+                   "children": {"k": {"title": "c", "count": -4}}})
         );
     }
 

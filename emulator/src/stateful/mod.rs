@@ -270,7 +270,10 @@ impl Store {
         if !writes && !READS.contains(&call.operation) {
             return None;
         }
-        let mut state = self.state.lock().unwrap();
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if !writes {
             return dispatch(&mut state, call, &self.images);
         }
@@ -297,7 +300,10 @@ impl Store {
     /// Whether this work item was deleted (the attachment upload refuses
     /// deleted work items).
     pub(crate) fn is_deleted(&self, project_id: &str, issue_id: &str) -> bool {
-        let state = self.state.lock().unwrap();
+        let state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         state
             .projects
             .get(project_id)
