@@ -19,6 +19,8 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use crate::gateway::{self, Keys, Received};
+use crate::generic::Generic;
+use crate::reply::error;
 use crate::spec::Catalogue;
 use crate::stateful::Store;
 
@@ -104,11 +106,10 @@ pub struct Attachment {
     pub sha256: String,
 }
 
-pub(crate) struct Shared {
-    pub(crate) config: Config,
-    pub(crate) catalogue: &'static Catalogue,
-    /// `None` when the emulator answers from the spec alone.
-    pub(crate) store: Option<Store>,
+struct Shared {
+    config: Config,
+    /// The spec, and the state of what is not attachments.
+    generic: Arc<Generic>,
     keys: Keys,
     deleted: Mutex<HashSet<(String, String)>>,
     recorded: Mutex<Vec<Recorded>>,
@@ -247,24 +248,17 @@ fn router(shared: Arc<Shared>) -> Router {
             );
     }
     router
-        .fallback(crate::generic::answer)
+        .fallback_service(
+            axum::routing::any(crate::generic::answer).with_state(shared.generic.clone()),
+        )
         .layer(middleware::from_fn_with_state(
-            shared.clone(),
+            shared.generic.clone(),
             crate::generic::check_request,
         ))
         .layer(middleware::from_fn_with_state(shared.clone(), authenticate))
         .layer(middleware::from_fn(request_id))
         .layer(DefaultBodyLimit::disable())
         .with_state(shared)
-}
-
-/// An error in the service's shape.
-pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    (
-        status,
-        axum::Json(json!({ "error_code": code, "error_msg": message })),
-    )
-        .into_response()
 }
 
 /// Every response carries an `X-Request-Id`.
@@ -661,10 +655,14 @@ impl Shared {
             true => Some(Store::open(&config.data_dir)?),
             false => None,
         };
-        Ok(Shared {
-            config,
+        let generic = Arc::new(Generic {
             catalogue: Catalogue::bundled(),
             store,
+            body_idle_timeout: config.body_idle_timeout,
+        });
+        Ok(Shared {
+            config,
+            generic,
             keys,
             deleted: Mutex::new(deleted.into_iter().collect()),
             recorded: Mutex::new(Vec::new()),
@@ -685,7 +683,8 @@ impl Shared {
     }
 
     fn is_deleted(&self, project_id: &str, issue_id: &str) -> bool {
-        self.store
+        self.generic
+            .store
             .as_ref()
             .is_some_and(|s| s.is_deleted(project_id, issue_id))
             || self

@@ -18,9 +18,18 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::emulator::{Shared, error};
+use crate::reply::error;
 use crate::spec::{Catalogue, Invalid, Location, Operation};
-use crate::stateful::{Answer, Call, FormPart};
+use crate::stateful::{Answer, Call, FormPart, Store};
+
+/// What the generic machinery needs: the spec, and the state (`None` when
+/// the emulator answers from the spec alone).
+pub(crate) struct Generic {
+    pub catalogue: &'static Catalogue,
+    pub store: Option<Store>,
+    /// A request body must bring 1 KiB in each such window (`crate::body`).
+    pub body_idle_timeout: std::time::Duration,
+}
 
 /// The error code of a request the spec does not allow.
 const INVALID_REQUEST: &str = "PM.02175001";
@@ -40,7 +49,7 @@ pub(crate) struct Matched {
 /// Routes the request to its operation and validates its parameters; runs
 /// after the signature check, for every route.
 pub(crate) async fn check_request(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<Generic>>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -127,7 +136,7 @@ fn coerce(catalogue: &Catalogue, schema: &Value, raw: &str) -> Value {
 }
 
 /// Answers any operation that no dedicated route serves.
-pub(crate) async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+pub(crate) async fn answer(State(shared): State<Arc<Generic>>, request: Request) -> Response {
     let Some(matched) = request.extensions().get::<Matched>().cloned() else {
         return error(StatusCode::NOT_FOUND, "PM.00000404", "No such API.");
     };
@@ -169,7 +178,7 @@ pub(crate) async fn answer(State(shared): State<Arc<Shared>>, request: Request) 
 type ReadBody = (Option<Value>, Vec<FormPart>);
 
 async fn read_body(
-    shared: &Shared,
+    shared: &Generic,
     operation: &Operation,
     headers: &HeaderMap,
     body: Body,
@@ -177,7 +186,7 @@ async fn read_body(
     let Some(spec) = &operation.body else {
         return Ok((None, Vec::new()));
     };
-    let bytes = read_bounded(body, shared.config.body_idle_timeout).await?;
+    let bytes = read_bounded(body, shared.body_idle_timeout).await?;
     if bytes.is_empty() {
         return if spec.required {
             Err(refuse(&Invalid {

@@ -22,6 +22,7 @@ pub mod emulator;
 pub mod faults;
 pub mod gateway;
 mod generic;
+mod reply;
 mod server;
 pub mod spec;
 mod stateful;
