@@ -19,8 +19,8 @@ fn main() {
     operation_tests(out);
 }
 
-/// Each test sets every parameter and the body to a value synthesised from
-/// the spec (`sample`, `sample_body`), sends the call, and checks the
+/// Each test sets every parameter and the body (a form's required fields)
+/// to a value synthesised from the spec (`sample`, `sample_body`), sends the call, and checks the
 /// documented status and the decoded type; see `tests/every_operation.rs`.
 fn operation_tests(out: &Path) {
     use ipd_codegen::{FormField, InputKind, Success};
