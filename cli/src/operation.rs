@@ -184,13 +184,7 @@ fn fields(catalogue: &Catalogue, schema: &Value) -> Vec<(String, String, bool, S
     {
         out.extend(fields(catalogue, part));
     }
-    let required: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let required = ipd_emulator::spec::schema::required(schema);
     for (name, property) in schema
         .get("properties")
         .and_then(Value::as_object)

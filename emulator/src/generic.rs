@@ -19,7 +19,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::reply::error;
-use crate::spec::{Catalogue, Invalid, Location, Operation};
+use crate::spec::schema::required;
+use crate::spec::{Catalogue, Invalid, Location, Operation, media_essence};
 use crate::stateful::{Answer, Call, FormPart, Store};
 
 /// What the generic machinery needs: the spec, and the state (`None` when
@@ -146,7 +147,7 @@ pub(crate) async fn answer(State(shared): State<Arc<Generic>>, request: Request)
         Ok(read) => read,
         Err(response) => return response,
     };
-    if shared.store.is_some() {
+    if shared.store.is_some() && Store::handles(&operation.id) {
         // Handlers lock the state and fsync it: off the async workers.
         let store = shared.clone();
         let answered = tokio::task::spawn_blocking(move || {
@@ -203,7 +204,7 @@ async fn read_body(
         .unwrap_or_default();
     let catalogue = shared.catalogue;
     if spec.is_json() {
-        if !essence(content_type).ends_with("json") {
+        if !media_essence(content_type).ends_with("json") {
             return Err(unsupported(&spec.content_type, content_type));
         }
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
@@ -217,7 +218,7 @@ async fn read_body(
             .map_err(|e| refuse(&e))?;
         return Ok((Some(value), Vec::new()));
     }
-    if essence(content_type) != essence(&spec.content_type) {
+    if media_essence(content_type) != media_essence(&spec.content_type) {
         return Err(unsupported(&spec.content_type, content_type));
     }
     let form = read_form(content_type, bytes).await?;
@@ -252,15 +253,6 @@ async fn read_bounded(body: Body, idle: std::time::Duration) -> Result<bytes::By
     }
     done.await.map_err(incomplete)?;
     Ok(bytes.freeze())
-}
-
-fn essence(content_type: &str) -> String {
-    content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase()
 }
 
 fn unsupported(expected: &str, got: &str) -> Response {
@@ -305,15 +297,8 @@ async fn read_form(content_type: &str, bytes: bytes::Bytes) -> Result<Vec<FormPa
 /// alike, so their types are not checked.)
 fn check_form(catalogue: &Catalogue, schema: &Value, form: &[FormPart]) -> Result<(), Invalid> {
     let schema = catalogue.resolve(schema);
-    for name in schema
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(name) = name.as_str()
-            && !form.iter().any(|part| part.name == name)
-        {
+    for name in required(schema) {
+        if !form.iter().any(|part| part.name == name) {
             return Err(Invalid {
                 field: format!("body.{name}"),
                 reason: "is required".into(),

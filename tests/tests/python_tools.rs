@@ -111,11 +111,16 @@ fn run_official_sdk(
     file: &Path,
     download_to: &Path,
 ) -> Vec<Value> {
+    let args = [url, AK, sk, PROJECT, ISSUE].map(std::ffi::OsStr::new);
+    let paths = [file.as_os_str(), download_to.as_os_str()];
+    run_script(python, "official_sdk.py", &[&args[..], &paths].concat())
+}
+
+/// Runs a script of `tests/python`; it prints one JSON object per line.
+fn run_script(python: &Path, script: &str, args: &[&std::ffi::OsStr]) -> Vec<Value> {
     let output = Command::new(python)
-        .arg(workspace().join("tests/python/official_sdk.py"))
-        .args([url, AK, sk, PROJECT, ISSUE])
-        .arg(file)
-        .arg(download_to)
+        .arg(workspace().join("tests/python").join(script))
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -331,21 +336,8 @@ fn the_validator_rejects_a_broken_spec() {
 }
 
 fn run_scenario(python: &Path, url: &str, issue: &str) -> Vec<Value> {
-    let output = Command::new(python)
-        .arg(workspace().join("tests/python/official_sdk_scenario.py"))
-        .args([url, AK, SK, PROJECT, issue])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    let args = [url, AK, SK, PROJECT, issue].map(std::ffi::OsStr::new);
+    run_script(python, "official_sdk_scenario.py", &args)
 }
 
 /// `(id, text)` of each item of the array at `pointer`, ids as text (the

@@ -337,7 +337,7 @@ fn text(value: &Value, key: &str) -> Option<String> {
 }
 
 /// `application/json;charset=UTF-8` → `application/json`.
-fn media_essence(content_type: &str) -> String {
+pub fn media_essence(content_type: &str) -> String {
     content_type
         .split(';')
         .next()

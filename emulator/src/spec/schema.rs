@@ -123,17 +123,11 @@ impl Catalogue {
         let Some(object) = value.as_object() else {
             return fail(field, format!("must be an object, not {}", type_of(value)));
         };
-        for name in schema
-            .get("required")
-            .and_then(Value::as_array)
+        if let Some(name) = required(schema)
             .into_iter()
-            .flatten()
+            .find(|n| !object.contains_key(*n))
         {
-            if let Some(name) = name.as_str()
-                && !object.contains_key(name)
-            {
-                return fail(&format!("{field}.{name}"), "is required");
-            }
+            return fail(&format!("{field}.{name}"), "is required");
         }
         let properties = schema.get("properties").and_then(Value::as_object);
         let additional = schema.get("additionalProperties").filter(|a| a.is_object());
@@ -275,13 +269,7 @@ impl Catalogue {
         if properties.is_none() && additional.is_none() {
             return Value::Object(members.clone());
         }
-        let required: Vec<&str> = schema
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
+        let required = required(schema);
         let mut out = Map::new();
         for (name, member) in members {
             let Some(property) = properties.and_then(|p| p.get(name)).or(additional) else {
@@ -308,13 +296,7 @@ impl Catalogue {
     }
 
     fn synthesize_object(&self, schema: &Value, depth: usize) -> Value {
-        let required: Vec<&str> = schema
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
+        let required = required(schema);
         let mut object = Map::new();
         for (name, property) in schema
             .get("properties")
@@ -328,6 +310,17 @@ impl Catalogue {
         }
         Value::Object(object)
     }
+}
+
+/// The names an object schema requires (`required`), in its order.
+pub fn required(schema: &Value) -> Vec<&str> {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
 }
 
 /// A schema that says nothing about its values (so null is one of them).

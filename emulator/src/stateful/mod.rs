@@ -263,13 +263,18 @@ impl Store {
         })
     }
 
+    /// Whether `operation` keeps state here.
+    pub(crate) fn handles(operation: &str) -> bool {
+        READS.contains(&operation) || WRITES.contains(&operation)
+    }
+
     /// Answers `call` if its operation is stateful; None otherwise (then
     /// the generic layer answers from the spec).
     pub(crate) fn handle(&self, call: &Call<'_>) -> Option<Answer> {
-        let writes = WRITES.contains(&call.operation);
-        if !writes && !READS.contains(&call.operation) {
+        if !Self::handles(call.operation) {
             return None;
         }
+        let writes = WRITES.contains(&call.operation);
         let mut state = self
             .state
             .lock()

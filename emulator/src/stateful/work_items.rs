@@ -183,19 +183,22 @@ fn matches_filters(project: &Project, item: &WorkItem, query: &Value) -> bool {
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default();
-    let mut results = filters
+    let results = filters
         .iter()
         .filter_map(Value::as_object)
-        .filter_map(|f| filter_matches(project, item, f, or_and))
-        .peekable();
-    if results.peek().is_none() {
-        return true;
-    }
-    if or_and {
-        results.any(|r| r)
-    } else {
+        .filter_map(|f| filter_matches(project, item, f, or_and));
+    combine(results, !or_and).unwrap_or(true)
+}
+
+/// Every result (`all`) or any one; None when there is none to combine.
+fn combine(results: impl Iterator<Item = bool>, all: bool) -> Option<bool> {
+    let mut results = results.peekable();
+    results.peek()?;
+    Some(if all {
         results.all(|r| r)
-    }
+    } else {
+        results.any(|r| r)
+    })
 }
 
 /// One filter (a map of columns to conditions); None if no column is known.
@@ -205,16 +208,10 @@ fn filter_matches(
     filter: &Map<String, Value>,
     all_columns: bool,
 ) -> Option<bool> {
-    let mut results = filter
+    let results = filter
         .iter()
-        .filter_map(|(column, condition)| column_matches(project, item, column, condition))
-        .peekable();
-    results.peek()?;
-    Some(if all_columns {
-        results.all(|r| r)
-    } else {
-        results.any(|r| r)
-    })
+        .filter_map(|(column, condition)| column_matches(project, item, column, condition));
+    combine(results, all_columns)
 }
 
 /// One condition: operator `&&` wants every value to match, anything else
@@ -239,11 +236,10 @@ fn column_matches(
         .iter()
         .map(|v| value_matches(project, item, column, v))
         .collect::<Option<_>>()?;
-    Some(if str_field(condition, "operator") == Some("&&") {
-        results.iter().all(|r| *r)
-    } else {
-        results.iter().any(|r| *r)
-    })
+    combine(
+        results.into_iter(),
+        str_field(condition, "operator") == Some("&&"),
+    )
 }
 
 /// The columns understood: `id`, `number`, `category`, `status`,
