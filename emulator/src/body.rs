@@ -65,3 +65,28 @@ pub fn whole(
     let done = async move { pump.await.unwrap_or_else(|e| Err(e.to_string())) };
     (stream, done)
 }
+
+/// Why [`collect`] gave up on a body.
+pub enum Collect {
+    /// It is longer than the bound.
+    TooLarge,
+    /// It ended early, or stalled (see [`whole`]).
+    Incomplete(String),
+}
+
+/// The whole body in memory, at most `max` bytes, arriving as [`whole`]
+/// requires: a trickled body cannot hold a connection and its buffer.
+pub async fn collect(body: Body, window: Duration, max: usize) -> Result<Bytes, Collect> {
+    let (stream, done) = whole(body, window);
+    let mut stream = std::pin::pin!(stream);
+    let mut bytes = bytes::BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| Collect::Incomplete(e.to_string()))?;
+        if bytes.len() + chunk.len() > max {
+            return Err(Collect::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    done.await.map_err(Collect::Incomplete)?;
+    Ok(bytes.freeze())
+}

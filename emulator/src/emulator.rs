@@ -299,17 +299,25 @@ async fn authenticate(State(shared): State<Arc<Shared>>, request: Request, next:
     // handed on. Streamed (unsigned) bodies are not touched here.
     let (body, body_sha256) =
         if has_body && !unsigned && !parts.headers.contains_key("x-auth-token") {
-            match axum::body::to_bytes(body, MAX_SIGNED_BODY).await {
+            let idle = shared.config.body_idle_timeout;
+            match crate::body::collect(body, idle, MAX_SIGNED_BODY).await {
                 Ok(bytes) if bytes.is_empty() => (Body::empty(), None),
                 Ok(bytes) => {
                     let hash = hex::encode(Sha256::digest(&bytes));
                     (Body::from(bytes), Some(hash))
                 }
-                Err(_) => {
+                Err(crate::body::Collect::TooLarge) => {
                     return error(
                         StatusCode::PAYLOAD_TOO_LARGE,
                         "APIGW.0201",
                         "Request body too large to sign.",
+                    );
+                }
+                Err(crate::body::Collect::Incomplete(why)) => {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "APIGW.0201",
+                        &format!("The request body is incomplete: {why}"),
                     );
                 }
             }

@@ -18,6 +18,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use crate::body::Collect;
 use crate::reply::error;
 use crate::spec::schema::required;
 use crate::spec::{Catalogue, Invalid, Location, Operation, media_essence};
@@ -226,33 +227,23 @@ async fn read_body(
     Ok((None, form))
 }
 
-/// The whole body, at most [`MAX_GENERIC_BODY`] bytes, arriving at least
-/// as fast as `crate::body` requires: a trickled body cannot hold a
-/// connection and its buffer.
+/// The whole body, at most [`MAX_GENERIC_BODY`] bytes, at the pace
+/// `crate::body` requires.
 async fn read_bounded(body: Body, idle: std::time::Duration) -> Result<bytes::Bytes, Response> {
-    let incomplete = |why: String| {
-        error(
-            StatusCode::BAD_REQUEST,
-            INVALID_REQUEST,
-            &format!("The request body is incomplete: {why}"),
-        )
-    };
-    let (stream, done) = crate::body::whole(body, idle);
-    let mut stream = std::pin::pin!(stream);
-    let mut bytes = bytes::BytesMut::new();
-    while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
-        let chunk = chunk.map_err(|e| incomplete(e.to_string()))?;
-        if bytes.len() + chunk.len() > MAX_GENERIC_BODY {
-            return Err(error(
+    crate::body::collect(body, idle, MAX_GENERIC_BODY)
+        .await
+        .map_err(|why| match why {
+            Collect::TooLarge => error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 INVALID_REQUEST,
                 &format!("The request body exceeds {MAX_GENERIC_BODY} bytes."),
-            ));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    done.await.map_err(incomplete)?;
-    Ok(bytes.freeze())
+            ),
+            Collect::Incomplete(why) => error(
+                StatusCode::BAD_REQUEST,
+                INVALID_REQUEST,
+                &format!("The request body is incomplete: {why}"),
+            ),
+        })
 }
 
 fn unsupported(expected: &str, got: &str) -> Response {

@@ -27,20 +27,40 @@ async fn emulator(dir: &std::path::Path) -> Emulator {
 /// A signed upload request head announcing `length` body bytes, signed
 /// with an unsigned payload as the SDKs sign streamed uploads.
 fn signed_head(host: &str, length: usize) -> String {
-    codearts_ipd::install_default_tls_provider();
     let path =
         format!("/v1/ipdprojectservice/projects/{PROJECT}/issues/{ISSUE}/attachments/upload");
-    let stream = futures_util::stream::empty::<Result<Vec<u8>, std::io::Error>>();
-    let mut request = reqwest::Client::new()
+    signed_head_for(host, &path, "multipart/form-data; boundary=B", length, true)
+}
+
+/// A signed POST head for `path` (with its query) announcing `length`
+/// body bytes: with an unsigned payload as streamed uploads are signed, or
+/// with the hash of an empty body, which the gateway then reads to check.
+fn signed_head_for(
+    host: &str,
+    path: &str,
+    content_type: &str,
+    length: usize,
+    streamed: bool,
+) -> String {
+    codearts_ipd::install_default_tls_provider();
+    let builder = reqwest::Client::new()
         .post(format!("http://{host}{path}"))
-        .header("content-type", "multipart/form-data; boundary=B")
-        .body(reqwest::Body::wrap_stream(stream))
-        .build()
-        .unwrap();
+        .header("content-type", content_type);
+    let builder = if streamed {
+        let stream = futures_util::stream::empty::<Result<Vec<u8>, std::io::Error>>();
+        builder.body(reqwest::Body::wrap_stream(stream))
+    } else {
+        builder.body(Vec::new())
+    };
+    let mut request = builder.build().unwrap();
     codearts_ipd_runtime::sign_request(&mut request, &Credentials::new(AK, SK), SystemTime::now())
         .unwrap();
     let mut head = format!("POST {path} HTTP/1.1\r\n");
-    for (name, value) in request.headers() {
+    for (name, value) in request
+        .headers()
+        .iter()
+        .filter(|(name, _)| *name != "content-length")
+    {
         head.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
     }
     head.push_str(&format!("content-length: {length}\r\n\r\n"));
@@ -48,9 +68,14 @@ fn signed_head(host: &str, length: usize) -> String {
 }
 
 fn multipart(file: &[u8]) -> Vec<u8> {
-    let mut body =
-        b"--B\r\nContent-Disposition: form-data; name=\"attachment\"; filename=\"f.bin\"\r\n\r\n"
-            .to_vec();
+    multipart_field("attachment", file)
+}
+
+fn multipart_field(name: &str, file: &[u8]) -> Vec<u8> {
+    let mut body = format!(
+        "--B\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"f.bin\"\r\n\r\n"
+    )
+    .into_bytes();
     body.extend_from_slice(file);
     body.extend_from_slice(b"\r\n--B--\r\n");
     body
@@ -132,6 +157,20 @@ async fn every_raw_socket_attack_fails_safely() {
     let host = addr.to_string();
     let body = multipart(b"hello");
     let with = |head: String, body: &[u8]| [head.into_bytes(), body.to_vec()].concat();
+    // Operations served by the generic machinery read their whole body.
+    let images = format!("/v2/ipdprojectservice/projects/{PROJECT}/images?issue_id={ISSUE}");
+    let image = multipart_field("file", b"\x89PNG");
+    let image_head = |length| {
+        signed_head_for(
+            &host,
+            &images,
+            "multipart/form-data; boundary=B",
+            length,
+            true,
+        )
+    };
+    let labels = format!("/v1/ipdprojectservice/projects/{PROJECT}/tags");
+    let label_head = |length| signed_head_for(&host, &labels, "application/json", length, false);
     let cases: Vec<(&str, Vec<u8>, Then)> = vec![
         ("request head dribbled forever", b"POST /v1 HTTP/1.1\r\nHost: a\r\n".to_vec(), Then::Dribble),
         ("request line never finished", b"POST /v1/ipdproject".to_vec(), Then::Wait),
@@ -154,6 +193,10 @@ async fn every_raw_socket_attack_fails_safely() {
         ("a NUL in the path", b"GET /v1/\0 HTTP/1.1\r\nHost: a\r\n\r\n".to_vec(), Then::Wait),
         ("HTTP/2 preface on an HTTP/1 port", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec(), Then::Wait),
         ("Expect: 100-continue, then no body", signed_head(&host, 1000).replace("\r\n\r\n", "\r\nexpect: 100-continue\r\n\r\n").into_bytes(), Then::Wait),
+        ("image form dribbled after its head (generic operation)", with(image_head(100_000), &image[..20]), Then::Dribble),
+        ("image form shorter than Content-Length, then silence (generic operation)", with(image_head(image.len() + 50), &image), Then::Wait),
+        ("signed JSON body dribbled (read to check its hash)", with(label_head(10_000), b"{\"title\""), Then::Dribble),
+        ("signed JSON body shorter than Content-Length, then silence", with(label_head(500), b"{}"), Then::Wait),
         ("chunked body that never ends its chunk", with(signed_head(&host, 0).replace("content-length: 0", "transfer-encoding: chunked"), b"ffff\r\n--B\r\n"), Then::Wait),
     ];
     assert!(cases.len() >= 20);
@@ -178,6 +221,10 @@ async fn every_raw_socket_attack_fails_safely() {
         emulator.attachments().is_empty(),
         "an incomplete upload was stored"
     );
+    let images = std::fs::read_dir(dir.path().join("data/images"))
+        .unwrap()
+        .count();
+    assert_eq!(images, 0, "an incomplete image was stored");
     // And the emulator still serves an honest client.
     let client = client(&emulator.url(), codearts_ipd::RetryPolicy::none());
     upload(&client, ISSUE, FilePart::from_bytes("ok.txt", "fine"))
