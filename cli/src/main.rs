@@ -533,7 +533,7 @@ fn init_logging(verbose: u8) {
 
 /// Runs one operation of the spec, named by its subcommand.
 async fn run_operation(
-    op: &'static ipd_emulator::spec::Operation,
+    op: &'static ipd_catalogue::Operation,
     matches: &clap::ArgMatches,
 ) -> Result<(), Failure> {
     let target = Target::from_arg_matches(matches).unwrap_or_else(|e| e.exit());

@@ -18,7 +18,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use codearts_ipd::multipart::{Multipart, ToMultipart};
 use codearts_ipd::{ApiError, FilePart, SaveToFile, printable};
 use codearts_ipd_runtime::Method;
-use ipd_emulator::spec::{Catalogue, Location, Operation, Param};
+use ipd_catalogue::{Catalogue, Location, Operation, Param};
 use serde_json::Value;
 
 use crate::{Connection, Failure};
@@ -184,7 +184,7 @@ fn fields(catalogue: &Catalogue, schema: &Value) -> Vec<(String, String, bool, S
     {
         out.extend(fields(catalogue, part));
     }
-    let required = ipd_emulator::spec::schema::required(schema);
+    let required = ipd_catalogue::schema::required(schema);
     for (name, property) in schema
         .get("properties")
         .and_then(Value::as_object)

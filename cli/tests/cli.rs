@@ -317,7 +317,7 @@ fn links_and_devices_are_never_replaced() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn service_text_is_escaped_and_failures_have_distinct_exit_codes() {
-    use ipd_emulator::faults::{ScriptedServer, Step};
+    use ipd_testkit::faults::{ScriptedServer, Step};
     let body = "{\"error_code\":\"E\\u001b[2J\",\"error_msg\":\"bad\\r\\nerror: forged\\u001b]0;t\\u0007\"}";
     let answer = format!(
         "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
@@ -379,7 +379,7 @@ fn verbose_logs_one_span_per_call_with_its_request_id() {
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread")]
 async fn an_endless_body_is_cut_off_in_bounded_memory() {
-    use ipd_emulator::faults::{ScriptedServer, Step};
+    use ipd_testkit::faults::{ScriptedServer, Step};
     let chunk: Vec<u8> = b"4000\r\n"
         .iter()
         .chain([b' '; 0x4000].iter())
@@ -472,7 +472,7 @@ fn succeeded(output: &Output) -> serde_json::Value {
 /// parameter from the spec.
 #[test]
 fn every_operation_is_a_subcommand_with_help_from_the_spec() {
-    let catalogue = ipd_emulator::spec::Catalogue::bundled();
+    let catalogue = ipd_catalogue::Catalogue::bundled();
     for op in catalogue.operations() {
         let output = run(&[op.command.as_str(), "--help"]);
         let help = String::from_utf8_lossy(&output.stdout);

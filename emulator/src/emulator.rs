@@ -21,8 +21,8 @@ use tokio::io::AsyncWriteExt;
 use crate::gateway::{self, Keys, Received};
 use crate::generic::Generic;
 use crate::reply::error;
-use crate::spec::Catalogue;
 use crate::stateful::Store;
+use ipd_catalogue::Catalogue;
 
 /// The documented maximum size of one attachment: 200 MB.
 pub const MAX_ATTACHMENT: u64 = 200 * 1024 * 1024;

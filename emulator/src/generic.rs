@@ -20,9 +20,9 @@ use serde_json::Value;
 
 use crate::body::Collect;
 use crate::reply::error;
-use crate::spec::schema::required;
-use crate::spec::{Catalogue, Invalid, Location, Operation, media_essence};
 use crate::stateful::{Answer, Call, FormPart, Store};
+use ipd_catalogue::schema::required;
+use ipd_catalogue::{Catalogue, Invalid, Location, Operation, media_essence};
 
 /// What the generic machinery needs: the spec, and the state (`None` when
 /// the emulator answers from the spec alone).
@@ -250,10 +250,7 @@ fn unsupported(expected: &str, got: &str) -> Response {
     error(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         INVALID_REQUEST,
-        &format!(
-            "The body must be {expected}, not `{}`.",
-            codearts_ipd::printable(got)
-        ),
+        &format!("The body must be {expected}, not `{}`.", got.escape_debug()),
     )
 }
 

@@ -1,9 +1,8 @@
 //! A local emulator of CodeArts Req's IPD project service, faithful enough
-//! that Huawei's official Python SDK talks to it unchanged, plus the
-//! network faults the end-to-end tests inject. Every operation of the spec
-//! is served: validated against the spec ([`spec`]), answered by a stateful
-//! handler where users need state, else from the spec's examples and
-//! schemas.
+//! that Huawei's official Python SDK talks to it unchanged. Every operation
+//! of the spec is served: validated against the spec (read through
+//! `ipd_catalogue`), answered by a stateful handler where users need
+//! state, else from the spec's examples and schemas.
 //!
 //! It checks what the real gateway checks (AK/SK signatures recomputed from
 //! the received request, `X-Sdk-Date` within 15 minutes, or an IAM token)
@@ -19,12 +18,10 @@ struct ReadmeDoctests;
 
 mod body;
 pub mod emulator;
-pub mod faults;
 pub mod gateway;
 mod generic;
 mod reply;
 mod server;
-pub mod spec;
 mod stateful;
 
 pub use emulator::{Attachment, Config, Emulator, Recorded};

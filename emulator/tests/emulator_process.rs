@@ -1,8 +1,7 @@
 //! The `ipd-emulator` binary: its start-up line, clean stops, and a data
 //! directory that survives restarts.
 
-#[path = "../../tests/tests/common/mod.rs"]
-mod common;
+use ipd_testkit as common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

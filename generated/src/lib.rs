@@ -32,9 +32,10 @@
 
 #![warn(missing_docs)]
 
-// The README's Rust blocks are compiled as doc tests.
+// The crate's README is compiled as a doc test (the workspace README's
+// examples are, by crate ipd-tests).
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
 // Formatted by prettyplease at generation; rustfmt must leave it as is or
@@ -50,9 +51,3 @@ pub use codearts_ipd_runtime::{
     signer,
 };
 pub use generated::*;
-
-/// The OpenAPI document this crate was generated from: the spec and its
-/// fragments bundled into one JSON document, written by `cargo xtask
-/// codegen` beside the code. The emulator and the `ipd` command read it,
-/// so they serve and reach exactly the operations the client has.
-pub const OPENAPI: &str = include_str!("generated/openapi.json");

@@ -20,6 +20,11 @@
 
 #![warn(missing_docs)]
 
+// The README's example is compiled as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod auth;
 mod call;
 pub mod config;

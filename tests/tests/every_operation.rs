@@ -8,7 +8,7 @@
 
 use codearts_ipd::{ApiError, ByteStream, Client, Credentials, FilePart, Response, forms, types};
 use futures_util::StreamExt;
-use ipd_emulator::spec::Catalogue;
+use ipd_catalogue::Catalogue;
 use ipd_emulator::{Config, Emulator};
 use serde::de::DeserializeOwned;
 
@@ -46,7 +46,7 @@ impl Harness {
     }
 }
 
-fn operation(id: &str) -> &'static ipd_emulator::spec::Operation {
+fn operation(id: &str) -> &'static ipd_catalogue::Operation {
     Catalogue::bundled()
         .find(id)
         .unwrap_or_else(|| panic!("{id} is in the spec"))
@@ -101,12 +101,12 @@ async fn read_all(mut stream: ByteStream) -> Vec<u8> {
     bytes
 }
 
-include!(concat!(env!("OUT_DIR"), "/operations.rs"));
+include!("../generated/operations.rs");
 
 /// The generated tests cover the spec: one per operation.
 #[test]
 fn one_test_per_operation() {
-    let generated = include_str!(concat!(env!("OUT_DIR"), "/operations.rs"));
+    let generated = include_str!("../generated/operations.rs");
     let tests = generated.matches("#[tokio::test]").count();
     assert_eq!(tests, Catalogue::bundled().operations().len());
 }

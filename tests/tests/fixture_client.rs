@@ -2,7 +2,7 @@
 //! compiles and works: two multipart operations mixing files and text, with
 //! path, query and header parameters, and a JSON operation, all signed.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -17,12 +17,12 @@ use serde_json::json;
 
 #[allow(dead_code, clippy::all)]
 mod boxes {
-    include!(concat!(env!("OUT_DIR"), "/multipart_mix.rs"));
+    include!("../generated/multipart_mix.rs");
 }
 
 #[allow(dead_code, clippy::all)]
 mod inline {
-    include!(concat!(env!("OUT_DIR"), "/multipart_inline_response.rs"));
+    include!("../generated/multipart_inline_response.rs");
 }
 
 type Seen = Arc<Mutex<Vec<serde_json::Value>>>;

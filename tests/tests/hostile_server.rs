@@ -3,12 +3,12 @@
 //! never leave the endpoint), never read a body past its bound, never run
 //! past its deadline, and never let service text drive a terminal.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
 use codearts_ipd::{ApiError, Client, Credentials, RetryPolicy};
-use ipd_emulator::faults::{ScriptedServer, Step};
+use ipd_testkit::faults::{ScriptedServer, Step};
 
 /// Small enough to exceed quickly, large enough for honest answers.
 const MAX_BODY: usize = 64 * 1024;

@@ -1,10 +1,10 @@
 //! Upload, list and download, end to end, through the generated client.
 
-mod common;
+use crate::common;
 
 use codearts_ipd::{ApiError, FilePart, RetryPolicy, SaveToFile};
 use common::*;
-use ipd_emulator::faults::{CuttingProxy, Direction};
+use ipd_testkit::faults::{CuttingProxy, Direction};
 use reqwest::StatusCode;
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Malformed requests get 4xx JSON errors, never a hang or a crash.
 
-mod common;
+use crate::common;
 
 use std::time::SystemTime;
 

@@ -7,7 +7,7 @@
 //! one line on stderr, unless `IPD_REQUIRE_PYTHON=1` (set by `.ci/run`)
 //! makes a failed install fail them.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -238,7 +238,7 @@ async fn the_official_signer_computes_the_same_signatures_as_our_client() {
             .to_str()
             .unwrap()
             .to_string();
-        let parsed = codearts_ipd::signer::parse_authorization(&authorization).unwrap();
+        let parsed = ipd_testkit::signature::parse_authorization(&authorization).unwrap();
         let headers: serde_json::Map<String, Value> = parsed
             .signed_headers
             .iter()

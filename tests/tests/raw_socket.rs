@@ -3,7 +3,7 @@
 //! emulator answers an error or closes the connection within its timeouts,
 //! stores nothing, and keeps serving.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, SystemTime};
 

@@ -1,13 +1,13 @@
 //! Retries re-send the whole file; stalls end in a timeout, not a hang.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
 use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm as Form;
 use codearts_ipd::{ApiError, Credentials, FilePart, RetryPolicy};
 use common::*;
-use ipd_emulator::faults::{CuttingProxy, StallingServer};
+use ipd_testkit::faults::{CuttingProxy, StallingServer};
 use reqwest::StatusCode;
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! it, attach a file, list the attachments, delete the work item; then the
 //! same data after a restart.
 
-mod common;
+use crate::common;
 
 use codearts_ipd::{ApiError, Client, RetryPolicy, types};
 use common::{PROJECT, start};

@@ -1,7 +1,7 @@
 //! The generated client against the emulator, over real HTTP with real
 //! signatures.
 
-mod common;
+use crate::common;
 
 use codearts_ipd::{ApiError, Credentials, FilePart, RetryPolicy};
 use common::*;
@@ -201,7 +201,7 @@ async fn the_request_on_the_wire_matches_the_official_sdk() {
     let expected_length = part_head.len() + 100_000 + 2 + boundary.len() + 6;
     assert_eq!(h["content-length"], expected_length.to_string().as_str());
     let authorization = h["authorization"].to_str().unwrap();
-    let parsed = codearts_ipd::signer::parse_authorization(authorization).unwrap();
+    let parsed = ipd_testkit::signature::parse_authorization(authorization).unwrap();
     assert_eq!(parsed.algorithm, "SDK-HMAC-SHA256");
     assert_eq!(parsed.access_key, AK);
     assert!(
@@ -227,7 +227,7 @@ async fn the_request_on_the_wire_matches_the_official_sdk() {
 #[tokio::test]
 async fn an_interrupted_upload_leaves_no_attachment_behind() {
     let setup = start().await;
-    let proxy = ipd_emulator::faults::CuttingProxy::start(setup.emulator.addr(), 1, 300_000)
+    let proxy = ipd_testkit::faults::CuttingProxy::start(setup.emulator.addr(), 1, 300_000)
         .await
         .unwrap();
     let client = client(&proxy.url(), RetryPolicy::none());

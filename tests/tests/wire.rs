@@ -3,7 +3,7 @@
 //! by build.rs: path, query, header and JSON body go out as the spec says,
 //! signed; required ones are checked before anything is sent.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 
@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 #[allow(dead_code, clippy::all)]
 mod notes {
-    include!(concat!(env!("OUT_DIR"), "/json_bodies.rs"));
+    include!("../generated/json_bodies.rs");
 }
 
 type Seen = Arc<Mutex<Vec<serde_json::Value>>>;

@@ -1,11 +1,14 @@
 //! The spec as the emulator and the `ipd` command read it: the operations
 //! of the bundled OpenAPI document the client was generated from
-//! ([`codearts_ipd::OPENAPI`]), so neither can drift from the client.
+//! ([`OPENAPI`], written by `cargo xtask codegen` beside the client and
+//! covered by its drift check), so neither can drift from the client.
 //!
 //! Only what serving and calling need is modelled: each operation's route,
 //! parameters, body and success response. Schemas stay JSON and are read by
 //! [`schema`], which validates values and synthesises answers. Nothing here
 //! knows any one operation's names.
+
+#![warn(missing_docs)]
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -13,6 +16,10 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 pub mod schema;
+
+/// The OpenAPI document the client crate was generated from: the spec and
+/// its fragments bundled into one JSON document by `cargo xtask codegen`.
+pub const OPENAPI: &str = include_str!("openapi.json");
 
 pub use schema::Invalid;
 
@@ -164,7 +171,7 @@ impl Catalogue {
         CATALOGUE.get_or_init(|| {
             // The document is written by codegen after it validated it, and
             // checked for drift in CI: failing to read it is a build defect.
-            Catalogue::from_json(codearts_ipd::OPENAPI)
+            Catalogue::from_json(OPENAPI)
                 .expect("the bundled spec written by `cargo xtask codegen` is readable")
         })
     }

@@ -1,7 +1,10 @@
-//! What the end-to-end tests share: an emulator in a temporary directory and
-//! clients for it.
+//! What the workspace's tests share, kept out of the crates users link:
+//! an emulator in a temporary directory and clients for it, stand-ins'
+//! signature checks ([`refused`], [`signature`]), and network faults
+//! ([`faults`]). A dev-dependency only; nothing published depends on it.
 
-#![allow(dead_code)]
+pub mod faults;
+pub mod signature;
 
 use std::path::Path;
 

@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde_json::{Map, Value, json};
 
-use super::Catalogue;
+use crate::Catalogue;
 
 /// Why a value does not satisfy its schema, and where.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,0 +1,5 @@
+//! The runtime's integration tests, in one binary.
+
+mod canonical_props;
+mod segment_props;
+mod signer_vectors;

@@ -1,5 +1,0 @@
-use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm;
-
-fn main() {
-    let _ = CreateIpdProjectIssueAttachmentForm {};
-}

@@ -1,0 +1,27 @@
+//! The workspace's end-to-end tests, one module per concern, in one test
+//! binary: each extra binary would link tokio, hyper, reqwest, rustls, the
+//! emulator and the client again.
+//!
+//! `generated/` beside this crate holds the test code `cargo xtask codegen`
+//! derives from the specs: the fixture specs' clients, a decoding test per
+//! documented example and an end-to-end test per operation.
+
+use ipd_testkit as common;
+
+mod codegen;
+mod decoding;
+mod emulator_validation;
+mod errors;
+mod every_operation;
+mod fixture_client;
+mod hostile_endpoints;
+mod hostile_server;
+mod life_cycle;
+mod malformed_requests;
+mod python_tools;
+mod raw_socket;
+mod redaction;
+mod retries;
+mod stateful_scenario;
+mod upload;
+mod wire;
