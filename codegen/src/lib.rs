@@ -23,6 +23,7 @@ mod document;
 mod error;
 mod hoist;
 mod load;
+mod model;
 mod naming;
 mod operation;
 mod summary;
@@ -201,6 +202,7 @@ fn generate_sources(root: &Source, fragments: &[Source]) -> Result<String, Error
     };
     // progenitor sees the models only; the operations are ours.
     api.paths.paths.clear();
+    let enum_specs = enum_specs(&api);
     let (tokens, known) = run_progenitor(api).map_err(generator_error)?;
     for op in &operations {
         if let Some(missing) = op.type_names().find(|n| !known.contains(*n)) {
@@ -213,16 +215,30 @@ fn generate_sources(root: &Source, fragments: &[Source]) -> Result<String, Error
 
     let progenitor: syn::File = syn::parse_str(&tokens)
         .map_err(|e| generator_error(format!("progenitor produced invalid Rust: {e}")))?;
-    let types = progenitor
+    let mut types: Vec<syn::Item> = progenitor
         .items
         .into_iter()
-        .filter(|item| matches!(item, syn::Item::Mod(m) if m.ident == "types"));
-    let client: syn::File = syn::parse2(client(&operations))
+        .filter(|item| matches!(item, syn::Item::Mod(m) if m.ident == "types"))
+        .collect();
+    // The models' builders, accessors and open enums, from what typify
+    // generated (`model`).
+    let mut models = None;
+    for item in &mut types {
+        if let syn::Item::Mod(module) = item
+            && let Some((_, items)) = &mut module.content
+        {
+            let read = model::Models::read(items);
+            *items = read.render(std::mem::take(items), &enum_specs);
+            models = Some(read);
+        }
+    }
+    let models = models.unwrap_or_else(|| model::Models::read(&[]));
+    let client: syn::File = syn::parse2(client(&operations, &models))
         .map_err(|e| generator_error(format!("the templates produced invalid Rust: {e}")))?;
     let file_ast = syn::File {
         shebang: None,
         attrs: Vec::new(),
-        items: types.chain(client.items).collect(),
+        items: types.into_iter().chain(client.items).collect(),
     };
 
     Ok(format!(
@@ -231,6 +247,50 @@ fn generate_sources(root: &Source, fragments: &[Source]) -> Result<String, Error
         prettyplease::unparse(&file_ast)
     ))
 }
+
+/// What the spec's component string enums say beyond their values:
+/// `x-enum-varnames` and `x-enum-descriptions`, by the Rust type's name.
+fn enum_specs(
+    api: &openapiv3::OpenAPI,
+) -> std::collections::BTreeMap<String, model::render::EnumSpec> {
+    let mut specs = std::collections::BTreeMap::new();
+    let Some(components) = &api.components else {
+        return specs;
+    };
+    for (name, schema) in &components.schemas {
+        let openapiv3::ReferenceOr::Item(schema) = schema else {
+            continue;
+        };
+        let openapiv3::SchemaKind::Type(openapiv3::Type::String(s)) = &schema.schema_kind else {
+            continue;
+        };
+        let values: Vec<&str> = s.enumeration.iter().flatten().map(String::as_str).collect();
+        let list = |key: &str| -> std::collections::BTreeMap<String, String> {
+            let Some(serde_json::Value::Array(items)) = schema.schema_data.extensions.get(key)
+            else {
+                return Default::default();
+            };
+            values
+                .iter()
+                .zip(items)
+                .filter_map(|(v, item)| Some((v.to_string(), item.as_str()?.to_string())))
+                .collect()
+        };
+        specs.insert(
+            naming::type_name(name),
+            model::render::EnumSpec {
+                names: list(VARIANT_NAMES),
+                descriptions: list(VARIANT_DESCRIPTIONS),
+            },
+        );
+    }
+    specs
+}
+
+/// The spec extension naming a string enum's variants, in value order.
+pub const VARIANT_NAMES: &str = "x-enum-varnames";
+/// The spec extension describing a string enum's values, in value order.
+pub const VARIANT_DESCRIPTIONS: &str = "x-enum-descriptions";
 
 /// The name of the thread progenitor runs on. A panic there is turned into
 /// an [`Error::Generator`]; an application that wants the panic's default
@@ -274,9 +334,9 @@ fn run_progenitor(api: openapiv3::OpenAPI) -> Result<(String, BTreeSet<String>),
 }
 
 /// The client, its builders and forms: everything but the models.
-fn client(operations: &[Operation]) -> proc_macro2::TokenStream {
-    let entries = operations.iter().map(Operation::entry);
-    let builders = operations.iter().map(Operation::builder);
+fn client(operations: &[Operation], models: &model::Models) -> proc_macro2::TokenStream {
+    let entries = operations.iter().map(|op| op.entry(models));
+    let builders = operations.iter().map(|op| op.builder(models));
     let forms = operations.iter().filter_map(Operation::form);
     quote! {
         /// A client of the service: build one with [`Client::builder`], then

@@ -37,3 +37,28 @@ pub fn snake_ident(name: &str) -> proc_macro2::Ident {
     }
     format_ident!("{}", snake)
 }
+
+/// The members every operation builder has besides its setters.
+pub const BUILDER_MEMBERS: &[&str] = &[
+    "client",
+    "new",
+    "send",
+    "body",
+    "clone",
+    "fmt",
+    "customize",
+    "into_paginator",
+];
+
+/// The setter of a JSON body's top-level field on an operation builder:
+/// the field's name, or `body_<name>` when a parameter or a member of the
+/// builder has that name already. Validation refuses a spec where the
+/// second name is taken too.
+pub fn body_setter(field: &str, params: &[String]) -> String {
+    let taken = |name: &str| BUILDER_MEMBERS.contains(&name) || params.iter().any(|p| p == name);
+    if taken(field) {
+        format!("body_{}", field.trim_end_matches('_'))
+    } else {
+        field.to_string()
+    }
+}

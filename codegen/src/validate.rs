@@ -284,7 +284,15 @@ pub fn check_names(api: &OpenAPI) -> Result<(), SpecError> {
     use std::collections::BTreeMap;
     // The client's own methods, and the builders' own members.
     const CLIENT: &[&str] = &["builder", "transport", "base_url", "clone", "fmt"];
-    const BUILDER: &[&str] = &["client", "new", "send", "clone", "fmt"];
+    const BUILDER: &[&str] = &[
+        "client",
+        "new",
+        "send",
+        "clone",
+        "fmt",
+        "customize",
+        "into_paginator",
+    ];
     let mut methods: BTreeMap<String, String> = BTreeMap::new();
     let mut types: BTreeMap<String, String> = BTreeMap::new();
     if let Some(components) = &api.components {
@@ -358,6 +366,59 @@ pub fn check_names(api: &OpenAPI) -> Result<(), SpecError> {
                         ));
                     }
                 }
+            }
+            check_body_setters(api, op, &op_ptr, &mut members)?;
+        }
+    }
+    Ok(())
+}
+
+/// A JSON object body's top-level fields are setters of the operation's
+/// builder too, renamed `body_<name>` where a parameter or a builder member
+/// has the name (`naming::body_setter`); the renamed setter must be free.
+fn check_body_setters(
+    api: &OpenAPI,
+    op: &openapiv3::Operation,
+    op_ptr: &str,
+    members: &mut std::collections::BTreeMap<String, String>,
+) -> Result<(), SpecError> {
+    let Some(body) = &op.request_body else {
+        return Ok(());
+    };
+    let Ok(body) = resolve(api, body) else {
+        return Ok(());
+    };
+    for (content_type, media) in &body.content {
+        if !crate::document::is_json(content_type) {
+            continue;
+        }
+        let Some(schema) = &media.schema else {
+            continue;
+        };
+        let Ok(resolved) = resolve(api, schema) else {
+            continue;
+        };
+        let SchemaKind::Type(Type::Object(object)) = &resolved.schema_kind else {
+            continue;
+        };
+        let schema_ptr = match schema {
+            ReferenceOr::Reference { reference } => reference[1..].to_string(),
+            ReferenceOr::Item(_) => format!(
+                "{op_ptr}/requestBody/content/{}/schema",
+                escape_token(content_type)
+            ),
+        };
+        let params: Vec<String> = members.keys().cloned().collect();
+        for name in object.properties.keys() {
+            let field = snake_ident(name).to_string();
+            let setter = crate::naming::body_setter(&field, &params);
+            if let Some(other) = members.insert(setter.clone(), format!("body field `{name}`")) {
+                return Err(SpecError::at(
+                    format!("{schema_ptr}/properties/{}", escape_token(name)),
+                    format!(
+                        "body field `{name}` becomes the builder's setter `{setter}`, as {other} does"
+                    ),
+                ));
             }
         }
     }
@@ -502,6 +563,15 @@ fn check_schema(schema: &ReferenceOr<Schema>, ptr: &str) -> Result<(), SpecError
             for (name, property) in &object.properties {
                 let property_ptr = format!("{ptr}/properties/{}", escape_token(name));
                 let rust = snake_ident(name).to_string();
+                if rust == "builder" {
+                    return Err(SpecError::at(
+                        property_ptr,
+                        format!(
+                            "property `{name}` becomes the field `builder`, whose accessor would \
+                             clash with the model's own `builder()`"
+                        ),
+                    ));
+                }
                 if let Some(other) = names.insert(rust.clone(), name.clone()) {
                     return Err(SpecError::at(
                         property_ptr,

@@ -95,6 +95,16 @@ impl<'a> Call<'a> {
         });
     }
 
+    /// Records a problem found before the call was described (a value that
+    /// failed its conversion, a body its builder could not build), in the
+    /// order of the call's parameters, so the first one is reported.
+    pub fn problem(mut self, problem: Option<ApiError>) -> Self {
+        if let Some(problem) = problem {
+            self.fail(problem);
+        }
+        self
+    }
+
     /// Appends a literal part of the path template, as the spec gives it.
     pub fn path(mut self, literal: &'static str) -> Self {
         self.path.push_str(literal);

@@ -16,6 +16,7 @@
 //! - [`credentials`], [`region`]: where keys and endpoints come from;
 //! - [`multipart`]: streaming, rebuildable file bodies;
 //! - [`SaveToFile`]: atomic, streamed downloads;
+//! - [`model`]: builders' slots, enums' unknown values, one-or-many lists;
 //! - [`ApiError`]: one error type for every failure.
 
 #![warn(missing_docs)]
@@ -32,6 +33,7 @@ pub mod credentials;
 mod download;
 mod error;
 mod lenient;
+pub mod model;
 pub mod multipart;
 pub mod region;
 mod response;
@@ -51,6 +53,7 @@ pub use credentials::Credentials;
 pub use download::SaveToFile;
 pub use error::{ApiError, REQUEST_ID_HEADER, WriteError, printable};
 pub use lenient::LenientInt;
+pub use model::{FieldError, OneOrMany, UnknownVariant};
 pub use multipart::{FileError, FilePart, ToMultipart};
 pub use region::Region;
 /// The HTTP client and its types, for callers who pass their own client

@@ -6,6 +6,7 @@
 pub mod types {
     ///`AddNoteResponse200`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AddNoteResponse200 {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub echo: ::std::option::Option<
@@ -14,63 +15,9 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i64>>,
     }
-    ///`AddNoteSort`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AddNoteSort {
-        #[serde(rename = "newest")]
-        Newest,
-        #[serde(rename = "oldest")]
-        Oldest,
-    }
-    impl ::std::fmt::Display for AddNoteSort {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Newest => f.write_str("newest"),
-                Self::Oldest => f.write_str("oldest"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AddNoteSort {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "newest" => Ok(Self::Newest),
-                "oldest" => Ok(Self::Oldest),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AddNoteSort {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AddNoteSort {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`Failure`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct Failure {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error_code: ::std::option::Option<::std::string::String>,
@@ -79,11 +26,13 @@ pub mod types {
     }
     ///`Ids`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Ids {
         pub ids: ::std::vec::Vec<i64>,
     }
     ///`Note`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Note {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub author: ::std::option::Option<NoteAuthor>,
@@ -104,6 +53,7 @@ pub mod types {
     }
     ///`NoteAuthor`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct NoteAuthor {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -139,6 +89,493 @@ pub mod types {
         impl From<String> for ConversionError {
             fn from(value: String) -> Self {
                 Self(value.into())
+            }
+        }
+    }
+    /**`AddNoteSort`
+
+Converts from any string: a value this version does not know is kept as [`AddNoteSort::Unknown`], and encodes again unchanged.*/
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    pub enum AddNoteSort {
+        ///`newest`.
+        Newest,
+        ///`oldest`.
+        Oldest,
+        /// A value this version of the crate does not know, as the service sent it.
+        Unknown(::codearts_ipd_runtime::UnknownVariant),
+    }
+    impl AddNoteSort {
+        /// Every value this version knows, as the service sends it.
+        pub const VALUES: &'static [&'static str] = &["newest", "oldest"];
+        /// The value, as the service sends it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Newest => "newest",
+                Self::Oldest => "oldest",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::convert::From<&str> for AddNoteSort {
+        fn from(value: &str) -> Self {
+            match value {
+                "newest" => Self::Newest,
+                "oldest" => Self::Oldest,
+                other => {
+                    Self::Unknown(::codearts_ipd_runtime::UnknownVariant::new(other))
+                }
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for AddNoteSort {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for AddNoteSort {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for AddNoteSort {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from(value))
+        }
+    }
+    impl ::std::convert::AsRef<str> for AddNoteSort {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::fmt::Display for AddNoteSort {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for AddNoteSort {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AddNoteSort {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            ::codearts_ipd_runtime::model::deserialize_enum(deserializer)
+        }
+    }
+    impl AddNoteResponse200 {
+        ///Starts a [`AddNoteResponse200`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::AddNoteResponse200Builder {
+            ::std::default::Default::default()
+        }
+        ///`echo`.
+        #[inline]
+        pub fn echo(
+            &self,
+        ) -> ::std::option::Option<
+            &::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        > {
+            self.echo.as_ref()
+        }
+        ///`id`.
+        #[inline]
+        pub fn id(&self) -> ::std::option::Option<i64> {
+            self.id.map(|value| value.0)
+        }
+    }
+    impl ::std::convert::From<builders::AddNoteResponse200Builder>
+    for AddNoteResponse200 {
+        fn from(builder: builders::AddNoteResponse200Builder) -> Self {
+            Self {
+                echo: builder.echo,
+                id: builder.id,
+            }
+        }
+    }
+    impl ::std::convert::From<AddNoteResponse200>
+    for builders::AddNoteResponse200Builder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: AddNoteResponse200) -> Self {
+            Self {
+                echo: model.echo,
+                id: model.id,
+            }
+        }
+    }
+    impl Failure {
+        ///Starts a [`Failure`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::FailureBuilder {
+            ::std::default::Default::default()
+        }
+        ///`error_code`.
+        #[inline]
+        pub fn error_code(&self) -> ::std::option::Option<&str> {
+            self.error_code.as_deref()
+        }
+        ///`error_msg`.
+        #[inline]
+        pub fn error_msg(&self) -> ::std::option::Option<&str> {
+            self.error_msg.as_deref()
+        }
+    }
+    impl ::std::convert::From<builders::FailureBuilder> for Failure {
+        fn from(builder: builders::FailureBuilder) -> Self {
+            Self {
+                error_code: builder.error_code,
+                error_msg: builder.error_msg,
+            }
+        }
+    }
+    impl ::std::convert::From<Failure> for builders::FailureBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: Failure) -> Self {
+            Self {
+                error_code: model.error_code,
+                error_msg: model.error_msg,
+            }
+        }
+    }
+    impl Ids {
+        ///Starts a [`Ids`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::IdsBuilder {
+            ::std::default::Default::default()
+        }
+        ///`ids`.
+        #[inline]
+        pub fn ids(&self) -> &[i64] {
+            &self.ids
+        }
+    }
+    impl ::std::convert::TryFrom<builders::IdsBuilder> for Ids {
+        type Error = ::codearts_ipd_runtime::FieldError;
+        fn try_from(
+            builder: builders::IdsBuilder,
+        ) -> ::std::result::Result<Self, ::codearts_ipd_runtime::FieldError> {
+            ::std::result::Result::Ok(Self {
+                ids: builder
+                    .ids
+                    .ok_or(::codearts_ipd_runtime::FieldError::Missing {
+                        model: "Ids",
+                        field: "ids",
+                    })?,
+            })
+        }
+    }
+    impl ::std::convert::From<Ids> for builders::IdsBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: Ids) -> Self {
+            Self {
+                ids: ::std::option::Option::Some(model.ids),
+            }
+        }
+    }
+    impl Note {
+        ///Starts a [`Note`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::NoteBuilder {
+            ::std::default::Default::default()
+        }
+        ///`author`.
+        #[inline]
+        pub fn author(&self) -> ::std::option::Option<&NoteAuthor> {
+            self.author.as_ref()
+        }
+        ///Anything.
+        #[inline]
+        pub fn extra(&self) -> ::std::option::Option<&::serde_json::Value> {
+            self.extra.as_ref()
+        }
+        ///`labels`.
+        #[inline]
+        pub fn labels(
+            &self,
+        ) -> &::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        > {
+            &self.labels
+        }
+        ///`tags`.
+        #[inline]
+        pub fn tags(&self) -> &[::std::string::String] {
+            &self.tags
+        }
+        ///`text`.
+        #[inline]
+        pub fn text(&self) -> &str {
+            &self.text
+        }
+    }
+    impl ::std::convert::TryFrom<builders::NoteBuilder> for Note {
+        type Error = ::codearts_ipd_runtime::FieldError;
+        fn try_from(
+            builder: builders::NoteBuilder,
+        ) -> ::std::result::Result<Self, ::codearts_ipd_runtime::FieldError> {
+            ::std::result::Result::Ok(Self {
+                author: builder.author,
+                extra: builder.extra,
+                labels: builder.labels.unwrap_or_else(::std::default::Default::default),
+                tags: builder.tags.unwrap_or_else(::std::default::Default::default),
+                text: builder
+                    .text
+                    .ok_or(::codearts_ipd_runtime::FieldError::Missing {
+                        model: "Note",
+                        field: "text",
+                    })?,
+            })
+        }
+    }
+    impl ::std::convert::From<Note> for builders::NoteBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: Note) -> Self {
+            Self {
+                author: model.author,
+                extra: model.extra,
+                labels: ::std::option::Option::Some(model.labels),
+                tags: ::std::option::Option::Some(model.tags),
+                text: ::std::option::Option::Some(model.text),
+            }
+        }
+    }
+    impl NoteAuthor {
+        ///Starts a [`NoteAuthor`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::NoteAuthorBuilder {
+            ::std::default::Default::default()
+        }
+        ///`id`.
+        #[inline]
+        pub fn id(&self) -> ::std::option::Option<&str> {
+            self.id.as_deref()
+        }
+        ///`name`.
+        #[inline]
+        pub fn name(&self) -> ::std::option::Option<&str> {
+            self.name.as_deref()
+        }
+    }
+    impl ::std::convert::From<builders::NoteAuthorBuilder> for NoteAuthor {
+        fn from(builder: builders::NoteAuthorBuilder) -> Self {
+            Self {
+                id: builder.id,
+                name: builder.name,
+            }
+        }
+    }
+    impl ::std::convert::From<NoteAuthor> for builders::NoteAuthorBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: NoteAuthor) -> Self {
+            Self {
+                id: model.id,
+                name: model.name,
+            }
+        }
+    }
+    /// The builders of the models: `Model::builder()` starts one;
+    /// set fields with the setters, then `build()`.
+    pub mod builders {
+        #[allow(unused_imports)]
+        use super::*;
+        ///A builder of [`AddNoteResponse200`]: a setter per field, then [`build`](Self::build). Made by [`AddNoteResponse200::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct AddNoteResponse200Builder {
+            pub(super) echo: ::std::option::Option<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            pub(super) id: ::std::option::Option<
+                ::codearts_ipd_runtime::LenientInt<i64>,
+            >,
+        }
+        impl AddNoteResponse200Builder {
+            ///Sets `echo`.
+            pub fn echo(
+                mut self,
+                value: impl ::std::convert::Into<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.echo = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `id`.
+            pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.id = ::std::option::Option::Some(
+                    ::codearts_ipd_runtime::LenientInt(value.into()),
+                );
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> AddNoteResponse200 {
+                ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`Failure`]: a setter per field, then [`build`](Self::build). Made by [`Failure::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct FailureBuilder {
+            pub(super) error_code: ::std::option::Option<::std::string::String>,
+            pub(super) error_msg: ::std::option::Option<::std::string::String>,
+        }
+        impl FailureBuilder {
+            ///Sets `error_code`.
+            pub fn error_code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.error_code = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `error_msg`.
+            pub fn error_msg(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.error_msg = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> Failure {
+                ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`Ids`]: a setter per field, then [`build`](Self::build). Made by [`Ids::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct IdsBuilder {
+            pub(super) ids: ::std::option::Option<::std::vec::Vec<i64>>,
+        }
+        impl IdsBuilder {
+            ///Sets `ids`.
+            pub fn ids(
+                mut self,
+                values: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<i64>,
+                >,
+            ) -> Self {
+                self.ids = ::std::option::Option::Some(
+                    values
+                        .into_iter()
+                        .map(::std::convert::Into::into)
+                        .collect::<::std::vec::Vec<_>>(),
+                );
+                self
+            }
+            ///Builds the model; fails if a required field was not set or a value given to a setter was refused.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<Ids, ::codearts_ipd_runtime::FieldError> {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        ///A builder of [`Note`]: a setter per field, then [`build`](Self::build). Made by [`Note::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct NoteBuilder {
+            pub(super) author: ::std::option::Option<NoteAuthor>,
+            pub(super) extra: ::std::option::Option<::serde_json::Value>,
+            pub(super) labels: ::std::option::Option<
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+            >,
+            pub(super) tags: ::std::option::Option<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+            pub(super) text: ::std::option::Option<::std::string::String>,
+        }
+        impl NoteBuilder {
+            ///Sets `author`.
+            pub fn author(
+                mut self,
+                value: impl ::std::convert::Into<NoteAuthor>,
+            ) -> Self {
+                self.author = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Anything.
+            pub fn extra(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `labels`.
+            pub fn labels(
+                mut self,
+                value: impl ::std::convert::Into<
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >,
+            ) -> Self {
+                self.labels = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `tags`.
+            pub fn tags(
+                mut self,
+                values: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::std::string::String>,
+                >,
+            ) -> Self {
+                self.tags = ::std::option::Option::Some(
+                    values
+                        .into_iter()
+                        .map(::std::convert::Into::into)
+                        .collect::<::std::vec::Vec<_>>(),
+                );
+                self
+            }
+            ///Sets `text`.
+            pub fn text(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.text = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Builds the model; fails if a required field was not set or a value given to a setter was refused.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<Note, ::codearts_ipd_runtime::FieldError> {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        ///A builder of [`NoteAuthor`]: a setter per field, then [`build`](Self::build). Made by [`NoteAuthor::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct NoteAuthorBuilder {
+            pub(super) id: ::std::option::Option<::std::string::String>,
+            pub(super) name: ::std::option::Option<::std::string::String>,
+        }
+        impl NoteAuthorBuilder {
+            ///Sets `id`.
+            pub fn id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `name`.
+            pub fn name(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.name = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> NoteAuthor {
+                ::std::convert::From::from(self)
             }
         }
     }
@@ -178,7 +615,12 @@ Parameters:
 - [`sort`](builder::AddNote::sort) (query)
 - [`dry_run`](builder::AddNote::dry_run) (query)
 - [`x_client_tag`](builder::AddNote::x_client_tag) (header)
-- [`body`](builder::AddNote::body) (`application/json;charset=UTF-8`, required)*/
+- [`body`](builder::AddNote::body) (`application/json;charset=UTF-8`, required)
+  - [`author`](builder::AddNote::author) (body field `author`)
+  - [`extra`](builder::AddNote::extra) (body field `extra`)
+  - [`labels`](builder::AddNote::labels) (body field `labels`)
+  - [`tags`](builder::AddNote::tags) (body field `tags`)
+  - [`text`](builder::AddNote::text) (body field `text`)*/
     pub fn add_note(&self) -> builder::AddNote<'_> {
         builder::AddNote::new(self)
     }
@@ -186,7 +628,8 @@ Parameters:
 
 Parameters:
 - [`permanent`](builder::DeleteThings::permanent) (query)
-- [`body`](builder::DeleteThings::body) (`application/json`, required)*/
+- [`body`](builder::DeleteThings::body) (`application/json`, required)
+  - [`ids`](builder::DeleteThings::ids) (body field `ids`)*/
     pub fn delete_things(&self) -> builder::DeleteThings<'_> {
         builder::DeleteThings::new(self)
     }
@@ -206,18 +649,18 @@ pub mod builder {
         sort: ::std::option::Option<types::AddNoteSort>,
         dry_run: ::std::option::Option<bool>,
         x_client_tag: ::std::option::Option<::std::string::String>,
-        body: ::std::option::Option<types::Note>,
+        body: ::std::option::Option<types::builders::NoteBuilder>,
     }
     impl<'a> AddNote<'a> {
         pub(super) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                thing_id: ::std::option::Option::None,
-                page_size: ::std::option::Option::None,
-                sort: ::std::option::Option::None,
-                dry_run: ::std::option::Option::None,
-                x_client_tag: ::std::option::Option::None,
-                body: ::std::option::Option::None,
+                thing_id: ::std::default::Default::default(),
+                page_size: ::std::default::Default::default(),
+                sort: ::std::default::Default::default(),
+                dry_run: ::std::default::Default::default(),
+                x_client_tag: ::std::default::Default::default(),
+                body: ::std::default::Default::default(),
             }
         }
         ///Parameter `thing_id`.
@@ -234,8 +677,11 @@ pub mod builder {
             self
         }
         ///Parameter `sort`.
-        pub fn sort(mut self, value: types::AddNoteSort) -> Self {
-            self.sort = ::std::option::Option::Some(value);
+        pub fn sort(
+            mut self,
+            value: impl ::std::convert::Into<types::AddNoteSort>,
+        ) -> Self {
+            self.sort = ::std::option::Option::Some(value.into());
             self
         }
         ///Parameter `dry_run`.
@@ -251,9 +697,70 @@ pub mod builder {
             self.x_client_tag = ::std::option::Option::Some(value.into());
             self
         }
-        ///The `application/json;charset=UTF-8` body.
+        /**The `application/json;charset=UTF-8` body.
+
+The whole body at once; its fields also have setters of their own on this builder. A field set after this changes this body.*/
         pub fn body(mut self, value: types::Note) -> Self {
-            self.body = ::std::option::Option::Some(value);
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets the body field `author`.
+        pub fn author(
+            mut self,
+            value: impl ::std::convert::Into<types::NoteAuthor>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().author(value),
+            );
+            self
+        }
+        /**Anything.
+
+Body field `extra`.*/
+        pub fn extra(
+            mut self,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().extra(value),
+            );
+            self
+        }
+        ///Sets the body field `labels`.
+        pub fn labels(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+            >,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().labels(value),
+            );
+            self
+        }
+        ///Sets the body field `tags`.
+        pub fn tags(
+            mut self,
+            values: impl ::std::iter::IntoIterator<
+                Item = impl ::std::convert::Into<::std::string::String>,
+            >,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().tags(values),
+            );
+            self
+        }
+        ///Sets the body field `text`.
+        pub fn text(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().text(value),
+            );
             self
         }
         ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
@@ -263,6 +770,18 @@ pub mod builder {
             ::codearts_ipd_runtime::Response<types::AddNoteResponse200>,
             ::codearts_ipd_runtime::ApiError,
         > {
+            let (body, body_problem) = ::codearts_ipd_runtime::model::into_body(
+                self
+                    .body
+                    .or(
+                        ::std::option::Option::Some(
+                            types::builders::NoteBuilder::default(),
+                        ),
+                    )
+                    .map(|builder| builder.build())
+                    .transpose(),
+                "AddNote",
+            );
             let response = self
                 .client
                 .transport()
@@ -275,7 +794,8 @@ pub mod builder {
                 .query("dry_run", self.dry_run.as_ref(), false)
                 .header("X-Client-Tag", self.x_client_tag.as_ref(), false)
                 .accept("application/json")
-                .json("application/json;charset=UTF-8", self.body.as_ref(), true)
+                .problem(body_problem)
+                .json("application/json;charset=UTF-8", body.as_ref(), true)
                 .send()
                 .await?;
             #[allow(unreachable_patterns)]
@@ -292,14 +812,14 @@ pub mod builder {
     pub struct DeleteThings<'a> {
         client: &'a super::Client,
         permanent: ::std::option::Option<bool>,
-        body: ::std::option::Option<types::Ids>,
+        body: ::std::option::Option<types::builders::IdsBuilder>,
     }
     impl<'a> DeleteThings<'a> {
         pub(super) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                permanent: ::std::option::Option::None,
-                body: ::std::option::Option::None,
+                permanent: ::std::default::Default::default(),
+                body: ::std::default::Default::default(),
             }
         }
         ///Parameter `permanent`.
@@ -307,9 +827,21 @@ pub mod builder {
             self.permanent = ::std::option::Option::Some(value);
             self
         }
-        ///The `application/json` body.
+        /**The `application/json` body.
+
+The whole body at once; its fields also have setters of their own on this builder. A field set after this changes this body.*/
         pub fn body(mut self, value: types::Ids) -> Self {
-            self.body = ::std::option::Option::Some(value);
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets the body field `ids`.
+        pub fn ids(
+            mut self,
+            values: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().ids(values),
+            );
             self
         }
         ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
@@ -319,13 +851,26 @@ pub mod builder {
             ::codearts_ipd_runtime::Response<()>,
             ::codearts_ipd_runtime::ApiError,
         > {
+            let (body, body_problem) = ::codearts_ipd_runtime::model::into_body(
+                self
+                    .body
+                    .or(
+                        ::std::option::Option::Some(
+                            types::builders::IdsBuilder::default(),
+                        ),
+                    )
+                    .map(|builder| builder.build())
+                    .transpose(),
+                "DeleteThings",
+            );
             let response = self
                 .client
                 .transport()
                 .call(::codearts_ipd_runtime::Method::DELETE, "DeleteThings")
                 .path("/things/batch")
                 .query("permanent", self.permanent.as_ref(), false)
-                .json("application/json", self.body.as_ref(), true)
+                .problem(body_problem)
+                .json("application/json", body.as_ref(), true)
                 .send()
                 .await?;
             #[allow(unreachable_patterns)]

@@ -6,6 +6,7 @@
 pub mod types {
     ///`PostXResponse200`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct PostXResponse200 {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub size: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i64>>,
@@ -39,6 +40,55 @@ pub mod types {
         impl From<String> for ConversionError {
             fn from(value: String) -> Self {
                 Self(value.into())
+            }
+        }
+    }
+    impl PostXResponse200 {
+        ///Starts a [`PostXResponse200`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::PostXResponse200Builder {
+            ::std::default::Default::default()
+        }
+        ///`size`.
+        #[inline]
+        pub fn size(&self) -> ::std::option::Option<i64> {
+            self.size.map(|value| value.0)
+        }
+    }
+    impl ::std::convert::From<builders::PostXResponse200Builder> for PostXResponse200 {
+        fn from(builder: builders::PostXResponse200Builder) -> Self {
+            Self { size: builder.size }
+        }
+    }
+    impl ::std::convert::From<PostXResponse200> for builders::PostXResponse200Builder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: PostXResponse200) -> Self {
+            Self { size: model.size }
+        }
+    }
+    /// The builders of the models: `Model::builder()` starts one;
+    /// set fields with the setters, then `build()`.
+    pub mod builders {
+        #[allow(unused_imports)]
+        use super::*;
+        ///A builder of [`PostXResponse200`]: a setter per field, then [`build`](Self::build). Made by [`PostXResponse200::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct PostXResponse200Builder {
+            pub(super) size: ::std::option::Option<
+                ::codearts_ipd_runtime::LenientInt<i64>,
+            >,
+        }
+        impl PostXResponse200Builder {
+            ///Sets `size`.
+            pub fn size(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.size = ::std::option::Option::Some(
+                    ::codearts_ipd_runtime::LenientInt(value.into()),
+                );
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> PostXResponse200 {
+                ::std::convert::From::from(self)
             }
         }
     }
@@ -94,7 +144,7 @@ pub mod builder {
         pub(super) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                body: ::std::option::Option::None,
+                body: ::std::default::Default::default(),
             }
         }
         ///The `multipart/form-data` body.

@@ -4,63 +4,9 @@
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`Kind`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum Kind {
-        #[serde(rename = "draft")]
-        Draft,
-        #[serde(rename = "final")]
-        Final,
-    }
-    impl ::std::fmt::Display for Kind {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Draft => f.write_str("draft"),
-                Self::Final => f.write_str("final"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for Kind {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "draft" => Ok(Self::Draft),
-                "final" => Ok(Self::Final),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for Kind {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for Kind {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`Problem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct Problem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error_code: ::std::option::Option<::std::string::String>,
@@ -69,6 +15,7 @@ pub mod types {
     }
     ///`Receipt`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct Receipt {
         #[serde(
             default,
@@ -112,6 +59,254 @@ pub mod types {
         impl From<String> for ConversionError {
             fn from(value: String) -> Self {
                 Self(value.into())
+            }
+        }
+    }
+    /**`Kind`
+
+Converts from any string: a value this version does not know is kept as [`Kind::Unknown`], and encodes again unchanged.*/
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    pub enum Kind {
+        ///`draft`.
+        Draft,
+        ///`final`.
+        Final,
+        /// A value this version of the crate does not know, as the service sent it.
+        Unknown(::codearts_ipd_runtime::UnknownVariant),
+    }
+    impl Kind {
+        /// Every value this version knows, as the service sends it.
+        pub const VALUES: &'static [&'static str] = &["draft", "final"];
+        /// The value, as the service sends it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Draft => "draft",
+                Self::Final => "final",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::convert::From<&str> for Kind {
+        fn from(value: &str) -> Self {
+            match value {
+                "draft" => Self::Draft,
+                "final" => Self::Final,
+                other => {
+                    Self::Unknown(::codearts_ipd_runtime::UnknownVariant::new(other))
+                }
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for Kind {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for Kind {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for Kind {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from(value))
+        }
+    }
+    impl ::std::convert::AsRef<str> for Kind {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::fmt::Display for Kind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for Kind {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Kind {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            ::codearts_ipd_runtime::model::deserialize_enum(deserializer)
+        }
+    }
+    impl Problem {
+        ///Starts a [`Problem`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::ProblemBuilder {
+            ::std::default::Default::default()
+        }
+        ///`error_code`.
+        #[inline]
+        pub fn error_code(&self) -> ::std::option::Option<&str> {
+            self.error_code.as_deref()
+        }
+        ///`error_msg`.
+        #[inline]
+        pub fn error_msg(&self) -> ::std::option::Option<&str> {
+            self.error_msg.as_deref()
+        }
+    }
+    impl ::std::convert::From<builders::ProblemBuilder> for Problem {
+        fn from(builder: builders::ProblemBuilder) -> Self {
+            Self {
+                error_code: builder.error_code,
+                error_msg: builder.error_msg,
+            }
+        }
+    }
+    impl ::std::convert::From<Problem> for builders::ProblemBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: Problem) -> Self {
+            Self {
+                error_code: model.error_code,
+                error_msg: model.error_msg,
+            }
+        }
+    }
+    impl Receipt {
+        ///Starts a [`Receipt`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::ReceiptBuilder {
+            ::std::default::Default::default()
+        }
+        ///`fields`.
+        #[inline]
+        pub fn fields(
+            &self,
+        ) -> &::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        > {
+            &self.fields
+        }
+        ///`names`.
+        #[inline]
+        pub fn names(&self) -> &[::std::string::String] {
+            &self.names
+        }
+        ///`stored`.
+        #[inline]
+        pub fn stored(&self) -> ::std::option::Option<i64> {
+            self.stored.map(|value| value.0)
+        }
+    }
+    impl ::std::convert::From<builders::ReceiptBuilder> for Receipt {
+        fn from(builder: builders::ReceiptBuilder) -> Self {
+            Self {
+                fields: builder.fields.unwrap_or_else(::std::default::Default::default),
+                names: builder.names.unwrap_or_else(::std::default::Default::default),
+                stored: builder.stored,
+            }
+        }
+    }
+    impl ::std::convert::From<Receipt> for builders::ReceiptBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: Receipt) -> Self {
+            Self {
+                fields: ::std::option::Option::Some(model.fields),
+                names: ::std::option::Option::Some(model.names),
+                stored: model.stored,
+            }
+        }
+    }
+    /// The builders of the models: `Model::builder()` starts one;
+    /// set fields with the setters, then `build()`.
+    pub mod builders {
+        #[allow(unused_imports)]
+        use super::*;
+        ///A builder of [`Problem`]: a setter per field, then [`build`](Self::build). Made by [`Problem::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct ProblemBuilder {
+            pub(super) error_code: ::std::option::Option<::std::string::String>,
+            pub(super) error_msg: ::std::option::Option<::std::string::String>,
+        }
+        impl ProblemBuilder {
+            ///Sets `error_code`.
+            pub fn error_code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.error_code = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `error_msg`.
+            pub fn error_msg(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.error_msg = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> Problem {
+                ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`Receipt`]: a setter per field, then [`build`](Self::build). Made by [`Receipt::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct ReceiptBuilder {
+            pub(super) fields: ::std::option::Option<
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+            >,
+            pub(super) names: ::std::option::Option<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+            pub(super) stored: ::std::option::Option<
+                ::codearts_ipd_runtime::LenientInt<i64>,
+            >,
+        }
+        impl ReceiptBuilder {
+            ///Sets `fields`.
+            pub fn fields(
+                mut self,
+                value: impl ::std::convert::Into<
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >,
+            ) -> Self {
+                self.fields = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `names`.
+            pub fn names(
+                mut self,
+                values: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::std::string::String>,
+                >,
+            ) -> Self {
+                self.names = ::std::option::Option::Some(
+                    values
+                        .into_iter()
+                        .map(::std::convert::Into::into)
+                        .collect::<::std::vec::Vec<_>>(),
+                );
+                self
+            }
+            ///Sets `stored`.
+            pub fn stored(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.stored = ::std::option::Option::Some(
+                    ::codearts_ipd_runtime::LenientInt(value.into()),
+                );
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> Receipt {
+                ::std::convert::From::from(self)
             }
         }
     }
@@ -193,11 +388,11 @@ pub mod builder {
         pub(super) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                box_id: ::std::option::Option::None,
-                overwrite: ::std::option::Option::None,
-                label: ::std::option::Option::None,
-                x_trace: ::std::option::Option::None,
-                body: ::std::option::Option::None,
+                box_id: ::std::default::Default::default(),
+                overwrite: ::std::default::Default::default(),
+                label: ::std::default::Default::default(),
+                x_trace: ::std::default::Default::default(),
+                body: ::std::default::Default::default(),
             }
         }
         ///The box.
@@ -284,9 +479,9 @@ pub mod builder {
         pub(super) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                box_id: ::std::option::Option::None,
-                dpi: ::std::option::Option::None,
-                body: ::std::option::Option::None,
+                box_id: ::std::default::Default::default(),
+                dpi: ::std::default::Default::default(),
+                body: ::std::default::Default::default(),
             }
         }
         ///Parameter `box_id`.
@@ -348,7 +543,7 @@ pub mod builder {
         pub(super) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                box_id: ::std::option::Option::None,
+                box_id: ::std::default::Default::default(),
             }
         }
         ///Parameter `box_id`.

@@ -48,7 +48,9 @@ fn summarise(items: &[syn::Item], module: &str, lines: &mut Vec<String>) {
             syn::Item::Struct(s) if matches!(s.vis, syn::Visibility::Public(_)) => {
                 lines.push(format!("struct {module}{}", s.ident));
                 for field in &s.fields {
-                    if let Some(name) = &field.ident {
+                    if let Some(name) = &field.ident
+                        && matches!(field.vis, syn::Visibility::Public(_))
+                    {
                         lines.push(format!("    {name}: {}", pretty_type(&field.ty)));
                     }
                 }

@@ -163,7 +163,9 @@ async fn a_work_item_from_creation_to_deletion() {
     client
         .batch_delete_ipd_issues()
         .project_id(PROJECT)
-        .body(body(json!([issue_id])))
+        .body(body::<types::BatchDeleteIpdIssuesRequestBody>(json!([
+            issue_id
+        ])))
         .send()
         .await
         .unwrap();

@@ -1,7 +1,8 @@
 //! What reaches the wire through the fluent calls, for each kind of
 //! parameter, with a client generated from `fixtures/specs/json-bodies.yaml`
-//! by build.rs: path, query, header and JSON body go out as the spec says,
-//! signed; required ones are checked before anything is sent.
+//! (into `tests/generated/` by `cargo xtask codegen`): path, query, header
+//! and JSON body go out as the spec says, signed; required ones are
+//! checked before anything is sent.
 
 use crate::common;
 
@@ -183,12 +184,14 @@ async fn missing_required_parameters_are_reported_before_anything_is_sent() {
         ),
         "{error:?}"
     );
+    // A required body that was not set is built from its (empty) builder,
+    // so the error names the body field that is required.
     let error = client.delete_things().send().await.unwrap_err();
     assert!(
         matches!(
             error,
             ApiError::MissingParameter {
-                parameter: "body",
+                parameter: "ids",
                 ..
             }
         ),

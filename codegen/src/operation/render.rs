@@ -18,7 +18,9 @@ use quote::{format_ident, quote};
 use super::model::{
     Body, BodyKind, Field, FieldKind, Operation, ParamLocation, ResponseKind, Scalar, Status,
 };
-use crate::naming::{snake_ident, type_name};
+use crate::model::Models;
+use crate::model::render::setter_parts;
+use crate::naming::{body_setter, snake_ident, type_name};
 
 const RT: &str = "::codearts_ipd_runtime";
 
@@ -42,8 +44,38 @@ impl Scalar {
         }
     }
 
-    /// A setter's argument type, and how it becomes the stored value.
-    fn setter(&self) -> (TokenStream, TokenStream) {
+    /// A setter's argument type, and how it becomes the stored value:
+    /// strings and string enums from anything that converts, checked
+    /// newtypes (constrained strings) through `TryInto`, into a slot that
+    /// `send()` reports if the conversion failed.
+    fn setter(&self, models: &Models) -> (TokenStream, TokenStream) {
+        let rt = rt();
+        match self {
+            Scalar::Str => (
+                quote!(impl ::std::convert::Into<::std::string::String>),
+                quote!(::std::option::Option::Some(value.into())),
+            ),
+            Scalar::Named(name) if models.checked_newtypes.contains(name) => {
+                let ty = self.stored();
+                (
+                    quote!(impl ::std::convert::TryInto<#ty, Error: ::std::fmt::Display>),
+                    quote!(#rt::model::Slot::new(value)),
+                )
+            }
+            Scalar::Named(_) => {
+                let ty = self.stored();
+                (
+                    quote!(impl ::std::convert::Into<#ty>),
+                    quote!(::std::option::Option::Some(value.into())),
+                )
+            }
+            other => (other.stored(), quote!(::std::option::Option::Some(value))),
+        }
+    }
+
+    /// A form field setter's argument type and conversion (forms hold
+    /// their values as they are).
+    fn form_setter(&self) -> (TokenStream, TokenStream) {
         match self {
             Scalar::Str => (
                 quote!(impl ::std::convert::Into<::std::string::String>),
@@ -51,6 +83,11 @@ impl Scalar {
             ),
             other => (other.stored(), quote!(value)),
         }
+    }
+
+    /// Whether the builder keeps it in a slot (a conversion that can fail).
+    fn in_slot(&self, models: &Models) -> bool {
+        matches!(self, Scalar::Named(name) if models.checked_newtypes.contains(name))
     }
 }
 
@@ -79,9 +116,22 @@ fn doc_lines(parts: &[Option<&str>]) -> String {
 /// One member of a builder: a parameter or the body.
 struct Member {
     ident: proc_macro2::Ident,
+    /// The field's whole type (an `Option` or a runtime `Slot`).
     stored: TokenStream,
     setter_arg: TokenStream,
+    /// How the setter's `value` becomes the stored value.
     convert: TokenStream,
+    doc: String,
+}
+
+/// A top-level field of a JSON object body, set on the operation's builder
+/// and forwarded to the body's own builder.
+struct BodyField {
+    setter: proc_macro2::Ident,
+    /// The field's JSON name.
+    wire: String,
+    arg: TokenStream,
+    forward: TokenStream,
     doc: String,
 }
 
@@ -99,7 +149,7 @@ impl Operation {
     }
 
     /// The method on `Client` that starts a call.
-    pub fn entry(&self) -> TokenStream {
+    pub fn entry(&self, models: &Models) -> TokenStream {
         let fn_name = self.fn_name();
         let builder = self.builder_name();
         let mut params = Vec::new();
@@ -131,6 +181,12 @@ impl Operation {
                 "- [`body`](builder::{builder}::body) (`{}`{required}){description}",
                 body.content_type
             ));
+            for field in self.body_fields(models) {
+                let (setter, wire) = (&field.setter, &field.wire);
+                params.push(format!(
+                    "  - [`{setter}`](builder::{builder}::{setter}) (body field `{wire}`)"
+                ));
+            }
         }
         let params = (!params.is_empty()).then(|| format!("Parameters:\n{}", params.join("\n")));
         let doc = doc_lines(&[
@@ -153,15 +209,80 @@ impl Operation {
         }
     }
 
-    fn members(&self) -> Vec<Member> {
+    /// The JSON object body's model, if the body is one (its fields are
+    /// setters of the builder too).
+    fn body_model<'m>(&self, models: &'m Models) -> Option<&'m crate::model::Struct> {
+        match &self.body {
+            Some(Body {
+                kind: BodyKind::Json(name),
+                ..
+            }) => models.structs.get(name),
+            _ => None,
+        }
+    }
+
+    /// The setters of the body's top-level fields.
+    fn body_fields(&self, models: &Models) -> Vec<BodyField> {
+        let Some(model) = self.body_model(models) else {
+            return Vec::new();
+        };
+        let params: Vec<String> = self
+            .params
+            .iter()
+            .map(|p| snake_ident(&p.name).to_string())
+            .collect();
+        model
+            .fields
+            .iter()
+            .map(|f| {
+                // The setter as the body's builder has it, its types named
+                // from module `builder`.
+                let field_here = crate::model::Field {
+                    ident: f.ident.clone(),
+                    wire: f.wire.clone(),
+                    ty: crate::model::qualified(&f.ty),
+                    presence: crate::model::Presence::Optional,
+                    doc: String::new(),
+                };
+                let (arg, _) = setter_parts(&field_here, models.setter_is_fallible(&f.ty));
+                let field = f.ident.clone();
+                let setter = format_ident!("{}", body_setter(&field.to_string(), &params));
+                let value = if matches!(f.inner().shape(), crate::model::Shape::List { .. }) {
+                    quote!(values)
+                } else {
+                    quote!(value)
+                };
+                BodyField {
+                    forward: quote!(self.body.unwrap_or_default().#field(#value)),
+                    setter,
+                    wire: f.wire.clone(),
+                    arg,
+                    doc: if f.doc.is_empty() {
+                        format!("Sets the body field `{}`.", f.wire)
+                    } else {
+                        format!("{}\n\nBody field `{}`.", f.doc, f.wire)
+                    },
+                }
+            })
+            .collect()
+    }
+
+    fn members(&self, models: &Models) -> Vec<Member> {
+        let rt = rt();
         let mut members: Vec<Member> = self
             .params
             .iter()
             .map(|p| {
-                let (setter_arg, convert) = p.ty.setter();
+                let (setter_arg, convert) = p.ty.setter(models);
+                let stored = p.ty.stored();
+                let slot = p.ty.in_slot(models);
                 Member {
                     ident: snake_ident(&p.name),
-                    stored: p.ty.stored(),
+                    stored: if slot {
+                        quote!(#rt::model::Slot<#stored>)
+                    } else {
+                        quote!(::std::option::Option<#stored>)
+                    },
                     setter_arg,
                     convert,
                     doc: p
@@ -172,54 +293,100 @@ impl Operation {
             })
             .collect();
         if let Some(body) = &self.body {
-            let ty = match &body.kind {
-                BodyKind::Json(name) => {
-                    let name = format_ident!("{}", name);
-                    quote!(types::#name)
+            let doc = body
+                .description
+                .clone()
+                .unwrap_or_else(|| format!("The `{}` body.", body.content_type));
+            let member = match (&body.kind, self.body_model(models)) {
+                (BodyKind::Json(name), Some(_)) => {
+                    let (name, builder) =
+                        (format_ident!("{}", name), format_ident!("{}Builder", name));
+                    Member {
+                        ident: format_ident!("body"),
+                        stored: quote!(::std::option::Option<types::builders::#builder>),
+                        setter_arg: quote!(types::#name),
+                        convert: quote!(::std::option::Option::Some(value.into())),
+                        doc: format!(
+                            "{doc}\n\nThe whole body at once; its fields also have setters \
+                             of their own on this builder. A field set after this changes \
+                             this body."
+                        ),
+                    }
                 }
-                BodyKind::Form(_) => {
+                (BodyKind::Json(name), None) => {
+                    let name = format_ident!("{}", name);
+                    Member {
+                        ident: format_ident!("body"),
+                        stored: quote!(::std::option::Option<types::#name>),
+                        setter_arg: quote!(impl ::std::convert::Into<types::#name>),
+                        convert: quote!(::std::option::Option::Some(value.into())),
+                        doc,
+                    }
+                }
+                (BodyKind::Form(_), _) => {
                     let form = self.form_name();
-                    quote!(forms::#form)
+                    Member {
+                        ident: format_ident!("body"),
+                        stored: quote!(::std::option::Option<forms::#form>),
+                        setter_arg: quote!(forms::#form),
+                        convert: quote!(::std::option::Option::Some(value)),
+                        doc,
+                    }
                 }
             };
-            members.push(Member {
-                ident: format_ident!("body"),
-                stored: ty.clone(),
-                setter_arg: ty,
-                convert: quote!(value),
-                doc: body
-                    .description
-                    .clone()
-                    .unwrap_or_else(|| format!("The `{}` body.", body.content_type)),
-            });
+            members.push(member);
         }
         members
     }
 
     /// The builder of a call, for module `builder`.
-    pub fn builder(&self) -> TokenStream {
+    pub fn builder(&self, models: &Models) -> TokenStream {
         let rt = rt();
         let name = self.builder_name();
         let fn_name = self.fn_name();
-        let members = self.members();
+        let members = self.members(models);
         let fields = members.iter().map(|m| {
             let (ident, stored) = (&m.ident, &m.stored);
-            quote!(#ident: ::std::option::Option<#stored>,)
+            quote!(#ident: #stored,)
         });
         let inits = members.iter().map(|m| {
             let ident = &m.ident;
-            quote!(#ident: ::std::option::Option::None,)
+            quote!(#ident: ::std::default::Default::default(),)
         });
         let setters = members.iter().map(|m| {
             let (ident, arg, convert, doc) = (&m.ident, &m.setter_arg, &m.convert, &m.doc);
             quote! {
                 #[doc = #doc]
                 pub fn #ident(mut self, value: #arg) -> Self {
-                    self.#ident = ::std::option::Option::Some(#convert);
+                    self.#ident = #convert;
                     self
                 }
             }
         });
+        let body_setters = self.body_fields(models).into_iter().map(|f| {
+            let (setter, arg, forward, doc) = (&f.setter, &f.arg, &f.forward, &f.doc);
+            quote! {
+                #[doc = #doc]
+                pub fn #setter(mut self, #arg) -> Self {
+                    self.body = ::std::option::Option::Some(#forward);
+                    self
+                }
+            }
+        });
+        // Values that may have failed their conversion: their problems are
+        // reported in the call's order (`Call::problem`).
+        let id = &self.id;
+        let checks = self
+            .params
+            .iter()
+            .filter(|p| p.ty.in_slot(models))
+            .map(|p| {
+                let (ident, name) = (snake_ident(&p.name), &p.name);
+                let problem =
+                    format_ident!("{}_problem", ident.to_string().trim_start_matches("r#"));
+                quote!(let (#ident, #problem) = self.#ident.into_param(#id, #name);)
+            });
+        let body_check = self.body_check(models);
         let doc = format!(
             "A call of [`Client::{fn_name}`](super::Client::{fn_name}): set its parameters, \
              then [`send`](Self::send) it."
@@ -228,7 +395,7 @@ impl Operation {
         let send_doc = "Sends the call: checks the required parameters, then signs, sends and \
                         (when safe) retries it. Nothing is sent if a required parameter is \
                         missing or a path parameter is not exactly one segment.";
-        let chain = self.call_chain();
+        let chain = self.call_chain(models);
         let arms = self.arms();
         quote! {
             #[doc = #doc]
@@ -246,8 +413,12 @@ impl Operation {
 
                 #(#setters)*
 
+                #(#body_setters)*
+
                 #[doc = #send_doc]
                 pub async fn send(self) -> ::std::result::Result<#rt::Response<#success>, #rt::ApiError> {
+                    #(#checks)*
+                    #body_check
                     let response = self.client.transport()
                         #chain
                         .send()
@@ -261,8 +432,44 @@ impl Operation {
         }
     }
 
+    /// Builds a JSON object body from its builder (an unset required body
+    /// from an empty one, so required fields are reported by name).
+    fn body_check(&self, models: &Models) -> TokenStream {
+        let Some(Body {
+            kind: BodyKind::Json(name),
+            required,
+            ..
+        }) = &self.body
+        else {
+            return TokenStream::new();
+        };
+        if !models.structs.contains_key(name) {
+            return TokenStream::new();
+        }
+        let id = &self.id;
+        let builder = format_ident!("{}Builder", name);
+        let unset = if *required {
+            quote!(::std::option::Option::Some(types::builders::#builder::default()))
+        } else {
+            quote!(::std::option::Option::None)
+        };
+        let rt = rt();
+        if models.is_fallible(name) {
+            quote! {
+                let (body, body_problem) = #rt::model::into_body(
+                    self.body.or(#unset).map(|builder| builder.build()).transpose(),
+                    #id,
+                );
+            }
+        } else {
+            quote! {
+                let body = self.body.or(#unset).map(|builder| builder.build());
+            }
+        }
+    }
+
     /// `.call(...)`, then the path, query, headers and body.
-    fn call_chain(&self) -> TokenStream {
+    fn call_chain(&self, models: &Models) -> TokenStream {
         let rt = rt();
         let id = &self.id;
         let method = format_ident!("{}", self.method.to_uppercase());
@@ -275,23 +482,24 @@ impl Operation {
                 chain.push(quote!(.path(#literal)));
             }
             let name = &rest[open + 1..close];
-            let ident = snake_ident(name);
-            chain.push(quote!(.path_param(#name, self.#ident.as_ref())));
+            let value = self.value_of(name, models);
+            chain.extend(self.problem_of(name, models));
+            chain.push(quote!(.path_param(#name, #value)));
             rest = &rest[close + 1..];
         }
         if !rest.is_empty() {
             chain.push(quote!(.path(#rest)));
         }
         for p in &self.params {
-            let (name, ident, required) = (&p.name, snake_ident(&p.name), p.required);
+            let (name, required) = (&p.name, p.required);
+            let value = self.value_of(name, models);
+            if p.location != ParamLocation::Path {
+                chain.extend(self.problem_of(name, models));
+            }
             match p.location {
                 ParamLocation::Path => {}
-                ParamLocation::Query => {
-                    chain.push(quote!(.query(#name, self.#ident.as_ref(), #required)))
-                }
-                ParamLocation::Header => {
-                    chain.push(quote!(.header(#name, self.#ident.as_ref(), #required)))
-                }
+                ParamLocation::Query => chain.push(quote!(.query(#name, #value, #required))),
+                ParamLocation::Header => chain.push(quote!(.header(#name, #value, #required))),
             }
         }
         if matches!(self.success, ResponseKind::Json(_)) {
@@ -305,6 +513,12 @@ impl Operation {
         }) = &self.body
         {
             chain.push(match kind {
+                BodyKind::Json(name) if models.structs.contains_key(name) => {
+                    let problem = models
+                        .is_fallible(name)
+                        .then(|| quote!(.problem(body_problem)));
+                    quote!(#problem .json(#content_type, body.as_ref(), #required))
+                }
                 BodyKind::Json(_) => quote!(.json(#content_type, self.body.as_ref(), #required)),
                 BodyKind::Form(_) => quote! {
                     .form(
@@ -315,6 +529,37 @@ impl Operation {
             });
         }
         quote!(#(#chain)*)
+    }
+
+    /// `.problem(x_problem)` before parameter `name`, if its value may
+    /// have failed its conversion.
+    fn problem_of(&self, name: &str, models: &Models) -> Option<TokenStream> {
+        let slot = self
+            .params
+            .iter()
+            .any(|p| p.name == name && p.ty.in_slot(models));
+        slot.then(|| {
+            let problem = format_ident!(
+                "{}_problem",
+                snake_ident(name).to_string().trim_start_matches("r#")
+            );
+            quote!(.problem(#problem))
+        })
+    }
+
+    /// How the call chain reads parameter `name`: from the builder, or from
+    /// the local that `send()` checked it into.
+    fn value_of(&self, name: &str, models: &Models) -> TokenStream {
+        let ident = snake_ident(name);
+        let slot = self
+            .params
+            .iter()
+            .any(|p| p.name == name && p.ty.in_slot(models));
+        if slot {
+            quote!(#ident.as_ref())
+        } else {
+            quote!(self.#ident.as_ref())
+        }
     }
 
     /// The status arms: exact codes, then ranges, then the default, in
@@ -430,7 +675,7 @@ fn form_field(field: &Field) -> FormField {
         FieldKind::Text(scalar) => scalar.stored(),
     };
     let (arg, convert) = match &field.kind {
-        FieldKind::Text(scalar) => scalar.setter(),
+        FieldKind::Text(scalar) => scalar.form_setter(),
         _ => (base.clone(), quote!(value)),
     };
     let doc = field
