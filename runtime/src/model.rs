@@ -84,20 +84,15 @@ pub fn into_body<T>(
 /// not be converted (reported when the builder builds). For generated
 /// code.
 #[doc(hidden)]
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub enum Slot<T> {
     /// Not set.
+    #[default]
     Unset,
     /// Set to this value.
     Set(T),
     /// Given a value that failed its conversion, for this reason.
     Invalid(String),
-}
-
-impl<T> Default for Slot<T> {
-    fn default() -> Self {
-        Slot::Unset
-    }
 }
 
 impl<T> Slot<T> {
