@@ -25,6 +25,10 @@ const BUNDLE: &str = "catalogue/src/openapi.json";
 #[derive(Parser)]
 #[command(about = "Automation for the codearts-ipd workspace")]
 struct Cli {
+    /// The workspace to work on (default: the one this xtask was built
+    /// in), for running a built xtask on another checkout.
+    #[arg(long, global = true, value_name = "DIR")]
+    root: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -54,11 +58,10 @@ enum Command {
 fn main() -> ExitCode {
     quiet_generator_panics();
     let cli = Cli::parse();
+    let root = cli.root.unwrap_or_else(workspace_root);
     let result = match cli.command {
-        Command::Codegen { check, verbose } => codegen(&workspace_root(), check, verbose),
-        Command::Bench { size_mib, runs } => {
-            bench::run(&workspace_root(), size_mib, runs.max(1)).map(|()| true)
-        }
+        Command::Codegen { check, verbose } => codegen(&root, check, verbose),
+        Command::Bench { size_mib, runs } => bench::run(&root, size_mib, runs.max(1)).map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
