@@ -32,6 +32,10 @@ impl fmt::Display for Invalid {
 /// emulator does not depend on the code generator).
 const DIGIT_STRING: &str = "x-accept-digit-string";
 
+/// The spec extension marking arrays the service may send as their single
+/// item (`ipd_codegen::ONE_OR_MANY_EXTENSION`).
+const ONE_OR_MANY: &str = "x-one-or-many";
+
 /// Nesting beyond which synthesis stops adding optional members, so that
 /// recursive schemas end.
 const MAX_DEPTH: usize = 6;
@@ -145,6 +149,10 @@ impl Catalogue {
     }
 
     fn validate_array(&self, schema: &Value, value: &Value, field: &str) -> Result<(), Invalid> {
+        if !value.is_array() && schema.get(ONE_OR_MANY).and_then(Value::as_bool) == Some(true) {
+            let item_schema = schema.get("items").unwrap_or(&Value::Null);
+            return self.validate(item_schema, value, field);
+        }
         let Some(items) = value.as_array() else {
             return fail(field, format!("must be an array, not {}", type_of(value)));
         };
@@ -251,6 +259,12 @@ impl Catalogue {
                         .map(|item| self.normalise(item_schema, item))
                         .collect(),
                 )
+            }
+            (Some("array"), single)
+                if !single.is_null()
+                    && schema.get(ONE_OR_MANY).and_then(Value::as_bool) == Some(true) =>
+            {
+                self.normalise(schema.get("items").unwrap_or(&Value::Null), single)
             }
             (Some("integer"), Value::String(text))
                 if schema.get(DIGIT_STRING).and_then(Value::as_bool) == Some(true) =>
@@ -471,6 +485,23 @@ mod tests {
         );
         assert_eq!(check(json!({"title": "a", "either": "long"})), Ok(()));
         assert_eq!(field(json!({"title": "a", "either": "x"})), "body.either");
+    }
+
+    #[test]
+    fn a_one_or_many_array_also_takes_its_single_item() {
+        let catalogue = catalogue();
+        let schema = json!({"type": "array", "x-one-or-many": true, "items": {"type": "string"}});
+        assert!(catalogue.validate(&schema, &json!(["a"]), "f").is_ok());
+        assert!(catalogue.validate(&schema, &json!("a"), "f").is_ok());
+        assert_eq!(
+            catalogue
+                .validate(&schema, &json!(7), "f")
+                .unwrap_err()
+                .field,
+            "f"
+        );
+        let plain = json!({"type": "array", "items": {"type": "string"}});
+        assert!(catalogue.validate(&plain, &json!("a"), "f").is_err());
     }
 
     #[test]

@@ -30,7 +30,7 @@ mod summary;
 mod validate;
 
 pub use error::{Error, Location, SpecError};
-pub use load::DIGIT_STRING_EXTENSION;
+pub use load::{DIGIT_STRING_EXTENSION, ONE_OR_MANY_EXTENSION};
 
 /// Generates the client for the spec at `path`. `display_name` names the
 /// spec in errors and in the generated file's preamble, so the output does
@@ -180,7 +180,7 @@ fn prepare(
     };
     let mut raw = bundle.value.clone();
     validate::check_raw(&raw).map_err(spec_error)?;
-    load::expand_digit_strings(&mut raw);
+    load::expand_extensions(&mut raw);
     let mut api = load::to_openapi(&raw).map_err(spec_error)?;
     validate::check_operations(&api).map_err(spec_error)?;
     validate::check_names(&api).map_err(spec_error)?;

@@ -11,6 +11,11 @@ use crate::error::{Location, SpecError};
 /// The extension that marks an integer the service may send as a digit string.
 pub const DIGIT_STRING_EXTENSION: &str = "x-accept-digit-string";
 
+/// The spec extension marking arrays the service may send as their single
+/// item instead (some sources document an object where others document an
+/// array of them).
+pub const ONE_OR_MANY_EXTENSION: &str = "x-one-or-many";
+
 /// The crate generated code calls for its runtime.
 pub const RUNTIME_CRATE: &str = "codearts-ipd-runtime";
 
@@ -53,9 +58,10 @@ pub fn to_openapi(raw: &Value) -> Result<OpenAPI, SpecError> {
 }
 
 /// Rewrites `x-accept-digit-string: true` integers into the runtime's
-/// `LenientInt<T>`, through typify's standard `x-rust-type` extension.
+/// `LenientInt<T>`, and `x-one-or-many: true` arrays into its
+/// `OneOrMany<T>`, through typify's standard `x-rust-type` extension.
 /// Validation has checked where the extension appears.
-pub fn expand_digit_strings(node: &mut Value) {
+pub fn expand_extensions(node: &mut Value) {
     match node {
         Value::Object(map) => {
             if map.get(DIGIT_STRING_EXTENSION) == Some(&Value::Bool(true)) {
@@ -74,9 +80,21 @@ pub fn expand_digit_strings(node: &mut Value) {
                     }),
                 );
             }
-            map.values_mut().for_each(expand_digit_strings);
+            if map.get(ONE_OR_MANY_EXTENSION) == Some(&Value::Bool(true)) {
+                let items = map.get("items").cloned().unwrap_or(serde_json::json!({}));
+                map.insert(
+                    "x-rust-type".into(),
+                    serde_json::json!({
+                        "crate": RUNTIME_CRATE,
+                        "version": "*",
+                        "path": "codearts_ipd_runtime::OneOrMany",
+                        "parameters": [items],
+                    }),
+                );
+            }
+            map.values_mut().for_each(expand_extensions);
         }
-        Value::Array(items) => items.iter_mut().for_each(expand_digit_strings),
+        Value::Array(items) => items.iter_mut().for_each(expand_extensions),
         _ => {}
     }
 }

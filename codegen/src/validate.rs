@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::document::{MULTIPART, escape_token, essence, is_json, push_token, resolve};
 use crate::error::{Location, SpecError};
-use crate::load::DIGIT_STRING_EXTENSION;
+use crate::load::{DIGIT_STRING_EXTENSION, ONE_OR_MANY_EXTENSION};
 use crate::naming::{snake_ident, type_name};
 use crate::operation::model::check_form;
 
@@ -20,7 +20,7 @@ use crate::operation::model::check_form;
 pub fn check_raw(raw: &Value) -> Result<(), SpecError> {
     check_version(raw)?;
     check_refs(raw, raw, &mut String::new())?;
-    check_digit_strings(raw, &mut String::new())
+    check_extensions(raw, &mut String::new())
 }
 
 fn check_version(raw: &Value) -> Result<(), SpecError> {
@@ -91,29 +91,58 @@ fn check_refs(root: &Value, node: &Value, pointer: &mut String) -> Result<(), Sp
     Ok(())
 }
 
-/// `x-accept-digit-string` only as `true`, and only on integers.
-fn check_digit_strings(node: &Value, pointer: &mut String) -> Result<(), SpecError> {
+/// Our extensions, where they mean something: `x-accept-digit-string`
+/// and `x-one-or-many` only as `true`, on integers and arrays
+/// respectively; `x-enum-varnames` and `x-enum-descriptions` only on
+/// component string enums, one entry per value, the names distinct Rust
+/// identifiers.
+fn check_extensions(node: &Value, pointer: &mut String) -> Result<(), SpecError> {
     match node {
         Value::Object(map) => {
-            if let Some(flag) = map.get(DIGIT_STRING_EXTENSION) {
-                let here = format!("{pointer}/{DIGIT_STRING_EXTENSION}");
+            for (extension, ty) in [
+                (DIGIT_STRING_EXTENSION, "integer"),
+                (ONE_OR_MANY_EXTENSION, "array"),
+            ] {
+                let Some(flag) = map.get(extension) else {
+                    continue;
+                };
+                let here = format!("{pointer}/{extension}");
                 if flag != &Value::Bool(true) {
                     return Err(SpecError::at(
                         here,
                         "the only accepted value is `true`".into(),
                     ));
                 }
-                if map.get("type") != Some(&Value::String("integer".into())) {
+                if map.get("type") != Some(&Value::String(ty.into())) {
                     return Err(SpecError::at(
                         here,
-                        "only applies to schemas of `type: integer`".into(),
+                        format!("only applies to schemas of `type: {ty}`"),
+                    ));
+                }
+                // typify cannot name an inline type given as a parameter of
+                // the runtime's `OneOrMany<T>`.
+                let items = map.get("items");
+                let named = items.is_some_and(|i| {
+                    i.get("$ref").is_some()
+                        || !matches!(
+                            i.get("type").and_then(Value::as_str),
+                            Some("object" | "array") | None
+                        )
+                });
+                if extension == ONE_OR_MANY_EXTENSION && !named {
+                    return Err(SpecError::at(
+                        format!("{pointer}/items"),
+                        "the items of an `x-one-or-many` array must be a `$ref` to a component \
+                         or a scalar type"
+                            .into(),
                     ));
                 }
             }
+            check_enum_extensions(map, pointer)?;
             for (key, value) in map {
                 let len = pointer.len();
                 push_token(pointer, key);
-                check_digit_strings(value, pointer)?;
+                check_extensions(value, pointer)?;
                 pointer.truncate(len);
             }
         }
@@ -121,11 +150,80 @@ fn check_digit_strings(node: &Value, pointer: &mut String) -> Result<(), SpecErr
             for (i, value) in items.iter().enumerate() {
                 let len = pointer.len();
                 pointer.push_str(&format!("/{i}"));
-                check_digit_strings(value, pointer)?;
+                check_extensions(value, pointer)?;
                 pointer.truncate(len);
             }
         }
         _ => {}
+    }
+    Ok(())
+}
+
+fn check_enum_extensions(
+    map: &serde_json::Map<String, Value>,
+    pointer: &str,
+) -> Result<(), SpecError> {
+    for extension in [crate::VARIANT_NAMES, crate::VARIANT_DESCRIPTIONS] {
+        let Some(list) = map.get(extension) else {
+            continue;
+        };
+        let here = format!("{pointer}/{extension}");
+        let component = pointer
+            .strip_prefix("/components/schemas/")
+            .is_some_and(|rest| !rest.contains('/'));
+        if !component {
+            return Err(SpecError::at(
+                here,
+                "only applies to string enums that are components (`#/components/schemas/<Name>`); \
+                 move the enum there and `$ref` it"
+                    .into(),
+            ));
+        }
+        let values = map.get("enum").and_then(Value::as_array);
+        let Some(values) = values.filter(|_| map.get("type") == Some(&Value::from("string")))
+        else {
+            return Err(SpecError::at(
+                here,
+                "only applies to string enums (`type: string` with `enum`)".into(),
+            ));
+        };
+        let entries = list.as_array().filter(|l| l.iter().all(Value::is_string));
+        let Some(entries) = entries.filter(|l| l.len() == values.len()) else {
+            return Err(SpecError::at(
+                here,
+                format!(
+                    "must be a list of {} strings, one per value of `enum`, in its order",
+                    values.len()
+                ),
+            ));
+        };
+        if extension == crate::VARIANT_NAMES {
+            let mut seen = BTreeSet::new();
+            for (i, name) in entries.iter().filter_map(Value::as_str).enumerate() {
+                let problem = if name == "Unknown" {
+                    Some("`Unknown` is the variant every enum has for values it does not know")
+                } else if syn::parse_str::<syn::Ident>(name).is_err()
+                    || !name.starts_with(|c: char| c.is_ascii_uppercase())
+                    || !name.chars().all(|c| c.is_ascii_alphanumeric())
+                {
+                    Some("a variant name must be a PascalCase Rust identifier")
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    return Err(SpecError::at(
+                        format!("{here}/{i}"),
+                        format!("`{name}`: {problem}"),
+                    ));
+                }
+                if !seen.insert(name) {
+                    return Err(SpecError::at(
+                        format!("{here}/{i}"),
+                        format!("variant name `{name}` is given twice"),
+                    ));
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -546,7 +644,8 @@ fn check_schema(schema: &ReferenceOr<Schema>, ptr: &str) -> Result<(), SpecError
                         .into(),
                 ));
             }
-            check_enum(&s.enumeration, ptr)?;
+            let named = data.extensions.contains_key(crate::VARIANT_NAMES);
+            check_enum(&s.enumeration, named, ptr)?;
             Some(("a string", |v| v.is_string()))
         }
         SchemaKind::Type(Type::Integer(i)) => {
@@ -658,12 +757,24 @@ fn check_format<T: serde::Serialize>(
 }
 
 /// String enum values become variants: each must be distinct after the
-/// conversion to a Rust name (`open` and `Open` would be one variant).
-fn check_enum(values: &[Option<String>], ptr: &str) -> Result<(), SpecError> {
+/// conversion to a Rust name (`open` and `Open` would be one variant), and
+/// none may take the name of the `Unknown` variant unless
+/// `x-enum-varnames` (`named`) names the variants.
+fn check_enum(values: &[Option<String>], named: bool, ptr: &str) -> Result<(), SpecError> {
     let mut seen = std::collections::BTreeMap::new();
     for (i, value) in values.iter().enumerate() {
         let Some(value) = value else { continue };
         let variant = type_name(value);
+        if variant == "Unknown" && !named {
+            return Err(SpecError::at(
+                format!("{ptr}/enum/{i}"),
+                format!(
+                    "enum value `{value}` would become the variant `Unknown`, which every enum \
+                     has for values it does not know; make the enum a component and name its \
+                     variants with `x-enum-varnames`"
+                ),
+            ));
+        }
         if let Some(other) = seen.insert(variant.clone(), value.clone()) {
             return Err(SpecError::at(
                 format!("{ptr}/enum/{i}"),

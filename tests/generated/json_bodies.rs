@@ -14,6 +14,10 @@ pub mod types {
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i64>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub items: ::std::option::Option<::codearts_ipd_runtime::OneOrMany<NoteItem>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub priority: ::std::option::Option<Priority>,
     }
     ///`Failure`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -47,9 +51,16 @@ pub mod types {
             ::std::string::String,
             ::std::string::String,
         >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub priority: ::std::option::Option<Priority>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub tags: ::std::vec::Vec<::std::string::String>,
         pub text: ::std::string::String,
+        ///Named like the path parameter, so its setter is `body_thing_id`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub thing_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<NoteTitle>,
     }
     ///`NoteAuthor`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -59,6 +70,67 @@ pub mod types {
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+    }
+    ///`NoteItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct NoteItem {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+    }
+    ///`NoteTitle`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct NoteTitle(::std::string::String);
+    impl ::std::ops::Deref for NoteTitle {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<NoteTitle> for ::std::string::String {
+        fn from(value: NoteTitle) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for NoteTitle {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 8usize {
+                return Err("longer than 8 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for NoteTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for NoteTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NoteTitle {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     /// Error types.
     pub mod error {
@@ -169,6 +241,83 @@ Converts from any string: a value this version does not know is kept as [`AddNot
             ::codearts_ipd_runtime::model::deserialize_enum(deserializer)
         }
     }
+    /**How urgent a note is.
+
+Converts from any string: a value this version does not know is kept as [`Priority::Unknown`], and encodes again unchanged.*/
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    pub enum Priority {
+        ///`高`: Do it first.
+        High,
+        ///`低`: Do it when there is time.
+        Low,
+        /// A value this version of the crate does not know, as the service sent it.
+        Unknown(::codearts_ipd_runtime::UnknownVariant),
+    }
+    impl Priority {
+        /// Every value this version knows, as the service sends it.
+        pub const VALUES: &'static [&'static str] = &["高", "低"];
+        /// The value, as the service sends it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::High => "高",
+                Self::Low => "低",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::convert::From<&str> for Priority {
+        fn from(value: &str) -> Self {
+            match value {
+                "高" => Self::High,
+                "低" => Self::Low,
+                other => {
+                    Self::Unknown(::codearts_ipd_runtime::UnknownVariant::new(other))
+                }
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for Priority {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for Priority {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for Priority {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from(value))
+        }
+    }
+    impl ::std::convert::AsRef<str> for Priority {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::fmt::Display for Priority {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for Priority {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Priority {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            ::codearts_ipd_runtime::model::deserialize_enum(deserializer)
+        }
+    }
     impl AddNoteResponse200 {
         ///Starts a [`AddNoteResponse200`]: set its fields on the returned builder, then `build()` it.
         pub fn builder() -> builders::AddNoteResponse200Builder {
@@ -188,6 +337,16 @@ Converts from any string: a value this version does not know is kept as [`AddNot
         pub fn id(&self) -> ::std::option::Option<i64> {
             self.id.map(|value| value.0)
         }
+        ///`items`.
+        #[inline]
+        pub fn items(&self) -> &[NoteItem] {
+            self.items.as_deref().unwrap_or_default()
+        }
+        ///`priority`.
+        #[inline]
+        pub fn priority(&self) -> ::std::option::Option<&Priority> {
+            self.priority.as_ref()
+        }
     }
     impl ::std::convert::From<builders::AddNoteResponse200Builder>
     for AddNoteResponse200 {
@@ -195,6 +354,8 @@ Converts from any string: a value this version does not know is kept as [`AddNot
             Self {
                 echo: builder.echo,
                 id: builder.id,
+                items: builder.items,
+                priority: builder.priority,
             }
         }
     }
@@ -205,6 +366,8 @@ Converts from any string: a value this version does not know is kept as [`AddNot
             Self {
                 echo: model.echo,
                 id: model.id,
+                items: model.items,
+                priority: model.priority,
             }
         }
     }
@@ -300,6 +463,11 @@ Converts from any string: a value this version does not know is kept as [`AddNot
         > {
             &self.labels
         }
+        ///`priority`.
+        #[inline]
+        pub fn priority(&self) -> ::std::option::Option<&Priority> {
+            self.priority.as_ref()
+        }
         ///`tags`.
         #[inline]
         pub fn tags(&self) -> &[::std::string::String] {
@@ -309,6 +477,16 @@ Converts from any string: a value this version does not know is kept as [`AddNot
         #[inline]
         pub fn text(&self) -> &str {
             &self.text
+        }
+        ///Named like the path parameter, so its setter is `body_thing_id`.
+        #[inline]
+        pub fn thing_id(&self) -> ::std::option::Option<&str> {
+            self.thing_id.as_deref()
+        }
+        ///`title`.
+        #[inline]
+        pub fn title(&self) -> ::std::option::Option<&str> {
+            self.title.as_deref().map(::std::string::String::as_str)
         }
     }
     impl ::std::convert::TryFrom<builders::NoteBuilder> for Note {
@@ -320,6 +498,7 @@ Converts from any string: a value this version does not know is kept as [`AddNot
                 author: builder.author,
                 extra: builder.extra,
                 labels: builder.labels.unwrap_or_else(::std::default::Default::default),
+                priority: builder.priority,
                 tags: builder.tags.unwrap_or_else(::std::default::Default::default),
                 text: builder
                     .text
@@ -327,6 +506,8 @@ Converts from any string: a value this version does not know is kept as [`AddNot
                         model: "Note",
                         field: "text",
                     })?,
+                thing_id: builder.thing_id,
+                title: builder.title.optional("Note", "title")?,
             })
         }
     }
@@ -337,8 +518,11 @@ Converts from any string: a value this version does not know is kept as [`AddNot
                 author: model.author,
                 extra: model.extra,
                 labels: ::std::option::Option::Some(model.labels),
+                priority: model.priority,
                 tags: ::std::option::Option::Some(model.tags),
                 text: ::std::option::Option::Some(model.text),
+                thing_id: model.thing_id,
+                title: ::codearts_ipd_runtime::model::Slot::of(model.title),
             }
         }
     }
@@ -375,6 +559,28 @@ Converts from any string: a value this version does not know is kept as [`AddNot
             }
         }
     }
+    impl NoteItem {
+        ///Starts a [`NoteItem`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::NoteItemBuilder {
+            ::std::default::Default::default()
+        }
+        ///`id`.
+        #[inline]
+        pub fn id(&self) -> ::std::option::Option<&str> {
+            self.id.as_deref()
+        }
+    }
+    impl ::std::convert::From<builders::NoteItemBuilder> for NoteItem {
+        fn from(builder: builders::NoteItemBuilder) -> Self {
+            Self { id: builder.id }
+        }
+    }
+    impl ::std::convert::From<NoteItem> for builders::NoteItemBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: NoteItem) -> Self {
+            Self { id: model.id }
+        }
+    }
     /// The builders of the models: `Model::builder()` starts one;
     /// set fields with the setters, then `build()`.
     pub mod builders {
@@ -390,6 +596,10 @@ Converts from any string: a value this version does not know is kept as [`AddNot
             pub(super) id: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
+            pub(super) items: ::std::option::Option<
+                ::codearts_ipd_runtime::OneOrMany<NoteItem>,
+            >,
+            pub(super) priority: ::std::option::Option<Priority>,
         }
         impl AddNoteResponse200Builder {
             ///Sets `echo`.
@@ -407,6 +617,31 @@ Converts from any string: a value this version does not know is kept as [`AddNot
                 self.id = ::std::option::Option::Some(
                     ::codearts_ipd_runtime::LenientInt(value.into()),
                 );
+                self
+            }
+            ///Sets `items`.
+            pub fn items(
+                mut self,
+                values: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<NoteItem>,
+                >,
+            ) -> Self {
+                self.items = ::std::option::Option::Some(
+                    ::codearts_ipd_runtime::OneOrMany::from(
+                        values
+                            .into_iter()
+                            .map(::std::convert::Into::into)
+                            .collect::<::std::vec::Vec<_>>(),
+                    ),
+                );
+                self
+            }
+            ///Sets `priority`.
+            pub fn priority(
+                mut self,
+                value: impl ::std::convert::Into<Priority>,
+            ) -> Self {
+                self.priority = ::std::option::Option::Some(value.into());
                 self
             }
             /// Builds the model.
@@ -484,10 +719,13 @@ Converts from any string: a value this version does not know is kept as [`AddNot
                     ::std::string::String,
                 >,
             >,
+            pub(super) priority: ::std::option::Option<Priority>,
             pub(super) tags: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
             pub(super) text: ::std::option::Option<::std::string::String>,
+            pub(super) thing_id: ::std::option::Option<::std::string::String>,
+            pub(super) title: ::codearts_ipd_runtime::model::Slot<NoteTitle>,
         }
         impl NoteBuilder {
             ///Sets `author`.
@@ -519,6 +757,14 @@ Converts from any string: a value this version does not know is kept as [`AddNot
                 self.labels = ::std::option::Option::Some(value.into());
                 self
             }
+            ///Sets `priority`.
+            pub fn priority(
+                mut self,
+                value: impl ::std::convert::Into<Priority>,
+            ) -> Self {
+                self.priority = ::std::option::Option::Some(value.into());
+                self
+            }
             ///Sets `tags`.
             pub fn tags(
                 mut self,
@@ -540,6 +786,25 @@ Converts from any string: a value this version does not know is kept as [`AddNot
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.text = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Named like the path parameter, so its setter is `body_thing_id`.
+            pub fn thing_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.thing_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `title`.
+            pub fn title(
+                mut self,
+                value: impl ::std::convert::TryInto<
+                    NoteTitle,
+                    Error: ::std::fmt::Display,
+                >,
+            ) -> Self {
+                self.title = ::codearts_ipd_runtime::model::Slot::new(value);
                 self
             }
             ///Builds the model; fails if a required field was not set or a value given to a setter was refused.
@@ -575,6 +840,26 @@ Converts from any string: a value this version does not know is kept as [`AddNot
             }
             /// Builds the model.
             pub fn build(self) -> NoteAuthor {
+                ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`NoteItem`]: a setter per field, then [`build`](Self::build). Made by [`NoteItem::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct NoteItemBuilder {
+            pub(super) id: ::std::option::Option<::std::string::String>,
+        }
+        impl NoteItemBuilder {
+            ///Sets `id`.
+            pub fn id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> NoteItem {
                 ::std::convert::From::from(self)
             }
         }
@@ -619,8 +904,11 @@ Parameters:
   - [`author`](builder::AddNote::author) (body field `author`)
   - [`extra`](builder::AddNote::extra) (body field `extra`)
   - [`labels`](builder::AddNote::labels) (body field `labels`)
+  - [`priority`](builder::AddNote::priority) (body field `priority`)
   - [`tags`](builder::AddNote::tags) (body field `tags`)
-  - [`text`](builder::AddNote::text) (body field `text`)*/
+  - [`text`](builder::AddNote::text) (body field `text`)
+  - [`body_thing_id`](builder::AddNote::body_thing_id) (body field `thing_id`)
+  - [`title`](builder::AddNote::title) (body field `title`)*/
     pub fn add_note(&self) -> builder::AddNote<'_> {
         builder::AddNote::new(self)
     }
@@ -741,6 +1029,16 @@ Body field `extra`.*/
             );
             self
         }
+        ///Sets the body field `priority`.
+        pub fn priority(
+            mut self,
+            value: impl ::std::convert::Into<types::Priority>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().priority(value),
+            );
+            self
+        }
         ///Sets the body field `tags`.
         pub fn tags(
             mut self,
@@ -760,6 +1058,31 @@ Body field `extra`.*/
         ) -> Self {
             self.body = ::std::option::Option::Some(
                 self.body.unwrap_or_default().text(value),
+            );
+            self
+        }
+        /**Named like the path parameter, so its setter is `body_thing_id`.
+
+Body field `thing_id`.*/
+        pub fn body_thing_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().thing_id(value),
+            );
+            self
+        }
+        ///Sets the body field `title`.
+        pub fn title(
+            mut self,
+            value: impl ::std::convert::TryInto<
+                types::NoteTitle,
+                Error: ::std::fmt::Display,
+            >,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().title(value),
             );
             self
         }

@@ -61,7 +61,9 @@ fn main() -> ExitCode {
     let root = cli.root.unwrap_or_else(workspace_root);
     let result = match cli.command {
         Command::Codegen { check, verbose } => codegen(&root, check, verbose),
-        Command::Bench { size_mib, runs } => bench::run(&root, size_mib, runs.max(1)).map(|()| true),
+        Command::Bench { size_mib, runs } => {
+            bench::run(&root, size_mib, runs.max(1)).map(|()| true)
+        }
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

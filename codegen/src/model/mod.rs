@@ -21,8 +21,9 @@ pub struct Models {
     pub structs: BTreeMap<String, Struct>,
     pub enums: BTreeMap<String, StringEnum>,
     /// Tuple structs that are made only through a checked conversion
-    /// (`TryFrom<&str>`): strings with documented constraints.
-    pub checked_newtypes: BTreeSet<String>,
+    /// (`TryFrom<&str>`): strings with documented constraints, by name,
+    /// with the type they wrap.
+    pub checked_newtypes: BTreeMap<String, Type>,
     /// Structs whose builder can fail: a required field, or a field whose
     /// conversion can fail.
     fallible: BTreeSet<String>,
@@ -73,6 +74,8 @@ pub struct Inner<'a> {
 pub enum Shape<'a> {
     /// `String`: read as `&str`.
     Text,
+    /// A checked newtype of `String` (a constrained string): read as `&str`.
+    CheckedText,
     /// `Vec<E>` or `OneOrMany<E>`: read as `&[E]`, set from any list.
     List { elem: &'a Type, one_or_many: bool },
     /// `LenientInt<I>`: read and set as the integer.
@@ -155,6 +158,15 @@ impl Field {
 }
 
 impl<'a> Inner<'a> {
+    /// The shape, knowing which types are constrained strings.
+    pub fn shape_in(&self, models: &Models) -> Shape<'a> {
+        let name = last_ident(self.ty).unwrap_or_default();
+        match models.checked_newtypes.get(&name) {
+            Some(inner) if last_ident(inner).as_deref() == Some("String") => Shape::CheckedText,
+            _ => self.shape(),
+        }
+    }
+
     pub fn shape(&self) -> Shape<'a> {
         const COPY: &[&str] = &[
             "bool", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64",
@@ -247,7 +259,7 @@ impl Models {
         let mut models = Models {
             structs: BTreeMap::new(),
             enums: BTreeMap::new(),
-            checked_newtypes: BTreeSet::new(),
+            checked_newtypes: BTreeMap::new(),
             fallible: BTreeSet::new(),
         };
         for item in items {
@@ -287,12 +299,11 @@ impl Models {
                         );
                     }
                     Fields::Unnamed(unnamed)
-                        if unnamed
-                            .unnamed
-                            .iter()
-                            .all(|f| matches!(f.vis, syn::Visibility::Inherited)) =>
+                        if unnamed.unnamed.len() == 1
+                            && matches!(unnamed.unnamed[0].vis, syn::Visibility::Inherited) =>
                     {
-                        models.checked_newtypes.insert(s.ident.to_string());
+                        let inner = unnamed.unnamed[0].ty.clone();
+                        models.checked_newtypes.insert(s.ident.to_string(), inner);
                     }
                     _ => {}
                 },
@@ -365,7 +376,8 @@ impl Models {
                 return self.converts_fallibly(inner, fallible);
             }
         }
-        last_ident(ty).is_some_and(|n| self.checked_newtypes.contains(&n) || fallible.contains(&n))
+        last_ident(ty)
+            .is_some_and(|n| self.checked_newtypes.contains_key(&n) || fallible.contains(&n))
     }
 
     /// Whether building `name` can fail (its `build()` returns a `Result`).

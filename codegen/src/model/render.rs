@@ -114,7 +114,7 @@ impl Models {
         let rt = rt();
         let name = &s.name;
         let builder = format_ident!("{}Builder", name);
-        let accessors = s.fields.iter().map(accessor);
+        let accessors = s.fields.iter().map(|f| accessor(f, self));
         let builder_doc = format!(
             "Starts a [`{name}`]: set its fields on the returned builder, then `build()` it."
         );
@@ -345,16 +345,21 @@ fn default_fn(path: &Option<syn::Path>) -> TokenStream {
 }
 
 /// The accessor of a field, named as the field.
-fn accessor(f: &Field) -> TokenStream {
+fn accessor(f: &Field, models: &Models) -> TokenStream {
     let ident = &f.ident;
     let inner = f.inner();
     let ty = inner.ty;
-    let (ret, body) = match (inner.shape(), inner.optional) {
+    let (ret, body) = match (inner.shape_in(models), inner.optional) {
         (Shape::Text, true) => (
             quote!(::std::option::Option<&str>),
             quote!(self.#ident.as_deref()),
         ),
         (Shape::Text, false) => (quote!(&str), quote!(&self.#ident)),
+        (Shape::CheckedText, true) => (
+            quote!(::std::option::Option<&str>),
+            quote!(self.#ident.as_deref().map(::std::string::String::as_str)),
+        ),
+        (Shape::CheckedText, false) => (quote!(&str), quote!(self.#ident.as_str())),
         (Shape::List { elem, .. }, true) => (
             quote!(&[#elem]),
             quote!(self.#ident.as_deref().unwrap_or_default()),

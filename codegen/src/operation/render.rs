@@ -55,7 +55,7 @@ impl Scalar {
                 quote!(impl ::std::convert::Into<::std::string::String>),
                 quote!(::std::option::Option::Some(value.into())),
             ),
-            Scalar::Named(name) if models.checked_newtypes.contains(name) => {
+            Scalar::Named(name) if models.checked_newtypes.contains_key(name) => {
                 let ty = self.stored();
                 (
                     quote!(impl ::std::convert::TryInto<#ty, Error: ::std::fmt::Display>),
@@ -87,7 +87,7 @@ impl Scalar {
 
     /// Whether the builder keeps it in a slot (a conversion that can fail).
     fn in_slot(&self, models: &Models) -> bool {
-        matches!(self, Scalar::Named(name) if models.checked_newtypes.contains(name))
+        matches!(self, Scalar::Named(name) if models.checked_newtypes.contains_key(name))
     }
 }
 

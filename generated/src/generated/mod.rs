@@ -9506,10 +9506,8 @@ Converts from any string: a value this version does not know is kept as [`WiBatc
         }
         ///Comment content in HTML, rich text (text, mentions, images). 1 to 10000 characters.
         #[inline]
-        pub fn description(
-            &self,
-        ) -> ::std::option::Option<&CreateIpdIssueCommentsRequestBodyDescription> {
-            self.description.as_ref()
+        pub fn description(&self) -> ::std::option::Option<&str> {
+            self.description.as_deref().map(::std::string::String::as_str)
         }
         ///Type of the work item the comment belongs to, such as IR, SR, AR, RR, US, Task or Bug. It decides how the comment is shown and notified.
         #[inline]
@@ -9623,8 +9621,8 @@ Converts from any string: a value this version does not know is kept as [`WiBatc
         }
         ///Tag title, which can contain a maximum of 30 characters.
         #[inline]
-        pub fn title(&self) -> &CreateIpdLabelRequestBodyTitle {
-            &self.title
+        pub fn title(&self) -> &str {
+            self.title.as_str()
         }
     }
     impl ::std::convert::TryFrom<builders::CreateIpdLabelRequestBodyBuilder>
@@ -11848,10 +11846,8 @@ Converts from any string: a value this version does not know is kept as [`WiBatc
         }
         ///Modified comment content in HTML, rich text (text, mentions, images). 1 to 10000 characters.
         #[inline]
-        pub fn description(
-            &self,
-        ) -> ::std::option::Option<&UpdateIpdIssueCommentRequestBodyDescription> {
-            self.description.as_ref()
+        pub fn description(&self) -> ::std::option::Option<&str> {
+            self.description.as_deref().map(::std::string::String::as_str)
         }
     }
     impl ::std::convert::TryFrom<builders::UpdateIpdIssueCommentRequestBodyBuilder>
@@ -11942,8 +11938,8 @@ Converts from any string: a value this version does not know is kept as [`WiBatc
         }
         ///Tag title, which can contain a maximum of 30 characters.
         #[inline]
-        pub fn title(&self) -> &UpdateIpdLabelRequestBodyTitle {
-            &self.title
+        pub fn title(&self) -> &str {
+            self.title.as_str()
         }
     }
     impl ::std::convert::TryFrom<builders::UpdateIpdLabelRequestBodyBuilder>
