@@ -75,6 +75,32 @@ pub fn operation_calls(path: &Path, display_name: &str) -> Result<Vec<OperationC
     Ok(operations.iter().map(summary::summarise).collect())
 }
 
+/// The open string enums of a generated client (those with an `Unknown`
+/// variant), by name in its `types` module: for tests generated from the
+/// spec, one per enum.
+pub fn string_enums(generated: &str) -> Vec<String> {
+    let Ok(file) = syn::parse_file(generated) else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    for item in &file.items {
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
+        let Some((_, items)) = module.content.as_ref().filter(|_| module.ident == "types") else {
+            continue;
+        };
+        for item in items {
+            if let syn::Item::Enum(e) = item
+                && e.variants.iter().any(|v| v.ident == "Unknown")
+            {
+                names.push(e.ident.to_string());
+            }
+        }
+    }
+    names
+}
+
 /// Every JSON example of a success response in the spec at `path`.
 pub fn examples(path: &Path, display_name: &str) -> Result<Vec<Example>, Error> {
     let (root, fragments) = read_sources(path, display_name)?;

@@ -105,7 +105,9 @@ struct Output {
 fn generate_all(root: &Path) -> anyhow::Result<Vec<Output>> {
     let spec = root.join(SPEC);
     // The client first: generating it validates the spec.
-    let mut files = vec![(CLIENT.to_string(), ipd_codegen::generate_file(&spec, SPEC)?)];
+    let client = ipd_codegen::generate_file(&spec, SPEC)?;
+    let enums = test_code::enums(&client);
+    let mut files = vec![(CLIENT.to_string(), client)];
     let bundle = ipd_codegen::bundle_file(&spec, SPEC)?;
     files.push((BUNDLE.into(), serde_json::to_string_pretty(&bundle)? + "\n"));
     if root.join(test_code::FIXTURES).is_dir() {
@@ -122,6 +124,7 @@ fn generate_all(root: &Path) -> anyhow::Result<Vec<Output>> {
             format!("{dir}/operations.rs"),
             test_code::operations(&spec, SPEC)?,
         ));
+        files.push((format!("{dir}/enums.rs"), enums));
     }
     Ok(files
         .into_iter()

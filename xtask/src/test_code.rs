@@ -9,7 +9,9 @@
 //!   documented example is tested without a test written by hand;
 //! - one end-to-end call per operation of the real spec, through the
 //!   generated client against the emulator, so a new operation is covered
-//!   without a test written by hand.
+//!   without a test written by hand;
+//! - one test per string enum of the client: every known value and an
+//!   unknown one decode and encode again unchanged.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -126,4 +128,24 @@ pub fn operations(spec: &Path, display: &str) -> anyhow::Result<String> {
         )?;
     }
     Ok(code)
+}
+
+/// One `#[test]` per open string enum of the generated `client`.
+pub fn enums(client: &str) -> String {
+    let mut code = PREAMBLE.to_string();
+    for name in ipd_codegen::string_enums(client) {
+        let test = name
+            .chars()
+            .enumerate()
+            .flat_map(|(i, c)| {
+                let sep = (i > 0 && c.is_ascii_uppercase()).then_some('_');
+                sep.into_iter()
+                    .chain(std::iter::once(c.to_ascii_lowercase()))
+            })
+            .collect::<String>();
+        code.push_str(&format!(
+            "#[test]\nfn {test}() {{\n    keeps_every_value::<types::{name}>(types::{name}::VALUES);\n}}\n\n"
+        ));
+    }
+    code
 }
