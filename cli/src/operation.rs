@@ -1,12 +1,14 @@
 //! `ipd <operation>`: every operation of the spec, reached generically, as
 //! `aws <service> <operation>` and `gh api` do. The subcommands, their
 //! flags and their help come from the spec the client was generated from
-//! (`codearts_ipd::OPENAPI`, read through `ipd_emulator::spec`), so a new
+//! (`ipd_catalogue::OPENAPI`, read through `ipd_catalogue`), so a new
 //! operation in the spec is a new subcommand without code here.
 //!
 //! Parameters are flags named after the spec's (`--issue-id`), or
 //! `--param name=value`; a JSON body comes from `--body FILE` (`-` for
-//! stdin), a multipart body from `--form name=value` and
+//! stdin) and from a flag per top-level field of an object body
+//! (`--title T`, parsed by the field's type; a flag wins over the same
+//! field in `--body`), a multipart body from `--form name=value` and
 //! `--form name=@FILE`. The answer is printed as JSON; a binary answer is
 //! saved with `-o`.
 
@@ -68,6 +70,48 @@ fn flag(op: &Operation, index: usize) -> Option<String> {
     (plain && !taken && !RESERVED.contains(&flag.as_str())).then_some(flag)
 }
 
+/// A flag for a top-level field of a JSON object body.
+struct BodyFlag {
+    flag: String,
+    /// The field's name in the body.
+    field: String,
+    /// Its JSON type (`string`, `integer`, `array of string`...).
+    kind: String,
+    required: bool,
+    description: String,
+}
+
+/// The flags of `op`'s body fields: `--<field>`, or `--body-<field>` where
+/// a common flag or a parameter has the name; a field whose name cannot be
+/// a flag is set through `--body` only.
+fn body_flags(catalogue: &Catalogue, op: &Operation) -> Vec<BodyFlag> {
+    let Some(body) = op.body.as_ref().filter(|b| b.is_json()) else {
+        return Vec::new();
+    };
+    let mut taken: Vec<String> = (0..op.params.len()).filter_map(|i| flag(op, i)).collect();
+    taken.extend(RESERVED.iter().map(|s| s.to_string()));
+    let mut flags = Vec::new();
+    for (field, kind, required, description) in fields(catalogue, &body.schema) {
+        let plain = field.replace('_', "-").to_ascii_lowercase();
+        if !plain.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            continue;
+        }
+        let flag = [plain.clone(), format!("body-{plain}")]
+            .into_iter()
+            .find(|f| !taken.contains(f));
+        let Some(flag) = flag else { continue };
+        taken.push(flag.clone());
+        flags.push(BodyFlag {
+            flag,
+            field,
+            kind,
+            required,
+            description,
+        });
+    }
+    flags
+}
+
 fn command(catalogue: &Catalogue, op: &'static Operation) -> Command {
     let about = op.summary.clone().unwrap_or_else(|| op.id.clone());
     let mut command = Command::new(op.command.as_str())
@@ -86,6 +130,27 @@ fn command(catalogue: &Catalogue, op: &'static Operation) -> Command {
             Arg::new(flag.clone())
                 .long(flag)
                 .value_name(type_name(catalogue, &param.schema).to_ascii_uppercase())
+                .help(help),
+        );
+    }
+    for body_flag in body_flags(catalogue, op) {
+        let mut help = format!(
+            "[body field `{}`] {}",
+            body_flag.field,
+            first_sentence(&body_flag.description)
+        );
+        if body_flag.required {
+            help = format!("[required] {help}");
+        }
+        let structured = body_flag.kind.starts_with("array") || body_flag.kind == "object";
+        command = command.arg(
+            Arg::new(body_flag.flag.clone())
+                .long(body_flag.flag)
+                .value_name(if structured {
+                    "JSON".to_string()
+                } else {
+                    body_flag.kind.to_ascii_uppercase()
+                })
                 .help(help),
         );
     }
@@ -155,6 +220,11 @@ fn after_help(catalogue: &Catalogue, op: &Operation) -> String {
             "--body FILE"
         } else {
             "--form"
+        };
+        let how = if body.is_json() {
+            format!("{how}, or a flag per field")
+        } else {
+            how.to_string()
         };
         text.push_str(&format!(
             "\nBody ({}, {how}{}):\n",
@@ -249,7 +319,7 @@ pub async fn run(
             .entry("project_id")
             .or_insert_with(|| project_id.clone());
     }
-    let body = read_body(op, matches)?;
+    let body = with_body_flags(op, read_body(op, matches)?, matches)?;
     let form = read_form(op, matches).await?;
     check_output_for(op, matches)?;
     let mut call = connection
@@ -430,6 +500,72 @@ fn read_body(op: &Operation, matches: &ArgMatches) -> Result<Option<Value>, Fail
     serde_json::from_str(&text)
         .map(Some)
         .map_err(|e| Failure::usage(format!("the body in {} is not JSON: {e}", shown())))
+}
+
+/// The body from `--body`, with each body field flag set on it (a flag
+/// wins over the same field in `--body`). Values are parsed by the field's
+/// type: numbers and booleans as such, arrays and objects as JSON, the
+/// rest as text.
+fn with_body_flags(
+    op: &Operation,
+    body: Option<Value>,
+    matches: &ArgMatches,
+) -> Result<Option<Value>, Failure> {
+    let mut given = Vec::new();
+    for body_flag in body_flags(Catalogue::bundled(), op) {
+        if let Some(text) = matches.get_one::<String>(&body_flag.flag) {
+            given.push((body_flag.field.clone(), parse_field(&body_flag, text)?));
+        }
+    }
+    if given.is_empty() {
+        return Ok(body);
+    }
+    let mut body = body.unwrap_or_else(|| Value::Object(Default::default()));
+    let Some(members) = body.as_object_mut() else {
+        return Err(Failure::usage(
+            "body field flags need the --body to be a JSON object",
+        ));
+    };
+    for (field, value) in given {
+        members.insert(field, value);
+    }
+    Ok(Some(body))
+}
+
+fn parse_field(body_flag: &BodyFlag, text: &str) -> Result<Value, Failure> {
+    let bad = |what: &str| {
+        Failure::usage(format!(
+            "--{} takes {what}, not `{}`",
+            body_flag.flag,
+            printable(text)
+        ))
+    };
+    match body_flag.kind.as_str() {
+        "string" => Ok(Value::String(text.to_string())),
+        "integer" => text
+            .trim()
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| bad("an integer")),
+        "number" => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .ok_or_else(|| bad("a number")),
+        "boolean" => match text.trim() {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(bad("true or false")),
+        },
+        // Arrays, objects and untyped fields: JSON; untyped text stays text.
+        kind => match serde_json::from_str(text) {
+            Ok(value) => Ok(value),
+            Err(_) if kind == "any" => Ok(Value::String(text.to_string())),
+            Err(_) => Err(bad("JSON")),
+        },
+    }
 }
 
 /// A multipart body given field by field on the command line.

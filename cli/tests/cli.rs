@@ -533,6 +533,54 @@ fn generic_calls_reach_the_stateful_demo() {
 }
 
 #[test]
+fn body_fields_are_flags_parsed_by_type_and_win_over_the_body_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = run(&["create-ipd-label", "--help"]);
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("--title <STRING>"), "{help}");
+    assert!(help.contains("--category-types <JSON>"), "{help}");
+    // Flags alone make the body; an array field takes JSON.
+    let created = succeeded(&demo(
+        dir.path(),
+        &[
+            "create-ipd-label",
+            "--title",
+            "from flags",
+            "--color",
+            "#00ff00",
+            "--category-types",
+            r#"["bug"]"#,
+        ],
+    ));
+    assert_eq!(created["result"][0]["title"], "from flags", "{created}");
+    // A flag wins over the same field of --body; the rest of the body stays.
+    let created = succeeded(&demo_with_stdin(
+        dir.path(),
+        &["create-ipd-label", "--body", "-", "--title", "flag wins"],
+        r##"{"title": "from the body", "color": "#0000ff"}"##,
+    ));
+    assert_eq!(created["result"][0]["title"], "flag wins", "{created}");
+    assert_eq!(created["result"][0]["color"], "#0000ff", "{created}");
+    // A value that is not of the field's type is a usage error, before
+    // anything is sent.
+    let output = demo(
+        dir.path(),
+        &[
+            "create-ipd-label",
+            "--title",
+            "t",
+            "--category-types",
+            "bug",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--category-types takes JSON"),
+        "{output:?}"
+    );
+}
+
+#[test]
 fn generic_calls_send_forms_and_save_binary_answers() {
     let dir = tempfile::tempdir().unwrap();
     let item = r#"{"title": "With a picture", "description": "See below."}"#;
