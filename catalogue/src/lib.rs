@@ -116,6 +116,11 @@ pub struct Operation {
     pub body: Option<Body>,
     /// The first documented 2xx response.
     pub success: Option<Success>,
+    /// Whether sending it twice does what sending it once does: by its
+    /// method (GET, HEAD, PUT, DELETE, OPTIONS), or as its `x-idempotent`
+    /// says. The client retries other operations only when the service
+    /// certainly did not process them.
+    pub idempotent: bool,
     segments: Vec<Segment>,
 }
 
@@ -245,6 +250,13 @@ impl Catalogue {
                 .get("requestBody")
                 .and_then(|b| self.body(self.resolve(b))),
             success: self.success(op),
+            idempotent: op
+                .get("x-idempotent")
+                .and_then(Value::as_bool)
+                .unwrap_or(matches!(
+                    method,
+                    "get" | "head" | "put" | "delete" | "options"
+                )),
             segments,
         })
     }

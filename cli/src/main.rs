@@ -21,7 +21,8 @@ use std::sync::Arc;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm;
 use codearts_ipd::{
-    ApiError, BuildError, Client, Credentials, FilePart, Region, SaveToFile, printable,
+    ApiError, BuildError, CallConfig, Client, Credentials, FilePart, Region, RetryPolicy,
+    SaveToFile, printable,
 };
 use futures_util::{StreamExt, stream};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -63,6 +64,11 @@ struct Cli {
     /// download's body is bounded by the idle timeout only).
     #[arg(long, global = true, value_name = "SECONDS")]
     timeout: Option<u64>,
+    /// Retry a failed call up to N times, where retrying is safe (see the
+    /// library's retry rule: a create is never sent twice after a 502).
+    /// Default 2; 0 sends every call once.
+    #[arg(long, global = true, value_name = "N")]
+    retries: Option<u32>,
     #[command(subcommand)]
     command: Command,
 }
@@ -189,10 +195,12 @@ impl From<ApiError> for Failure {
         let status = match &error {
             ApiError::MissingParameter { .. } | ApiError::InvalidParameter { .. } => status::USAGE,
             ApiError::File(_) | ApiError::Write(_) => status::LOCAL_IO,
-            ApiError::Timeout(_) | ApiError::Connection(_) | ApiError::DeadlineExceeded(_) => {
-                status::NETWORK
-            }
-            ApiError::Service { .. }
+            ApiError::Timeout(_)
+            | ApiError::Connection(_)
+            | ApiError::DeadlineExceeded(_)
+            | ApiError::StalledStream { .. } => status::NETWORK,
+            ApiError::ClientRequest(_)
+            | ApiError::ServerResponse(_)
             | ApiError::UnexpectedStatus { .. }
             | ApiError::Redirect { .. }
             | ApiError::InvalidPayload { .. }
@@ -231,9 +239,18 @@ fn chain(error: &dyn std::error::Error) -> String {
     printable(&text).into_owned()
 }
 
+/// What `--timeout` and `--retries` ask of every call.
+#[derive(Clone)]
+struct CallOptions {
+    timeout: Option<u64>,
+    retries: Option<u32>,
+}
+
 /// The client, and the emulator it talks to in demo mode.
 struct Connection {
     client: Client,
+    /// Every call's own settings: `--timeout` and `--retries`.
+    call: CallConfig,
     /// The project given (or the demo's); operations that need none run
     /// without it.
     project_id: Option<String>,
@@ -242,7 +259,21 @@ struct Connection {
 }
 
 impl Connection {
-    async fn open(target: Target, deadline: Option<u64>) -> Result<Self, Failure> {
+    async fn open(target: Target, options: CallOptions) -> Result<Self, Failure> {
+        let mut connection = Self::connect(target).await?;
+        if let Some(seconds) = options.timeout {
+            connection.call = connection
+                .call
+                .deadline(std::time::Duration::from_secs(seconds));
+        }
+        if let Some(retries) = options.retries {
+            let policy = RetryPolicy::default().with_max_attempts(retries.saturating_add(1));
+            connection.call = connection.call.retry(policy);
+        }
+        Ok(connection)
+    }
+
+    async fn connect(target: Target) -> Result<Self, Failure> {
         match (target.region, target.endpoint, target.demo) {
             (None, None, true) => Self::demo(target.demo_dir, target.project_id).await,
             (region, endpoint, false) if region.is_some() != endpoint.is_some() => {
@@ -256,12 +287,10 @@ impl Connection {
                 if let Some(endpoint) = endpoint {
                     builder = builder.endpoint(endpoint);
                 }
-                if let Some(seconds) = deadline {
-                    builder = builder.deadline(std::time::Duration::from_secs(seconds));
-                }
                 let client = builder.build()?;
                 Ok(Self {
                     client,
+                    call: CallConfig::default(),
                     project_id: target.project_id,
                     demo: false,
                     _emulator: None,
@@ -297,6 +326,7 @@ impl Connection {
             .build()?;
         Ok(Self {
             client,
+            call: CallConfig::default(),
             project_id: Some(project_id.unwrap_or_else(|| DEMO_PROJECT.into())),
             demo: true,
             _emulator: Some(emulator),
@@ -364,14 +394,17 @@ fn escape_json_controls(json: &str) -> String {
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     let target = cli.target;
-    let deadline = cli.timeout;
+    let deadline = CallOptions {
+        timeout: cli.timeout,
+        retries: cli.retries,
+    };
     match cli.command {
         Command::Upload {
             issue_id,
             concurrency,
             files,
         } => {
-            let connection = Connection::open(target, deadline).await?;
+            let connection = Connection::open(target, deadline.clone()).await?;
             let issue_id = connection.issue_id(issue_id)?;
             let project_id = connection.project_id()?;
             let bars = progress_bars();
@@ -393,6 +426,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                             .project_id(project_id)
                             .issue_id(&issue_id)
                             .body(CreateIpdProjectIssueAttachmentForm::new(part))
+                            .customize(|_| connection.call.clone())
                             .send()
                             .await
                             .map_err(|e| (path.clone(), e.into()));
@@ -424,13 +458,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
         }
         Command::List { issue_id } => {
-            let connection = Connection::open(target, deadline).await?;
+            let connection = Connection::open(target, deadline.clone()).await?;
             let issue_id = connection.issue_id(issue_id)?;
             let listed = connection
                 .client
                 .show_ipd_attachment_by_work_item_id()
                 .project_id(connection.project_id()?)
                 .issue_id(&issue_id)
+                .customize(|_| connection.call.clone())
                 .send()
                 .await?;
             print_json(&listed.into_inner())
@@ -445,12 +480,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 None => default_output(&attachment_id)?,
             };
             check_output(&output, force)?;
-            let connection = Connection::open(target, deadline).await?;
+            let connection = Connection::open(target, deadline.clone()).await?;
             let response = connection
                 .client
                 .download_ipd_issue_attachment()
                 .project_id(connection.project_id()?)
                 .id(&attachment_id)
+                .customize(|_| connection.call.clone())
                 .send()
                 .await?;
             let bars = progress_bars();
@@ -537,8 +573,11 @@ async fn run_operation(
     matches: &clap::ArgMatches,
 ) -> Result<(), Failure> {
     let target = Target::from_arg_matches(matches).unwrap_or_else(|e| e.exit());
-    let timeout = matches.get_one::<u64>("timeout").copied();
-    let connection = Connection::open(target, timeout).await?;
+    let options = CallOptions {
+        timeout: matches.get_one::<u64>("timeout").copied(),
+        retries: matches.get_one::<u32>("retries").copied(),
+    };
+    let connection = Connection::open(target, options).await?;
     operation::run(&connection, op, matches).await
 }
 

@@ -325,7 +325,9 @@ pub async fn run(
     let mut call = connection
         .client
         .transport()
-        .call(method(op)?, op.id.as_str());
+        .call(method(op)?, op.id.as_str())
+        .idempotent(op.idempotent)
+        .config(&connection.call);
     for piece in template(&op.path) {
         call = match piece {
             Piece::Literal(literal) => call.path(literal),

@@ -254,6 +254,15 @@ pub fn check_operations(api: &OpenAPI) -> Result<(), SpecError> {
                     format!("operationId `{id}` is used twice"),
                 ));
             }
+            let idempotent = crate::operation::model::IDEMPOTENT_EXTENSION;
+            if let Some(flag) = op.extensions.get(idempotent)
+                && !flag.is_boolean()
+            {
+                return Err(SpecError::at(
+                    format!("{op_ptr}/{idempotent}"),
+                    format!("`{idempotent}` is `true` or `false`, not {flag}"),
+                ));
+            }
             for (i, param) in op.parameters.iter().chain(&item.parameters).enumerate() {
                 if let ReferenceOr::Item(openapiv3::Parameter::Cookie { .. }) = param {
                     return Err(SpecError::at(

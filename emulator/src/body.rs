@@ -90,3 +90,13 @@ pub async fn collect(body: Body, window: Duration, max: usize) -> Result<Bytes, 
     done.await.map_err(Collect::Incomplete)?;
     Ok(bytes.freeze())
 }
+
+/// Reads the body to its end and drops it, as [`whole`] requires it to
+/// arrive: for answers given without looking at the body (an injected
+/// failure), so the client sees the answer rather than a reset connection.
+pub async fn drain(body: Body, window: Duration) {
+    let (stream, done) = whole(body, window);
+    let mut stream = std::pin::pin!(stream);
+    while stream.next().await.is_some() {}
+    let _ = done.await;
+}

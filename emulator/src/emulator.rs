@@ -281,7 +281,11 @@ async fn authenticate(State(shared): State<Arc<Shared>>, request: Request, next:
         headers: request.headers().clone(),
         parts: None,
     });
-    if let Some(status) = shared.injected.lock().unwrap().pop() {
+    let injected = shared.injected.lock().unwrap().pop();
+    if let Some(status) = injected {
+        // A gateway refuses a request it has received; reading the body
+        // first lets the client see the status, not a reset connection.
+        crate::body::drain(request.into_body(), shared.config.body_idle_timeout).await;
         return error(status, "APIGW.0308", "Injected failure.");
     }
     let (parts, body) = request.into_parts();

@@ -45,9 +45,11 @@ struct ReadmeDoctests;
 mod generated;
 
 pub use codearts_ipd_runtime::{
-    ApiError, BuildError, ByteStream, ClientBuilder, Credentials, FileError, FilePart, LenientInt,
-    REQUEST_ID_HEADER, Region, Response, RetryPolicy, SaveToFile, Transport, WriteError,
-    credentials, install_default_tls_provider, multipart, printable, region, reqwest, retry,
-    signer,
+    ApiError, BuildError, ByteStream, CallConfig, ClientBuilder, Credentials, CredentialsError,
+    Direction, EcsMetadataProvider, FieldError, FileError, FilePart, LenientInt, OneOrMany,
+    ProvideCredentials, ProvideToken, REQUEST_ID_HEADER, Region, Response, RetryPolicy, SaveToFile,
+    ServiceError, StalledStreamProtection, StatusCode, Token, Transport, TransportError,
+    UnknownVariant, WriteError, credentials, install_default_tls_provider, multipart, printable,
+    provider, region, reqwest, retry, signer,
 };
 pub use generated::*;

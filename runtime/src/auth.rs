@@ -5,13 +5,16 @@
 //! sent: the failure is an error for the caller.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use http::HeaderValue;
 use reqwest::Request;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
 use crate::credentials::Credentials;
+use crate::error::ApiError;
+use crate::provider::{Cached, ProvideCredentials, ProvideToken, Token};
 use crate::signer::{self, Payload, Scheme, SignableRequest};
 
 /// Header of IAM token authentication.
@@ -23,25 +26,25 @@ const PROJECT_ID: &str = "x-project-id";
 /// Header carrying the security token of temporary credentials.
 const SECURITY_TOKEN: &str = "x-security-token";
 
-/// How requests are authenticated.
+/// How requests are authenticated: each from a provider, through a cache
+/// shared by every call (and clone) of a client.
 #[derive(Clone)]
 pub(crate) enum Auth {
-    Signature(Credentials),
+    Signature {
+        provider: Arc<dyn ProvideCredentials>,
+        cache: Arc<Cached<Credentials>>,
+    },
     Token {
-        token: SecretString,
-        project_id: Option<String>,
+        provider: Arc<dyn ProvideToken>,
+        cache: Arc<Cached<Token>>,
     },
 }
 
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Auth::Signature(credentials) => f.debug_tuple("Signature").field(credentials).finish(),
-            Auth::Token { project_id, .. } => f
-                .debug_struct("Token")
-                .field("token", &"** redacted **")
-                .field("project_id", project_id)
-                .finish(),
+            Auth::Signature { provider, .. } => f.debug_tuple("Signature").field(provider).finish(),
+            Auth::Token { provider, .. } => f.debug_tuple("Token").field(provider).finish(),
         }
     }
 }
@@ -52,21 +55,45 @@ impl fmt::Debug for Auth {
 pub struct SignError(&'static str);
 
 impl Auth {
-    /// Authenticates `request` for sending now.
-    pub(crate) fn authorize(&self, request: &mut Request) -> Result<(), SignError> {
+    /// Signs requests with these credentials, as they are.
+    pub(crate) fn signature(
+        provider: Arc<dyn ProvideCredentials>,
+        initial: Option<Credentials>,
+    ) -> Self {
+        Auth::Signature {
+            provider,
+            cache: Cached::new(initial),
+        }
+    }
+
+    /// Sends tokens from this provider.
+    pub(crate) fn token(provider: Arc<dyn ProvideToken>, initial: Option<Token>) -> Self {
+        Auth::Token {
+            provider,
+            cache: Cached::new(initial),
+        }
+    }
+
+    /// Authenticates `request` for sending now, with credentials (or a
+    /// token) fetched or refreshed first if need be.
+    pub(crate) async fn authorize(&self, request: &mut Request) -> Result<(), ApiError> {
         match self {
-            Auth::Token { token, project_id } => {
-                let mut value =
-                    HeaderValue::from_str(token.expose_secret()).map_err(|_| SignError("token"))?;
+            Auth::Token { provider, cache } => {
+                let token = cache.get(provider.provide_token()).await?;
+                let mut value = HeaderValue::from_str(token.value.expose_secret())
+                    .map_err(|_| SignError("token"))?;
                 value.set_sensitive(true);
                 request.headers_mut().insert(AUTH_TOKEN, value);
-                if let Some(project_id) = project_id {
+                if let Some(project_id) = &token.project_id {
                     let value = project_id.parse().map_err(|_| SignError("project ID"))?;
                     request.headers_mut().insert(PROJECT_ID, value);
                 }
                 Ok(())
             }
-            Auth::Signature(credentials) => sign_request(request, credentials, SystemTime::now()),
+            Auth::Signature { provider, cache } => {
+                let credentials = cache.get(provider.provide_credentials()).await?;
+                Ok(sign_request(request, &credentials, SystemTime::now())?)
+            }
         }
     }
 }

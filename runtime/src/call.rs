@@ -12,10 +12,13 @@ use reqwest::Method;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
 use serde::Serialize;
 
-use crate::config::Transport;
+use std::sync::Arc;
+
+use crate::config::{CallConfig, Transport};
 use crate::error::ApiError;
 use crate::multipart::ToMultipart;
 use crate::response::{Deadline, RawResponse};
+use crate::stall::UploadProgress;
 
 /// Characters a path segment keeps as they are: RFC 3986's unreserved set.
 /// Everything else, `/`, `\`, `%`, `?`, `#` and controls included, is
@@ -59,6 +62,8 @@ pub struct Call<'a> {
     headers: Vec<(HeaderName, HeaderValue)>,
     body: Body<'a>,
     problem: Option<ApiError>,
+    idempotent: bool,
+    config: Option<&'a CallConfig>,
 }
 
 impl Transport {
@@ -73,14 +78,32 @@ impl<'a> Call<'a> {
     fn new(transport: &'a Transport, method: Method, operation: &'static str) -> Self {
         Self {
             transport,
-            method,
             operation,
             path: String::new(),
             query: Vec::new(),
             headers: Vec::new(),
+            idempotent: matches!(
+                method,
+                Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+            ),
+            method,
             body: Body::None,
             problem: None,
+            config: None,
         }
+    }
+
+    /// Whether sending the call twice has the effect of sending it once
+    /// (by default, from its method); see [`retry`](crate::retry).
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// This call's own settings, over the client's.
+    pub fn config(mut self, config: &'a CallConfig) -> Self {
+        self.config = Some(config);
+        self
     }
 
     fn fail(&mut self, problem: ApiError) {
@@ -213,12 +236,22 @@ impl<'a> Call<'a> {
     }
 
     /// Sends the call: authenticated, retried when safe, within the
-    /// client's bounds.
+    /// client's bounds (or this call's own, [`config`](Self::config)).
     pub async fn send(self) -> Result<RawResponse, ApiError> {
         if let Some(problem) = self.problem {
             return Err(problem);
         }
         let transport = self.transport;
+        let own = self.config;
+        let settings = crate::send::Settings {
+            retry: own
+                .and_then(|c| c.retry.clone())
+                .unwrap_or_else(|| transport.retry.clone()),
+            stalled: own.and_then(|c| c.stalled).unwrap_or(transport.stalled),
+            attempt_timeout: own.and_then(|c| c.attempt_timeout),
+            idempotent: self.idempotent,
+        };
+        let deadline = own.and_then(|c| c.deadline).unwrap_or(transport.deadline);
         let mut url = reqwest::Url::parse(&format!("{}{}", transport.base_url, self.path))
             .map_err(|e| ApiError::InvalidRequest(format!("cannot form the URL: {e}")))?;
         if !self.query.is_empty() {
@@ -229,6 +262,7 @@ impl<'a> Call<'a> {
             for (name, value) in &self.headers {
                 request = request.header(name, value);
             }
+            let mut progress = None;
             request = match &self.body {
                 Body::None => request,
                 Body::Bytes {
@@ -237,16 +271,30 @@ impl<'a> Call<'a> {
                 } => request
                     .header(CONTENT_TYPE, *content_type)
                     .body(bytes.clone()),
-                Body::Form(form) => form.to_multipart().attach(request)?,
+                Body::Form(form) => {
+                    let watched = Arc::new(UploadProgress::default());
+                    progress = Some(watched.clone());
+                    form.to_multipart().attach_watched(request, watched)?
+                }
             };
-            Some(request.build().map_err(ApiError::from_reqwest))
+            Some(
+                request
+                    .build()
+                    .map(|request| (request, progress))
+                    .map_err(ApiError::from_reqwest),
+            )
         };
-        let deadline = transport.deadline.map(|given| Deadline {
+        let deadline = deadline.map(|given| Deadline {
             at: tokio::time::Instant::now() + given,
             given,
         });
-        let send = crate::send::send(transport, self.operation, build);
+        let send = crate::send::send(transport, &settings, self.operation, build);
         let response = Deadline::bound(deadline, send).await?;
-        Ok(RawResponse::new(response, transport.max_body, deadline))
+        Ok(RawResponse::new(
+            response,
+            transport.max_body,
+            deadline,
+            settings.stalled,
+        ))
     }
 }

@@ -5,13 +5,16 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use http::HeaderValue;
-use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::Auth;
 use crate::credentials::{Credentials, CredentialsError};
+use crate::provider::{EcsMetadataProvider, ProvideCredentials, ProvideToken, Token};
 use crate::region::Region;
 use crate::retry::RetryPolicy;
+use crate::stall::StalledStreamProtection;
 
 /// The `User-Agent` of requests: this crate and its version.
 pub const USER_AGENT: &str = concat!("codearts-ipd/", env!("CARGO_PKG_VERSION"));
@@ -30,6 +33,62 @@ pub struct Transport {
     pub(crate) retry: RetryPolicy,
     pub(crate) max_body: usize,
     pub(crate) deadline: Option<Duration>,
+    pub(crate) stalled: StalledStreamProtection,
+}
+
+/// Settings for one call, overriding the client's: set with an operation
+/// builder's `customize`, as aws-sdk-rust's `.customize()` and the
+/// official Python SDK's `with_retry` do.
+///
+/// ```no_run
+/// # use std::time::Duration;
+/// # use codearts_ipd_runtime::{CallConfig, RetryPolicy};
+/// let config = CallConfig::default()
+///     .retry(RetryPolicy::none())
+///     .deadline(Duration::from_secs(30));
+/// # let _ = config;
+/// ```
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct CallConfig {
+    pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) deadline: Option<Option<Duration>>,
+    pub(crate) attempt_timeout: Option<Duration>,
+    pub(crate) stalled: Option<StalledStreamProtection>,
+}
+
+impl CallConfig {
+    /// The retry policy of this call.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// The overall deadline of this call, retries included (see
+    /// [`ClientBuilder::deadline`]).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(Some(deadline));
+        self
+    }
+
+    /// No overall deadline for this call, whatever the client's.
+    pub fn no_deadline(mut self) -> Self {
+        self.deadline = Some(None);
+        self
+    }
+
+    /// A timeout for each attempt of this call, from sending the request to
+    /// the end of the answer's headers.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// The stalled-stream protection of this call's bodies.
+    pub fn stalled_stream_protection(mut self, protection: StalledStreamProtection) -> Self {
+        self.stalled = Some(protection);
+        self
+    }
 }
 
 impl Transport {
@@ -110,9 +169,12 @@ pub struct ClientBuilder<C> {
     region: Option<Region>,
     endpoint: Option<String>,
     credentials: Option<Credentials>,
-    token: Option<(SecretString, Option<String>)>,
+    credentials_provider: Option<Arc<dyn ProvideCredentials>>,
+    token: Option<Token>,
+    token_provider: Option<Arc<dyn ProvideToken>>,
     allow_token_over_http: bool,
     retry: RetryPolicy,
+    stalled: StalledStreamProtection,
     connect_timeout: Duration,
     read_timeout: Duration,
     http: Option<reqwest::Client>,
@@ -130,9 +192,12 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("region", &self.region)
             .field("endpoint", &self.endpoint)
             .field("credentials", &self.credentials)
-            .field("token", &self.token.as_ref().map(|_| "** redacted **"))
+            .field("credentials_provider", &self.credentials_provider)
+            .field("token", &self.token)
+            .field("token_provider", &self.token_provider)
             .field("allow_token_over_http", &self.allow_token_over_http)
             .field("retry", &self.retry)
+            .field("stalled_stream_protection", &self.stalled)
             .field("connect_timeout", &self.connect_timeout)
             .field("read_timeout", &self.read_timeout)
             .field("http", &self.http)
@@ -153,16 +218,19 @@ impl<C: FromTransport> Default for ClientBuilder<C> {
 
 impl<C: FromTransport> ClientBuilder<C> {
     /// A builder with the defaults: no endpoint yet, credentials from the
-    /// default chain, [`RetryPolicy::default`], 10 s to connect, 60 s
-    /// between reads.
+    /// default chain, [`RetryPolicy::default`], stalled-stream protection
+    /// on, 10 s to connect, 60 s between reads.
     pub fn new() -> Self {
         Self {
             region: None,
             endpoint: None,
             credentials: None,
+            credentials_provider: None,
             token: None,
+            token_provider: None,
             allow_token_over_http: false,
             retry: RetryPolicy::default(),
+            stalled: StalledStreamProtection::default(),
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(60),
             http: None,
@@ -189,17 +257,39 @@ impl<C: FromTransport> ClientBuilder<C> {
         self
     }
 
-    /// Signs requests with these credentials. Without this or
-    /// [`token`](Self::token), credentials come from
-    /// [`Credentials::from_default_chain`].
+    /// Signs requests with these credentials. Without this, a
+    /// [`credentials_provider`](Self::credentials_provider) or a
+    /// [`token`](Self::token), credentials come from Huawei's default chain:
+    /// the environment and the profile file (read when the client is
+    /// built), else the ECS metadata service ([`EcsMetadataProvider`],
+    /// asked at the first call and again before its credentials expire).
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
         self
     }
 
+    /// Signs requests with credentials from `provider`, asked at the first
+    /// call and again within [`REFRESH_WINDOW`](crate::provider::REFRESH_WINDOW)
+    /// of their expiry; every call of the client shares them.
+    pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
+        self.credentials_provider = Some(Arc::new(provider));
+        self
+    }
+
     /// Authenticates with an IAM token (`X-Auth-Token`) instead of a signature.
     pub fn token(mut self, token: impl Into<String>, project_id: Option<String>) -> Self {
-        self.token = Some((SecretString::from(token.into()), project_id));
+        let mut token = Token::new(token);
+        if let Some(project_id) = project_id {
+            token = token.with_project_id(project_id);
+        }
+        self.token = Some(token);
+        self
+    }
+
+    /// Authenticates with IAM tokens from `provider`, asked again before
+    /// each expires.
+    pub fn token_provider(mut self, provider: impl ProvideToken + 'static) -> Self {
+        self.token_provider = Some(Arc::new(provider));
         self
     }
 
@@ -212,6 +302,13 @@ impl<C: FromTransport> ClientBuilder<C> {
     /// Sets the retry policy (default: [`RetryPolicy::default`]).
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Sets the stalled-stream protection of every body (default: on, less
+    /// than 1 B/s for 20 s fails; see [`StalledStreamProtection`]).
+    pub fn stalled_stream_protection(mut self, protection: StalledStreamProtection) -> Self {
+        self.stalled = protection;
         self
     }
 
@@ -291,28 +388,46 @@ impl<C: FromTransport> ClientBuilder<C> {
         };
         let parsed = check_endpoint(&url)?;
         let url = parsed.as_str().to_string();
-        let auth = match (self.token.take(), self.credentials.take()) {
-            (Some((token, project_id)), _) => {
-                if parsed.scheme() == "http" && !self.allow_token_over_http {
-                    return Err(BuildError::InsecureToken { url });
-                }
-                check_header("IAM token", token.expose_secret())?;
-                check_header("project ID", project_id.as_deref().unwrap_or_default())?;
-                Auth::Token { token, project_id }
-            }
-            (None, Some(credentials)) => Auth::Signature(credentials),
-            (None, None) => Auth::Signature(Credentials::from_default_chain()?),
-        };
-        if let Auth::Signature(credentials) = &auth {
-            check_header("access key", credentials.access_key())?;
-            check_header("project ID", credentials.project_id().unwrap_or_default())?;
+        if let Some(token) = &self.token {
+            use secrecy::ExposeSecret;
+            check_header("IAM token", token.value.expose_secret())?;
             check_header(
-                "security token",
-                credentials.security_token().unwrap_or_default(),
+                "project ID",
+                token.project_id.as_deref().unwrap_or_default(),
             )?;
         }
+        let tokens = self.token_provider.take().or_else(|| {
+            self.token
+                .take()
+                .map(|token| Arc::new(token) as Arc<dyn ProvideToken>)
+        });
+        let auth = if let Some(provider) = tokens {
+            if parsed.scheme() == "http" && !self.allow_token_over_http {
+                return Err(BuildError::InsecureToken { url });
+            }
+            Auth::token(provider, None)
+        } else if let Some(provider) = self.credentials_provider.take() {
+            Auth::signature(provider, None)
+        } else {
+            let credentials = match self.credentials.take() {
+                Some(credentials) => Some(credentials),
+                None => Credentials::from_env_or_profile()?,
+            };
+            match credentials {
+                Some(credentials) => {
+                    check_header("access key", credentials.access_key())?;
+                    check_header("project ID", credentials.project_id().unwrap_or_default())?;
+                    check_header(
+                        "security token",
+                        credentials.security_token().unwrap_or_default(),
+                    )?;
+                    Auth::signature(Arc::new(credentials.clone()), Some(credentials))
+                }
+                None => Auth::signature(Arc::new(EcsMetadataProvider::default()), None),
+            }
+        };
         let deadline = self.deadline;
-        let (retry, max_body) = (self.retry.clone(), self.max_body);
+        let (retry, max_body, stalled) = (self.retry.clone(), self.max_body, self.stalled);
         let http = self.http_client_or_default()?;
         Ok(C::from_transport(Transport {
             base_url: url.trim_end_matches('/').to_string(),
@@ -321,6 +436,7 @@ impl<C: FromTransport> ClientBuilder<C> {
             retry,
             max_body,
             deadline,
+            stalled,
         }))
     }
 

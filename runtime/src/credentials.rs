@@ -1,12 +1,12 @@
-//! AK/SK credentials and where they come from.
-//!
-//! Like aws-config's provider chain, [`Credentials::from_default_chain`]
-//! tries the environment, then the profile file, and reports what it tried
-//! when nothing is found. Secrets are held in [`SecretString`]s: they never
-//! appear in `Debug` output, logs or errors.
+//! AK/SK credentials, and reading them from the environment and the
+//! profile file; [`provider`](crate::provider) has the providers a client
+//! asks over its life (the ECS metadata service among them). Secrets are
+//! held in [`SecretString`]s: they never appear in `Debug` output, logs or
+//! errors.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -18,6 +18,7 @@ pub struct Credentials {
     secret_key: SecretString,
     project_id: Option<String>,
     security_token: Option<SecretString>,
+    expires_at: Option<SystemTime>,
 }
 
 /// Credentials could not be loaded.
@@ -26,12 +27,21 @@ pub struct Credentials {
 pub enum CredentialsError {
     /// No source had credentials.
     #[error(
-        "no AK/SK credentials found: set CLOUD_SDK_AK and CLOUD_SDK_SK (or HUAWEICLOUD_SDK_AK and \
-         HUAWEICLOUD_SDK_SK), or write them to the [basic] section of {profile}"
+        "no AK/SK credentials found (tried {tried}): set CLOUD_SDK_AK and CLOUD_SDK_SK (or \
+         HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK), or write them to the [basic] section of \
+         ~/.huaweicloud/credentials"
     )]
     NotFound {
-        /// The profile file that was looked for.
-        profile: String,
+        /// Where they were looked for.
+        tried: String,
+    },
+    /// The ECS metadata service answered, but gave no credentials.
+    #[error("the ECS metadata service at {endpoint} gave no credentials: {message}")]
+    Metadata {
+        /// The service's endpoint.
+        endpoint: String,
+        /// What went wrong; never a secret.
+        message: String,
     },
     /// A source had an access key without a secret key, or the reverse.
     #[error("{source_name} sets {present} but not {missing}")]
@@ -61,7 +71,20 @@ impl Credentials {
             secret_key: SecretString::from(secret_key.into()),
             project_id: None,
             security_token: None,
+            expires_at: None,
         }
+    }
+
+    /// Sets when temporary credentials expire; the client asks its
+    /// provider for new ones before then.
+    pub fn with_expiry(mut self, expires_at: SystemTime) -> Self {
+        self.expires_at = Some(expires_at);
+        self
+    }
+
+    /// When the credentials expire, if they do.
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.expires_at
     }
 
     /// Sets the IAM project ID, sent as `X-Project-Id`.
@@ -95,20 +118,20 @@ impl Credentials {
         self.security_token.as_ref().map(|t| t.expose_secret())
     }
 
-    /// The environment, then the profile file.
-    pub fn from_default_chain() -> Result<Self, CredentialsError> {
+    /// The environment, then the profile file: `None` when neither has
+    /// credentials (the ECS metadata service comes next in the default
+    /// chain, see [`provider`](crate::provider)).
+    pub fn from_env_or_profile() -> Result<Option<Self>, CredentialsError> {
         if let Some(credentials) = Self::from_env()? {
             tracing::debug!(access_key = %credentials.access_key, "credentials from the environment");
-            return Ok(credentials);
+            return Ok(Some(credentials));
         }
         let path = profile_path();
         if let Some(credentials) = Self::from_profile(&path)? {
             tracing::debug!(access_key = %credentials.access_key, path = %path.display(), "credentials from the profile file");
-            return Ok(credentials);
+            return Ok(Some(credentials));
         }
-        Err(CredentialsError::NotFound {
-            profile: path.display().to_string(),
-        })
+        Ok(None)
     }
 
     /// `HUAWEICLOUD_SDK_AK`/`_SK`/`_PROJECT_ID`/`_SECURITY_TOKEN`, as the
@@ -267,6 +290,7 @@ impl fmt::Debug for Credentials {
                 "security_token",
                 &self.security_token.as_ref().map(|_| "** redacted **"),
             )
+            .field("expires_at", &self.expires_at)
             .finish()
     }
 }

@@ -10,10 +10,12 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use reqwest::StatusCode;
+pub use http::StatusCode;
 
 use crate::auth::SignError;
+use crate::credentials::CredentialsError;
 use crate::multipart::FileError;
 
 /// Response header carrying the gateway's request ID.
@@ -33,16 +35,155 @@ pub struct WriteError {
     pub source: std::io::Error,
 }
 
+/// What the service said when it refused a call: its HTTP status, its
+/// `error_code` and `error_msg`, the gateway's request id, and how long it
+/// asked to be left alone (`Retry-After`), if it did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServiceError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// `error_code`, such as `PM.02175145`.
+    pub error_code: Option<String>,
+    /// `error_msg`, such as `The work item has been deleted.`
+    pub error_msg: Option<String>,
+    /// The `X-Request-Id` response header, for Huawei support.
+    pub request_id: Option<String>,
+    /// The `Retry-After` the service sent (429, 503), as a wait.
+    pub retry_after: Option<Duration>,
+}
+
+impl ServiceError {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The service's `error_code`, such as `PM.02175145`.
+    pub fn error_code(&self) -> Option<&str> {
+        self.error_code.as_deref()
+    }
+
+    /// The service's `error_msg`.
+    pub fn error_msg(&self) -> Option<&str> {
+        self.error_msg.as_deref()
+    }
+
+    /// The `X-Request-Id` of the answer, for Huawei support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// How long the service asked callers to wait before trying again.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the service answered {}: {}{}",
+            self.status,
+            describe_code(&self.error_code, &self.error_msg),
+            RequestId(&self.request_id)
+        )?;
+        if let Some(wait) = self.retry_after {
+            write!(f, "; it asks to retry after {}", Seconds(wait))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ServiceError {}
+
+/// A failure of the HTTP transport: the connection, a timeout, TLS. Its
+/// source is the HTTP client's own error, for logs; the type does not
+/// expose that client, so upgrading it is not a breaking change.
+#[derive(Debug)]
+pub struct TransportError(reqwest::Error);
+
+impl TransportError {
+    /// Whether the connection could not be made (so nothing was sent).
+    pub fn is_connect(&self) -> bool {
+        self.0.is_connect()
+    }
+
+    /// Whether a connect or read timeout passed.
+    pub fn is_timeout(&self) -> bool {
+        self.0.is_timeout()
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_timeout() {
+            f.write_str("timed out")
+        } else if self.0.is_connect() {
+            f.write_str("cannot connect")
+        } else {
+            f.write_str("the HTTP exchange failed")
+        }
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+/// Which way a stalled transfer was going.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// A request body (an upload) the service stopped reading.
+    Upload,
+    /// A response body (JSON, an error, a download) that stopped arriving.
+    Download,
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Direction::Upload => "the upload",
+            Direction::Download => "the response body",
+        })
+    }
+}
+
 /// A failed call.
+///
+/// | variant | what happened | sent? | [`is_retryable`](Self::is_retryable) |
+/// | --- | --- | --- | --- |
+/// | `MissingParameter`, `InvalidParameter`, `InvalidRequest` | the call was incomplete or wrong | no | no |
+/// | `ClientRequest` | the service refused the call (4xx) | yes | 429 only |
+/// | `ServerResponse` | the service failed (5xx) | yes | 502, 503, 504 |
+/// | `UnexpectedStatus` | an undocumented status without the error shape | yes | by status, as above |
+/// | `Redirect` | a 3xx, never followed | yes | no |
+/// | `InvalidPayload`, `BodyTooLarge` | the answer did not match the spec, or was too large | yes | no |
+/// | `DeadlineExceeded` | the call's deadline passed | maybe | no |
+/// | `StalledStream` | a body moved slower than the floor for the grace period | maybe | yes |
+/// | `Timeout` | a connect or read timeout passed | maybe | yes |
+/// | `Connection` | no connection, or it broke | maybe | yes |
+/// | `Credentials`, `Authentication` | no usable credentials; nothing signed | no | no |
+/// | `File`, `Write` | a local file could not be read or written | — | no |
+/// | `Transport` | any other HTTP failure | maybe | no |
+///
+/// `is_retryable` says whether trying again might succeed; the client does
+/// so itself only where it is safe (see [`retry`](crate::retry)). The
+/// accessors ([`status`](Self::status), [`error_code`](Self::error_code),
+/// [`error_msg`](Self::error_msg), [`request_id`](Self::request_id),
+/// [`retry_after`](Self::retry_after)) answer for every variant.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ApiError {
-    /// A required parameter or body was not set; nothing was sent.
+    /// A required parameter or body field was not set; nothing was sent.
     #[error("{operation}: the required {parameter} was not set")]
     MissingParameter {
         /// The operation, by its spec name.
         operation: &'static str,
-        /// The parameter (or `body`).
+        /// The parameter (or body field, or `body`).
         parameter: &'static str,
     },
     /// A parameter's value cannot be sent as given; nothing was sent.
@@ -50,24 +191,21 @@ pub enum ApiError {
     InvalidParameter {
         /// The operation, by its spec name.
         operation: &'static str,
-        /// The parameter.
+        /// The parameter (or body field).
         parameter: &'static str,
         /// What is wrong with the value.
         reason: String,
     },
-    /// The service answered with an error status and an error body.
-    #[error("the service answered {status}: {}{}", describe_code(.error_code, .error_msg), RequestId(.request_id))]
-    Service {
-        /// HTTP status.
-        status: StatusCode,
-        /// `error_code`, such as `PM.02175145`.
-        error_code: Option<String>,
-        /// `error_msg`, such as `The work item has been deleted.`
-        error_msg: Option<String>,
-        /// The `X-Request-Id` response header, for Huawei support.
-        request_id: Option<String>,
-    },
-    /// The service answered with a status the spec does not describe.
+    /// The service refused the call: a 4xx status with the service's error
+    /// shape (Huawei's SDKs raise `ClientRequestException`).
+    #[error(transparent)]
+    ClientRequest(ServiceError),
+    /// The service failed to answer the call: a 5xx status with the
+    /// service's error shape (Huawei's SDKs raise `ServerResponseException`).
+    #[error(transparent)]
+    ServerResponse(ServiceError),
+    /// The service answered with a status the spec does not describe, and
+    /// no error body.
     #[error("the service answered {status}, which this operation does not document{}: {snippet}", RequestId(.request_id))]
     UnexpectedStatus {
         /// HTTP status.
@@ -110,7 +248,21 @@ pub enum ApiError {
     },
     /// The call's deadline ([`ClientBuilder::deadline`](crate::ClientBuilder::deadline)) passed.
     #[error("the call did not finish within its deadline of {0:?}")]
-    DeadlineExceeded(std::time::Duration),
+    DeadlineExceeded(Duration),
+    /// A body moved slower than the stalled-stream protection's floor for
+    /// longer than its grace period
+    /// ([`StalledStreamProtection`](crate::StalledStreamProtection)).
+    #[error("{direction} stalled: less than {min_throughput} B/s over {}, after {bytes} bytes", Seconds(*.grace))]
+    StalledStream {
+        /// Which body.
+        direction: Direction,
+        /// The floor, in bytes per second.
+        min_throughput: u64,
+        /// How long the throughput stayed below it.
+        grace: Duration,
+        /// How many bytes had moved.
+        bytes: u64,
+    },
     /// A file to upload could not be read.
     #[error(transparent)]
     File(#[from] FileError),
@@ -120,18 +272,35 @@ pub enum ApiError {
     /// The request could not be authenticated, so it was not sent.
     #[error(transparent)]
     Authentication(#[from] SignError),
+    /// No credentials could be had for the call (a provider failed), so
+    /// nothing was sent.
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
     /// The connect or read timeout passed.
     #[error("the request timed out")]
-    Timeout(#[source] reqwest::Error),
+    Timeout(#[source] TransportError),
     /// No connection could be made, or it broke mid-request or mid-response.
     #[error("cannot reach the service, or the connection broke")]
-    Connection(#[source] reqwest::Error),
+    Connection(#[source] TransportError),
     /// The request could not be built or sent as given.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
     /// Any other transport failure.
     #[error("request failed")]
-    Transport(#[source] reqwest::Error),
+    Transport(#[source] TransportError),
+}
+
+/// A duration as the messages show it: whole seconds where it is whole.
+struct Seconds(Duration);
+
+impl fmt::Display for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.subsec_millis() == 0 {
+            write!(f, "{} s", self.0.as_secs())
+        } else {
+            write!(f, "{:?}", self.0)
+        }
+    }
 }
 
 struct RequestId<'a>(&'a Option<String>);
@@ -177,37 +346,40 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 impl ApiError {
+    /// What the service said, when it refused or failed the call.
+    pub fn as_service_error(&self) -> Option<&ServiceError> {
+        match self {
+            ApiError::ClientRequest(e) | ApiError::ServerResponse(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// The HTTP status, when the service answered.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            ApiError::Service { status, .. }
-            | ApiError::UnexpectedStatus { status, .. }
-            | ApiError::Redirect { status, .. } => Some(*status),
+            ApiError::ClientRequest(e) | ApiError::ServerResponse(e) => Some(e.status),
+            ApiError::UnexpectedStatus { status, .. } | ApiError::Redirect { status, .. } => {
+                Some(*status)
+            }
             _ => None,
         }
     }
 
     /// The service's `error_code`.
     pub fn error_code(&self) -> Option<&str> {
-        match self {
-            ApiError::Service { error_code, .. } => error_code.as_deref(),
-            _ => None,
-        }
+        self.as_service_error().and_then(ServiceError::error_code)
     }
 
     /// The service's `error_msg`.
     pub fn error_msg(&self) -> Option<&str> {
-        match self {
-            ApiError::Service { error_msg, .. } => error_msg.as_deref(),
-            _ => None,
-        }
+        self.as_service_error().and_then(ServiceError::error_msg)
     }
 
     /// The `X-Request-Id` of the failed response.
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            ApiError::Service { request_id, .. }
-            | ApiError::UnexpectedStatus { request_id, .. }
+            ApiError::ClientRequest(e) | ApiError::ServerResponse(e) => e.request_id(),
+            ApiError::UnexpectedStatus { request_id, .. }
             | ApiError::InvalidPayload { request_id, .. }
             | ApiError::BodyTooLarge { request_id, .. }
             | ApiError::Redirect { request_id, .. } => request_id.as_deref(),
@@ -215,8 +387,51 @@ impl ApiError {
         }
     }
 
+    /// How long the service asked callers to wait (`Retry-After`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.as_service_error().and_then(ServiceError::retry_after)
+    }
+
+    /// Whether the service refused the call (4xx): fix the call first.
+    pub fn is_client_error(&self) -> bool {
+        self.status().is_some_and(|s| s.is_client_error())
+    }
+
+    /// Whether the service failed (5xx).
+    pub fn is_server_error(&self) -> bool {
+        self.status().is_some_and(|s| s.is_server_error())
+    }
+
+    /// Whether the same call might succeed if tried again: throttling (429),
+    /// a service or gateway that is unavailable (502, 503, 504), a broken or
+    /// timed-out connection, a stalled stream. The client retries by
+    /// itself only where that is safe for the operation (see
+    /// [`retry`](crate::retry)); this says what a caller may consider.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ApiError::ClientRequest(_)
+            | ApiError::ServerResponse(_)
+            | ApiError::UnexpectedStatus { .. } => self
+                .status()
+                .is_some_and(|s| matches!(s.as_u16(), 429 | 502 | 503 | 504)),
+            ApiError::Timeout(_) | ApiError::Connection(_) | ApiError::StalledStream { .. } => true,
+            ApiError::MissingParameter { .. }
+            | ApiError::InvalidParameter { .. }
+            | ApiError::InvalidPayload { .. }
+            | ApiError::BodyTooLarge { .. }
+            | ApiError::Redirect { .. }
+            | ApiError::DeadlineExceeded(_)
+            | ApiError::File(_)
+            | ApiError::Write(_)
+            | ApiError::Authentication(_)
+            | ApiError::Credentials(_)
+            | ApiError::InvalidRequest(_)
+            | ApiError::Transport(_) => false,
+        }
+    }
+
     /// Sorts a transport error by its cause.
-    pub fn from_reqwest(error: reqwest::Error) -> Self {
+    pub(crate) fn from_reqwest(error: reqwest::Error) -> Self {
         let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
         while let Some(e) = cause {
             if let Some(file) = e.downcast_ref::<FileError>() {
@@ -228,11 +443,11 @@ impl ApiError {
             cause = e.source();
         }
         if error.is_timeout() {
-            ApiError::Timeout(error)
+            ApiError::Timeout(TransportError(error))
         } else if error.is_connect() || error.is_request() || error.is_body() || error.is_decode() {
-            ApiError::Connection(error)
+            ApiError::Connection(TransportError(error))
         } else {
-            ApiError::Transport(error)
+            ApiError::Transport(TransportError(error))
         }
     }
 
@@ -241,29 +456,34 @@ impl ApiError {
     pub(crate) fn from_status(
         status: StatusCode,
         request_id: Option<String>,
+        retry_after: Option<Duration>,
         body: &[u8],
         documented: bool,
     ) -> Self {
+        let service = |error_code, error_msg| {
+            let error = ServiceError {
+                status,
+                error_code,
+                error_msg,
+                request_id: request_id.clone(),
+                retry_after,
+            };
+            if status.is_server_error() {
+                ApiError::ServerResponse(error)
+            } else {
+                ApiError::ClientRequest(error)
+            }
+        };
         // Gateways answer undocumented statuses (401, 403, 429...) with the
         // same JSON error shape: keep its code and message.
         if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) {
             let (error_code, error_msg) = code_and_message(&json);
             if documented || error_code.is_some() || error_msg.is_some() {
-                return ApiError::Service {
-                    status,
-                    error_code,
-                    error_msg,
-                    request_id,
-                };
+                return service(error_code, error_msg);
             }
         }
-        if documented && body.is_empty() {
-            return ApiError::Service {
-                status,
-                error_code: None,
-                error_msg: None,
-                request_id,
-            };
+        if (documented && body.is_empty()) || retry_after.is_some() {
+            return service(None, None);
         }
         ApiError::UnexpectedStatus {
             status,

@@ -8,7 +8,10 @@
 //! One module per concern:
 //! - [`config`]: the builder, checked once when a client is built;
 //! - `auth`: AK/SK signatures or IAM tokens, per attempt;
-//! - [`retry`]: when a failed attempt is tried again;
+//! - [`provider`]: where credentials come from, cached and refreshed
+//!   (environment, profile, ECS metadata);
+//! - [`retry`]: when a failed attempt is tried again (by idempotency);
+//! - `stall`: stalled-stream protection of every body;
 //! - `call`: one call: path segments, query, headers, body;
 //! - `send`: the send loop, with `tracing` spans per call and attempt;
 //! - [`Response`]: typed bodies with their request id, read within bounds;
@@ -33,31 +36,38 @@ pub mod credentials;
 mod download;
 mod error;
 mod lenient;
+mod metadata;
 pub mod model;
 pub mod multipart;
+pub mod provider;
 pub mod region;
 mod response;
 pub mod retry;
 mod send;
 pub mod signer;
+mod stall;
 
 pub use auth::{AUTH_TOKEN, SignError, sign_request};
 #[doc(hidden)]
 pub use call::Call;
 pub use call::encode_segment;
 pub use config::{
-    BuildError, ClientBuilder, DEFAULT_MAX_RESPONSE_BODY, FromTransport, Transport, USER_AGENT,
-    install_default_tls_provider,
+    BuildError, CallConfig, ClientBuilder, DEFAULT_MAX_RESPONSE_BODY, FromTransport, Transport,
+    USER_AGENT, install_default_tls_provider,
 };
-pub use credentials::Credentials;
+pub use credentials::{Credentials, CredentialsError};
 pub use download::SaveToFile;
-pub use error::{ApiError, REQUEST_ID_HEADER, WriteError, printable};
+pub use error::{
+    ApiError, Direction, REQUEST_ID_HEADER, ServiceError, StatusCode, TransportError, WriteError,
+    printable,
+};
 pub use lenient::LenientInt;
 pub use model::{FieldError, OneOrMany, UnknownVariant};
 pub use multipart::{FileError, FilePart, ToMultipart};
+pub use provider::{EcsMetadataProvider, ProvideCredentials, ProvideToken, Token};
 pub use region::Region;
 /// The HTTP client and its types, for callers who pass their own client
-/// ([`ClientBuilder::http_client`]).
+/// ([`ClientBuilder::http_client`]), or their own proxy and certificates.
 pub use reqwest;
 #[doc(hidden)]
 pub use reqwest::Method;
@@ -65,3 +75,4 @@ pub use reqwest::Method;
 pub use response::RawResponse;
 pub use response::{ByteStream, MAX_ERROR_BODY, Response};
 pub use retry::RetryPolicy;
+pub use stall::StalledStreamProtection;

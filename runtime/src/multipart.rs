@@ -307,6 +307,38 @@ impl Multipart {
         )
     }
 
+    /// Like [`attach`](Self::attach), counting what the HTTP client reads
+    /// of the body into `progress`, for stalled-stream protection.
+    pub(crate) fn attach_watched(
+        self,
+        request: reqwest::RequestBuilder,
+        progress: std::sync::Arc<crate::stall::UploadProgress>,
+    ) -> Option<reqwest::RequestBuilder> {
+        if self.consumed {
+            return None;
+        }
+        let (content_type, length) = (self.content_type(), self.content_length());
+        let done = progress.clone();
+        let chunks = self
+            .into_stream()
+            .map(move |chunk| {
+                if let Ok(bytes) = &chunk {
+                    progress.sent(bytes.len());
+                }
+                chunk
+            })
+            .chain(stream::once(async move {
+                done.finish();
+                Ok(Bytes::new())
+            }));
+        Some(
+            request
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .header(reqwest::header::CONTENT_LENGTH, length)
+                .body(reqwest::Body::wrap_stream(chunks)),
+        )
+    }
+
     /// The body as a stream of chunks.
     pub fn into_stream(self) -> BoxStream<'static, Result<Bytes, FileError>> {
         let tail = self.tail();

@@ -14,6 +14,7 @@ use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, REQUEST_ID_HEADER, snippet};
+use crate::stall::{GuardedBody, StalledStreamProtection};
 
 /// A successful answer: the typed body, with the status, the headers and
 /// the gateway's request id. Dereferences to the body.
@@ -101,6 +102,7 @@ pub struct RawResponse {
     response: reqwest::Response,
     max_body: usize,
     deadline: Option<Deadline>,
+    stalled: StalledStreamProtection,
 }
 
 /// When a call must be over, and the deadline it was given.
@@ -130,11 +132,13 @@ impl RawResponse {
         response: reqwest::Response,
         max_body: usize,
         deadline: Option<Deadline>,
+        stalled: StalledStreamProtection,
     ) -> Self {
         Self {
             response,
             max_body,
             deadline,
+            stalled,
         }
     }
 
@@ -143,21 +147,23 @@ impl RawResponse {
         self.response.status().as_u16()
     }
 
-    fn into_parts(self) -> (StatusCode, HeaderMap, reqwest::Response) {
+    /// The status, the headers, and the body guarded against stalls.
+    fn into_parts(self) -> (StatusCode, HeaderMap, Body) {
         let mut response = self.response;
+        let (status, headers) = (response.status(), std::mem::take(response.headers_mut()));
         (
-            response.status(),
-            std::mem::take(response.headers_mut()),
-            response,
+            status,
+            headers,
+            GuardedBody::new(response.bytes_stream().boxed(), self.stalled),
         )
     }
 
     /// Decodes a JSON body, read up to the client's body limit.
     pub async fn json<T: DeserializeOwned>(self) -> Result<Response<T>, ApiError> {
         let (max, deadline) = (self.max_body, self.deadline);
-        let (status, headers, response) = self.into_parts();
+        let (status, headers, body) = self.into_parts();
         let request_id = request_id(&headers);
-        let bytes = Deadline::bound(deadline, read_bounded(response, max)).await?;
+        let bytes = Deadline::bound(deadline, read_bounded(body, max)).await?;
         if bytes.len() > max {
             return Err(ApiError::BodyTooLarge {
                 limit: max,
@@ -190,14 +196,11 @@ impl RawResponse {
 
     /// A binary body, streamed.
     pub fn stream(self) -> Response<ByteStream> {
-        let (status, headers, response) = self.into_parts();
-        let stream = response
-            .bytes_stream()
-            .map(|chunk| chunk.map_err(ApiError::from_reqwest));
+        let (status, headers, body) = self.into_parts();
         Response {
             status,
             headers,
-            body: ByteStream(Box::pin(stream)),
+            body: ByteStream(Box::pin(body)),
         }
     }
 
@@ -205,8 +208,9 @@ impl RawResponse {
     /// lists it. Reads at most the first 64 KiB of the body.
     pub async fn error(self, documented: bool) -> ApiError {
         let deadline = self.deadline;
-        let (status, headers, response) = self.into_parts();
+        let (status, headers, body) = self.into_parts();
         let request_id = request_id(&headers);
+        let retry_after = crate::retry::retry_after(&headers, std::time::SystemTime::now());
         if status.is_redirection() {
             return ApiError::Redirect {
                 status,
@@ -216,10 +220,10 @@ impl RawResponse {
                 request_id,
             };
         }
-        match Deadline::bound(deadline, read_bounded(response, MAX_ERROR_BODY)).await {
+        match Deadline::bound(deadline, read_bounded(body, MAX_ERROR_BODY)).await {
             Ok(mut body) => {
                 body.truncate(MAX_ERROR_BODY);
-                ApiError::from_status(status, request_id, &body, documented)
+                ApiError::from_status(status, request_id, retry_after, &body, documented)
             }
             Err(e) => e,
         }
@@ -236,15 +240,18 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
+/// A response body, guarded against stalls.
+type Body = GuardedBody<futures_util::stream::BoxStream<'static, reqwest::Result<Bytes>>>;
+
 /// Reads the body until it ends or passes `max` bytes (then returns what
 /// it has, longer than `max`, and drops the rest unread).
-async fn read_bounded(mut response: reqwest::Response, max: usize) -> Result<Bytes, ApiError> {
-    let mut body = BytesMut::new();
-    while body.len() <= max {
-        match response.chunk().await.map_err(ApiError::from_reqwest)? {
-            Some(chunk) => body.extend_from_slice(&chunk),
+async fn read_bounded(mut body: Body, max: usize) -> Result<Bytes, ApiError> {
+    let mut read = BytesMut::new();
+    while read.len() <= max {
+        match body.next().await.transpose()? {
+            Some(chunk) => read.extend_from_slice(&chunk),
             None => break,
         }
     }
-    Ok(body.freeze())
+    Ok(read.freeze())
 }

@@ -1,11 +1,13 @@
-//! The send loop every call goes through: authenticate, send, and retry
-//! when the [`RetryPolicy`](crate::RetryPolicy) says so, rebuilding the
-//! request (and re-reading its files) for each attempt.
+//! The send loop every call goes through: authenticate, send (an upload
+//! raced against its stalled-stream watchdog), and retry when the
+//! [`RetryPolicy`] says it is safe, rebuilding the request (and re-reading
+//! its files) for each attempt.
 //!
 //! Each call runs in a `tracing` span `ipd.call` (the operation), each
 //! attempt in a span `attempt` (its number, status, request id and
-//! latency).
+//! latency); each retry decision is logged with its reason.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use reqwest::{Request, Response};
@@ -13,48 +15,84 @@ use tracing::Instrument;
 
 use crate::config::Transport;
 use crate::error::{ApiError, REQUEST_ID_HEADER};
+use crate::retry::{Decision, Outcome, RetryPolicy};
+use crate::stall::{StalledStreamProtection, UploadProgress, watch_upload};
+
+/// What one call is sent with: the client's settings, or the call's own.
+pub(crate) struct Settings {
+    pub retry: RetryPolicy,
+    pub stalled: StalledStreamProtection,
+    pub attempt_timeout: Option<std::time::Duration>,
+    pub idempotent: bool,
+}
+
+/// A request ready to send, and the progress of its streamed body, if any.
+pub(crate) type Built = (Request, Option<Arc<UploadProgress>>);
 
 /// Sends the request `build` makes, then as many retries as the policy
 /// allows, each rebuilt by `build` and authenticated afresh. `build`
 /// returns `None` when the body cannot be rebuilt (a reader already sent):
-/// an error for the first attempt, no retry after that. A retry that
-/// cannot be authenticated is not sent: the last answer stands.
+/// an error for the first attempt, no retry after that.
 pub(crate) async fn send<F>(
     transport: &Transport,
+    settings: &Settings,
     operation: &'static str,
     mut build: F,
 ) -> Result<Response, ApiError>
 where
-    F: FnMut() -> Option<Result<Request, ApiError>>,
+    F: FnMut() -> Option<Result<Built, ApiError>>,
 {
-    let span = tracing::info_span!("ipd.call", operation);
+    let span = tracing::info_span!("ipd.call", operation, idempotent = settings.idempotent);
     async move {
-        let mut request = build().ok_or_else(consumed)??;
-        transport.auth.authorize(&mut request)?;
-        let policy = &transport.retry;
+        let mut next = build().ok_or_else(consumed)??;
         let mut attempt = 1;
         loop {
-            let result = attempt_once(transport, request, attempt).await;
-            if policy.retries(&result)
-                && attempt < policy.max_attempts()
-                && let Some(next) = build()
+            let (mut request, progress) = next;
+            if let Some(timeout) = settings.attempt_timeout {
+                *request.timeout_mut() = Some(timeout);
+            }
+            transport.auth.authorize(&mut request).await?;
+            let result =
+                attempt_once(transport, request, progress, settings.stalled, attempt).await;
+            let outcome = match &result {
+                Ok(response) => Outcome::Answer {
+                    status: response.status().as_u16(),
+                    headers: response.headers(),
+                },
+                Err(ApiError::Connection(e)) if e.is_connect() => Outcome::NotConnected,
+                Err(ApiError::Connection(_)) => Outcome::Broken,
+                Err(_) => Outcome::Other,
+            };
+            let failed = !matches!(&result, Ok(r) if r.status().is_success());
+            match settings
+                .retry
+                .decide(&outcome, settings.idempotent, attempt)
             {
-                let mut next = next?;
-                if transport.auth.authorize(&mut next).is_ok() {
-                    let delay = policy.delay(attempt, crate::retry::retry_after(&result));
-                    let reason = match &result {
-                        Ok(response) => response.status().to_string(),
-                        Err(error) => error.to_string(),
-                    };
-                    tracing::warn!(attempt, ?delay, reason, "retrying");
-                    drop(result);
-                    tokio::time::sleep(delay).await;
-                    request = next;
-                    attempt += 1;
-                    continue;
+                Decision::Retry { after, reason } => match build() {
+                    Some(Ok(rebuilt)) => {
+                        tracing::warn!(attempt, ?after, reason, "retrying");
+                        drop(result);
+                        tokio::time::sleep(after).await;
+                        next = rebuilt;
+                        attempt += 1;
+                        continue;
+                    }
+                    Some(Err(e)) => return Err(e),
+                    None => {
+                        tracing::debug!(
+                            attempt,
+                            "not retrying: the body was read from a reader, once"
+                        );
+                        return result;
+                    }
+                },
+                Decision::Stop { reason } => {
+                    if failed {
+                        tracing::debug!(attempt, reason, "not retrying");
+                    }
+                    return result;
                 }
             }
-            return result.map_err(ApiError::from_reqwest);
         }
     }
     .instrument(span)
@@ -70,8 +108,10 @@ fn consumed() -> ApiError {
 async fn attempt_once(
     transport: &Transport,
     request: Request,
+    progress: Option<Arc<UploadProgress>>,
+    stalled: StalledStreamProtection,
     attempt: u32,
-) -> reqwest::Result<Response> {
+) -> Result<Response, ApiError> {
     let span = tracing::debug_span!(
         "attempt",
         attempt,
@@ -82,11 +122,28 @@ async fn attempt_once(
         latency_ms = tracing::field::Empty,
     );
     let started = Instant::now();
-    let result = transport
-        .http
-        .execute(request)
-        .instrument(span.clone())
-        .await;
+    let exchange = async {
+        transport
+            .http
+            .execute(request)
+            .await
+            .map_err(ApiError::from_reqwest)
+    };
+    let result = async {
+        match progress {
+            // An upload: the service must keep reading its body.
+            Some(progress) => {
+                let watchdog = std::pin::pin!(watch_upload(progress, stalled));
+                match futures_util::future::select(std::pin::pin!(exchange), watchdog).await {
+                    futures_util::future::Either::Left((result, _)) => result,
+                    futures_util::future::Either::Right((stalled, _)) => Err(stalled),
+                }
+            }
+            None => exchange.await,
+        }
+    }
+    .instrument(span.clone())
+    .await;
     span.record("latency_ms", started.elapsed().as_millis() as u64);
     match &result {
         Ok(response) => {

@@ -22,6 +22,7 @@ pub enum Direction {
 pub struct CuttingProxy {
     addr: SocketAddr,
     cut: Arc<AtomicUsize>,
+    connections: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -42,10 +43,13 @@ impl CuttingProxy {
         let addr = listener.local_addr()?;
         let cut = Arc::new(AtomicUsize::new(0));
         let counter = cut.clone();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let accepted = connections.clone();
         let task = tokio::spawn(async move {
             let mut connection = 0;
             while let Ok((client, _)) = listener.accept().await {
                 connection += 1;
+                accepted.fetch_add(1, Ordering::SeqCst);
                 let limit = (connection <= cuts).then_some(after);
                 let counter = counter.clone();
                 tokio::spawn(async move {
@@ -62,7 +66,12 @@ impl CuttingProxy {
                 });
             }
         });
-        Ok(Self { addr, cut, task })
+        Ok(Self {
+            addr,
+            cut,
+            connections,
+            task,
+        })
     }
 
     /// `http://IP:PORT` of the proxy.
@@ -73,6 +82,11 @@ impl CuttingProxy {
     /// How many connections were cut.
     pub fn cuts(&self) -> usize {
         self.cut.load(Ordering::SeqCst)
+    }
+
+    /// How many connections clients opened.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 }
 

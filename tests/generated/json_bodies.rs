@@ -894,6 +894,8 @@ impl Client {
     }
     /**`POST /things/{thing_id}/notes`, operation `AddNote`: set the parameters on the returned builder, then [`send`](builder::AddNote::send) it.
 
+Not idempotent: retried only when the service certainly did not process it (no connection, 429, 503), never after a 502 or 504 (see `codearts_ipd::retry`).
+
 Parameters:
 - [`thing_id`](builder::AddNote::thing_id) (path, required)
 - [`page_size`](builder::AddNote::page_size) (query, required)
@@ -914,6 +916,8 @@ Parameters:
     }
     /**`DELETE /things/batch`, operation `DeleteThings`: set the parameters on the returned builder, then [`send`](builder::DeleteThings::send) it.
 
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
+
 Parameters:
 - [`permanent`](builder::DeleteThings::permanent) (query)
 - [`body`](builder::DeleteThings::body) (`application/json`, required)
@@ -932,6 +936,7 @@ pub mod builder {
     #[must_use = "nothing is sent until `.send()` is awaited"]
     pub struct AddNote<'a> {
         client: &'a super::Client,
+        customize: ::codearts_ipd_runtime::CallConfig,
         thing_id: ::std::option::Option<::std::string::String>,
         page_size: ::std::option::Option<i32>,
         sort: ::std::option::Option<types::AddNoteSort>,
@@ -943,6 +948,7 @@ pub mod builder {
         pub(super) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
+                customize: ::std::default::Default::default(),
                 thing_id: ::std::default::Default::default(),
                 page_size: ::std::default::Default::default(),
                 sort: ::std::default::Default::default(),
@@ -950,6 +956,16 @@ pub mod builder {
                 x_client_tag: ::std::default::Default::default(),
                 body: ::std::default::Default::default(),
             }
+        }
+        ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
+        pub fn customize(
+            mut self,
+            f: impl ::std::ops::FnOnce(
+                ::codearts_ipd_runtime::CallConfig,
+            ) -> ::codearts_ipd_runtime::CallConfig,
+        ) -> Self {
+            self.customize = f(self.customize);
+            self
         }
         ///Parameter `thing_id`.
         pub fn thing_id(
@@ -1109,6 +1125,8 @@ Body field `thing_id`.*/
                 .client
                 .transport()
                 .call(::codearts_ipd_runtime::Method::POST, "AddNote")
+                .idempotent(false)
+                .config(&self.customize)
                 .path("/things/")
                 .path_param("thing_id", self.thing_id.as_ref())
                 .path("/notes")
@@ -1134,6 +1152,7 @@ Body field `thing_id`.*/
     #[must_use = "nothing is sent until `.send()` is awaited"]
     pub struct DeleteThings<'a> {
         client: &'a super::Client,
+        customize: ::codearts_ipd_runtime::CallConfig,
         permanent: ::std::option::Option<bool>,
         body: ::std::option::Option<types::builders::IdsBuilder>,
     }
@@ -1141,9 +1160,20 @@ Body field `thing_id`.*/
         pub(super) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
+                customize: ::std::default::Default::default(),
                 permanent: ::std::default::Default::default(),
                 body: ::std::default::Default::default(),
             }
+        }
+        ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
+        pub fn customize(
+            mut self,
+            f: impl ::std::ops::FnOnce(
+                ::codearts_ipd_runtime::CallConfig,
+            ) -> ::codearts_ipd_runtime::CallConfig,
+        ) -> Self {
+            self.customize = f(self.customize);
+            self
         }
         ///Parameter `permanent`.
         pub fn permanent(mut self, value: bool) -> Self {
@@ -1190,6 +1220,8 @@ The whole body at once; its fields also have setters of their own on this builde
                 .client
                 .transport()
                 .call(::codearts_ipd_runtime::Method::DELETE, "DeleteThings")
+                .idempotent(true)
+                .config(&self.customize)
                 .path("/things/batch")
                 .query("permanent", self.permanent.as_ref(), false)
                 .problem(body_problem)

@@ -122,6 +122,8 @@ impl Client {
     }
     /**`POST /x`, operation `PostX`: set the parameters on the returned builder, then [`send`](builder::PostX::send) it.
 
+Not idempotent: retried only when the service certainly did not process it (no connection, 429, 503), never after a 502 or 504 (see `codearts_ipd::retry`).
+
 Parameters:
 - [`body`](builder::PostX::body) (`multipart/form-data`)*/
     pub fn post_x(&self) -> builder::PostX<'_> {
@@ -138,14 +140,26 @@ pub mod builder {
     #[must_use = "nothing is sent until `.send()` is awaited"]
     pub struct PostX<'a> {
         client: &'a super::Client,
+        customize: ::codearts_ipd_runtime::CallConfig,
         body: ::std::option::Option<forms::PostXForm>,
     }
     impl<'a> PostX<'a> {
         pub(super) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
+                customize: ::std::default::Default::default(),
                 body: ::std::default::Default::default(),
             }
+        }
+        ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
+        pub fn customize(
+            mut self,
+            f: impl ::std::ops::FnOnce(
+                ::codearts_ipd_runtime::CallConfig,
+            ) -> ::codearts_ipd_runtime::CallConfig,
+        ) -> Self {
+            self.customize = f(self.customize);
+            self
         }
         ///The `multipart/form-data` body.
         pub fn body(mut self, value: forms::PostXForm) -> Self {
@@ -163,6 +177,8 @@ pub mod builder {
                 .client
                 .transport()
                 .call(::codearts_ipd_runtime::Method::POST, "PostX")
+                .idempotent(false)
+                .config(&self.customize)
                 .path("/x")
                 .accept("application/json")
                 .form(

@@ -342,6 +342,8 @@ impl Client {
 
 `POST /boxes/{box_id}/documents`, operation `AddDocuments`: set the parameters on the returned builder, then [`send`](builder::AddDocuments::send) it.
 
+Not idempotent: retried only when the service certainly did not process it (no connection, 429, 503), never after a 502 or 504 (see `codearts_ipd::retry`).
+
 Parameters:
 - [`box_id`](builder::AddDocuments::box_id) (path, required): The box.
 - [`overwrite`](builder::AddDocuments::overwrite) (query, required): Replace documents of the same name.
@@ -353,6 +355,8 @@ Parameters:
     }
     /**`PUT /boxes/{box_id}/cover`, operation `put-cover`: set the parameters on the returned builder, then [`send`](builder::PutCover::send) it.
 
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
+
 Parameters:
 - [`box_id`](builder::PutCover::box_id) (path, required)
 - [`dpi`](builder::PutCover::dpi) (query)
@@ -361,6 +365,8 @@ Parameters:
         builder::PutCover::new(self)
     }
     /**`GET /boxes/{box_id}`, operation `GetBox`: set the parameters on the returned builder, then [`send`](builder::GetBox::send) it.
+
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
 
 Parameters:
 - [`box_id`](builder::GetBox::box_id) (path, required)*/
@@ -378,6 +384,7 @@ pub mod builder {
     #[must_use = "nothing is sent until `.send()` is awaited"]
     pub struct AddDocuments<'a> {
         client: &'a super::Client,
+        customize: ::codearts_ipd_runtime::CallConfig,
         box_id: ::std::option::Option<::std::string::String>,
         overwrite: ::std::option::Option<bool>,
         label: ::std::option::Option<::std::string::String>,
@@ -388,12 +395,23 @@ pub mod builder {
         pub(super) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
+                customize: ::std::default::Default::default(),
                 box_id: ::std::default::Default::default(),
                 overwrite: ::std::default::Default::default(),
                 label: ::std::default::Default::default(),
                 x_trace: ::std::default::Default::default(),
                 body: ::std::default::Default::default(),
             }
+        }
+        ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
+        pub fn customize(
+            mut self,
+            f: impl ::std::ops::FnOnce(
+                ::codearts_ipd_runtime::CallConfig,
+            ) -> ::codearts_ipd_runtime::CallConfig,
+        ) -> Self {
+            self.customize = f(self.customize);
+            self
         }
         ///The box.
         pub fn box_id(
@@ -440,6 +458,8 @@ pub mod builder {
                 .client
                 .transport()
                 .call(::codearts_ipd_runtime::Method::POST, "AddDocuments")
+                .idempotent(false)
+                .config(&self.customize)
                 .path("/boxes/")
                 .path_param("box_id", self.box_id.as_ref())
                 .path("/documents")
@@ -471,6 +491,7 @@ pub mod builder {
     #[must_use = "nothing is sent until `.send()` is awaited"]
     pub struct PutCover<'a> {
         client: &'a super::Client,
+        customize: ::codearts_ipd_runtime::CallConfig,
         box_id: ::std::option::Option<i64>,
         dpi: ::std::option::Option<i64>,
         body: ::std::option::Option<forms::PutCoverForm>,
@@ -479,10 +500,21 @@ pub mod builder {
         pub(super) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
+                customize: ::std::default::Default::default(),
                 box_id: ::std::default::Default::default(),
                 dpi: ::std::default::Default::default(),
                 body: ::std::default::Default::default(),
             }
+        }
+        ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
+        pub fn customize(
+            mut self,
+            f: impl ::std::ops::FnOnce(
+                ::codearts_ipd_runtime::CallConfig,
+            ) -> ::codearts_ipd_runtime::CallConfig,
+        ) -> Self {
+            self.customize = f(self.customize);
+            self
         }
         ///Parameter `box_id`.
         pub fn box_id(mut self, value: i64) -> Self {
@@ -510,6 +542,8 @@ pub mod builder {
                 .client
                 .transport()
                 .call(::codearts_ipd_runtime::Method::PUT, "put-cover")
+                .idempotent(true)
+                .config(&self.customize)
                 .path("/boxes/")
                 .path_param("box_id", self.box_id.as_ref())
                 .path("/cover")
@@ -537,14 +571,26 @@ pub mod builder {
     #[must_use = "nothing is sent until `.send()` is awaited"]
     pub struct GetBox<'a> {
         client: &'a super::Client,
+        customize: ::codearts_ipd_runtime::CallConfig,
         box_id: ::std::option::Option<::std::string::String>,
     }
     impl<'a> GetBox<'a> {
         pub(super) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
+                customize: ::std::default::Default::default(),
                 box_id: ::std::default::Default::default(),
             }
+        }
+        ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
+        pub fn customize(
+            mut self,
+            f: impl ::std::ops::FnOnce(
+                ::codearts_ipd_runtime::CallConfig,
+            ) -> ::codearts_ipd_runtime::CallConfig,
+        ) -> Self {
+            self.customize = f(self.customize);
+            self
         }
         ///Parameter `box_id`.
         pub fn box_id(
@@ -565,6 +611,8 @@ pub mod builder {
                 .client
                 .transport()
                 .call(::codearts_ipd_runtime::Method::GET, "GetBox")
+                .idempotent(true)
+                .config(&self.customize)
                 .path("/boxes/")
                 .path_param("box_id", self.box_id.as_ref())
                 .accept("application/json")

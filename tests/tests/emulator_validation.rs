@@ -54,15 +54,10 @@ async fn refused(
     }
     let response = call.send().await.unwrap();
     match response.error(true).await {
-        ApiError::Service {
-            status,
-            error_code,
-            error_msg,
-            ..
-        } => (
-            status.as_u16(),
-            error_code.unwrap_or_default(),
-            error_msg.unwrap_or_default(),
+        ApiError::ClientRequest(e) | ApiError::ServerResponse(e) => (
+            e.status.as_u16(),
+            e.error_code.unwrap_or_default(),
+            e.error_msg.unwrap_or_default(),
         ),
         other => panic!("expected a service error, got {other}"),
     }

@@ -302,7 +302,10 @@ async fn every_hostile_server_gets_the_expected_outcome() {
             (Expect::Deadline, Err(ApiError::DeadlineExceeded(_))) => true,
             (Expect::InvalidPayload, Err(ApiError::InvalidPayload { .. })) => true,
             (Expect::Connection, Err(ApiError::Connection(_))) => true,
-            (Expect::ServiceEscaped, Err(e @ ApiError::Service { .. })) => {
+            (
+                Expect::ServiceEscaped,
+                Err(e @ (ApiError::ClientRequest(_) | ApiError::ServerResponse(_))),
+            ) => {
                 let text = e.to_string();
                 !text.chars().any(char::is_control)
             }

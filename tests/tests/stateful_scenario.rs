@@ -178,7 +178,7 @@ async fn a_work_item_from_creation_to_deletion() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&gone, ApiError::Service { status, .. } if status.as_u16() == 404),
+        matches!(&gone, ApiError::ClientRequest(e) if e.status.as_u16() == 404),
         "{gone}"
     );
     assert!(ids(&query(&client, json!([])).await).is_empty());
@@ -186,7 +186,7 @@ async fn a_work_item_from_creation_to_deletion() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&refused, ApiError::Service { error_code: Some(code), .. } if code == "PM.02175145"),
+        matches!(&refused, ApiError::ClientRequest(e) if e.error_code() == Some("PM.02175145")),
         "{refused}"
     );
 }

@@ -26,6 +26,22 @@ pub struct Operation {
     pub success: ResponseKind,
     /// Each documented status, and whether it is a success.
     pub responses: Vec<(Status, bool)>,
+    /// Whether sending it twice does what sending it once does: by its
+    /// method, or as `x-idempotent` says (`runtime::retry`).
+    pub idempotent: bool,
+}
+
+/// The spec extension saying whether an operation is idempotent, where
+/// its method does not tell (a POST that only reads).
+pub const IDEMPOTENT_EXTENSION: &str = "x-idempotent";
+
+/// Whether an operation is idempotent: `x-idempotent` if given, else by
+/// its method (GET, HEAD, PUT, DELETE and OPTIONS are).
+pub fn is_idempotent(method: &str, op: &openapiv3::Operation) -> bool {
+    match op.extensions.get(IDEMPOTENT_EXTENSION) {
+        Some(serde_json::Value::Bool(flag)) => *flag,
+        _ => matches!(method, "get" | "head" | "put" | "delete" | "options"),
+    }
 }
 
 /// A request body.
@@ -246,6 +262,7 @@ pub fn operations(api: &OpenAPI) -> Result<Vec<Operation>, SpecError> {
             let params = params(api, op, &item.parameters, path, &ptr)?;
             let (success, responses) = responses(api, op, &ptr)?;
             operations.push(Operation {
+                idempotent: is_idempotent(method, op),
                 id: op.operation_id.clone().unwrap_or_default(),
                 method: method.to_string(),
                 path: path.clone(),

@@ -199,6 +199,13 @@ impl Operation {
                 self.path,
                 self.id
             )),
+            Some(if self.idempotent {
+                "Idempotent: a failed attempt is retried wherever retrying is safe \
+                 (see `codearts_ipd::retry`)."
+            } else {
+                "Not idempotent: retried only when the service certainly did not process it \
+                 (no connection, 429, 503), never after a 502 or 504 (see `codearts_ipd::retry`)."
+            }),
             params.as_deref(),
         ]);
         quote! {
@@ -349,6 +356,9 @@ impl Operation {
             let (ident, stored) = (&m.ident, &m.stored);
             quote!(#ident: #stored,)
         });
+        let customize_doc = "This call's own retry policy, deadline, attempt timeout or \
+            stalled-stream protection, over the client's: \
+            `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.";
         let inits = members.iter().map(|m| {
             let ident = &m.ident;
             quote!(#ident: ::std::default::Default::default(),)
@@ -403,12 +413,19 @@ impl Operation {
             #[must_use = "nothing is sent until `.send()` is awaited"]
             pub struct #name<'a> {
                 client: &'a super::Client,
+                customize: #rt::CallConfig,
                 #(#fields)*
             }
 
             impl<'a> #name<'a> {
                 pub(super) fn new(client: &'a super::Client) -> Self {
-                    Self { client, #(#inits)* }
+                    Self { client, customize: ::std::default::Default::default(), #(#inits)* }
+                }
+
+                #[doc = #customize_doc]
+                pub fn customize(mut self, f: impl ::std::ops::FnOnce(#rt::CallConfig) -> #rt::CallConfig) -> Self {
+                    self.customize = f(self.customize);
+                    self
                 }
 
                 #(#setters)*
@@ -473,7 +490,10 @@ impl Operation {
         let rt = rt();
         let id = &self.id;
         let method = format_ident!("{}", self.method.to_uppercase());
-        let mut chain = vec![quote!(.call(#rt::Method::#method, #id))];
+        let idempotent = self.idempotent;
+        let mut chain = vec![
+            quote!(.call(#rt::Method::#method, #id).idempotent(#idempotent).config(&self.customize)),
+        ];
         let mut rest = self.path.as_str();
         while let Some(open) = rest.find('{') {
             let close = open + rest[open..].find('}').expect("validated path template");
