@@ -152,7 +152,7 @@ async fn uploads_lists_and_downloads_against_an_endpoint() {
 
     let list = run(&[&["list"], &target[..], &["--issue-id", "i1"]].concat());
     assert!(list.status.success());
-    assert_eq!(stdout_json(&list)[0]["result"][0]["file_size"], "300000");
+    assert_eq!(stdout_json(&list)[0]["result"][0]["file_size"], 300000);
 
     let saved = dir.path().join("saved.bin");
     let download = run(&[
@@ -507,7 +507,7 @@ fn every_operation_is_a_subcommand_with_help_from_the_spec() {
 #[test]
 fn generic_calls_reach_the_stateful_demo() {
     let dir = tempfile::tempdir().unwrap();
-    let label = r##"{"title": "urgent", "color": "#ff0000"}"##;
+    let label = r##"{"title": "urgent", "color": "#F66F6A"}"##;
     let created = succeeded(&demo_with_stdin(
         dir.path(),
         &["create-ipd-label", "--body", "-"],
@@ -516,7 +516,7 @@ fn generic_calls_reach_the_stateful_demo() {
     let id = created["result"][0]["id"].as_str().unwrap().to_string();
     // A body from a file, and the operationId as the command name.
     let file = dir.path().join("label.json");
-    std::fs::write(&file, r##"{"title": "ux", "color": "#0000ff"}"##).unwrap();
+    std::fs::write(&file, r##"{"title": "ux", "color": "#5E7CE0"}"##).unwrap();
     succeeded(&demo(
         dir.path(),
         &["CreateIpdLabel", "--body", file.to_str().unwrap()],
@@ -547,9 +547,9 @@ fn body_fields_are_flags_parsed_by_type_and_win_over_the_body_file() {
             "--title",
             "from flags",
             "--color",
-            "#00ff00",
+            "#6DDEBB",
             "--category-types",
-            r#"["bug"]"#,
+            r#"["Bug"]"#,
         ],
     ));
     assert_eq!(created["result"][0]["title"], "from flags", "{created}");
@@ -557,10 +557,10 @@ fn body_fields_are_flags_parsed_by_type_and_win_over_the_body_file() {
     let created = succeeded(&demo_with_stdin(
         dir.path(),
         &["create-ipd-label", "--body", "-", "--title", "flag wins"],
-        r##"{"title": "from the body", "color": "#0000ff"}"##,
+        r##"{"title": "from the body", "color": "#5E7CE0"}"##,
     ));
     assert_eq!(created["result"][0]["title"], "flag wins", "{created}");
-    assert_eq!(created["result"][0]["color"], "#0000ff", "{created}");
+    assert_eq!(created["result"][0]["color"], "#5E7CE0", "{created}");
     // A value that is not of the field's type is a usage error, before
     // anything is sent.
     let output = demo(

@@ -290,23 +290,29 @@ fn enum_specs(
         let openapiv3::SchemaKind::Type(openapiv3::Type::String(s)) = &schema.schema_kind else {
             continue;
         };
-        let values: Vec<&str> = s.enumeration.iter().flatten().map(String::as_str).collect();
-        let list = |key: &str| -> std::collections::BTreeMap<String, String> {
-            let Some(serde_json::Value::Array(items)) = schema.schema_data.extensions.get(key)
-            else {
-                return Default::default();
-            };
-            values
-                .iter()
-                .zip(items)
-                .filter_map(|(v, item)| Some((v.to_string(), item.as_str()?.to_string())))
-                .collect()
+        // Named variants: typify saw the names as values (`load`); the
+        // values are kept aside.
+        let strings = |key: &str| -> Vec<String> {
+            match schema.schema_data.extensions.get(key) {
+                Some(serde_json::Value::Array(items)) => items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect(),
+                _ => Vec::new(),
+            }
         };
+        let seen: Vec<String> = s.enumeration.iter().flatten().cloned().collect();
+        let values = match strings(load::ENUM_VALUES) {
+            kept if !kept.is_empty() => kept,
+            _ => seen.clone(),
+        };
+        let by_value = |items: Vec<String>| values.iter().cloned().zip(items).collect();
         specs.insert(
             naming::type_name(name),
             model::render::EnumSpec {
-                names: list(VARIANT_NAMES),
-                descriptions: list(VARIANT_DESCRIPTIONS),
+                wires: seen.iter().cloned().zip(values.iter().cloned()).collect(),
+                names: by_value(strings(VARIANT_NAMES)),
+                descriptions: by_value(strings(VARIANT_DESCRIPTIONS)),
             },
         );
     }

@@ -16,6 +16,10 @@ pub const DIGIT_STRING_EXTENSION: &str = "x-accept-digit-string";
 /// array of them).
 pub const ONE_OR_MANY_EXTENSION: &str = "x-one-or-many";
 
+/// Where a component enum with `x-enum-varnames` keeps its values while
+/// typify sees the names (set by [`expand_extensions`]).
+pub const ENUM_VALUES: &str = "x-enum-values";
+
 /// The crate generated code calls for its runtime.
 pub const RUNTIME_CRATE: &str = "codearts-ipd-runtime";
 
@@ -79,6 +83,22 @@ pub fn expand_extensions(node: &mut Value) {
                         "parameters": [Value::Object(inner)],
                     }),
                 );
+            }
+            // typify names variants after values; where the spec names them
+            // (`x-enum-varnames`, validated to be distinct identifiers), it
+            // sees the names, and our enum templates put the values back
+            // (`x-enum-values` keeps them).
+            if let Some(names) = map.get(crate::VARIANT_NAMES).cloned()
+                && let Some(values) = map.insert("enum".into(), names.clone())
+            {
+                // A default is a value too: typify sees its name.
+                if let (Some(default), Some(values), Some(names)) =
+                    (map.get("default"), values.as_array(), names.as_array())
+                    && let Some(i) = values.iter().position(|v| v == default)
+                {
+                    map.insert("default".into(), names[i].clone());
+                }
+                map.insert(ENUM_VALUES.into(), values);
             }
             if map.get(ONE_OR_MANY_EXTENSION) == Some(&Value::Bool(true)) {
                 let items = map.get("items").cloned().unwrap_or(serde_json::json!({}));

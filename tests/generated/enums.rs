@@ -2,32 +2,112 @@
 // Do not edit by hand: change the spec and run `cargo xtask codegen`.
 
 #[test]
-fn create_ipd_issue_comments_request_body_category() {
-    keeps_every_value::<types::CreateIpdIssueCommentsRequestBodyCategory>(types::CreateIpdIssueCommentsRequestBodyCategory::VALUES);
+fn baseline_status() {
+    keeps_every_value::<types::BaselineStatus>(types::BaselineStatus::VALUES);
 }
 
 #[test]
-fn list_ipd_project_issues_request_body_filter_mode() {
-    keeps_every_value::<types::ListIpdProjectIssuesRequestBodyFilterMode>(types::ListIpdProjectIssuesRequestBodyFilterMode::VALUES);
+fn close_type() {
+    keeps_every_value::<types::CloseType>(types::CloseType::VALUES);
 }
 
 #[test]
-fn show_issue_config_fields_issue_category() {
-    keeps_every_value::<types::ShowIssueConfigFieldsIssueCategory>(types::ShowIssueConfigFieldsIssueCategory::VALUES);
+fn comment_category() {
+    keeps_every_value::<types::CommentCategory>(types::CommentCategory::VALUES);
 }
 
 #[test]
-fn show_workflow_template_issue_category() {
-    keeps_every_value::<types::ShowWorkflowTemplateIssueCategory>(types::ShowWorkflowTemplateIssueCategory::VALUES);
+fn condition_operator() {
+    keeps_every_value::<types::ConditionOperator>(types::ConditionOperator::VALUES);
 }
 
 #[test]
-fn transfer_work_item_flow_request_body_issue_category() {
-    keeps_every_value::<types::TransferWorkItemFlowRequestBodyIssueCategory>(types::TransferWorkItemFlowRequestBodyIssueCategory::VALUES);
+fn filter_mode() {
+    keeps_every_value::<types::FilterMode>(types::FilterMode::VALUES);
 }
 
 #[test]
-fn wi_batch_baseline_ipd_issues_attribute_baseline() {
-    keeps_every_value::<types::WiBatchBaselineIpdIssuesAttributeBaseline>(types::WiBatchBaselineIpdIssuesAttributeBaseline::VALUES);
+fn issue_category() {
+    keeps_every_value::<types::IssueCategory>(types::IssueCategory::VALUES);
+}
+
+#[test]
+fn issue_type() {
+    keeps_every_value::<types::IssueType>(types::IssueType::VALUES);
+}
+
+#[test]
+fn issue_view() {
+    keeps_every_value::<types::IssueView>(types::IssueView::VALUES);
+}
+
+#[test]
+fn label_color() {
+    keeps_every_value::<types::LabelColor>(types::LabelColor::VALUES);
+}
+
+#[test]
+fn lifecycle_state() {
+    keeps_every_value::<types::LifecycleState>(types::LifecycleState::VALUES);
+}
+
+#[test]
+fn plan_category() {
+    keeps_every_value::<types::PlanCategory>(types::PlanCategory::VALUES);
+}
+
+#[test]
+fn plan_status() {
+    keeps_every_value::<types::PlanStatus>(types::PlanStatus::VALUES);
+}
+
+#[test]
+fn priority() {
+    keeps_every_value::<types::Priority>(types::Priority::VALUES);
+}
+
+#[test]
+fn project_model() {
+    keeps_every_value::<types::ProjectModel>(types::ProjectModel::VALUES);
+}
+
+#[test]
+fn project_type() {
+    keeps_every_value::<types::ProjectType>(types::ProjectType::VALUES);
+}
+
+#[test]
+fn relate_type() {
+    keeps_every_value::<types::RelateType>(types::RelateType::VALUES);
+}
+
+#[test]
+fn response_status() {
+    keeps_every_value::<types::ResponseStatus>(types::ResponseStatus::VALUES);
+}
+
+#[test]
+fn review_status() {
+    keeps_every_value::<types::ReviewStatus>(types::ReviewStatus::VALUES);
+}
+
+#[test]
+fn severity() {
+    keeps_every_value::<types::Severity>(types::Severity::VALUES);
+}
+
+#[test]
+fn space_category() {
+    keeps_every_value::<types::SpaceCategory>(types::SpaceCategory::VALUES);
+}
+
+#[test]
+fn status_belonging() {
+    keeps_every_value::<types::StatusBelonging>(types::StatusBelonging::VALUES);
+}
+
+#[test]
+fn yes_no() {
+    keeps_every_value::<types::YesNo>(types::YesNo::VALUES);
 }
 

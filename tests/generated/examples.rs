@@ -2,6 +2,11 @@
 // Do not edit by hand: change the spec and run `cargo xtask codegen`.
 
 #[test]
+fn createipdprojectissueattachment_200() {
+    decodes_without_loss::<codearts_ipd::types::CreateIpdProjectIssueAttachmentResponseBody>("{\"status\":\"success\",\"message\":\"\",\"result\":[{\"progress\":100,\"id\":\"1212813884362502144\",\"workitem_id\":\"1212811957668290561\",\"associate_type\":null,\"disk_directory\":\"/projects/687a0637cf814b65b77b3e781af19ab2/attachments/6b570776a30844e7b6361f00c2a1a5bf.xlsx\",\"filesize\":\"36449\",\"store_filename\":\"TTT.xlsx\",\"title\":\"6b570776a30844e7b6361f00c2a1a5bf.xlsx\",\"type\":\"attachment\",\"category\":\"Attachment\",\"issue_category\":null,\"status\":null,\"description\":null,\"modified_by\":{\"watcher\":null,\"user_id\":\"fcb28511450247ffbf78071035f9543c\",\"user_num_id\":13369,\"user_name\":\"CodeArtsReq_GA2_MAX_Items\",\"domain_id\":\"cdf72eb7297642da8c4b0dffe4f4f14b\",\"domain_name\":\"CodeArtsReq_Test\",\"nick_name\":\"CodeArtsReq_GA2_MAX_Items\",\"role_id\":null,\"role_name\":null,\"image_id\":null,\"region\":null,\"opinion\":null,\"description\":null,\"owner\":null,\"ccbId\":null,\"status\":1,\"has_removed\":null},\"created_by\":{\"watcher\":null,\"user_id\":\"fcb28511450247ffbf78071035f9543c\",\"user_num_id\":13369,\"user_name\":\"CodeArtsReq_GA2_MAX_Items\",\"domain_id\":\"cdf72eb7297642da8c4b0dffe4f4f14b\",\"domain_name\":\"CodeArtsReq_Test\",\"nick_name\":\"CodeArtsReq_GA2_MAX_Items\",\"role_id\":null,\"role_name\":null,\"image_id\":null,\"region\":null,\"opinion\":null,\"description\":null,\"owner\":null,\"ccbId\":null,\"status\":1,\"has_removed\":null},\"domain_id\":\"1212810843328520193\",\"attachment_type\":\"xlsx\",\"created_date\":\"1767086963022\",\"storage_service\":\"IPDProjectService\",\"storage_id\":\"6b570776a30844e7b6361f00c2a1a5bf\",\"delete_flag\":false}]}");
+}
+
+#[test]
 fn deleteipdlabel_200() {
     decodes_without_loss::<codearts_ipd::types::DeleteIpdLabelResponseBody>("{\"status\":\"success\",\"message\":\"ok\",\"result\":{\"id\":\"1030868827803529217\"}}");
 }

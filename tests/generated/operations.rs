@@ -65,7 +65,7 @@ async fn create_ipd_issue_comments() {
     let response = h.client.create_ipd_issue_comments()
         .project_id(sample::<String>("CreateIpdIssueComments", "project_id"))
         .issue_id(sample::<String>("CreateIpdIssueComments", "issue_id"))
-        .body(sample_body::<types::CreateIpdIssueCommentsRequestBody>("CreateIpdIssueComments"))
+        .body(sample_body::<types::CommentCreateVo>("CreateIpdIssueComments"))
         .send()
         .await;
     let response = h.succeeded("CreateIpdIssueComments", response);
@@ -80,7 +80,7 @@ async fn update_ipd_issue_comment() {
         .project_id(sample::<String>("UpdateIpdIssueComment", "project_id"))
         .issue_id(sample::<String>("UpdateIpdIssueComment", "issue_id"))
         .comment_id(sample::<String>("UpdateIpdIssueComment", "comment_id"))
-        .body(sample_body::<types::UpdateIpdIssueCommentRequestBody>("UpdateIpdIssueComment"))
+        .body(sample_body::<types::CommentUpdateVo>("UpdateIpdIssueComment"))
         .send()
         .await;
     let response = h.succeeded("UpdateIpdIssueComment", response);
@@ -122,7 +122,7 @@ async fn create_ipd_label() {
     let h = Harness::start().await;
     let response = h.client.create_ipd_label()
         .project_id(sample::<String>("CreateIpdLabel", "project_id"))
-        .body(sample_body::<types::CreateIpdLabelRequestBody>("CreateIpdLabel"))
+        .body(sample_body::<types::LabelParam>("CreateIpdLabel"))
         .send()
         .await;
     let response = h.succeeded("CreateIpdLabel", response);
@@ -136,7 +136,7 @@ async fn update_ipd_label() {
     let response = h.client.update_ipd_label()
         .project_id(sample::<String>("UpdateIpdLabel", "project_id"))
         .label_id(sample::<String>("UpdateIpdLabel", "label_id"))
-        .body(sample_body::<types::UpdateIpdLabelRequestBody>("UpdateIpdLabel"))
+        .body(sample_body::<types::LabelParam>("UpdateIpdLabel"))
         .send()
         .await;
     let response = h.succeeded("UpdateIpdLabel", response);
@@ -205,7 +205,7 @@ async fn show_ipd_project_list() {
     let h = Harness::start().await;
     let response = h.client.show_ipd_project_list()
         .search(sample::<String>("ShowIpdProjectList", "search"))
-        .model(sample::<String>("ShowIpdProjectList", "model"))
+        .model(sample::<types::ProjectModel>("ShowIpdProjectList", "model"))
         .send()
         .await;
     let response = h.succeeded("ShowIpdProjectList", response);
@@ -259,7 +259,7 @@ async fn associate_issues() {
         .project_id(sample::<String>("AssociateIssues", "project_id"))
         .issue_id(sample::<String>("AssociateIssues", "issue_id"))
         .dst_domain_id(sample::<String>("AssociateIssues", "dst_domain_id"))
-        .body(sample_body::<types::AssociateIssuesRequestBody>("AssociateIssues"))
+        .body(sample_body::<types::IssueAssociateVo>("AssociateIssues"))
         .send()
         .await;
     let response = h.succeeded("AssociateIssues", response);
@@ -273,12 +273,12 @@ async fn query_issue_associated_item() {
     let response = h.client.query_issue_associated_item()
         .project_id(sample::<String>("QueryIssueAssociatedItem", "project_id"))
         .issue_id(sample::<String>("QueryIssueAssociatedItem", "issue_id"))
-        .issue_type(sample::<String>("QueryIssueAssociatedItem", "issue_type"))
+        .issue_type(sample::<types::IssueCategory>("QueryIssueAssociatedItem", "issue_type"))
         .domain_id(sample::<String>("QueryIssueAssociatedItem", "domain_id"))
         .target_project_id(sample::<String>("QueryIssueAssociatedItem", "target_project_id"))
         .link_field_code(sample::<String>("QueryIssueAssociatedItem", "link_field_code"))
-        .page_no(sample::<String>("QueryIssueAssociatedItem", "page_no"))
-        .page_size(sample::<String>("QueryIssueAssociatedItem", "page_size"))
+        .page_no(sample::<i32>("QueryIssueAssociatedItem", "page_no"))
+        .page_size(sample::<i32>("QueryIssueAssociatedItem", "page_size"))
         .send()
         .await;
     let response = h.succeeded("QueryIssueAssociatedItem", response);
@@ -291,7 +291,7 @@ async fn batch_baseline_ipd_issues() {
     let h = Harness::start().await;
     let response = h.client.batch_baseline_ipd_issues()
         .project_id(sample::<String>("BatchBaselineIpdIssues", "project_id"))
-        .body(sample_body::<types::BatchBaselineIpdIssuesRequestBody>("BatchBaselineIpdIssues"))
+        .body(sample_body::<types::BatchBaselineIpdIssuesParam>("BatchBaselineIpdIssues"))
         .send()
         .await;
     let response = h.succeeded("BatchBaselineIpdIssues", response);
@@ -304,7 +304,7 @@ async fn create_ipd_project_issue() {
     let h = Harness::start().await;
     let response = h.client.create_ipd_project_issue()
         .project_id(sample::<String>("CreateIpdProjectIssue", "project_id"))
-        .body(sample_body::<types::CreateIpdProjectIssueRequestBody>("CreateIpdProjectIssue"))
+        .body(sample_body::<types::CreateIpdProjectIssueParam>("CreateIpdProjectIssue"))
         .send()
         .await;
     let response = h.succeeded("CreateIpdProjectIssue", response);
@@ -358,7 +358,7 @@ async fn batch_update_ipd_issues() {
     let h = Harness::start().await;
     let response = h.client.batch_update_ipd_issues()
         .project_id(sample::<String>("BatchUpdateIpdIssues", "project_id"))
-        .body(sample_body::<types::BatchUpdateIpdIssuesRequestBody>("BatchUpdateIpdIssues"))
+        .body(sample_body::<types::BatchUpdateIssuesParam>("BatchUpdateIpdIssues"))
         .send()
         .await;
     let response = h.succeeded("BatchUpdateIpdIssues", response);
@@ -389,8 +389,8 @@ async fn list_ipd_project_issues() {
         .is_backlog(sample::<bool>("ListIpdProjectIssues", "is_backlog"))
         .issue_type(sample::<String>("ListIpdProjectIssues", "issue_type"))
         .src_domain_id(sample::<String>("ListIpdProjectIssues", "src_domain_id"))
-        .view(sample::<String>("ListIpdProjectIssues", "view"))
-        .body(sample_body::<types::ListIpdProjectIssuesRequestBody>("ListIpdProjectIssues"))
+        .view(sample::<types::IssueView>("ListIpdProjectIssues", "view"))
+        .body(sample_body::<types::SearchIpdIssuesRequestBody>("ListIpdProjectIssues"))
         .send()
         .await;
     let response = h.succeeded("ListIpdProjectIssues", response);
@@ -404,7 +404,7 @@ async fn show_issue_detail() {
     let response = h.client.show_issue_detail()
         .project_id(sample::<String>("ShowIssueDetail", "project_id"))
         .issue_id(sample::<String>("ShowIssueDetail", "issue_id"))
-        .issue_type(sample::<String>("ShowIssueDetail", "issue_type"))
+        .issue_type(sample::<types::IssueCategory>("ShowIssueDetail", "issue_type"))
         .domain_id(sample::<String>("ShowIssueDetail", "domain_id"))
         .send()
         .await;
@@ -419,7 +419,7 @@ async fn show_ipd_issue_detail_v2() {
     let response = h.client.show_ipd_issue_detail_v2()
         .project_id(sample::<String>("ShowIpdIssueDetailV2", "project_id"))
         .issue_id(sample::<String>("ShowIpdIssueDetailV2", "issue_id"))
-        .category(sample::<String>("ShowIpdIssueDetailV2", "category"))
+        .category(sample::<types::IssueCategory>("ShowIpdIssueDetailV2", "category"))
         .send()
         .await;
     let response = h.succeeded("ShowIpdIssueDetailV2", response);
@@ -433,7 +433,7 @@ async fn show_tenant_issue_list() {
     let response = h.client.show_tenant_issue_list()
         .project_id(sample::<String>("ShowTenantIssueList", "project_id"))
         .issue_type(sample::<String>("ShowTenantIssueList", "issue_type"))
-        .body(sample_body::<types::ShowTenantIssueListRequestBody>("ShowTenantIssueList"))
+        .body(sample_body::<types::QueryVo>("ShowTenantIssueList"))
         .send()
         .await;
     let response = h.succeeded("ShowTenantIssueList", response);
@@ -458,7 +458,7 @@ async fn batch_create_issue_snapitems() {
     let h = Harness::start().await;
     let response = h.client.batch_create_issue_snapitems()
         .project_id(sample::<String>("BatchCreateIssueSnapitems", "project_id"))
-        .body(sample_body::<types::BatchCreateIssueSnapitemsRequestBody>("BatchCreateIssueSnapitems"))
+        .body(sample_body::<types::BatchCreateSnapshotRequest>("BatchCreateIssueSnapitems"))
         .send()
         .await;
     let response = h.succeeded("BatchCreateIssueSnapitems", response);
@@ -471,7 +471,7 @@ async fn batch_delete_snapshots() {
     let h = Harness::start().await;
     let response = h.client.batch_delete_snapshots()
         .project_id(sample::<String>("BatchDeleteSnapshots", "project_id"))
-        .body(sample_body::<types::BatchDeleteSnapshotsRequestBody>("BatchDeleteSnapshots"))
+        .body(sample_body::<types::BatchDeleteSnapshotRecordVo>("BatchDeleteSnapshots"))
         .send()
         .await;
     let response = h.succeeded("BatchDeleteSnapshots", response);
@@ -484,7 +484,7 @@ async fn batch_update_snapshot_deletable_flag() {
     let h = Harness::start().await;
     let response = h.client.batch_update_snapshot_deletable_flag()
         .project_id(sample::<String>("BatchUpdateSnapshotDeletableFlag", "project_id"))
-        .body(sample_body::<types::BatchUpdateSnapshotDeletableFlagRequestBody>("BatchUpdateSnapshotDeletableFlag"))
+        .body(sample_body::<types::BatchUpdateSnapshotDeletableVo>("BatchUpdateSnapshotDeletableFlag"))
         .send()
         .await;
     let response = h.succeeded("BatchUpdateSnapshotDeletableFlag", response);
@@ -497,7 +497,7 @@ async fn create_sprint_snapshots() {
     let h = Harness::start().await;
     let response = h.client.create_sprint_snapshots()
         .project_id(sample::<String>("CreateSprintSnapshots", "project_id"))
-        .body(sample_body::<types::CreateSprintSnapshotsRequestBody>("CreateSprintSnapshots"))
+        .body(sample_body::<types::SprintSnapshotsCreateParam>("CreateSprintSnapshots"))
         .send()
         .await;
     let response = h.succeeded("CreateSprintSnapshots", response);
@@ -510,7 +510,7 @@ async fn list_issue_by_snap_ids() {
     let h = Harness::start().await;
     let response = h.client.list_issue_by_snap_ids()
         .project_id(sample::<String>("ListIssueBySnapIds", "project_id"))
-        .body(sample_body::<types::ListIssueBySnapIdsRequestBody>("ListIssueBySnapIds"))
+        .body(sample_body::<types::SnapshotIssueRequest>("ListIssueBySnapIds"))
         .send()
         .await;
     let response = h.succeeded("ListIssueBySnapIds", response);
@@ -550,7 +550,7 @@ async fn batch_transfer_ipd_work_item_flow() {
     let response = h.client.batch_transfer_ipd_work_item_flow()
         .project_id(sample::<String>("BatchTransferIpdWorkItemFlow", "project_id"))
         .is_recover(sample::<bool>("BatchTransferIpdWorkItemFlow", "is_recover"))
-        .body(sample_body::<types::BatchTransferIpdWorkItemFlowRequestBody>("BatchTransferIpdWorkItemFlow"))
+        .body(sample_body::<types::WorkItemFlowVo>("BatchTransferIpdWorkItemFlow"))
         .send()
         .await;
     let response = h.succeeded("BatchTransferIpdWorkItemFlow", response);
@@ -565,7 +565,7 @@ async fn create_ipd_process_instance() {
         .project_id(sample::<String>("CreateIpdProcessInstance", "project_id"))
         .operate_type(sample::<String>("CreateIpdProcessInstance", "operate_type"))
         .domain_id(sample::<String>("CreateIpdProcessInstance", "domain_id"))
-        .body(sample_body::<types::CreateIpdProcessInstanceRequestBody>("CreateIpdProcessInstance"))
+        .body(sample_body::<types::CreateProcessInstanceReq>("CreateIpdProcessInstance"))
         .send()
         .await;
     let response = h.succeeded("CreateIpdProcessInstance", response);
@@ -592,7 +592,7 @@ async fn put_ipd_change_review_form_v2() {
     let response = h.client.put_ipd_change_review_form_v2()
         .project_id(sample::<String>("PutIpdChangeReviewFormV2", "project_id"))
         .review_id(sample::<String>("PutIpdChangeReviewFormV2", "review_id"))
-        .body(sample_body::<types::PutIpdChangeReviewFormV2RequestBody>("PutIpdChangeReviewFormV2"))
+        .body(sample_body::<types::ReviewUpdateBodyV2>("PutIpdChangeReviewFormV2"))
         .send()
         .await;
     let response = h.succeeded("PutIpdChangeReviewFormV2", response);
@@ -619,7 +619,7 @@ async fn show_issue_config_fields() {
     let h = Harness::start().await;
     let response = h.client.show_issue_config_fields()
         .project_id(sample::<String>("ShowIssueConfigFields", "project_id"))
-        .issue_category(sample::<types::ShowIssueConfigFieldsIssueCategory>("ShowIssueConfigFields", "issue_category"))
+        .issue_category(sample::<types::IssueCategory>("ShowIssueConfigFields", "issue_category"))
         .send()
         .await;
     let response = h.succeeded("ShowIssueConfigFields", response);
@@ -632,7 +632,7 @@ async fn show_workflow_template() {
     let h = Harness::start().await;
     let response = h.client.show_workflow_template()
         .project_id(sample::<String>("ShowWorkflowTemplate", "project_id"))
-        .issue_category(sample::<types::ShowWorkflowTemplateIssueCategory>("ShowWorkflowTemplate", "issue_category"))
+        .issue_category(sample::<types::IssueCategory>("ShowWorkflowTemplate", "issue_category"))
         .send()
         .await;
     let response = h.succeeded("ShowWorkflowTemplate", response);
@@ -645,7 +645,7 @@ async fn transfer_work_item_flow() {
     let h = Harness::start().await;
     let response = h.client.transfer_work_item_flow()
         .project_id(sample::<String>("TransferWorkItemFlow", "project_id"))
-        .body(sample_body::<types::TransferWorkItemFlowRequestBody>("TransferWorkItemFlow"))
+        .body(sample_body::<types::WorkItemFlowRequestBody>("TransferWorkItemFlow"))
         .send()
         .await;
     let response = h.succeeded("TransferWorkItemFlow", response);

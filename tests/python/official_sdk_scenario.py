@@ -45,9 +45,9 @@ def main():
     client = build(ProjectManClient, endpoint, ak, sk)
     async_client = build(ProjectManAsyncClient, endpoint, ak, sk)
     try:
-        for title, color in [("urgent", "#ff0000"), ("ux", "#0000ff")]:
+        for title, color in [("urgent", "#F66F6A"), ("ux", "#5E7CE0")]:
             request = CreateIpdLabelRequest(project_id=project_id)
-            request.body = LabelParam(title=title, color=color, category_types=["bug"])
+            request.body = LabelParam(title=title, color=color, category_types=["Bug"])
             step("create_label", client.create_ipd_label(request))
         step("list_labels", client.list_ipd_labels(ListIpdLabelsRequest(project_id=project_id)))
 

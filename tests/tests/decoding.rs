@@ -5,7 +5,7 @@
 
 use codearts_ipd::LenientInt;
 use codearts_ipd::types::{
-    AttachmentVoExt, CreateIpdProjectIssueAttachmentResponseBody, ErrorResponseBody,
+    AttachmentVo, CreateIpdProjectIssueAttachmentResponseBody, ErrorResponseBody,
 };
 use serde_json::json;
 
@@ -16,14 +16,17 @@ fn upload_200() -> CreateIpdProjectIssueAttachmentResponseBody {
 #[test]
 fn documented_success_example() {
     let body = upload_200();
-    assert_eq!(body.status.as_deref(), Some("success"));
+    assert_eq!(
+        body.status(),
+        Some(&codearts_ipd::types::ResponseStatus::Success)
+    );
     assert_eq!(body.message.as_deref(), Some(""));
     let result = body.result.unwrap();
     assert_eq!(result.len(), 1);
     let a = &result[0];
     assert_eq!(a.id.as_deref(), Some("1212813884362502144"));
     assert_eq!(a.filesize, Some(LenientInt(36449)));
-    assert_eq!(a.created_date.as_deref(), Some("1767086963022"));
+    assert_eq!(a.created_date(), Some(1_767_086_963_022));
     assert_eq!(a.progress, Some(LenientInt(100)));
     assert_eq!(a.associate_type, None);
     assert_eq!(a.delete_flag, Some(false));
@@ -47,10 +50,10 @@ fn documented_error_example() {
 #[test]
 fn integers_arrive_as_numbers_or_digit_strings() {
     for filesize in [json!("36449"), json!(36449)] {
-        let a: AttachmentVoExt = serde_json::from_value(json!({ "filesize": filesize })).unwrap();
+        let a: AttachmentVo = serde_json::from_value(json!({ "filesize": filesize })).unwrap();
         assert_eq!(a.filesize.map(LenientInt::into_inner), Some(36449));
     }
-    let big: AttachmentVoExt =
+    let big: AttachmentVo =
         serde_json::from_value(json!({ "filesize": "9007199254740993" })).unwrap();
     assert_eq!(*big.filesize.unwrap(), 9_007_199_254_740_993);
 }
@@ -58,11 +61,11 @@ fn integers_arrive_as_numbers_or_digit_strings() {
 #[test]
 fn non_digit_strings_are_rejected_with_the_field_named() {
     for bad in [json!("12a"), json!(""), json!("1.5"), json!(true)] {
-        let err = serde_json::from_value::<AttachmentVoExt>(json!({ "filesize": bad.clone() }))
+        let err = serde_json::from_value::<AttachmentVo>(json!({ "filesize": bad.clone() }))
             .expect_err(&format!("{bad} accepted"));
         assert!(err.to_string().contains("integer"), "{err}");
     }
-    let overflow = serde_json::from_value::<AttachmentVoExt>(json!({ "progress": "99999999999" }));
+    let overflow = serde_json::from_value::<AttachmentVo>(json!({ "progress": "99999999999" }));
     assert!(overflow.is_err(), "i32 overflow accepted");
 }
 
@@ -79,10 +82,10 @@ fn every_field_may_be_null_or_missing() {
         21,
         "the example names every documented field"
     );
-    let a: AttachmentVoExt = serde_json::from_value(all_null.into()).unwrap();
-    assert_eq!(a, AttachmentVoExt::default());
-    let empty: AttachmentVoExt = serde_json::from_value(json!({})).unwrap();
-    assert_eq!(empty, AttachmentVoExt::default());
+    let a: AttachmentVo = serde_json::from_value(all_null.into()).unwrap();
+    assert_eq!(a, AttachmentVo::default());
+    let empty: AttachmentVo = serde_json::from_value(json!({})).unwrap();
+    assert_eq!(empty, AttachmentVo::default());
 }
 
 #[test]
@@ -106,7 +109,7 @@ fn unknown_fields_are_ignored() {
 
 #[test]
 fn digit_strings_encode_back_as_numbers() {
-    let a: AttachmentVoExt = serde_json::from_value(json!({ "filesize": "7" })).unwrap();
+    let a: AttachmentVo = serde_json::from_value(json!({ "filesize": "7" })).unwrap();
     assert_eq!(serde_json::to_value(&a).unwrap(), json!({ "filesize": 7 }));
 }
 

@@ -76,7 +76,7 @@ fn assert_names(answer: (u16, String, String), status: u16, field: &str) {
 #[tokio::test]
 async fn a_wrong_type_in_the_body_names_the_field() {
     let (_e, client, _d) = start().await;
-    let body = json!({"title": 5, "color": "#ff0000"});
+    let body = json!({"title": 5, "color": "#F66F6A"});
     let answer = refused(
         &client,
         Method::POST,

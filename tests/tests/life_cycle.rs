@@ -27,14 +27,17 @@ async fn a_64_mib_file_uploads_lists_and_downloads_with_the_same_sha256() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(listed.status.as_deref(), Some("success"));
+    assert_eq!(
+        listed.status(),
+        Some(&codearts_ipd::types::ResponseStatus::Success)
+    );
     let listed = listed.result.unwrap();
     assert_eq!(listed.len(), 1);
     let entry = &listed[0];
     assert_eq!(entry.id.as_deref(), Some(id.as_str()));
-    assert_eq!(entry.file_size.as_deref(), Some("67108864"));
+    assert_eq!(entry.file_size(), Some(67_108_864));
     assert_eq!(entry.store_filename.as_deref(), Some("big report.bin"));
-    let created: u64 = entry.created_date.as_deref().unwrap().parse().unwrap();
+    let created = entry.created_date().unwrap();
     assert!(created > 1_600_000_000_000, "epoch milliseconds");
     assert_eq!(
         entry.created_by.as_ref().unwrap().nick_name.as_deref(),

@@ -20,7 +20,7 @@ fn json_of(body: &impl serde::Serialize) -> Value {
     serde_json::to_value(body).unwrap()
 }
 
-async fn query(client: &Client, filter: Value) -> types::WiIssueListResult {
+async fn query(client: &Client, filter: Value) -> types::IssueListResult {
     client
         .list_ipd_project_issues()
         .project_id(PROJECT)
@@ -36,7 +36,7 @@ async fn query(client: &Client, filter: Value) -> types::WiIssueListResult {
         .unwrap()
 }
 
-fn ids(result: &types::WiIssueListResult) -> Vec<String> {
+fn ids(result: &types::IssueListResult) -> Vec<String> {
     result
         .issues
         .iter()
@@ -55,7 +55,7 @@ async fn a_work_item_from_creation_to_deletion() {
         .create_ipd_label()
         .project_id(PROJECT)
         .body(body(
-            json!({ "title": "urgent", "color": "#ff0000", "category_types": ["bug"] }),
+            json!({ "title": "urgent", "color": "#F66F6A", "category_types": ["Bug"] }),
         ))
         .send()
         .await
@@ -199,7 +199,7 @@ async fn state_survives_a_restart() {
     client
         .create_ipd_label()
         .project_id(PROJECT)
-        .body(body(json!({ "title": "kept", "color": "#00ff00" })))
+        .body(body(json!({ "title": "kept", "color": "#6DDEBB" })))
         .send()
         .await
         .unwrap();

@@ -15,7 +15,10 @@ async fn upload_and_check(setup: &Setup, name: &str, len: usize) {
     let response = upload(&client, ISSUE, part).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let body = response.into_inner();
-    assert_eq!(body.status.as_deref(), Some("success"));
+    assert_eq!(
+        body.status(),
+        Some(&codearts_ipd::types::ResponseStatus::Success)
+    );
     let result = body.result.unwrap();
     let uploaded = &result[0];
     assert_eq!(uploaded.filesize.map(|s| *s), Some(len as i64));

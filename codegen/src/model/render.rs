@@ -27,6 +27,9 @@ fn rt() -> TokenStream {
 /// schemas only): `x-enum-varnames` and `x-enum-descriptions`.
 #[derive(Default)]
 pub struct EnumSpec {
+    /// The service's value for each value typify saw (the variant names,
+    /// where the spec names them).
+    pub wires: BTreeMap<String, String>,
     /// Variant names by value.
     pub names: BTreeMap<String, String>,
     /// Descriptions by value.
@@ -100,7 +103,8 @@ impl Models {
             let Some(spec) = enum_specs.get(&e.name.to_string()) else {
                 continue;
             };
-            for (ident, wire) in &e.variants {
+            for (ident, seen) in &e.variants {
+                let wire = spec.wires.get(seen).unwrap_or(seen);
                 if let Some(name) = spec.names.get(wire) {
                     renames.insert((e.name.to_string(), ident.to_string()), name.clone());
                 }
@@ -399,6 +403,20 @@ fn accessor(f: &Field, models: &Models) -> TokenStream {
 /// A string enum that takes any string and keeps unknown values.
 fn render_enum(e: &StringEnum, spec: Option<&EnumSpec>) -> TokenStream {
     let rt = rt();
+    // The service's values, where typify saw variant names instead.
+    let variants: Vec<(syn::Ident, String)> = e
+        .variants
+        .iter()
+        .map(|(ident, seen)| {
+            let wire = spec.and_then(|s| s.wires.get(seen)).unwrap_or(seen);
+            (ident.clone(), wire.clone())
+        })
+        .collect();
+    let e = &StringEnum {
+        name: e.name.clone(),
+        variants,
+        doc: e.doc.clone(),
+    };
     let name = &e.name;
     let variant = |ident: &syn::Ident, wire: &str| match spec.and_then(|s| s.names.get(wire)) {
         Some(named) => format_ident!("{}", named),
@@ -407,7 +425,15 @@ fn render_enum(e: &StringEnum, spec: Option<&EnumSpec>) -> TokenStream {
     let variants = e.variants.iter().map(|(ident, wire)| {
         let ident = variant(ident, wire);
         let doc = match spec.and_then(|s| s.descriptions.get(wire)) {
-            Some(description) => format!("`{wire}`: {description}"),
+            // Descriptions may repeat the value; it is shown once.
+            Some(description) => {
+                let description = description
+                    .strip_prefix(wire.as_str())
+                    .and_then(|rest| rest.strip_prefix(':'))
+                    .unwrap_or(description)
+                    .trim();
+                format!("`{wire}`: {description}")
+            }
             None => format!("`{wire}`."),
         };
         quote!(#[doc = #doc] #ident,)
