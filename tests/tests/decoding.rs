@@ -198,3 +198,117 @@ mod every_enum {
     use codearts_ipd::types;
     include!("../generated/enums.rs");
 }
+
+/// Where the API reference and the official SDK document different shapes
+/// for one answer, both decode (and encode again without losing a field).
+mod documented_variants {
+    use super::decodes_without_loss;
+    use codearts_ipd::types::{
+        BatchBaselineIpdIssuesResponseBody, BatchDeleteIpdIssueResponseBody,
+        CreateIpdLabelResponseBody, ListIpdProjectFieldsResponseBody,
+        ListIssueSprintSnapshotsResponseBody, UpdateIpdLabelResponseBody, UserIdOrUserVo,
+    };
+
+    fn both<T: serde::de::DeserializeOwned + serde::Serialize>(
+        sdk: &str,
+        reference: &str,
+    ) -> (T, T) {
+        decodes_without_loss::<T>(sdk);
+        decodes_without_loss::<T>(reference);
+        (
+            serde_json::from_str(sdk).unwrap(),
+            serde_json::from_str(reference).unwrap(),
+        )
+    }
+
+    #[test]
+    fn batch_delete_failures_as_objects_or_ids() {
+        let (sdk, reference) = both::<BatchDeleteIpdIssueResponseBody>(
+            r#"{"status":"success","message":"","result":[{"success":[{"id":"1135239465657217024","operator":"a360371833bf4c558f796fd707b44daf","state":"作废","operate_time":"1748591780337"}],"failed":[{"id":"1135239465657217025","operator":"a360371833bf4c558f796fd707b44daf","state":"正在工作","operate_time":"1748591780337"}],"undeleted_trees":[{"id":"1135239465657217026","operator":"a360371833bf4c558f796fd707b44daf","state":"正在工作","operate_time":"1748591780337"}]}]}"#,
+            r#"{"status":"success","message":null,"result":[{"success":[{"id":"1135239465657217024"}],"failed":["1135239465657217025"],"undeleteIssueTrees":["1135239465657217026"],"success_num":1,"fail_num":1}]}"#,
+        );
+        assert_eq!(sdk.result()[0].failed().len(), 1);
+        assert_eq!(
+            sdk.result()[0].undeleted_trees()[0].id(),
+            Some("1135239465657217026")
+        );
+        assert_eq!(reference.result()[0].failed().len(), 1);
+        assert_eq!(reference.result()[0].success_num(), Some(1));
+    }
+
+    #[test]
+    fn batch_baseline_result_as_a_list_or_one_object() {
+        let (sdk, reference) = both::<BatchBaselineIpdIssuesResponseBody>(
+            r#"{"status":"success","message":"","result":[{"success":[{"id":"1135239465657217024","modified_by":"a360371833bf4c558f796fd707b44daf","baseline":"baselined","operation_id":"1135239465657217099","modified_date":"1748591780337"}],"failed":[],"success_num":1,"fail_num":0}]}"#,
+            r#"{"status":"success","message":"","result":{"success":[{"id":"1135239465657217024","modified_by":"a360371833bf4c558f796fd707b44daf","baseline":"baselined","operation_id":"1135239465657217099","modified_date":"1748591780337"}],"failed":[{"id":"1135239465657217025","number":"RR20250530487304","title":"demo","fail_message":"The work item is under review."}]}}"#,
+        );
+        assert_eq!(sdk.result().len(), 1);
+        assert_eq!(reference.result().len(), 1);
+        assert_eq!(
+            reference.result()[0].failed()[0].fail_message(),
+            Some("The work item is under review.")
+        );
+    }
+
+    #[test]
+    fn created_and_updated_labels_as_a_list_or_one_object() {
+        let (reference, sdk) = both::<CreateIpdLabelResponseBody>(
+            r##"{"status":"success","message":"","result":[{"id":"1030868827803529217","label_type":"requirement","category_types":["IR","SR"],"color":"#86CAFF","title":"demo"}]}"##,
+            r##"{"status":"success","message":"","result":{"id":"1030868827803529217","category_types":["IR","SR"],"color":"#86CAFF","title":"demo"}}"##,
+        );
+        for body in [&reference, &sdk] {
+            assert_eq!(body.result()[0].id(), Some("1030868827803529217"));
+        }
+        let (reference, sdk) = both::<UpdateIpdLabelResponseBody>(
+            r##"{"status":"success","message":"","result":[{"label_type":"requirement","category_types":["IR"],"color":"#6DDEBB","title":"renamed"}]}"##,
+            r##"{"status":"success","message":"","result":{"category_types":["IR"],"color":"#6DDEBB","title":"renamed"}}"##,
+        );
+        for body in [&reference, &sdk] {
+            assert_eq!(body.result()[0].title(), Some("renamed"));
+        }
+    }
+
+    #[test]
+    fn snapshot_authors_as_ids_or_users() {
+        let (reference, sdk) = both::<ListIssueSprintSnapshotsResponseBody>(
+            r#"{"status":"success","message":null,"result":[{"id":"1135239465657217100","title":"IR v26.03.25.1","issue_id":"1135239465657217024","created_by":"a360371833bf4c558f796fd707b44daf","modified_by":"a360371833bf4c558f796fd707b44daf","created_date":"1748591780337","modified_date":"1748591780337","version_number":1,"deletable":true}]}"#,
+            r#"{"status":"success","message":null,"result":[{"id":"1135239465657217100","title":"IR v26.03.25.1","issue_id":"1135239465657217024","created_by":{"user_id":"a360371833bf4c558f796fd707b44daf","user_num_id":4091,"user_name":"devcloud_devcloud_01","nick_name":"测试账号"},"modified_by":{"user_id":"a360371833bf4c558f796fd707b44daf","user_num_id":4091,"user_name":"devcloud_devcloud_01","nick_name":"测试账号"},"created_date":"1748591780337","modified_date":"1748591780337"}]}"#,
+        );
+        assert!(matches!(
+            reference.result()[0].created_by(),
+            Some(UserIdOrUserVo::String(_))
+        ));
+        assert!(matches!(
+            sdk.result()[0].created_by(),
+            Some(UserIdOrUserVo::UserVo(_))
+        ));
+        assert_eq!(sdk.result()[0].created_date(), Some(1_748_591_780_337));
+    }
+
+    #[test]
+    fn snapshot_work_items_as_ids_or_work_items() {
+        both::<ListIssueSprintSnapshotsResponseBody>(
+            r#"{"status":"success","result":[{"id":"1135239465657217100","snapshot2workitem":{"IR":"1135239465657217024"}}]}"#,
+            r#"{"status":"success","result":[{"id":"1135239465657217100","snapshot2workitem":{"IR":{"id":"1135239465657217024","title":"demo","category":"IR"}}}]}"#,
+        );
+    }
+
+    #[test]
+    fn field_creation_dates_as_numbers_or_digit_strings() {
+        let body = |date: &str| {
+            format!(
+                r#"{{"status":"success","message":null,"result":{{"data":[{{"id":"1135239465657217200","code":"custom_field01","display_name":"Field 1","created_by":"devcloud_devcloud_01","created_date":{date},"definition_type":"5"}}],"total":1}}}}"#
+            )
+        };
+        let (sdk, reference) = both::<ListIpdProjectFieldsResponseBody>(
+            &body("1715305846000"),
+            &body("\"1715305846000\""),
+        );
+        for b in [&sdk, &reference] {
+            assert_eq!(
+                b.result().unwrap().data()[0].created_date(),
+                Some(1_715_305_846_000)
+            );
+        }
+    }
+}

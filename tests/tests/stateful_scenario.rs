@@ -1,33 +1,43 @@
 //! A user's session against the stateful emulator, through the generated
-//! client: create a work item, query it, update it, comment on it, label
-//! it, attach a file, list the attachments, delete the work item; then the
-//! same data after a restart.
+//! client, with setters only: create a work item, query it, update it,
+//! comment on it, label it, attach a file, list the attachments, delete
+//! the work item; then the same data after a restart; and the example
+//! program `tests/examples/work_items.rs`, run against the emulator.
 
 use crate::common;
 
-use codearts_ipd::{ApiError, Client, RetryPolicy, types};
+use std::collections::BTreeMap;
+
+use codearts_ipd::types::{
+    self, CommentCategory, ConditionVo, IssueCategory, IssueUpdateAttribute, LabelColor,
+    LabelEntity,
+};
+use codearts_ipd::{ApiError, Client, RetryPolicy};
 use common::{PROJECT, start};
-use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
 
-/// Bodies are written as JSON and decoded into the generated types, as a
-/// user holding JSON would; a field the type lacks fails here.
-fn body<T: DeserializeOwned>(value: Value) -> T {
-    serde_json::from_value(value).unwrap()
+#[path = "../examples/work_items.rs"]
+mod work_items;
+
+/// One filter condition: `column` matches any of `values`.
+fn filter(column: &str, values: &[&str]) -> BTreeMap<String, ConditionVo> {
+    BTreeMap::from([(
+        column.to_string(),
+        ConditionVo::builder()
+            .values(values.iter().copied())
+            .build(),
+    )])
 }
 
-fn json_of(body: &impl serde::Serialize) -> Value {
-    serde_json::to_value(body).unwrap()
-}
-
-async fn query(client: &Client, filter: Value) -> types::IssueListResult {
+async fn query(
+    client: &Client,
+    filters: Vec<BTreeMap<String, ConditionVo>>,
+) -> types::IssueListResult {
     client
         .list_ipd_project_issues()
         .project_id(PROJECT)
         .issue_type("Bug,Task")
-        .body(body(
-            json!({ "filter": filter, "page": { "page_no": 1, "page_size": 20 } }),
-        ))
+        .filter(filters)
+        .page(types::PageInfoVo::builder().page_no(1).page_size(20))
         .send()
         .await
         .unwrap()
@@ -38,10 +48,9 @@ async fn query(client: &Client, filter: Value) -> types::IssueListResult {
 
 fn ids(result: &types::IssueListResult) -> Vec<String> {
     result
-        .issues
+        .issues()
         .iter()
-        .flatten()
-        .filter_map(|issue| issue.id.clone())
+        .filter_map(|issue| issue.id().map(str::to_string))
         .collect()
 }
 
@@ -54,52 +63,43 @@ async fn a_work_item_from_creation_to_deletion() {
     let label = client
         .create_ipd_label()
         .project_id(PROJECT)
-        .body(body(
-            json!({ "title": "urgent", "color": "#F66F6A", "category_types": ["Bug"] }),
-        ))
+        .title("urgent")
+        .color(LabelColor::from("#F66F6A"))
+        .category_types([IssueCategory::Bug])
         .send()
         .await
         .unwrap();
-    let label_id = json_of(&*label)["result"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let label_id = label.result()[0].id().unwrap().to_string();
     let created = client
         .create_ipd_project_issue()
         .project_id(PROJECT)
-        .body(body(json!({
-            "title": "Login fails on Safari",
-            "description": "Steps to reproduce: ...",
-            "category": "Bug",
-        })))
+        .title("Login fails on Safari")
+        .description("Steps to reproduce: ...")
+        .category(IssueCategory::Bug)
         .send()
         .await
         .unwrap();
     assert!(created.request_id().is_some());
-    let issue_id = json_of(&*created)["result"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let issue_id = created.result()[0].id().unwrap().to_string();
 
     // Query it by a title keyword.
-    let found = query(&client, json!([{ "title": { "values": ["Login"] } }])).await;
+    let found = query(&client, vec![filter("title", &["Login"])]).await;
     assert_eq!(ids(&found), std::slice::from_ref(&issue_id));
-    let none = query(&client, json!([{ "title": { "values": ["Export"] } }])).await;
+    let none = query(&client, vec![filter("title", &["Export"])]).await;
     assert!(ids(&none).is_empty());
 
     // Update it, labelling it on the way.
     client
         .batch_update_ipd_issues()
         .project_id(PROJECT)
-        .body(body(json!({
-            "id": [issue_id],
-            "attribute": {
-                "category": "Bug",
-                "status": "Doing",
-                "description": "Fixed in the next build.",
-                "labels": [{ "id": label_id }],
-            },
-        })))
+        .id([issue_id.clone()])
+        .attribute(
+            IssueUpdateAttribute::builder()
+                .category(IssueCategory::Bug)
+                .status("Doing")
+                .description("Fixed in the next build.")
+                .labels([LabelEntity::builder().id(label_id.clone()).build()]),
+        )
         .send()
         .await
         .unwrap();
@@ -107,13 +107,16 @@ async fn a_work_item_from_creation_to_deletion() {
         .show_issue_detail()
         .project_id(PROJECT)
         .issue_id(&issue_id)
-        .issue_type("Bug")
+        .issue_type(IssueCategory::Bug)
         .send()
         .await
         .unwrap();
-    let shown = &json_of(&*shown)["result"][0];
-    assert_eq!(shown["description"], "Fixed in the next build.");
-    let labelled = query(&client, json!([{ "labels": { "values": [label_id] } }])).await;
+    let shown = shown.result().first().cloned().unwrap_or_default();
+    assert_eq!(
+        shown.get("description").and_then(|v| v.as_str()),
+        Some("Fixed in the next build.")
+    );
+    let labelled = query(&client, vec![filter("labels", &[&label_id])]).await;
     assert_eq!(ids(&labelled), std::slice::from_ref(&issue_id));
 
     // Comment on it.
@@ -121,11 +124,9 @@ async fn a_work_item_from_creation_to_deletion() {
         .create_ipd_issue_comments()
         .project_id(PROJECT)
         .issue_id(&issue_id)
-        .body(body(json!({
-            "category": "comment",
-            "issue_category": "Bug",
-            "description": "Reproduced on 17.2.",
-        })))
+        .category(CommentCategory::Comment)
+        .issue_category(IssueCategory::Bug)
+        .description("Reproduced on 17.2.")
         .send()
         .await
         .unwrap();
@@ -139,11 +140,14 @@ async fn a_work_item_from_creation_to_deletion() {
         .send()
         .await
         .unwrap();
-    let comments = json_of(&*comments);
-    assert!(
-        comments.to_string().contains("Reproduced on 17.2."),
-        "{comments}"
-    );
+    let texts: Vec<&str> = comments
+        .result()
+        .unwrap()
+        .comment_list()
+        .iter()
+        .filter_map(|c| c.description())
+        .collect();
+    assert_eq!(texts, ["Reproduced on 17.2."]);
 
     // Attach a file and list the attachments.
     let part = || codearts_ipd::FilePart::from_bytes("trace.log", &b"GET /login 500\n"[..]);
@@ -155,17 +159,14 @@ async fn a_work_item_from_creation_to_deletion() {
         .send()
         .await
         .unwrap();
-    let attachments = attachments.into_inner().result.unwrap();
-    assert_eq!(attachments.len(), 1);
-    assert_eq!(attachments[0].store_filename.as_deref(), Some("trace.log"));
+    assert_eq!(attachments.result().len(), 1);
+    assert_eq!(attachments.result()[0].store_filename(), Some("trace.log"));
 
     // Delete it: it is gone, and cannot take attachments any more.
     client
         .batch_delete_ipd_issues()
         .project_id(PROJECT)
-        .body(body::<types::BatchDeleteIpdIssuesRequestBody>(json!([
-            issue_id
-        ])))
+        .body(vec![issue_id.clone()])
         .send()
         .await
         .unwrap();
@@ -173,7 +174,7 @@ async fn a_work_item_from_creation_to_deletion() {
         .show_issue_detail()
         .project_id(PROJECT)
         .issue_id(&issue_id)
-        .issue_type("Bug")
+        .issue_type(IssueCategory::Bug)
         .send()
         .await
         .unwrap_err();
@@ -181,7 +182,7 @@ async fn a_work_item_from_creation_to_deletion() {
         matches!(&gone, ApiError::ClientRequest(e) if e.status.as_u16() == 404),
         "{gone}"
     );
-    assert!(ids(&query(&client, json!([])).await).is_empty());
+    assert!(ids(&query(&client, Vec::new()).await).is_empty());
     let refused = common::upload(&client, &issue_id, part())
         .await
         .unwrap_err();
@@ -199,7 +200,8 @@ async fn state_survives_a_restart() {
     client
         .create_ipd_label()
         .project_id(PROJECT)
-        .body(body(json!({ "title": "kept", "color": "#6DDEBB" })))
+        .title("kept")
+        .color(LabelColor::from("#6DDEBB"))
         .send()
         .await
         .unwrap();
@@ -216,6 +218,33 @@ async fn state_survives_a_restart() {
         .send()
         .await
         .unwrap();
-    let labels = json_of(&*labels);
-    assert_eq!(labels["result"]["data"][0]["title"], "kept", "{labels}");
+    let titles: Vec<&str> = labels
+        .result()
+        .unwrap()
+        .data()
+        .iter()
+        .filter_map(|l| l.title())
+        .collect();
+    assert_eq!(titles, ["kept"]);
+}
+
+/// The example program, `tests/examples/work_items.rs`, against the
+/// emulator: every step's answer is what the program expects.
+#[tokio::test]
+async fn the_work_items_example_runs_against_the_emulator() {
+    let setup = start().await;
+    let client = common::client(&setup.emulator.url(), RetryPolicy::none());
+    let summary = work_items::run(&client, PROJECT).await.unwrap();
+    assert!(!summary.label_id.is_empty());
+    assert_eq!(summary.work_item_ids.len(), 3);
+    assert!(summary.work_item_ids.iter().all(|id| !id.is_empty()));
+    assert_eq!(
+        summary.found,
+        [summary.work_item_ids[0].clone()],
+        "{summary:?}"
+    );
+    assert_eq!(summary.comments, ["Reproduced on 17.2."]);
+    // The batch update labelled the first work item.
+    let labelled = query(&client, vec![filter("labels", &[&summary.label_id])]).await;
+    assert_eq!(ids(&labelled), [summary.work_item_ids[0].clone()]);
 }

@@ -368,13 +368,9 @@ pub mod types {
         ///Message.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///Created objects.
+        ///The created work items, with the fields the service returns.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub result: ::std::option::Option<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
+        pub result: ::std::option::Option<::std::vec::Vec<IssueEntity>>,
         ///Response status.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ResponseStatus>,
@@ -1234,13 +1230,9 @@ pub mod types {
         ///Message.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///Created objects.
+        ///The created work items, with the fields the service returns.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub result: ::std::option::Option<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
+        pub result: ::std::option::Option<::std::vec::Vec<IssueEntity>>,
         ///Response status.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ResponseStatus>,
@@ -7582,11 +7574,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         pub fn message(&self) -> ::std::option::Option<&str> {
             self.message.as_deref()
         }
-        ///Created objects.
+        ///The created work items, with the fields the service returns.
         #[inline]
-        pub fn result(
-            &self,
-        ) -> &[::serde_json::Map<::std::string::String, ::serde_json::Value>] {
+        pub fn result(&self) -> &[IssueEntity] {
             self.result.as_deref().unwrap_or_default()
         }
         ///Response status.
@@ -9460,11 +9450,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         pub fn message(&self) -> ::std::option::Option<&str> {
             self.message.as_deref()
         }
-        ///Created objects.
+        ///The created work items, with the fields the service returns.
         #[inline]
-        pub fn result(
-            &self,
-        ) -> &[::serde_json::Map<::std::string::String, ::serde_json::Value>] {
+        pub fn result(&self) -> &[IssueEntity] {
             self.result.as_deref().unwrap_or_default()
         }
         ///Response status.
@@ -19289,11 +19277,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchCreateIpdIssuesResponseBodyBuilder {
             pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-            >,
+            pub(super) result: ::std::option::Option<::std::vec::Vec<IssueEntity>>,
             pub(super) status: ::std::option::Option<ResponseStatus>,
         }
         impl BatchCreateIpdIssuesResponseBodyBuilder {
@@ -19305,13 +19289,11 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 self.message = ::std::option::Option::Some(value.into());
                 self
             }
-            ///Created objects.
+            ///The created work items, with the fields the service returns.
             pub fn result(
                 mut self,
                 values: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                    Item = impl ::std::convert::Into<IssueEntity>,
                 >,
             ) -> Self {
                 self.result = ::std::option::Option::Some(
@@ -21481,11 +21463,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[must_use = "a builder does nothing until it is built"]
         pub struct CreateIpdProjectIssueResponseBodyBuilder {
             pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-            >,
+            pub(super) result: ::std::option::Option<::std::vec::Vec<IssueEntity>>,
             pub(super) status: ::std::option::Option<ResponseStatus>,
         }
         impl CreateIpdProjectIssueResponseBodyBuilder {
@@ -21497,13 +21475,11 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 self.message = ::std::option::Option::Some(value.into());
                 self
             }
-            ///Created objects.
+            ///The created work items, with the fields the service returns.
             pub fn result(
                 mut self,
                 values: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                    Item = impl ::std::convert::Into<IssueEntity>,
                 >,
             ) -> Self {
                 self.result = ::std::option::Option::Some(
