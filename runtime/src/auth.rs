@@ -52,7 +52,7 @@ impl fmt::Debug for Auth {
 /// A request could not be authenticated, so it was not sent.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot authenticate the request: the {0} cannot be sent in an HTTP header")]
-pub struct SignError(&'static str);
+pub struct SignError(pub(crate) &'static str);
 
 impl Auth {
     /// Signs requests with these credentials, as they are.

@@ -518,3 +518,195 @@ fn code_and_message(body: &serde_json::Value) -> (Option<String>, Option<String>
         pick(&["error_msg", "errorMsg", "message"]),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(status: u16) -> ServiceError {
+        ServiceError {
+            status: StatusCode::from_u16(status).unwrap(),
+            error_code: Some("PM.1".into()),
+            error_msg: Some("m".into()),
+            request_id: Some("r".into()),
+            retry_after: None,
+        }
+    }
+
+    /// A real transport error of each kind the client sorts.
+    async fn transport_errors() -> (reqwest::Error, reqwest::Error) {
+        crate::install_default_tls_provider();
+        let refused = reqwest::Client::new()
+            .get("http://127.0.0.1:9/")
+            .send()
+            .await
+            .unwrap_err();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let _silent = tokio::spawn(async move {
+            let (_socket, _) = listener.accept().await.unwrap();
+            std::future::pending::<()>().await
+        });
+        let timed_out = reqwest::Client::new()
+            .get(format!("http://{addr}/"))
+            .timeout(std::time::Duration::from_millis(50))
+            .send()
+            .await
+            .unwrap_err();
+        (refused, timed_out)
+    }
+
+    #[tokio::test]
+    async fn every_variant_says_whether_it_is_retryable_and_answers_the_accessors() {
+        let (refused, timed_out) = transport_errors().await;
+        let connection = ApiError::from_reqwest(refused);
+        assert!(matches!(&connection, ApiError::Connection(e) if e.is_connect()));
+        let timeout = ApiError::from_reqwest(timed_out);
+        assert!(matches!(timeout, ApiError::Timeout(_)));
+        let json_error = serde_json::from_str::<u8>("x").unwrap_err();
+        let cases: Vec<(ApiError, bool)> = vec![
+            (
+                ApiError::MissingParameter {
+                    operation: "Op",
+                    parameter: "p",
+                },
+                false,
+            ),
+            (
+                ApiError::InvalidParameter {
+                    operation: "Op",
+                    parameter: "p",
+                    reason: "r".into(),
+                },
+                false,
+            ),
+            (ApiError::ClientRequest(service(400)), false),
+            (ApiError::ClientRequest(service(404)), false),
+            (ApiError::ClientRequest(service(429)), true),
+            (ApiError::ServerResponse(service(500)), false),
+            (ApiError::ServerResponse(service(502)), true),
+            (ApiError::ServerResponse(service(503)), true),
+            (ApiError::ServerResponse(service(504)), true),
+            (
+                ApiError::UnexpectedStatus {
+                    status: StatusCode::BAD_GATEWAY,
+                    request_id: None,
+                    snippet: String::new(),
+                },
+                true,
+            ),
+            (
+                ApiError::UnexpectedStatus {
+                    status: StatusCode::IM_A_TEAPOT,
+                    request_id: None,
+                    snippet: String::new(),
+                },
+                false,
+            ),
+            (
+                ApiError::InvalidPayload {
+                    snippet: String::new(),
+                    request_id: None,
+                    source: json_error,
+                },
+                false,
+            ),
+            (
+                ApiError::BodyTooLarge {
+                    limit: 1,
+                    request_id: None,
+                },
+                false,
+            ),
+            (
+                ApiError::Redirect {
+                    status: StatusCode::FOUND,
+                    location: None,
+                    request_id: None,
+                },
+                false,
+            ),
+            (ApiError::DeadlineExceeded(Duration::from_secs(1)), false),
+            (
+                ApiError::StalledStream {
+                    direction: Direction::Download,
+                    min_throughput: 1,
+                    grace: Duration::from_secs(20),
+                    bytes: 3,
+                },
+                true,
+            ),
+            (
+                ApiError::File(FileError {
+                    path: "f".into(),
+                    source: std::io::Error::other("x"),
+                }),
+                false,
+            ),
+            (
+                ApiError::Write(WriteError {
+                    path: "f".into(),
+                    source: std::io::Error::other("x"),
+                }),
+                false,
+            ),
+            (ApiError::Authentication(SignError("token")), false),
+            (
+                ApiError::Credentials(CredentialsError::NotFound {
+                    tried: "env".into(),
+                }),
+                false,
+            ),
+            (connection, true),
+            (timeout, true),
+            (ApiError::InvalidRequest("x".into()), false),
+        ];
+        for (error, retryable) in &cases {
+            assert_eq!(error.is_retryable(), *retryable, "{error:?}");
+            // Every accessor answers for every variant.
+            let _ = (
+                error.status(),
+                error.error_code(),
+                error.error_msg(),
+                error.request_id(),
+                error.retry_after(),
+            );
+            assert_eq!(
+                error.is_client_error(),
+                error.status().is_some_and(|s| s.is_client_error())
+            );
+            assert_eq!(
+                error.is_server_error(),
+                error.status().is_some_and(|s| s.is_server_error())
+            );
+        }
+        let client = &cases[2].0;
+        assert_eq!(
+            (client.error_code(), client.error_msg(), client.request_id()),
+            (Some("PM.1"), Some("m"), Some("r"))
+        );
+        assert!(client.is_client_error() && client.as_service_error().is_some());
+        assert!(cases[6].0.is_server_error());
+    }
+
+    #[test]
+    fn statuses_become_client_or_server_errors_with_their_wait() {
+        let wait = Some(Duration::from_secs(8));
+        let error = ApiError::from_status(StatusCode::TOO_MANY_REQUESTS, None, wait, b"", false);
+        assert!(
+            matches!(&error, ApiError::ClientRequest(e) if e.retry_after == wait),
+            "{error:?}"
+        );
+        let error = ApiError::from_status(
+            StatusCode::SERVICE_UNAVAILABLE,
+            None,
+            None,
+            br#"{"error_code":"X"}"#,
+            false,
+        );
+        assert!(
+            matches!(&error, ApiError::ServerResponse(e) if e.error_code() == Some("X")),
+            "{error:?}"
+        );
+    }
+}

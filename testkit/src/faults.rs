@@ -193,16 +193,38 @@ pub struct ScriptedServer {
 impl ScriptedServer {
     /// Starts the server on an ephemeral loopback port.
     pub async fn start(script: Vec<Step>) -> std::io::Result<Self> {
+        Self::start_sequence(vec![script]).await
+    }
+
+    /// Starts a server that plays `scripts[0]` to the first connection,
+    /// `scripts[1]` to the second, and the last one to every later one: a
+    /// 502 then a 200, say.
+    pub async fn start_sequence(scripts: Vec<Vec<Step>>) -> std::io::Result<Self> {
+        Self::serve(scripts, true).await
+    }
+
+    /// Starts a server that reads each request's head, never its body,
+    /// then plays `script`: an upload's body fills the socket buffers and
+    /// stops moving.
+    pub async fn start_without_reading_bodies(script: Vec<Step>) -> std::io::Result<Self> {
+        Self::serve(vec![script], false).await
+    }
+
+    async fn serve(scripts: Vec<Vec<Step>>, read_body: bool) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let requests: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
         let seen = requests.clone();
-        let script = Arc::new(script);
+        let scripts = Arc::new(scripts);
         let task = tokio::spawn(async move {
+            let mut connection = 0;
             while let Ok((stream, _)) = listener.accept().await {
-                let (script, seen) = (script.clone(), seen.clone());
+                let index = connection.min(scripts.len().saturating_sub(1));
+                connection += 1;
+                let (scripts, seen) = (scripts.clone(), seen.clone());
                 tokio::spawn(async move {
-                    let _ = play(stream, &script, &seen).await;
+                    let script = scripts.get(index).map(Vec::as_slice).unwrap_or_default();
+                    let _ = play(stream, script, &seen, read_body).await;
                 });
             }
         });
@@ -234,6 +256,7 @@ async fn play(
     mut stream: TcpStream,
     script: &[Step],
     seen: &std::sync::Mutex<Vec<String>>,
+    read_body: bool,
 ) -> std::io::Result<()> {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 16 * 1024];
@@ -260,7 +283,7 @@ async fn play(
         })
         .unwrap_or(0);
     let mut body = buffer.len() - head_end;
-    while body < length {
+    while read_body && body < length {
         let n = stream.read(&mut chunk).await?;
         if n == 0 {
             break;

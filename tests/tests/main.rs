@@ -23,5 +23,6 @@ mod raw_socket;
 mod redaction;
 mod retries;
 mod stateful_scenario;
+mod transport;
 mod upload;
 mod wire;

@@ -32400,7 +32400,7 @@ Queries all associations of a work item (parent-child relationships, upstream an
 
 `POST /v2/ipdprojectservice/projects/{project_id}/issues/{issue_id}/associated-item`, operation `QueryIssueAssociatedItem`: set the parameters on the returned builder, then [`send`](builder::QueryIssueAssociatedItem::send) it.
 
-Not idempotent: retried only when the service certainly did not process it (no connection, 429, 503), never after a 502 or 504 (see `codearts_ipd::retry`).
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
 
 Parameters:
 - [`project_id`](builder::QueryIssueAssociatedItem::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
@@ -32552,7 +32552,7 @@ Obtains the raw requirements, system features, R&D requirements or bugs of an IP
 
 `POST /v1/ipdprojectservice/projects/{project_id}/issues/query`, operation `ListIpdProjectIssues`: set the parameters on the returned builder, then [`send`](builder::ListIpdProjectIssues::send) it.
 
-Not idempotent: retried only when the service certainly did not process it (no connection, 429, 503), never after a 502 or 504 (see `codearts_ipd::retry`).
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
 
 Parameters:
 - [`project_id`](builder::ListIpdProjectIssues::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
@@ -32607,7 +32607,7 @@ Obtains the work items of the current user in the tenant space: raw requirements
 
 `POST /v1/ipdprojectservice/projects/tenant/query`, operation `ShowTenantIssueList`: set the parameters on the returned builder, then [`send`](builder::ShowTenantIssueList::send) it.
 
-Not idempotent: retried only when the service certainly did not process it (no connection, 429, 503), never after a 502 or 504 (see `codearts_ipd::retry`).
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
 
 Parameters:
 - [`project_id`](builder::ShowTenantIssueList::project_id) (query): 32-character UUIDs of projects, separated by commas (,); at most 10 projects per query. Obtain them from the API for querying the IPD project list (`project_id`).
@@ -32709,7 +32709,7 @@ Queries the work item information recorded in the given snapshots.
 
 `POST /v1/ipdprojectservice/projects/{project_id}/baseline-snapshots/query-with-ids`, operation `ListIssueBySnapIds`: set the parameters on the returned builder, then [`send`](builder::ListIssueBySnapIds::send) it.
 
-Not idempotent: retried only when the service certainly did not process it (no connection, 429, 503), never after a 502 or 504 (see `codearts_ipd::retry`).
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
 
 Parameters:
 - [`project_id`](builder::ListIssueBySnapIds::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
@@ -32753,7 +32753,7 @@ Transitions the statuses of work items in batches.
 
 `PUT /v1/ipdprojectservice/projects/{project_id}/work-item/processes/transfer-batch`, operation `BatchTransferIpdWorkItemFlow`: set the parameters on the returned builder, then [`send`](builder::BatchTransferIpdWorkItemFlow::send) it.
 
-Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
+Not idempotent: retried only when the service certainly did not process it (no connection, 429, 503), never after a 502 or 504 (see `codearts_ipd::retry`).
 
 Parameters:
 - [`project_id`](builder::BatchTransferIpdWorkItemFlow::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
@@ -35018,7 +35018,7 @@ Body field `source_issue_type`.*/
                 .client
                 .transport()
                 .call(::codearts_ipd_runtime::Method::POST, "QueryIssueAssociatedItem")
-                .idempotent(false)
+                .idempotent(true)
                 .config(&self.customize)
                 .path("/v2/ipdprojectservice/projects/")
                 .path_param("project_id", self.project_id.as_ref())
@@ -36169,7 +36169,7 @@ Body field `sort`.*/
                 .client
                 .transport()
                 .call(::codearts_ipd_runtime::Method::POST, "ListIpdProjectIssues")
-                .idempotent(false)
+                .idempotent(true)
                 .config(&self.customize)
                 .path("/v1/ipdprojectservice/projects/")
                 .path_param("project_id", self.project_id.as_ref())
@@ -36510,7 +36510,7 @@ Body field `sort`.*/
                 .client
                 .transport()
                 .call(::codearts_ipd_runtime::Method::POST, "ShowTenantIssueList")
-                .idempotent(false)
+                .idempotent(true)
                 .config(&self.customize)
                 .path("/v1/ipdprojectservice/projects/tenant/query")
                 .query("project_id", self.project_id.as_ref(), false)
@@ -37114,7 +37114,7 @@ Body field `simple_result`.*/
                 .client
                 .transport()
                 .call(::codearts_ipd_runtime::Method::POST, "ListIssueBySnapIds")
-                .idempotent(false)
+                .idempotent(true)
                 .config(&self.customize)
                 .path("/v1/ipdprojectservice/projects/")
                 .path_param("project_id", self.project_id.as_ref())
@@ -37417,7 +37417,7 @@ Body field `process_context`.*/
                     ::codearts_ipd_runtime::Method::PUT,
                     "BatchTransferIpdWorkItemFlow",
                 )
-                .idempotent(true)
+                .idempotent(false)
                 .config(&self.customize)
                 .path("/v1/ipdprojectservice/projects/")
                 .path_param("project_id", self.project_id.as_ref())
