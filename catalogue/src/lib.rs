@@ -95,6 +95,70 @@ enum Segment {
     Param(String),
 }
 
+/// Where a page position or size goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// A query parameter, by name.
+    Query(String),
+    /// A field of the JSON body, by its path of names.
+    Body(Vec<String>),
+}
+
+/// How an operation pages, from its `x-pagination` (validated by the code
+/// generator before the document was written).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pagination {
+    /// Item offsets (else page numbers).
+    pub offsets: bool,
+    /// The first position.
+    pub first: u64,
+    /// The smallest page size taken.
+    pub min_size: u64,
+    /// The largest page size taken.
+    pub max_size: u64,
+    /// The page size a paginator asks for by default.
+    pub default_size: u64,
+    /// The last page number served, if documented.
+    pub max_pages: Option<u64>,
+    /// Where the position goes.
+    pub position: Place,
+    /// Where the page size goes.
+    pub size: Place,
+    /// Names from the answer's root to its items.
+    pub items: Vec<String>,
+    /// Names from the answer's root to the total, if it has one.
+    pub total: Option<Vec<String>>,
+    /// Whether an offset must be a multiple of the page size.
+    pub offset_aligned: bool,
+}
+
+impl Pagination {
+    fn read(value: &Value) -> Option<Pagination> {
+        let text = |key: &str| value.get(key).and_then(Value::as_str);
+        let number = |key: &str| value.get(key).and_then(Value::as_u64);
+        let path = |text: &str| text.split('.').map(str::to_string).collect::<Vec<_>>();
+        let place = |text: &str| match text.strip_prefix("body.") {
+            Some(fields) => Place::Body(path(fields)),
+            None => Place::Query(text.to_string()),
+        };
+        let offsets = text("kind")? == "offset";
+        let max_size = number("max_size")?;
+        Some(Pagination {
+            offsets,
+            first: number("first").unwrap_or(u64::from(!offsets)),
+            min_size: number("min_size").unwrap_or(1),
+            max_size,
+            default_size: number("default_size").unwrap_or(max_size),
+            max_pages: number("max_pages"),
+            position: place(text("position")?),
+            size: place(text("size")?),
+            items: path(text("items")?),
+            total: text("total").map(path),
+            offset_aligned: value.get("offset_aligned").and_then(Value::as_bool) == Some(true),
+        })
+    }
+}
+
 /// One operation of the spec.
 #[derive(Clone, Debug)]
 pub struct Operation {
@@ -121,6 +185,8 @@ pub struct Operation {
     /// says. The client retries other operations only when the service
     /// certainly did not process them.
     pub idempotent: bool,
+    /// How it pages, if it does (`x-pagination`).
+    pub pagination: Option<Pagination>,
     segments: Vec<Segment>,
 }
 
@@ -257,6 +323,7 @@ impl Catalogue {
                     method,
                     "get" | "head" | "put" | "delete" | "options"
                 )),
+            pagination: op.get("x-pagination").and_then(Pagination::read),
             segments,
         })
     }
@@ -333,6 +400,22 @@ impl Catalogue {
             .filter(|op| op.method.eq_ignore_ascii_case(method))
             .filter_map(|op| op.matches(path).map(|params| (op, params)))
             .max_by_key(|(op, _)| op.literals())
+    }
+
+    /// The schema at `fields` inside `schema`, through `properties` (and
+    /// `$ref`s, and single `allOf`s).
+    pub fn schema_at<'a>(&'a self, schema: &'a Value, fields: &[String]) -> Option<&'a Value> {
+        let mut at = self.resolve(schema);
+        for field in fields {
+            if let Some([only]) = at.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
+                at = self.resolve(only);
+            }
+            at = self.resolve(at.get("properties")?.get(field)?);
+        }
+        if let Some([only]) = at.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
+            at = self.resolve(only);
+        }
+        Some(at)
     }
 
     /// Follows `$ref`s within the document; an unresolvable one is left as

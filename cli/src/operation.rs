@@ -190,6 +190,35 @@ fn command(catalogue: &Catalogue, op: &'static Operation) -> Command {
                 .action(ArgAction::SetTrue)
                 .help("Replace an existing regular file at the output path"),
         )
+        .args(paging_args(op))
+}
+
+/// `--all`, and `--page-size` unless a parameter has that flag already (its
+/// value is then the page size of `--all`).
+fn paging_args(op: &Operation) -> Vec<Arg> {
+    let Some(paging) = &op.pagination else {
+        return Vec::new();
+    };
+    let mut args = vec![
+        Arg::new("all")
+            .long("all")
+            .action(ArgAction::SetTrue)
+            .help("Every item of every page, as one JSON array, streamed"),
+    ];
+    let taken = (0..op.params.len()).any(|i| flag(op, i).as_deref() == Some("page-size"));
+    if !taken {
+        args.push(
+            Arg::new("page-size")
+                .long("page-size")
+                .value_name("N")
+                .value_parser(clap::value_parser!(u64))
+                .help(format!(
+                    "Items per page with --all ({} to {}, default {})",
+                    paging.min_size, paging.max_size, paging.default_size
+                )),
+        );
+    }
+    args
 }
 
 /// The operation's route, its parameters reached only by `--param`, and
@@ -322,6 +351,24 @@ pub async fn run(
     let body = with_body_flags(op, read_body(op, matches)?, matches)?;
     let form = read_form(op, matches).await?;
     check_output_for(op, matches)?;
+    if let Some(paging) = op.pagination.as_ref().filter(|_| matches.get_flag("all")) {
+        return all_pages(connection, op, paging, values, body, matches).await;
+    }
+    let response = send(connection, op, &values, body.as_ref(), form.as_ref()).await?;
+    match response.status() {
+        200..=299 => answer(op, response, matches).await,
+        status => Err(response.error((400..500).contains(&status)).await.into()),
+    }
+}
+
+/// Sends one call of `op` with these parameter values and body.
+async fn send(
+    connection: &Connection,
+    op: &'static Operation,
+    values: &BTreeMap<&'static str, String>,
+    body: Option<&Value>,
+    form: Option<&Form>,
+) -> Result<codearts_ipd_runtime::RawResponse, Failure> {
     let mut call = connection
         .client
         .transport()
@@ -344,18 +391,149 @@ pub async fn run(
     }
     if let Some(spec) = &op.body {
         call = if spec.is_json() {
-            call.json(spec.content_type.as_str(), body.as_ref(), spec.required)
+            call.json(spec.content_type.as_str(), body, spec.required)
         } else {
-            call.form(form.as_ref().map(|f| f as _), spec.required)
+            call.form(form.map(|f| f as _), spec.required)
         };
     }
     if let Some(content_type) = op.success.as_ref().and_then(|s| s.content_type.as_deref()) {
         call = call.accept(content_type);
     }
-    let response = call.send().await?;
-    match response.status() {
-        200..=299 => answer(op, response, matches).await,
-        status => Err(response.error((400..500).contains(&status)).await.into()),
+    Ok(call.send().await?)
+}
+
+/// `--all`: every page, through the library's paginator (its stopping
+/// rules and guards), each item printed as it comes, as one JSON array:
+/// only one page is ever held. A progress line goes to a terminal.
+async fn all_pages(
+    connection: &Connection,
+    op: &'static Operation,
+    paging: &'static ipd_catalogue::Pagination,
+    values: BTreeMap<&'static str, String>,
+    body: Option<Value>,
+    matches: &ArgMatches,
+) -> Result<(), Failure> {
+    use codearts_ipd_runtime::paginate::{PageKind, Paging, pages};
+    use futures_util::StreamExt;
+    use std::io::Write;
+
+    let rules = Paging {
+        kind: if paging.offsets {
+            PageKind::Offset
+        } else {
+            PageKind::Number
+        },
+        first: paging.first,
+        min_size: paging.min_size,
+        max_size: paging.max_size,
+        default_size: paging.default_size,
+        max_pages: paging.max_pages,
+    };
+    let item_schema = op
+        .success
+        .as_ref()
+        .and_then(|s| s.schema.as_ref())
+        .and_then(|schema| Catalogue::bundled().schema_at(schema, &paging.items))
+        .and_then(|list| list.get("items").cloned());
+    let fetch = |position: u64, size: u64| {
+        let (mut values, mut body) = (values.clone(), body.clone());
+        place(op, &paging.position, position, &mut values, &mut body);
+        place(op, &paging.size, size, &mut values, &mut body);
+        async move {
+            let response = send(connection, op, &values, body.as_ref(), None)
+                .await
+                .map_err(|f| codearts_ipd_runtime::ApiError::InvalidRequest(f.message))?;
+            match response.status() {
+                200..=299 => response.json::<Value>().await.map(|r| r.into_inner()),
+                status => Err(response.error((400..500).contains(&status)).await),
+            }
+        }
+    };
+    let items_at = items_reader(move |page| {
+        let mut at = page;
+        for field in &paging.items {
+            at = at.get(field).unwrap_or(&Value::Null);
+        }
+        at.as_array().map(Vec::as_slice).unwrap_or_default()
+    });
+    let total_at = |page: &Value| {
+        let mut at = page;
+        for field in paging.total.iter().flatten() {
+            at = at.get(field).unwrap_or(&Value::Null);
+        }
+        at.as_u64()
+            .or_else(|| at.as_str().and_then(|s| s.parse().ok()))
+    };
+    // `--page-size`, ours or the size parameter's own flag.
+    let size = matches
+        .try_get_one::<u64>("page-size")
+        .ok()
+        .flatten()
+        .copied()
+        .or_else(|| match &paging.size {
+            ipd_catalogue::Place::Query(name) => {
+                values.get(name.as_str()).and_then(|v| v.parse().ok())
+            }
+            ipd_catalogue::Place::Body(_) => None,
+        });
+    let mut stream = std::pin::pin!(pages(rules, size, fetch, items_at, total_at));
+    let progress = crate::progress_line();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = |e: std::io::Error| Failure::local(format!("cannot write the listing: {e}"));
+    write!(out, "[").map_err(written)?;
+    let (mut count, mut page_no) = (0u64, 0u64);
+    while let Some(page) = stream.next().await {
+        let page = page?;
+        page_no += 1;
+        for item in items_at(&page) {
+            let item = match &item_schema {
+                Some(schema) => Catalogue::bundled().normalise(schema, item),
+                None => item.clone(),
+            };
+            let text = serde_json::to_string(&item).map_err(|e| e.to_string())?;
+            let sep = if count == 0 { "\n" } else { ",\n" };
+            write!(out, "{sep}{}", crate::escape_json_controls(&text)).map_err(written)?;
+            count += 1;
+        }
+        out.flush().map_err(written)?;
+        progress.set_message(format!("{count} items, {page_no} pages"));
+    }
+    progress.finish_and_clear();
+    writeln!(out, "{}]", if count == 0 { "" } else { "\n" }).map_err(written)?;
+    Ok(())
+}
+
+/// A closure reading a page's items, with the signature the paginator needs
+/// (a closure's own would not tie the answer's lifetime to the page's).
+fn items_reader<F: for<'p> Fn(&'p Value) -> &'p [Value]>(read: F) -> F {
+    read
+}
+
+/// Sets a page position or size where the operation takes it.
+fn place(
+    op: &'static Operation,
+    place: &ipd_catalogue::Place,
+    value: u64,
+    values: &mut BTreeMap<&'static str, String>,
+    body: &mut Option<Value>,
+) {
+    match place {
+        ipd_catalogue::Place::Query(name) => {
+            if let Some(param) = op.params.iter().find(|p| &p.name == name) {
+                values.insert(param.name.as_str(), value.to_string());
+            }
+        }
+        ipd_catalogue::Place::Body(fields) => {
+            let mut at = body.get_or_insert_with(|| Value::Object(Default::default()));
+            for field in &fields[..fields.len() - 1] {
+                if !at.get(field).is_some_and(Value::is_object) {
+                    at[field.as_str()] = Value::Object(Default::default());
+                }
+                at = &mut at[field.as_str()];
+            }
+            at[fields[fields.len() - 1].as_str()] = Value::from(value);
+        }
     }
 }
 

@@ -649,7 +649,7 @@ fn generic_call_errors_name_the_problem_and_exit_non_zero() {
     let output = demo_with_stdin(
         dir.path(),
         &["create-ipd-label", "--body", "-"],
-        r#"{"title": 5, "color": "red"}"#,
+        r##"{"title": 5, "color": "#86CAFF"}"##,
     );
     assert_eq!(output.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&output.stderr).contains("`body.title`"));
@@ -726,4 +726,149 @@ fn uploads_print_one_shape_whichever_command_sends_them() {
     assert_eq!(shape(&typed), shape(&generic));
     assert_eq!(generic["result"][0]["filesize"], 7);
     assert!(generic["result"][0].get("associate_type").is_none());
+}
+
+/// Runs `ipd` with `args` and the test kit's credentials, polling its peak
+/// resident size; returns its status, stdout and peak (KiB).
+fn run_measured(args: Vec<String>) -> (std::process::ExitStatus, Vec<u8>, u64) {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ipd"))
+        .args(&args)
+        .env("CLOUD_SDK_AK", ipd_testkit::AK)
+        .env("CLOUD_SDK_SK", ipd_testkit::SK)
+        .env_remove("HUAWEICLOUD_SDK_AK")
+        .env_remove("HUAWEICLOUD_SDK_SK")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        stdout.read_to_end(&mut out).unwrap();
+        out
+    });
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0u64;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if let Ok(text) = std::fs::read_to_string(&status_file)
+            && let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            peak = peak.max(kib);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    (status, reader.join().unwrap(), peak)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn all_pages_of_a_paged_operation_are_one_json_array() {
+    use codearts_ipd::types::{CreateIpdProjectIssueParam, IssueCategory};
+    let setup = ipd_testkit::start().await;
+    let client = ipd_testkit::client(&setup.emulator.url(), codearts_ipd::RetryPolicy::none());
+    for batch in 0..5 {
+        let items: Vec<CreateIpdProjectIssueParam> = (0..50)
+            .map(|i| {
+                CreateIpdProjectIssueParam::builder()
+                    .title(format!("Item {batch}-{i}"))
+                    .description("d")
+                    .category(IssueCategory::Bug)
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+        client
+            .batch_create_ipd_issues()
+            .project_id(ipd_testkit::PROJECT)
+            .body(items)
+            .send()
+            .await
+            .unwrap();
+    }
+    let url = setup.emulator.url();
+    let args: Vec<String> = [
+        "--endpoint",
+        &url,
+        "--project-id",
+        ipd_testkit::PROJECT,
+        "list-ipd-project-issues",
+        "--issue-type",
+        "Bug",
+        "--all",
+        "--page-size",
+        "20",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (status, out, _) = tokio::task::spawn_blocking(move || run_measured(args))
+        .await
+        .unwrap();
+    assert!(status.success());
+    let listed: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    assert_eq!(listed.len(), 250);
+    let ids: std::collections::BTreeSet<&str> =
+        listed.iter().filter_map(|i| i["id"].as_str()).collect();
+    assert_eq!(ids.len(), 250, "each exactly once");
+    let pages = setup
+        .emulator
+        .recorded()
+        .iter()
+        .filter(|r| r.uri.contains("/issues/query"))
+        .count();
+    assert_eq!(pages, 13);
+}
+
+/// 10,000 work items of 5 KB each (50 MB in all) in pages of 200: the
+/// command prints every one, and holds about a page at a time.
+#[tokio::test(flavor = "multi_thread")]
+async fn all_pages_stream_in_flat_memory() {
+    use ipd_testkit::faults::{ScriptedServer, Step};
+    let description = "x".repeat(5000);
+    let scripts: Vec<Vec<Step>> = (0..50)
+        .map(|page| {
+            let issues: Vec<serde_json::Value> = (0..200)
+                .map(|i| serde_json::json!({ "id": format!("{}", page * 200 + i), "description": description }))
+                .collect();
+            let body = serde_json::json!({ "status": "success", "result": { "issues": issues, "total": 10_000 } })
+                .to_string();
+            vec![Step::Send(
+                format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", body.len())
+                    .into_bytes(),
+            )]
+        })
+        .collect();
+    let server = ScriptedServer::start_sequence(scripts).await.unwrap();
+    let args: Vec<String> = [
+        "--endpoint",
+        &server.url(),
+        "--project-id",
+        "p",
+        "list-ipd-project-issues",
+        "--issue-type",
+        "Bug",
+        "--all",
+        "--page-size",
+        "200",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (status, out, peak_kib) = tokio::task::spawn_blocking(move || run_measured(args))
+        .await
+        .unwrap();
+    assert!(status.success());
+    assert!(out.len() > 50_000_000, "{} bytes printed", out.len());
+    let listed: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    assert_eq!(listed.len(), 10_000);
+    assert_eq!(server.requests().len(), 50);
+    assert!(peak_kib > 0, "the peak was read");
+    // Holding the listing would take well over 50 MiB.
+    assert!(peak_kib < 40 * 1024, "peak RSS {peak_kib} KiB");
 }

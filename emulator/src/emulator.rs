@@ -165,6 +165,16 @@ impl Emulator {
         self.shared.mark_deleted(project_id, issue_id);
     }
 
+    /// Gives a project `count` more custom fields, which
+    /// `ListIpdProjectFields` then pages through (the API has no operation
+    /// that creates one). Without state (`--spec-only`) it does nothing.
+    pub fn add_project_fields(&self, project_id: &str, count: usize) -> std::io::Result<()> {
+        match &self.shared.generic.store {
+            Some(store) => store.add_project_fields(project_id, count),
+            None => Ok(()),
+        }
+    }
+
     /// Answers the next requests with these statuses (and a JSON error
     /// body) before handling any, in order.
     pub fn inject_statuses(&self, statuses: &[StatusCode]) {

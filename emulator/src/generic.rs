@@ -148,6 +148,13 @@ pub(crate) async fn answer(State(shared): State<Arc<Generic>>, request: Request)
         Ok(read) => read,
         Err(response) => return response,
     };
+    let page = match &operation.pagination {
+        Some(paging) => match crate::paging::check(paging, &matched.query, json.as_ref()) {
+            Ok(page) => Some((paging, page)),
+            Err(invalid) => return refuse(&invalid),
+        },
+        None => None,
+    };
     if shared.store.is_some() && Store::handles(&operation.id) {
         // Handlers lock the state and fsync it: off the async workers.
         let store = shared.clone();
@@ -174,7 +181,7 @@ pub(crate) async fn answer(State(shared): State<Arc<Generic>>, request: Request)
             }
         }
     }
-    from_spec(shared.catalogue, operation)
+    from_spec(shared.catalogue, operation, page)
 }
 
 type ReadBody = (Option<Value>, Vec<FormPart>);
@@ -369,8 +376,13 @@ fn json_answer(
     (status, axum::Json(value)).into_response()
 }
 
-/// The spec's own answer: its example, or one synthesised from its schema.
-fn from_spec(catalogue: &Catalogue, operation: &Operation) -> Response {
+/// The spec's own answer: its example, or one synthesised from its schema
+/// (cut to the page asked for, for a paged operation).
+fn from_spec(
+    catalogue: &Catalogue,
+    operation: &Operation,
+    page: Option<(&ipd_catalogue::Pagination, crate::paging::Page)>,
+) -> Response {
     let status = success_status(operation);
     let Some(success) = &operation.success else {
         return status.into_response();
@@ -380,6 +392,10 @@ fn from_spec(catalogue: &Catalogue, operation: &Operation) -> Response {
             (Some(example), _) => example.clone(),
             (None, Some(schema)) => catalogue.synthesize(schema),
             (None, None) => Value::Null,
+        };
+        let value = match page {
+            Some((paging, page)) => crate::paging::cut(paging, page, value),
+            None => value,
         };
         return json_answer(catalogue, operation, status, value);
     }

@@ -20,6 +20,7 @@ mod body;
 pub mod emulator;
 pub mod gateway;
 mod generic;
+mod paging;
 mod reply;
 mod server;
 mod stateful;

@@ -46,10 +46,10 @@ mod generated;
 
 pub use codearts_ipd_runtime::{
     ApiError, BuildError, ByteStream, CallConfig, ClientBuilder, Credentials, CredentialsError,
-    Direction, EcsMetadataProvider, FieldError, FileError, FilePart, LenientInt, OneOrMany,
-    ProvideCredentials, ProvideToken, REQUEST_ID_HEADER, Region, Response, RetryPolicy, SaveToFile,
-    ServiceError, StalledStreamProtection, StatusCode, Token, Transport, TransportError,
-    UnknownVariant, WriteError, credentials, install_default_tls_provider, multipart, printable,
-    provider, region, reqwest, retry, signer,
+    Direction, EcsMetadataProvider, FieldError, FileError, FilePart, ItemPaginator, LenientInt,
+    OneOrMany, PaginationError, Paginator, ProvideCredentials, ProvideToken, REQUEST_ID_HEADER,
+    Region, Response, RetryPolicy, SaveToFile, ServiceError, StalledStreamProtection, StatusCode,
+    Token, Transport, TransportError, UnknownVariant, WriteError, credentials,
+    install_default_tls_provider, multipart, printable, provider, region, reqwest, retry, signer,
 };
 pub use generated::*;

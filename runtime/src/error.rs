@@ -169,6 +169,7 @@ impl fmt::Display for Direction {
 /// | `Credentials`, `Authentication` | no usable credentials; nothing signed | no | no |
 /// | `File`, `Write` | a local file could not be read or written | — | no |
 /// | `Transport` | any other HTTP failure | maybe | no |
+/// | `Pagination` | a paginator could not finish a listing | yes | no |
 ///
 /// `is_retryable` says whether trying again might succeed; the client does
 /// so itself only where it is safe (see [`retry`](crate::retry)). The
@@ -288,6 +289,10 @@ pub enum ApiError {
     /// Any other transport failure.
     #[error("request failed")]
     Transport(#[source] TransportError),
+    /// A paginator ended a listing it could not finish (a page that
+    /// repeats, no end within the page limit).
+    #[error(transparent)]
+    Pagination(#[from] crate::paginate::PaginationError),
 }
 
 /// A duration as the messages show it: whole seconds where it is whole.
@@ -426,7 +431,8 @@ impl ApiError {
             | ApiError::Authentication(_)
             | ApiError::Credentials(_)
             | ApiError::InvalidRequest(_)
-            | ApiError::Transport(_) => false,
+            | ApiError::Transport(_)
+            | ApiError::Pagination(_) => false,
         }
     }
 
@@ -660,6 +666,10 @@ mod tests {
             (connection, true),
             (timeout, true),
             (ApiError::InvalidRequest("x".into()), false),
+            (
+                crate::paginate::PaginationError::RepeatedPage { page: 2 }.into(),
+                false,
+            ),
         ];
         for (error, retryable) in &cases {
             assert_eq!(error.is_retryable(), *retryable, "{error:?}");

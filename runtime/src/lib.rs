@@ -19,6 +19,7 @@
 //! - [`credentials`], [`region`]: where keys and endpoints come from;
 //! - [`multipart`]: streaming, rebuildable file bodies;
 //! - [`SaveToFile`]: atomic, streamed downloads;
+//! - [`paginate`]: every page of a paged operation, as a stream;
 //! - [`model`]: builders' slots, enums' unknown values, one-or-many lists;
 //! - [`ApiError`]: one error type for every failure.
 
@@ -39,6 +40,7 @@ mod lenient;
 mod metadata;
 pub mod model;
 pub mod multipart;
+pub mod paginate;
 pub mod provider;
 pub mod region;
 mod response;
@@ -64,6 +66,7 @@ pub use error::{
 pub use lenient::LenientInt;
 pub use model::{FieldError, OneOrMany, UnknownVariant};
 pub use multipart::{FileError, FilePart, ToMultipart};
+pub use paginate::{ItemPaginator, PaginationError, Paginator};
 pub use provider::{EcsMetadataProvider, ProvideCredentials, ProvideToken, Token};
 pub use region::Region;
 /// The HTTP client and its types, for callers who pass their own client

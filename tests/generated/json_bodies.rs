@@ -78,6 +78,22 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
     }
+    ///`NotePage`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct NotePage {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub page: ::std::option::Option<NotePagePage>,
+    }
+    ///`NotePagePage`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct NotePagePage {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i64>>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub notes: ::std::vec::Vec<Note>,
+    }
     ///`NoteTitle`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
@@ -581,6 +597,73 @@ Converts from any string: a value this version does not know is kept as [`Priori
             Self { id: model.id }
         }
     }
+    impl NotePage {
+        ///Starts a [`NotePage`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::NotePageBuilder {
+            ::std::default::Default::default()
+        }
+        ///`page`.
+        #[inline]
+        pub fn page(&self) -> ::std::option::Option<&NotePagePage> {
+            self.page.as_ref()
+        }
+    }
+    impl ::std::convert::TryFrom<builders::NotePageBuilder> for NotePage {
+        type Error = ::codearts_ipd_runtime::FieldError;
+        fn try_from(
+            builder: builders::NotePageBuilder,
+        ) -> ::std::result::Result<Self, ::codearts_ipd_runtime::FieldError> {
+            ::std::result::Result::Ok(Self {
+                page: builder.page.optional("NotePage", "page")?,
+            })
+        }
+    }
+    impl ::std::convert::From<NotePage> for builders::NotePageBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: NotePage) -> Self {
+            Self {
+                page: ::codearts_ipd_runtime::model::Slot::of(model.page),
+            }
+        }
+    }
+    impl NotePagePage {
+        ///Starts a [`NotePagePage`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::NotePagePageBuilder {
+            ::std::default::Default::default()
+        }
+        ///`count`.
+        #[inline]
+        pub fn count(&self) -> ::std::option::Option<i64> {
+            self.count.map(|value| value.0)
+        }
+        ///`notes`.
+        #[inline]
+        pub fn notes(&self) -> &[Note] {
+            &self.notes
+        }
+    }
+    impl ::std::convert::TryFrom<builders::NotePagePageBuilder> for NotePagePage {
+        type Error = ::codearts_ipd_runtime::FieldError;
+        fn try_from(
+            builder: builders::NotePagePageBuilder,
+        ) -> ::std::result::Result<Self, ::codearts_ipd_runtime::FieldError> {
+            ::std::result::Result::Ok(Self {
+                count: builder.count,
+                notes: builder
+                    .notes
+                    .or_else("NotePagePage", "notes", ::std::default::Default::default)?,
+            })
+        }
+    }
+    impl ::std::convert::From<NotePagePage> for builders::NotePagePageBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: NotePagePage) -> Self {
+            Self {
+                count: model.count,
+                notes: ::codearts_ipd_runtime::model::Slot::Set(model.notes),
+            }
+        }
+    }
     /// The builders of the models: `Model::builder()` starts one;
     /// set fields with the setters, then `build()`.
     pub mod builders {
@@ -590,16 +673,16 @@ Converts from any string: a value this version does not know is kept as [`Priori
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct AddNoteResponse200Builder {
-            pub(super) echo: ::std::option::Option<
+            pub(crate) echo: ::std::option::Option<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
-            pub(super) id: ::std::option::Option<
+            pub(crate) id: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) items: ::std::option::Option<
+            pub(crate) items: ::std::option::Option<
                 ::codearts_ipd_runtime::OneOrMany<NoteItem>,
             >,
-            pub(super) priority: ::std::option::Option<Priority>,
+            pub(crate) priority: ::std::option::Option<Priority>,
         }
         impl AddNoteResponse200Builder {
             ///Sets `echo`.
@@ -653,8 +736,8 @@ Converts from any string: a value this version does not know is kept as [`Priori
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct FailureBuilder {
-            pub(super) error_code: ::std::option::Option<::std::string::String>,
-            pub(super) error_msg: ::std::option::Option<::std::string::String>,
+            pub(crate) error_code: ::std::option::Option<::std::string::String>,
+            pub(crate) error_msg: ::std::option::Option<::std::string::String>,
         }
         impl FailureBuilder {
             ///Sets `error_code`.
@@ -682,7 +765,7 @@ Converts from any string: a value this version does not know is kept as [`Priori
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct IdsBuilder {
-            pub(super) ids: ::std::option::Option<::std::vec::Vec<i64>>,
+            pub(crate) ids: ::std::option::Option<::std::vec::Vec<i64>>,
         }
         impl IdsBuilder {
             ///Sets `ids`.
@@ -711,21 +794,21 @@ Converts from any string: a value this version does not know is kept as [`Priori
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct NoteBuilder {
-            pub(super) author: ::std::option::Option<NoteAuthor>,
-            pub(super) extra: ::std::option::Option<::serde_json::Value>,
-            pub(super) labels: ::std::option::Option<
+            pub(crate) author: ::std::option::Option<NoteAuthor>,
+            pub(crate) extra: ::std::option::Option<::serde_json::Value>,
+            pub(crate) labels: ::std::option::Option<
                 ::std::collections::BTreeMap<
                     ::std::string::String,
                     ::std::string::String,
                 >,
             >,
-            pub(super) priority: ::std::option::Option<Priority>,
-            pub(super) tags: ::std::option::Option<
+            pub(crate) priority: ::std::option::Option<Priority>,
+            pub(crate) tags: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) text: ::std::option::Option<::std::string::String>,
-            pub(super) thing_id: ::std::option::Option<::std::string::String>,
-            pub(super) title: ::codearts_ipd_runtime::model::Slot<NoteTitle>,
+            pub(crate) text: ::std::option::Option<::std::string::String>,
+            pub(crate) thing_id: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::codearts_ipd_runtime::model::Slot<NoteTitle>,
         }
         impl NoteBuilder {
             ///Sets `author`.
@@ -818,8 +901,8 @@ Converts from any string: a value this version does not know is kept as [`Priori
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct NoteAuthorBuilder {
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) name: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) name: ::std::option::Option<::std::string::String>,
         }
         impl NoteAuthorBuilder {
             ///Sets `id`.
@@ -847,7 +930,7 @@ Converts from any string: a value this version does not know is kept as [`Priori
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct NoteItemBuilder {
-            pub(super) id: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
         }
         impl NoteItemBuilder {
             ///Sets `id`.
@@ -861,6 +944,68 @@ Converts from any string: a value this version does not know is kept as [`Priori
             /// Builds the model.
             pub fn build(self) -> NoteItem {
                 ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`NotePage`]: a setter per field, then [`build`](Self::build). Made by [`NotePage::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct NotePageBuilder {
+            pub(crate) page: ::codearts_ipd_runtime::model::Slot<NotePagePage>,
+        }
+        impl NotePageBuilder {
+            ///Sets `page`.
+            pub fn page(
+                mut self,
+                value: impl ::std::convert::TryInto<
+                    NotePagePage,
+                    Error: ::std::fmt::Display,
+                >,
+            ) -> Self {
+                self.page = ::codearts_ipd_runtime::model::Slot::new(value);
+                self
+            }
+            ///Builds the model; fails if a required field was not set or a value given to a setter was refused.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<NotePage, ::codearts_ipd_runtime::FieldError> {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        ///A builder of [`NotePagePage`]: a setter per field, then [`build`](Self::build). Made by [`NotePagePage::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct NotePagePageBuilder {
+            pub(crate) count: ::std::option::Option<
+                ::codearts_ipd_runtime::LenientInt<i64>,
+            >,
+            pub(crate) notes: ::codearts_ipd_runtime::model::Slot<::std::vec::Vec<Note>>,
+        }
+        impl NotePagePageBuilder {
+            ///Sets `count`.
+            pub fn count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.count = ::std::option::Option::Some(
+                    ::codearts_ipd_runtime::LenientInt(value.into()),
+                );
+                self
+            }
+            ///Sets `notes`.
+            pub fn notes(
+                mut self,
+                values: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::TryInto<Note, Error: ::std::fmt::Display>,
+                >,
+            ) -> Self {
+                self.notes = ::codearts_ipd_runtime::model::Slot::list(values);
+                self
+            }
+            ///Builds the model; fails if a required field was not set or a value given to a setter was refused.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                NotePagePage,
+                ::codearts_ipd_runtime::FieldError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
             }
         }
     }
@@ -913,6 +1058,17 @@ Parameters:
   - [`title`](builder::AddNote::title) (body field `title`)*/
     pub fn add_note(&self) -> builder::AddNote<'_> {
         builder::AddNote::new(self)
+    }
+    /**`GET /things/{thing_id}/notes/list`, operation `ListNotes`: set the parameters on the returned builder, then [`send`](builder::ListNotes::send) it.
+
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
+
+Parameters:
+- [`thing_id`](builder::ListNotes::thing_id) (path, required)
+- [`offset`](builder::ListNotes::offset) (query)
+- [`limit`](builder::ListNotes::limit) (query)*/
+    pub fn list_notes(&self) -> builder::ListNotes<'_> {
+        builder::ListNotes::new(self)
     }
     /**`DELETE /things/batch`, operation `DeleteThings`: set the parameters on the returned builder, then [`send`](builder::DeleteThings::send) it.
 
@@ -1145,6 +1301,130 @@ Body field `thing_id`.*/
                 400..=499 => Err(response.error(true).await),
                 _ => Err(response.error(false).await),
             }
+        }
+    }
+    ///A call of [`Client::list_notes`](super::Client::list_notes): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ListNotes<'a> {
+        client: &'a super::Client,
+        customize: ::codearts_ipd_runtime::CallConfig,
+        thing_id: ::std::option::Option<::std::string::String>,
+        offset: ::std::option::Option<i64>,
+        limit: ::std::option::Option<i32>,
+    }
+    impl<'a> ListNotes<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                customize: ::std::default::Default::default(),
+                thing_id: ::std::default::Default::default(),
+                offset: ::std::default::Default::default(),
+                limit: ::std::default::Default::default(),
+            }
+        }
+        ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
+        pub fn customize(
+            mut self,
+            f: impl ::std::ops::FnOnce(
+                ::codearts_ipd_runtime::CallConfig,
+            ) -> ::codearts_ipd_runtime::CallConfig,
+        ) -> Self {
+            self.customize = f(self.customize);
+            self
+        }
+        ///Parameter `thing_id`.
+        pub fn thing_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.thing_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Parameter `offset`.
+        pub fn offset(mut self, value: i64) -> Self {
+            self.offset = ::std::option::Option::Some(value);
+            self
+        }
+        ///Parameter `limit`.
+        pub fn limit(mut self, value: i32) -> Self {
+            self.limit = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::NotePage>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ListNotes")
+                .idempotent(true)
+                .config(&self.customize)
+                .path("/things/")
+                .path_param("thing_id", self.thing_id.as_ref())
+                .path("/notes/list")
+                .query("offset", self.offset.as_ref(), false)
+                .query("limit", self.limit.as_ref(), false)
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    impl<'a> ::codearts_ipd_runtime::paginate::Pages for ListNotes<'a> {
+        type Page = types::NotePage;
+        type Item = types::Note;
+        const PAGING: ::codearts_ipd_runtime::paginate::Paging = ::codearts_ipd_runtime::paginate::Paging {
+            kind: ::codearts_ipd_runtime::paginate::PageKind::Offset,
+            first: 0u64,
+            min_size: 1u64,
+            max_size: 50u64,
+            default_size: 50u64,
+            max_pages: ::std::option::Option::None,
+        };
+        fn at(&self, position: u64, size: u64) -> Self {
+            let mut call = self.clone();
+            call.offset = ::std::option::Option::Some(
+                <i64 as ::std::convert::TryFrom<u64>>::try_from(position)
+                    .unwrap_or(<i64>::MAX),
+            );
+            call.limit = ::std::option::Option::Some(
+                <i32 as ::std::convert::TryFrom<u64>>::try_from(size)
+                    .unwrap_or(<i32>::MAX),
+            );
+            call
+        }
+        fn fetch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::codearts_ipd_runtime::Response<Self::Page>,
+                ::codearts_ipd_runtime::ApiError,
+            >,
+        > + Send {
+            self.send()
+        }
+        fn items(page: &Self::Page) -> &[Self::Item] {
+            page.page().map(|x| x.notes()).unwrap_or_default()
+        }
+        fn total(page: &Self::Page) -> ::std::option::Option<u64> {
+            page.page()
+                .and_then(|x| x.count())
+                .and_then(|n| <u64 as ::std::convert::TryFrom<_>>::try_from(n).ok())
+        }
+    }
+    impl<'a> ListNotes<'a> {
+        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the offsets and the page size (`.page_size(n)`, 1 to 50, by default 50); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.
+        pub fn into_paginator(self) -> ::codearts_ipd_runtime::Paginator<Self> {
+            ::codearts_ipd_runtime::Paginator::new(self)
         }
     }
     ///A call of [`Client::delete_things`](super::Client::delete_things): set its parameters, then [`send`](Self::send) it.

@@ -74,7 +74,7 @@ pub mod types {
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct PostXResponse200Builder {
-            pub(super) size: ::std::option::Option<
+            pub(crate) size: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
         }

@@ -226,8 +226,8 @@ Converts from any string: a value this version does not know is kept as [`Kind::
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ProblemBuilder {
-            pub(super) error_code: ::std::option::Option<::std::string::String>,
-            pub(super) error_msg: ::std::option::Option<::std::string::String>,
+            pub(crate) error_code: ::std::option::Option<::std::string::String>,
+            pub(crate) error_msg: ::std::option::Option<::std::string::String>,
         }
         impl ProblemBuilder {
             ///Sets `error_code`.
@@ -255,16 +255,16 @@ Converts from any string: a value this version does not know is kept as [`Kind::
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ReceiptBuilder {
-            pub(super) fields: ::std::option::Option<
+            pub(crate) fields: ::std::option::Option<
                 ::std::collections::BTreeMap<
                     ::std::string::String,
                     ::std::string::String,
                 >,
             >,
-            pub(super) names: ::std::option::Option<
+            pub(crate) names: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) stored: ::std::option::Option<
+            pub(crate) stored: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
         }

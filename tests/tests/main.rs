@@ -18,6 +18,7 @@ mod hostile_endpoints;
 mod hostile_server;
 mod life_cycle;
 mod malformed_requests;
+mod pagination;
 mod python_tools;
 mod raw_socket;
 mod redaction;

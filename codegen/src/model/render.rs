@@ -181,9 +181,9 @@ impl Models {
             let ident = &f.ident;
             let stored = stored_type(f);
             if self.setter_is_fallible(&f.ty) {
-                quote!(pub(super) #ident: #rt::model::Slot<#stored>,)
+                quote!(pub(crate) #ident: #rt::model::Slot<#stored>,)
             } else {
-                quote!(pub(super) #ident: ::std::option::Option<#stored>,)
+                quote!(pub(crate) #ident: ::std::option::Option<#stored>,)
             }
         });
         let setters = s

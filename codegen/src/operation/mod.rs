@@ -1,5 +1,7 @@
 //! Operations, JSON and `multipart/form-data` alike: a model of each
-//! operation ([`model`]), then its tokens ([`render`]).
+//! operation ([`model`], with its paging, [`pagination`]), then its tokens
+//! ([`render`]).
 
 pub mod model;
+pub mod pagination;
 pub mod render;

@@ -29,6 +29,8 @@ pub struct Operation {
     /// Whether sending it twice does what sending it once does: by its
     /// method, or as `x-idempotent` says (`runtime::retry`).
     pub idempotent: bool,
+    /// How it pages, if its spec says (`x-pagination`).
+    pub pagination: Option<super::pagination::Pagination>,
 }
 
 /// The spec extension saying whether an operation is idempotent, where
@@ -261,7 +263,10 @@ pub fn operations(api: &OpenAPI) -> Result<Vec<Operation>, SpecError> {
             };
             let params = params(api, op, &item.parameters, path, &ptr)?;
             let (success, responses) = responses(api, op, &ptr)?;
+            let pagination =
+                super::pagination::read(api, op, &params, body.as_ref(), &success, &ptr)?;
             operations.push(Operation {
+                pagination,
                 idempotent: is_idempotent(method, op),
                 id: op.operation_id.clone().unwrap_or_default(),
                 method: method.to_string(),

@@ -9,6 +9,7 @@
 //! after each change, so it survives restarts as attachments do.
 
 mod comments;
+mod fields;
 mod images;
 mod labels;
 mod work_items;
@@ -92,6 +93,7 @@ const READS: &[&str] = &[
     "ListIpdProjectIssues",
     "ListIpdIssueComments",
     "ListIpdLabels",
+    "ListIpdProjectFields",
     "DownloadIpdImageInIssue",
 ];
 
@@ -150,6 +152,18 @@ struct Project {
     labels: BTreeMap<String, Label>,
     /// Images in work item descriptions, by file name.
     images: BTreeMap<String, Image>,
+    /// Custom fields, in order.
+    fields: Vec<Field>,
+}
+
+/// A project's custom field.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+struct Field {
+    id: String,
+    code: String,
+    display_name: String,
+    created_ms: u64,
 }
 
 #[derive(Clone, Default, Serialize, Deserialize)]
@@ -302,6 +316,17 @@ impl Store {
         Some(answer)
     }
 
+    /// Adds `count` custom fields to a project, saved like every change.
+    pub(crate) fn add_project_fields(&self, project_id: &str, count: usize) -> io::Result<()> {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let before = state.clone();
+        fields::add(&mut state, project_id, count);
+        save(&self.path, &state).inspect_err(|_| *state = before)
+    }
+
     /// Whether this work item was deleted (the attachment upload refuses
     /// deleted work items).
     pub(crate) fn is_deleted(&self, project_id: &str, issue_id: &str) -> bool {
@@ -339,6 +364,9 @@ fn dispatch(state: &mut State, call: &Call<'_>, images_dir: &Path) -> Option<Ans
         "UploadIpdImageInIssue" => images::upload(state, call, images_dir),
         "DownloadIpdImageInIssue" => images::download(state, call, images_dir),
         "DeleteIpdImageInIssue" => images::delete(state, call),
+        "ListIpdProjectFields" => {
+            return fields::list(state, call).map(|r| r.unwrap_or_else(|e| e));
+        }
         _ => return None,
     };
     Some(match reply {

@@ -18322,43 +18322,43 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct AlmStatusBuilder {
-            pub(super) belong_definition_type: ::std::option::Option<
+            pub(crate) belong_definition_type: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) belonging: ::std::option::Option<StatusBelonging>,
-            pub(super) code: ::std::option::Option<::std::string::String>,
-            pub(super) created_by: ::std::option::Option<::std::string::String>,
-            pub(super) created_date: ::std::option::Option<
+            pub(crate) belonging: ::std::option::Option<StatusBelonging>,
+            pub(crate) code: ::std::option::Option<::std::string::String>,
+            pub(crate) created_by: ::std::option::Option<::std::string::String>,
+            pub(crate) created_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) definition_type: ::std::option::Option<
+            pub(crate) definition_type: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) deletable: ::std::option::Option<
+            pub(crate) deletable: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) display_value: ::std::option::Option<::std::string::String>,
-            pub(super) displayable: ::std::option::Option<
+            pub(crate) display_value: ::std::option::Option<::std::string::String>,
+            pub(crate) displayable: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) editable: ::std::option::Option<
+            pub(crate) editable: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) linkage_node_fields: ::std::option::Option<bool>,
-            pub(super) modified_by: ::std::option::Option<::std::string::String>,
-            pub(super) modified_date: ::std::option::Option<
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) linkage_node_fields: ::std::option::Option<bool>,
+            pub(crate) modified_by: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) mutable: ::std::option::Option<
+            pub(crate) mutable: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) name: ::std::option::Option<::std::string::String>,
-            pub(super) position: ::std::option::Option<
+            pub(crate) name: ::std::option::Option<::std::string::String>,
+            pub(crate) position: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) space_id: ::std::option::Option<::std::string::String>,
-            pub(super) title_py: ::std::option::Option<::std::string::String>,
+            pub(crate) space_id: ::std::option::Option<::std::string::String>,
+            pub(crate) title_py: ::std::option::Option<::std::string::String>,
         }
         impl AlmStatusBuilder {
             ///Owning definition level (1, 2, 3 system; 4 tenant; 5 project). System and tenant statuses are copied into the project space.
@@ -18525,14 +18525,14 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct AssociateIpdIssuesRespBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<
                 ::std::collections::BTreeMap<
                     ::std::string::String,
                     ::std::vec::Vec<AssociateRespDetail>,
                 >,
             >,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl AssociateIpdIssuesRespBuilder {
             ///Reason why the association failed.
@@ -18573,13 +18573,13 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct AssociateRespDetailBuilder {
-            pub(super) fail_msg: ::std::option::Option<::std::string::String>,
-            pub(super) issue_id: ::std::option::Option<::std::string::String>,
-            pub(super) modified_by: ::std::option::Option<::std::string::String>,
-            pub(super) modified_date: ::std::option::Option<
+            pub(crate) fail_msg: ::std::option::Option<::std::string::String>,
+            pub(crate) issue_id: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_by: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) operation_flag: ::std::option::Option<
+            pub(crate) operation_flag: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
         }
@@ -18637,20 +18637,20 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct AttachmentEntityBuilder {
-            pub(super) attachment_type: ::std::option::Option<::std::string::String>,
-            pub(super) created_by: ::std::option::Option<UserEntity>,
-            pub(super) created_date: ::std::option::Option<
+            pub(crate) attachment_type: ::std::option::Option<::std::string::String>,
+            pub(crate) created_by: ::std::option::Option<UserEntity>,
+            pub(crate) created_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) disk_directory: ::std::option::Option<::std::string::String>,
-            pub(super) file_size: ::std::option::Option<
+            pub(crate) disk_directory: ::std::option::Option<::std::string::String>,
+            pub(crate) file_size: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) issue_id: ::std::option::Option<::std::string::String>,
-            pub(super) modified_by: ::std::option::Option<UserEntity>,
-            pub(super) store_filename: ::std::option::Option<::std::string::String>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) issue_id: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_by: ::std::option::Option<UserEntity>,
+            pub(crate) store_filename: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
         }
         impl AttachmentEntityBuilder {
             ///File type.
@@ -18743,33 +18743,33 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct AttachmentVoBuilder {
-            pub(super) associate_type: ::std::option::Option<::std::string::String>,
-            pub(super) attachment_type: ::std::option::Option<::std::string::String>,
-            pub(super) category: ::std::option::Option<::std::string::String>,
-            pub(super) created_by: ::std::option::Option<UserObject>,
-            pub(super) created_date: ::std::option::Option<
+            pub(crate) associate_type: ::std::option::Option<::std::string::String>,
+            pub(crate) attachment_type: ::std::option::Option<::std::string::String>,
+            pub(crate) category: ::std::option::Option<::std::string::String>,
+            pub(crate) created_by: ::std::option::Option<UserObject>,
+            pub(crate) created_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) delete_flag: ::std::option::Option<bool>,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) disk_directory: ::std::option::Option<::std::string::String>,
-            pub(super) domain_id: ::std::option::Option<::std::string::String>,
-            pub(super) filesize: ::std::option::Option<
+            pub(crate) delete_flag: ::std::option::Option<bool>,
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) disk_directory: ::std::option::Option<::std::string::String>,
+            pub(crate) domain_id: ::std::option::Option<::std::string::String>,
+            pub(crate) filesize: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) issue_category: ::std::option::Option<IssueCategory>,
-            pub(super) modified_by: ::std::option::Option<UserObject>,
-            pub(super) progress: ::std::option::Option<
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) issue_category: ::std::option::Option<IssueCategory>,
+            pub(crate) modified_by: ::std::option::Option<UserObject>,
+            pub(crate) progress: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) status: ::std::option::Option<::std::string::String>,
-            pub(super) storage_id: ::std::option::Option<::std::string::String>,
-            pub(super) storage_service: ::std::option::Option<::std::string::String>,
-            pub(super) store_filename: ::std::option::Option<::std::string::String>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
-            pub(super) type_: ::std::option::Option<::std::string::String>,
-            pub(super) workitem_id: ::std::option::Option<::std::string::String>,
+            pub(crate) status: ::std::option::Option<::std::string::String>,
+            pub(crate) storage_id: ::std::option::Option<::std::string::String>,
+            pub(crate) storage_service: ::std::option::Option<::std::string::String>,
+            pub(crate) store_filename: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
+            pub(crate) type_: ::std::option::Option<::std::string::String>,
+            pub(crate) workitem_id: ::std::option::Option<::std::string::String>,
         }
         impl AttachmentVoBuilder {
             ///Association type.
@@ -18949,25 +18949,25 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BaseCategoryBuilder {
-            pub(super) code: ::std::option::Option<::std::string::String>,
-            pub(super) color: ::std::option::Option<::std::string::String>,
-            pub(super) created_by: ::std::option::Option<::std::string::String>,
-            pub(super) created_date: ::std::option::Option<
+            pub(crate) code: ::std::option::Option<::std::string::String>,
+            pub(crate) color: ::std::option::Option<::std::string::String>,
+            pub(crate) created_by: ::std::option::Option<::std::string::String>,
+            pub(crate) created_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) definition_type: ::std::option::Option<
+            pub(crate) definition_type: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) domain_id: ::std::option::Option<::std::string::String>,
-            pub(super) icon: ::std::option::Option<::std::string::String>,
-            pub(super) modified_by: ::std::option::Option<::std::string::String>,
-            pub(super) modified_date: ::std::option::Option<
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) domain_id: ::std::option::Option<::std::string::String>,
+            pub(crate) icon: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_by: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) prefix: ::std::option::Option<::std::string::String>,
-            pub(super) tenant_id: ::std::option::Option<::std::string::String>,
-            pub(super) type_id: ::std::option::Option<::std::string::String>,
+            pub(crate) prefix: ::std::option::Option<::std::string::String>,
+            pub(crate) tenant_id: ::std::option::Option<::std::string::String>,
+            pub(crate) type_id: ::std::option::Option<::std::string::String>,
         }
         impl BaseCategoryBuilder {
             ///Object type code.
@@ -19089,10 +19089,10 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchBaselineIpdIssuesParamBuilder {
-            pub(super) attribute: ::codearts_ipd_runtime::model::Slot<
+            pub(crate) attribute: ::codearts_ipd_runtime::model::Slot<
                 BatchBaselineIpdIssuesParamAttribute,
             >,
-            pub(super) id: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            pub(crate) id: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         }
         impl BatchBaselineIpdIssuesParamBuilder {
             ///Work item attributes to change.
@@ -19135,7 +19135,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchBaselineIpdIssuesParamAttributeBuilder {
-            pub(super) baseline: ::std::option::Option<BaselineStatus>,
+            pub(crate) baseline: ::std::option::Option<BaselineStatus>,
         }
         impl BatchBaselineIpdIssuesParamAttributeBuilder {
             ///Baseline flag: `baselined` baselines the work items, `unbaseline` cancels their baseline (`baseline-reviewing` is a status only, not accepted here).
@@ -19160,11 +19160,11 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchBaselineIpdIssuesResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<
                 ::codearts_ipd_runtime::OneOrMany<BatchBaselineIssueResponseResult>,
             >,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl BatchBaselineIpdIssuesResponseBodyBuilder {
             ///Reason why the operation failed.
@@ -19209,16 +19209,16 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchBaselineIssueResponseResultBuilder {
-            pub(super) fail_num: ::std::option::Option<
+            pub(crate) fail_num: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) failed: ::std::option::Option<
+            pub(crate) failed: ::std::option::Option<
                 ::std::vec::Vec<IssueBaselineResult>,
             >,
-            pub(super) success: ::std::option::Option<
+            pub(crate) success: ::std::option::Option<
                 ::std::vec::Vec<IssueBaselineResult>,
             >,
-            pub(super) success_num: ::std::option::Option<
+            pub(crate) success_num: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
         }
@@ -19276,9 +19276,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchCreateIpdIssuesResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<::std::vec::Vec<IssueEntity>>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<::std::vec::Vec<IssueEntity>>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl BatchCreateIpdIssuesResponseBodyBuilder {
             ///Message.
@@ -19321,9 +19321,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchCreateIssueSnapitemsResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<BatchCreateSnapshotResponseResult>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<BatchCreateSnapshotResponseResult>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl BatchCreateIssueSnapitemsResponseBodyBuilder {
             ///Failure cause.
@@ -19359,9 +19359,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchCreateIssuesV2ResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<::std::vec::Vec<IssueEntity>>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<::std::vec::Vec<IssueEntity>>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl BatchCreateIssuesV2ResponseBodyBuilder {
             ///Reason why the operation failed.
@@ -19404,7 +19404,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchCreateSnapshotRequestBuilder {
-            pub(super) issues: ::codearts_ipd_runtime::model::Slot<
+            pub(crate) issues: ::codearts_ipd_runtime::model::Slot<
                 ::std::vec::Vec<BatchCreateSnapshotRequestIssues>,
             >,
         }
@@ -19436,7 +19436,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchCreateSnapshotRequestIssuesBuilder {
-            pub(super) id: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
         }
         impl BatchCreateSnapshotRequestIssuesBuilder {
             ///Work item ID, a string of 18 to 19 digits. Obtain it from the Querying Work Items or Querying Tree-shaped Work Items API (`id` in the response body).
@@ -19461,10 +19461,10 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchCreateSnapshotResponseResultBuilder {
-            pub(super) failed: ::std::option::Option<
+            pub(crate) failed: ::std::option::Option<
                 ::std::vec::Vec<CreateSnapshotResult>,
             >,
-            pub(super) success: ::std::option::Option<
+            pub(crate) success: ::std::option::Option<
                 ::std::vec::Vec<CreateSnapshotResult>,
             >,
         }
@@ -19508,11 +19508,11 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchDeleteIpdIssueResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<
                 ::std::vec::Vec<IssueBatchOperateEntitiesResult>,
             >,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl BatchDeleteIpdIssueResponseBodyBuilder {
             ///Result description; the failure reason when the call failed.
@@ -19555,11 +19555,11 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchDeleteIpdIssuesResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<
                 ::std::vec::Vec<IssueBatchOperateEntitiesResult>,
             >,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl BatchDeleteIpdIssuesResponseBodyBuilder {
             ///Reason why the operation failed.
@@ -19602,7 +19602,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchDeleteSnapshotRecordVoBuilder {
-            pub(super) ids: ::std::option::Option<
+            pub(crate) ids: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
         }
@@ -19636,18 +19636,18 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchDeleteSnapshotsResponseBodyBuilder {
-            pub(super) code: ::std::option::Option<::std::string::String>,
-            pub(super) failure_count: ::std::option::Option<
+            pub(crate) code: ::std::option::Option<::std::string::String>,
+            pub(crate) failure_count: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) failure_details: ::std::option::Option<
+            pub(crate) failure_details: ::std::option::Option<
                 ::std::vec::Vec<FailureDetail>,
             >,
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) success_count: ::std::option::Option<
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) success_count: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) total_count: ::std::option::Option<
+            pub(crate) total_count: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
         }
@@ -19719,11 +19719,11 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchResultVoIssueWithReasonVoBuilder {
-            pub(super) fail_num: ::std::option::Option<
+            pub(crate) fail_num: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) failed: ::std::option::Option<::std::vec::Vec<IssueWithReasonVo>>,
-            pub(super) success_num: ::std::option::Option<
+            pub(crate) failed: ::std::option::Option<::std::vec::Vec<IssueWithReasonVo>>,
+            pub(crate) success_num: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
         }
@@ -19766,9 +19766,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchTransferIpdWorkItemFlowResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<BatchResultVoIssueWithReasonVo>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<BatchResultVoIssueWithReasonVo>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl BatchTransferIpdWorkItemFlowResponseBodyBuilder {
             ///Response message.
@@ -19804,11 +19804,11 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchUpdateIpdIssuesResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<
                 ::std::vec::Vec<IssueBatchOperateEntitiesResult>,
             >,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl BatchUpdateIpdIssuesResponseBodyBuilder {
             ///Reason why the operation failed.
@@ -19851,8 +19851,8 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchUpdateIssuesParamBuilder {
-            pub(super) attribute: ::std::option::Option<IssueUpdateAttribute>,
-            pub(super) id: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            pub(crate) attribute: ::std::option::Option<IssueUpdateAttribute>,
+            pub(crate) id: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         }
         impl BatchUpdateIssuesParamBuilder {
             ///Work item updates.
@@ -19892,18 +19892,18 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchUpdateSnapshotDeletableFlagResponseBodyBuilder {
-            pub(super) code: ::std::option::Option<::std::string::String>,
-            pub(super) failure_count: ::std::option::Option<
+            pub(crate) code: ::std::option::Option<::std::string::String>,
+            pub(crate) failure_count: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) failure_details: ::std::option::Option<
+            pub(crate) failure_details: ::std::option::Option<
                 ::std::vec::Vec<FailureDetail>,
             >,
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) success_count: ::std::option::Option<
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) success_count: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) total_count: ::std::option::Option<
+            pub(crate) total_count: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
         }
@@ -19975,8 +19975,8 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchUpdateSnapshotDeletableVoBuilder {
-            pub(super) deletable: ::std::option::Option<bool>,
-            pub(super) ids: ::std::option::Option<
+            pub(crate) deletable: ::std::option::Option<bool>,
+            pub(crate) ids: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
         }
@@ -20015,24 +20015,24 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct CategoryLayerDtoBuilder {
-            pub(super) category: ::std::option::Option<BaseCategory>,
-            pub(super) category_code: ::std::option::Option<::std::string::String>,
-            pub(super) category_id: ::std::option::Option<::std::string::String>,
-            pub(super) children: ::std::option::Option<
+            pub(crate) category: ::std::option::Option<BaseCategory>,
+            pub(crate) category_code: ::std::option::Option<::std::string::String>,
+            pub(crate) category_id: ::std::option::Option<::std::string::String>,
+            pub(crate) children: ::std::option::Option<
                 ::std::vec::Vec<CategoryLayerDto>,
             >,
-            pub(super) code: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) layer_type: ::std::option::Option<::std::string::String>,
-            pub(super) link_parent_field: ::std::option::Option<::std::string::String>,
-            pub(super) parent_id: ::std::option::Option<::std::string::String>,
-            pub(super) position_x: ::std::option::Option<
+            pub(crate) code: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) layer_type: ::std::option::Option<::std::string::String>,
+            pub(crate) link_parent_field: ::std::option::Option<::std::string::String>,
+            pub(crate) parent_id: ::std::option::Option<::std::string::String>,
+            pub(crate) position_x: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) position_y: ::std::option::Option<
+            pub(crate) position_y: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) root_id: ::std::option::Option<::std::string::String>,
+            pub(crate) root_id: ::std::option::Option<::std::string::String>,
         }
         impl CategoryLayerDtoBuilder {
             ///The work item type of this level.
@@ -20145,15 +20145,15 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct CcbEntityBuilder {
-            pub(super) approval_comments: ::std::option::Option<::std::string::String>,
-            pub(super) approval_time: ::std::option::Option<
+            pub(crate) approval_comments: ::std::option::Option<::std::string::String>,
+            pub(crate) approval_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) category: ::std::option::Option<::std::string::String>,
-            pub(super) ccb2review: ::std::option::Option<::std::string::String>,
-            pub(super) co_id: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) owner: ::std::option::Option<UserEntity>,
+            pub(crate) category: ::std::option::Option<::std::string::String>,
+            pub(crate) ccb2review: ::std::option::Option<::std::string::String>,
+            pub(crate) co_id: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) owner: ::std::option::Option<UserEntity>,
         }
         impl CcbEntityBuilder {
             ///Approval comments.
@@ -20223,50 +20223,50 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct CoEntityBuilder {
-            pub(super) after_change: ::std::option::Option<::std::string::String>,
-            pub(super) approval_comments: ::std::option::Option<
+            pub(crate) after_change: ::std::option::Option<::std::string::String>,
+            pub(crate) approval_comments: ::std::option::Option<
                 ::std::vec::Vec<ReviewCommentEntity>,
             >,
-            pub(super) approver: ::std::option::Option<
+            pub(crate) approver: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) before_change: ::std::option::Option<::std::string::String>,
-            pub(super) category: ::std::option::Option<::std::string::String>,
-            pub(super) ccb_info: ::std::option::Option<CcbEntity>,
-            pub(super) ccbs: ::std::option::Option<::std::vec::Vec<UserEntity>>,
-            pub(super) change_type: ::std::option::Option<::std::string::String>,
-            pub(super) co2review: ::std::option::Option<::std::string::String>,
-            pub(super) created_by: ::std::option::Option<::std::string::String>,
-            pub(super) created_date: ::std::option::Option<
+            pub(crate) before_change: ::std::option::Option<::std::string::String>,
+            pub(crate) category: ::std::option::Option<::std::string::String>,
+            pub(crate) ccb_info: ::std::option::Option<CcbEntity>,
+            pub(crate) ccbs: ::std::option::Option<::std::vec::Vec<UserEntity>>,
+            pub(crate) change_type: ::std::option::Option<::std::string::String>,
+            pub(crate) co2review: ::std::option::Option<::std::string::String>,
+            pub(crate) created_by: ::std::option::Option<::std::string::String>,
+            pub(crate) created_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) issue_category: ::std::option::Option<IssueCategory>,
-            pub(super) issue_id: ::std::option::Option<::std::string::String>,
-            pub(super) issue_number: ::std::option::Option<::std::string::String>,
-            pub(super) modified_by: ::std::option::Option<::std::string::String>,
-            pub(super) modified_date: ::std::option::Option<
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) issue_category: ::std::option::Option<IssueCategory>,
+            pub(crate) issue_id: ::std::option::Option<::std::string::String>,
+            pub(crate) issue_number: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_by: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) opinion_comments: ::std::option::Option<
+            pub(crate) opinion_comments: ::std::option::Option<
                 ::std::vec::Vec<ReviewOpinionEntity>,
             >,
-            pub(super) opinions: ::std::option::Option<::std::vec::Vec<UserEntity>>,
-            pub(super) review_comments: ::std::option::Option<
+            pub(crate) opinions: ::std::option::Option<::std::vec::Vec<UserEntity>>,
+            pub(crate) review_comments: ::std::option::Option<
                 ::std::vec::Vec<ReviewCommentEntity>,
             >,
-            pub(super) review_complete_time: ::std::option::Option<
+            pub(crate) review_complete_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) review_phase_result: ::std::option::Option<::std::string::String>,
-            pub(super) review_time: ::std::option::Option<
+            pub(crate) review_phase_result: ::std::option::Option<::std::string::String>,
+            pub(crate) review_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) reviewer: ::std::option::Option<
+            pub(crate) reviewer: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) status: ::std::option::Option<::std::string::String>,
+            pub(crate) status: ::std::option::Option<::std::string::String>,
         }
         impl CoEntityBuilder {
             ///Content of the change object after the change.
@@ -20540,15 +20540,15 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct CommentCreateVoBuilder {
-            pub(super) at: ::std::option::Option<::std::string::String>,
-            pub(super) at_others: ::std::option::Option<::std::string::String>,
-            pub(super) category: ::std::option::Option<CommentCategory>,
-            pub(super) description: ::codearts_ipd_runtime::model::Slot<
+            pub(crate) at: ::std::option::Option<::std::string::String>,
+            pub(crate) at_others: ::std::option::Option<::std::string::String>,
+            pub(crate) category: ::std::option::Option<CommentCategory>,
+            pub(crate) description: ::codearts_ipd_runtime::model::Slot<
                 CommentCreateVoDescription,
             >,
-            pub(super) issue_category: ::std::option::Option<IssueCategory>,
-            pub(super) parent_id: ::std::option::Option<::std::string::String>,
-            pub(super) root_id: ::std::option::Option<::std::string::String>,
+            pub(crate) issue_category: ::std::option::Option<IssueCategory>,
+            pub(crate) parent_id: ::std::option::Option<::std::string::String>,
+            pub(crate) root_id: ::std::option::Option<::std::string::String>,
         }
         impl CommentCreateVoBuilder {
             ///IDs of the users mentioned in the comment, comma-separated (each a 32-character user ID), under the name the official SDK sends (`at`); the API reference documents `at_others` instead.
@@ -20624,28 +20624,28 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct CommentEntityBuilder {
-            pub(super) category: ::std::option::Option<CommentCategory>,
-            pub(super) created_by: ::std::option::Option<::std::string::String>,
-            pub(super) created_date: ::std::option::Option<
+            pub(crate) category: ::std::option::Option<CommentCategory>,
+            pub(crate) created_by: ::std::option::Option<::std::string::String>,
+            pub(crate) created_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) creator_info: ::std::option::Option<UserVo>,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) extend_attribute: ::std::option::Option<::std::string::String>,
-            pub(super) extend_attribute_obj: ::std::option::Option<
+            pub(crate) creator_info: ::std::option::Option<UserVo>,
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) extend_attribute: ::std::option::Option<::std::string::String>,
+            pub(crate) extend_attribute_obj: ::std::option::Option<
                 CommentExtendAttribute,
             >,
-            pub(super) extend_attribute_objs: ::std::option::Option<
+            pub(crate) extend_attribute_objs: ::std::option::Option<
                 ::std::vec::Vec<CommentExtendAttribute>,
             >,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) issue_id: ::std::option::Option<::std::string::String>,
-            pub(super) top: ::std::option::Option<bool>,
-            pub(super) top_flag: ::std::option::Option<bool>,
-            pub(super) top_time: ::std::option::Option<
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) issue_id: ::std::option::Option<::std::string::String>,
+            pub(crate) top: ::std::option::Option<bool>,
+            pub(crate) top_flag: ::std::option::Option<bool>,
+            pub(crate) top_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) type_: ::std::option::Option<::std::string::String>,
+            pub(crate) type_: ::std::option::Option<::std::string::String>,
         }
         impl CommentEntityBuilder {
             ///Comment type. `comment`: a user-created text comment; `reply`: a reply to another comment; `operation`: a comment generated by the system for a key operation, such as a status transition or a field change.
@@ -20771,18 +20771,18 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct CommentExtendAttributeBuilder {
-            pub(super) action: ::std::option::Option<::std::string::String>,
-            pub(super) action_us: ::std::option::Option<::std::string::String>,
-            pub(super) display_name: ::std::option::Option<::std::string::String>,
-            pub(super) field_type: ::std::option::Option<::std::string::String>,
-            pub(super) field_type_id: ::std::option::Option<::std::string::String>,
-            pub(super) new_status: ::std::option::Option<::serde_json::Value>,
-            pub(super) new_status_code: ::std::option::Option<::std::string::String>,
-            pub(super) object_type: ::std::option::Option<::std::string::String>,
-            pub(super) operator: ::std::option::Option<UserVo>,
-            pub(super) operator_id: ::std::option::Option<::std::string::String>,
-            pub(super) pre_status: ::std::option::Option<::serde_json::Value>,
-            pub(super) pre_status_code: ::std::option::Option<::std::string::String>,
+            pub(crate) action: ::std::option::Option<::std::string::String>,
+            pub(crate) action_us: ::std::option::Option<::std::string::String>,
+            pub(crate) display_name: ::std::option::Option<::std::string::String>,
+            pub(crate) field_type: ::std::option::Option<::std::string::String>,
+            pub(crate) field_type_id: ::std::option::Option<::std::string::String>,
+            pub(crate) new_status: ::std::option::Option<::serde_json::Value>,
+            pub(crate) new_status_code: ::std::option::Option<::std::string::String>,
+            pub(crate) object_type: ::std::option::Option<::std::string::String>,
+            pub(crate) operator: ::std::option::Option<UserVo>,
+            pub(crate) operator_id: ::std::option::Option<::std::string::String>,
+            pub(crate) pre_status: ::std::option::Option<::serde_json::Value>,
+            pub(crate) pre_status_code: ::std::option::Option<::std::string::String>,
         }
         impl CommentExtendAttributeBuilder {
             ///Action performed when the system generated the comment.
@@ -20887,10 +20887,10 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct CommentResultBuilder {
-            pub(super) comment_list: ::std::option::Option<
+            pub(crate) comment_list: ::std::option::Option<
                 ::std::vec::Vec<CommentEntity>,
             >,
-            pub(super) total: ::std::option::Option<
+            pub(crate) total: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
         }
@@ -20926,9 +20926,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct CommentUpdateVoBuilder {
-            pub(super) at: ::std::option::Option<::std::string::String>,
-            pub(super) at_others: ::std::option::Option<::std::string::String>,
-            pub(super) description: ::codearts_ipd_runtime::model::Slot<
+            pub(crate) at: ::std::option::Option<::std::string::String>,
+            pub(crate) at_others: ::std::option::Option<::std::string::String>,
+            pub(crate) description: ::codearts_ipd_runtime::model::Slot<
                 CommentUpdateVoDescription,
             >,
         }
@@ -20974,8 +20974,8 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ConditionVoBuilder {
-            pub(super) operator: ::std::option::Option<ConditionOperator>,
-            pub(super) values: ::std::option::Option<
+            pub(crate) operator: ::std::option::Option<ConditionOperator>,
+            pub(crate) values: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
         }
@@ -21012,9 +21012,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct CreateIpdIssueCommentsResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<CommentEntity>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<CommentEntity>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl CreateIpdIssueCommentsResponseBodyBuilder {
             ///Response message; the error description when the call fails.
@@ -21050,11 +21050,11 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct CreateIpdLabelResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<
                 ::codearts_ipd_runtime::OneOrMany<LabelEntity>,
             >,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl CreateIpdLabelResponseBodyBuilder {
             ///Response message.
@@ -21099,9 +21099,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct CreateIpdProcessInstanceResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<ProcessInstanceResponseResult>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<ProcessInstanceResponseResult>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl CreateIpdProcessInstanceResponseBodyBuilder {
             ///Returned message.
@@ -21137,9 +21137,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct CreateIpdProjectIssueAttachmentResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<::std::vec::Vec<AttachmentVo>>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<::std::vec::Vec<AttachmentVo>>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl CreateIpdProjectIssueAttachmentResponseBodyBuilder {
             ///Failure information.
@@ -21182,42 +21182,42 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct CreateIpdProjectIssueParamBuilder {
-            pub(super) assigned_cc: ::std::option::Option<
+            pub(crate) assigned_cc: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) assignee: ::std::option::Option<::std::string::String>,
-            pub(super) business_domain: ::std::option::Option<::std::string::String>,
-            pub(super) category: ::std::option::Option<IssueCategory>,
-            pub(super) category_layer_id: ::std::option::Option<::std::string::String>,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) domain_id: ::std::option::Option<::std::string::String>,
-            pub(super) expect_delivery_time: ::std::option::Option<
+            pub(crate) assignee: ::std::option::Option<::std::string::String>,
+            pub(crate) business_domain: ::std::option::Option<::std::string::String>,
+            pub(crate) category: ::std::option::Option<IssueCategory>,
+            pub(crate) category_layer_id: ::std::option::Option<::std::string::String>,
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) domain_id: ::std::option::Option<::std::string::String>,
+            pub(crate) expect_delivery_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) feature_set: ::std::option::Option<::std::string::String>,
-            pub(super) ir2feature: ::std::option::Option<::std::string::String>,
-            pub(super) ir2rr: ::std::option::Option<::std::string::String>,
-            pub(super) link: ::std::option::Option<::std::string::String>,
-            pub(super) need_break: ::std::option::Option<YesNo>,
-            pub(super) parent_id: ::std::option::Option<::std::string::String>,
-            pub(super) plan_end_date: ::std::option::Option<
+            pub(crate) feature_set: ::std::option::Option<::std::string::String>,
+            pub(crate) ir2feature: ::std::option::Option<::std::string::String>,
+            pub(crate) ir2rr: ::std::option::Option<::std::string::String>,
+            pub(crate) link: ::std::option::Option<::std::string::String>,
+            pub(crate) need_break: ::std::option::Option<YesNo>,
+            pub(crate) parent_id: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_end_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) plan_iteration: ::std::option::Option<::std::string::String>,
-            pub(super) plan_pi: ::std::option::Option<::std::string::String>,
-            pub(super) plan_start_date: ::std::option::Option<
+            pub(crate) plan_iteration: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_pi: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_start_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) priority: ::std::option::Option<Priority>,
-            pub(super) recipient: ::std::option::Option<
+            pub(crate) priority: ::std::option::Option<Priority>,
+            pub(crate) recipient: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) src_domain: ::std::option::Option<::std::string::String>,
-            pub(super) status: ::std::option::Option<::std::string::String>,
-            pub(super) submitted_by: ::std::option::Option<::std::string::String>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
-            pub(super) us2rr: ::std::option::Option<::std::string::String>,
-            pub(super) workload_man_day: ::std::option::Option<i32>,
+            pub(crate) src_domain: ::std::option::Option<::std::string::String>,
+            pub(crate) status: ::std::option::Option<::std::string::String>,
+            pub(crate) submitted_by: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
+            pub(crate) us2rr: ::std::option::Option<::std::string::String>,
+            pub(crate) workload_man_day: ::std::option::Option<i32>,
         }
         impl CreateIpdProjectIssueParamBuilder {
             ///IDs of the users to copy.
@@ -21462,9 +21462,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct CreateIpdProjectIssueResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<::std::vec::Vec<IssueEntity>>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<::std::vec::Vec<IssueEntity>>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl CreateIpdProjectIssueResponseBodyBuilder {
             ///Message.
@@ -21507,32 +21507,32 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct CreateProcessInstanceReqBuilder {
-            pub(super) attach_documents: ::std::option::Option<
+            pub(crate) attach_documents: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) attach_wikis: ::std::option::Option<
+            pub(crate) attach_wikis: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) category: ::std::option::Option<::std::string::String>,
-            pub(super) cc: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            pub(super) ccbs: ::std::option::Option<
+            pub(crate) category: ::std::option::Option<::std::string::String>,
+            pub(crate) cc: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            pub(crate) ccbs: ::std::option::Option<
                 ::std::vec::Vec<CreateProcessInstanceReqCcbs>,
             >,
-            pub(super) cos: ::std::option::Option<
+            pub(crate) cos: ::std::option::Option<
                 ::std::vec::Vec<CreateProcessInstanceReqCos>,
             >,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) local_attachment_names: ::std::option::Option<
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) local_attachment_names: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) need_approval: ::std::option::Option<bool>,
-            pub(super) opinions: ::std::option::Option<
+            pub(crate) need_approval: ::std::option::Option<bool>,
+            pub(crate) opinions: ::std::option::Option<
                 ::std::vec::Vec<CreateProcessInstanceReqOpinions>,
             >,
-            pub(super) plan_end_date: ::std::option::Option<::std::string::String>,
-            pub(super) plan_start_date: ::std::option::Option<::std::string::String>,
-            pub(super) status: ::std::option::Option<::std::string::String>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_end_date: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_start_date: ::std::option::Option<::std::string::String>,
+            pub(crate) status: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
         }
         impl CreateProcessInstanceReqBuilder {
             ///Associated files.
@@ -21710,7 +21710,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct CreateProcessInstanceReqCcbsBuilder {
-            pub(super) user_id: ::std::option::Option<::std::string::String>,
+            pub(crate) user_id: ::std::option::Option<::std::string::String>,
         }
         impl CreateProcessInstanceReqCcbsBuilder {
             ///User ID.
@@ -21730,12 +21730,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct CreateProcessInstanceReqCosBuilder {
-            pub(super) after_change: ::std::option::Option<::std::string::String>,
-            pub(super) before_change: ::std::option::Option<::std::string::String>,
-            pub(super) change_type: ::std::option::Option<::std::string::String>,
-            pub(super) issue_category: ::std::option::Option<IssueCategory>,
-            pub(super) issue_id: ::std::option::Option<::std::string::String>,
-            pub(super) number: ::std::option::Option<::std::string::String>,
+            pub(crate) after_change: ::std::option::Option<::std::string::String>,
+            pub(crate) before_change: ::std::option::Option<::std::string::String>,
+            pub(crate) change_type: ::std::option::Option<::std::string::String>,
+            pub(crate) issue_category: ::std::option::Option<IssueCategory>,
+            pub(crate) issue_id: ::std::option::Option<::std::string::String>,
+            pub(crate) number: ::std::option::Option<::std::string::String>,
         }
         impl CreateProcessInstanceReqCosBuilder {
             ///Content after the change.
@@ -21795,8 +21795,8 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct CreateProcessInstanceReqOpinionsBuilder {
-            pub(super) curr_owner: ::std::option::Option<::std::string::String>,
-            pub(super) user_id: ::std::option::Option<::std::string::String>,
+            pub(crate) curr_owner: ::std::option::Option<::std::string::String>,
+            pub(crate) user_id: ::std::option::Option<::std::string::String>,
         }
         impl CreateProcessInstanceReqOpinionsBuilder {
             ///Current owner.
@@ -21824,13 +21824,13 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct CreateSnapshotResultBuilder {
-            pub(super) category: ::std::option::Option<::std::string::String>,
-            pub(super) created_by: ::std::option::Option<::std::string::String>,
-            pub(super) deletable: ::std::option::Option<bool>,
-            pub(super) errormsg: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) issue_id: ::std::option::Option<::std::string::String>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
+            pub(crate) category: ::std::option::Option<::std::string::String>,
+            pub(crate) created_by: ::std::option::Option<::std::string::String>,
+            pub(crate) deletable: ::std::option::Option<bool>,
+            pub(crate) errormsg: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) issue_id: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
         }
         impl CreateSnapshotResultBuilder {
             ///Snapshot type. Always `issue_snap_item` for work item snapshots.
@@ -21895,8 +21895,8 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct CreateSprintSnapshotsResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl CreateSprintSnapshotsResponseBodyBuilder {
             ///Error message when the request fails.
@@ -21924,9 +21924,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct DeleteIpdImageInIssueResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<IssueEntity>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<IssueEntity>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl DeleteIpdImageInIssueResponseBodyBuilder {
             ///Request information. Generally, this field is left blank.
@@ -21962,9 +21962,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct DeleteIpdIssueCommentResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<CommentEntity>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<CommentEntity>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl DeleteIpdIssueCommentResponseBodyBuilder {
             ///Response message; the error description when the call fails.
@@ -22000,9 +22000,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct DeleteIpdLabelResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<LabelEntity>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<LabelEntity>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl DeleteIpdLabelResponseBodyBuilder {
             ///Response message.
@@ -22038,14 +22038,14 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct DomainVoBuilder {
-            pub(super) category: ::std::option::Option<SpaceCategory>,
-            pub(super) created_by: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) model_id: ::std::option::Option<ProjectModel>,
-            pub(super) name: ::std::option::Option<::std::string::String>,
-            pub(super) parent_id: ::std::option::Option<::std::string::String>,
-            pub(super) project_id: ::std::option::Option<::std::string::String>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
+            pub(crate) category: ::std::option::Option<SpaceCategory>,
+            pub(crate) created_by: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) model_id: ::std::option::Option<ProjectModel>,
+            pub(crate) name: ::std::option::Option<::std::string::String>,
+            pub(crate) parent_id: ::std::option::Option<::std::string::String>,
+            pub(crate) project_id: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
         }
         impl DomainVoBuilder {
             ///Space type: `Project` or `Group` (program).
@@ -22121,8 +22121,8 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ErrorResponseBodyBuilder {
-            pub(super) error_code: ::std::option::Option<::std::string::String>,
-            pub(super) error_msg: ::std::option::Option<::std::string::String>,
+            pub(crate) error_code: ::std::option::Option<::std::string::String>,
+            pub(crate) error_msg: ::std::option::Option<::std::string::String>,
         }
         impl ErrorResponseBodyBuilder {
             ///Error code.
@@ -22150,10 +22150,10 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct FailureDetailBuilder {
-            pub(super) error_code: ::std::option::Option<::std::string::String>,
-            pub(super) failure_reason: ::std::option::Option<::std::string::String>,
-            pub(super) snapshot_id: ::std::option::Option<::std::string::String>,
-            pub(super) snapshot_title: ::std::option::Option<::std::string::String>,
+            pub(crate) error_code: ::std::option::Option<::std::string::String>,
+            pub(crate) failure_reason: ::std::option::Option<::std::string::String>,
+            pub(crate) snapshot_id: ::std::option::Option<::std::string::String>,
+            pub(crate) snapshot_title: ::std::option::Option<::std::string::String>,
         }
         impl FailureDetailBuilder {
             ///Error code.
@@ -22197,22 +22197,22 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct FeatureSetOpenApiVoBuilder {
-            pub(super) child_fs: ::std::option::Option<
+            pub(crate) child_fs: ::std::option::Option<
                 ::std::vec::Vec<FeatureSetOpenApiVo>,
             >,
-            pub(super) created_by: ::std::option::Option<UserEntity>,
-            pub(super) created_date: ::std::option::Option<
+            pub(crate) created_by: ::std::option::Option<UserEntity>,
+            pub(crate) created_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) modified_by: ::std::option::Option<UserEntity>,
-            pub(super) modified_date: ::std::option::Option<
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_by: ::std::option::Option<UserEntity>,
+            pub(crate) modified_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) number: ::std::option::Option<::std::string::String>,
-            pub(super) parent_id: ::std::option::Option<::std::string::String>,
-            pub(super) position_float: ::std::option::Option<f64>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
+            pub(crate) number: ::std::option::Option<::std::string::String>,
+            pub(crate) parent_id: ::std::option::Option<::std::string::String>,
+            pub(crate) position_float: ::std::option::Option<f64>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
         }
         impl FeatureSetOpenApiVoBuilder {
             ///Child feature sets.
@@ -22315,8 +22315,8 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct FieldCodeValuePairBuilder {
-            pub(super) code: ::std::option::Option<::std::string::String>,
-            pub(super) value: ::std::option::Option<::std::string::String>,
+            pub(crate) code: ::std::option::Option<::std::string::String>,
+            pub(crate) value: ::std::option::Option<::std::string::String>,
         }
         impl FieldCodeValuePairBuilder {
             ///Field code.
@@ -22344,26 +22344,26 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct FieldEntityBuilder {
-            pub(super) all_options: ::std::option::Option<::std::vec::Vec<OptionVo>>,
-            pub(super) code: ::std::option::Option<::std::string::String>,
-            pub(super) controlled: ::std::option::Option<bool>,
-            pub(super) created_by: ::std::option::Option<::std::string::String>,
-            pub(super) created_date: ::std::option::Option<
+            pub(crate) all_options: ::std::option::Option<::std::vec::Vec<OptionVo>>,
+            pub(crate) code: ::std::option::Option<::std::string::String>,
+            pub(crate) controlled: ::std::option::Option<bool>,
+            pub(crate) created_by: ::std::option::Option<::std::string::String>,
+            pub(crate) created_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) definition_type: ::std::option::Option<
+            pub(crate) definition_type: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) display_name: ::std::option::Option<::std::string::String>,
-            pub(super) field_type_name: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) immutable: ::std::option::Option<bool>,
-            pub(super) modified_by: ::std::option::Option<::std::string::String>,
-            pub(super) no: ::std::option::Option<
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) display_name: ::std::option::Option<::std::string::String>,
+            pub(crate) field_type_name: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) immutable: ::std::option::Option<bool>,
+            pub(crate) modified_by: ::std::option::Option<::std::string::String>,
+            pub(crate) no: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) required: ::std::option::Option<bool>,
+            pub(crate) required: ::std::option::Option<bool>,
         }
         impl FieldEntityBuilder {
             ///Options of the field.
@@ -22488,8 +22488,8 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct FieldListResultBuilder {
-            pub(super) data: ::std::option::Option<::std::vec::Vec<FieldEntity>>,
-            pub(super) total: ::std::option::Option<
+            pub(crate) data: ::std::option::Option<::std::vec::Vec<FieldEntity>>,
+            pub(crate) total: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
         }
@@ -22525,34 +22525,34 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct FieldVoBuilder {
-            pub(super) all_options: ::std::option::Option<::std::vec::Vec<OptionVo>>,
-            pub(super) code: ::std::option::Option<::std::string::String>,
-            pub(super) controlled: ::std::option::Option<bool>,
-            pub(super) created_by: ::std::option::Option<::std::string::String>,
-            pub(super) created_date: ::std::option::Option<
+            pub(crate) all_options: ::std::option::Option<::std::vec::Vec<OptionVo>>,
+            pub(crate) code: ::std::option::Option<::std::string::String>,
+            pub(crate) controlled: ::std::option::Option<bool>,
+            pub(crate) created_by: ::std::option::Option<::std::string::String>,
+            pub(crate) created_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) default_value: ::std::option::Option<::std::string::String>,
-            pub(super) definition_type: ::std::option::Option<
+            pub(crate) default_value: ::std::option::Option<::std::string::String>,
+            pub(crate) definition_type: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) display_name: ::std::option::Option<::std::string::String>,
-            pub(super) field_type: ::std::option::Option<::std::string::String>,
-            pub(super) field_type_id: ::std::option::Option<::std::string::String>,
-            pub(super) field_type_name: ::std::option::Option<::std::string::String>,
-            pub(super) has_same_display_name: ::std::option::Option<bool>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) immutable: ::std::option::Option<bool>,
-            pub(super) modified_by: ::std::option::Option<::std::string::String>,
-            pub(super) modified_date: ::std::option::Option<
+            pub(crate) display_name: ::std::option::Option<::std::string::String>,
+            pub(crate) field_type: ::std::option::Option<::std::string::String>,
+            pub(crate) field_type_id: ::std::option::Option<::std::string::String>,
+            pub(crate) field_type_name: ::std::option::Option<::std::string::String>,
+            pub(crate) has_same_display_name: ::std::option::Option<bool>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) immutable: ::std::option::Option<bool>,
+            pub(crate) modified_by: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) no: ::std::option::Option<
+            pub(crate) no: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) option: ::std::option::Option<::std::vec::Vec<OptionVo>>,
-            pub(super) optional: ::std::option::Option<bool>,
-            pub(super) show_on_card: ::std::option::Option<bool>,
+            pub(crate) option: ::std::option::Option<::std::vec::Vec<OptionVo>>,
+            pub(crate) optional: ::std::option::Option<bool>,
+            pub(crate) show_on_card: ::std::option::Option<bool>,
         }
         impl FieldVoBuilder {
             ///All options of a multi-select list field (ID, code, display name and other attributes).
@@ -22734,25 +22734,25 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct FlowsInfoVoBuilder {
-            pub(super) after_rule_configs: ::std::option::Option<
+            pub(crate) after_rule_configs: ::std::option::Option<
                 ::std::vec::Vec<WorkItemFlowRuleConfigVo>,
             >,
-            pub(super) before_rule_configs: ::std::option::Option<
+            pub(crate) before_rule_configs: ::std::option::Option<
                 ::std::vec::Vec<WorkItemFlowRuleConfigVo>,
             >,
-            pub(super) before_rule_validator: ::std::option::Option<
+            pub(crate) before_rule_validator: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) code: ::std::option::Option<::std::string::String>,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) extra_config: ::std::option::Option<
+            pub(crate) code: ::std::option::Option<::std::string::String>,
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) extra_config: ::std::option::Option<
                 ::std::vec::Vec<
                     ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 >,
             >,
-            pub(super) from_code: ::std::option::Option<::std::string::String>,
-            pub(super) name: ::std::option::Option<::std::string::String>,
-            pub(super) to_code: ::std::option::Option<::std::string::String>,
+            pub(crate) from_code: ::std::option::Option<::std::string::String>,
+            pub(crate) name: ::std::option::Option<::std::string::String>,
+            pub(crate) to_code: ::std::option::Option<::std::string::String>,
         }
         impl FlowsInfoVoBuilder {
             ///Rules configured after the transition.
@@ -22866,9 +22866,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct GetModelConfigResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<ModelConfigDto>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<ModelConfigDto>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl GetModelConfigResponseBodyBuilder {
             ///Response message.
@@ -22904,12 +22904,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct IssueAssociateVoBuilder {
-            pub(super) associate_issue_type: ::std::option::Option<IssueCategory>,
-            pub(super) associated_ids: ::std::option::Option<::std::string::String>,
-            pub(super) is_replace: ::std::option::Option<bool>,
-            pub(super) link_field_code: ::std::option::Option<::std::string::String>,
-            pub(super) operation_flag: ::std::option::Option<i32>,
-            pub(super) source_issue_type: ::std::option::Option<IssueCategory>,
+            pub(crate) associate_issue_type: ::std::option::Option<IssueCategory>,
+            pub(crate) associated_ids: ::std::option::Option<::std::string::String>,
+            pub(crate) is_replace: ::std::option::Option<bool>,
+            pub(crate) link_field_code: ::std::option::Option<::std::string::String>,
+            pub(crate) operation_flag: ::std::option::Option<i32>,
+            pub(crate) source_issue_type: ::std::option::Option<IssueCategory>,
         }
         impl IssueAssociateVoBuilder {
             ///Type code of the associated work items.
@@ -22971,16 +22971,16 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct IssueBaselineResultBuilder {
-            pub(super) baseline: ::std::option::Option<::std::string::String>,
-            pub(super) fail_message: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) modified_by: ::std::option::Option<::std::string::String>,
-            pub(super) modified_date: ::std::option::Option<
+            pub(crate) baseline: ::std::option::Option<::std::string::String>,
+            pub(crate) fail_message: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_by: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) number: ::std::option::Option<::std::string::String>,
-            pub(super) operation_id: ::std::option::Option<::std::string::String>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
+            pub(crate) number: ::std::option::Option<::std::string::String>,
+            pub(crate) operation_id: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
         }
         impl IssueBaselineResultBuilder {
             ///Baseline result of the work item.
@@ -23058,22 +23058,22 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct IssueBatchOperateEntitiesResultBuilder {
-            pub(super) fail_num: ::std::option::Option<
+            pub(crate) fail_num: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) failed: ::std::option::Option<
+            pub(crate) failed: ::std::option::Option<
                 ::std::vec::Vec<IssueBatchOperateEntitiesResultFailedItem>,
             >,
-            pub(super) success: ::std::option::Option<
+            pub(crate) success: ::std::option::Option<
                 ::std::vec::Vec<IssueOperateResult>,
             >,
-            pub(super) success_num: ::std::option::Option<
+            pub(crate) success_num: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) undelete_issue_trees: ::std::option::Option<
+            pub(crate) undelete_issue_trees: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) undeleted_trees: ::std::option::Option<
+            pub(crate) undeleted_trees: ::std::option::Option<
                 ::std::vec::Vec<IssueOperateResult>,
             >,
         }
@@ -23163,7 +23163,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct IssueConfigFieldsResponseBodyResultBuilder {
-            pub(super) config_fields: ::std::option::Option<
+            pub(crate) config_fields: ::std::option::Option<
                 ::std::vec::Vec<IssueConfigFieldsResponseBodyResultConfigFields>,
             >,
         }
@@ -23194,14 +23194,14 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct IssueConfigFieldsResponseBodyResultConfigFieldsBuilder {
-            pub(super) controlled: ::std::option::Option<bool>,
-            pub(super) display_name: ::std::option::Option<::std::string::String>,
-            pub(super) issue_roles: ::std::option::Option<
+            pub(crate) controlled: ::std::option::Option<bool>,
+            pub(crate) display_name: ::std::option::Option<::std::string::String>,
+            pub(crate) issue_roles: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) optional: ::std::option::Option<bool>,
-            pub(super) show: ::std::option::Option<bool>,
-            pub(super) show_editable: ::std::option::Option<bool>,
+            pub(crate) optional: ::std::option::Option<bool>,
+            pub(crate) show: ::std::option::Option<bool>,
+            pub(crate) show_editable: ::std::option::Option<bool>,
         }
         impl IssueConfigFieldsResponseBodyResultConfigFieldsBuilder {
             ///Whether the field is controlled.
@@ -23259,32 +23259,32 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct IssueCreateEntityBuilder {
-            pub(super) assigned_cc: ::std::option::Option<::std::vec::Vec<UserEntity>>,
-            pub(super) assignee: ::std::option::Option<UserEntity>,
-            pub(super) business_domain: ::std::option::Option<::std::string::String>,
-            pub(super) category: ::std::option::Option<IssueCategory>,
-            pub(super) category_layer_id: ::std::option::Option<::std::string::String>,
-            pub(super) collaboratives: ::std::option::Option<::std::string::String>,
-            pub(super) custom_fields: ::std::option::Option<
+            pub(crate) assigned_cc: ::std::option::Option<::std::vec::Vec<UserEntity>>,
+            pub(crate) assignee: ::std::option::Option<UserEntity>,
+            pub(crate) business_domain: ::std::option::Option<::std::string::String>,
+            pub(crate) category: ::std::option::Option<IssueCategory>,
+            pub(crate) category_layer_id: ::std::option::Option<::std::string::String>,
+            pub(crate) collaboratives: ::std::option::Option<::std::string::String>,
+            pub(crate) custom_fields: ::std::option::Option<
                 ::std::vec::Vec<FieldCodeValuePair>,
             >,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) feature_set: ::std::option::Option<::std::string::String>,
-            pub(super) ir2feature: ::std::option::Option<::std::string::String>,
-            pub(super) ir2rr: ::std::option::Option<::std::string::String>,
-            pub(super) labels: ::std::option::Option<::std::vec::Vec<LabelEntity>>,
-            pub(super) link: ::std::option::Option<::std::string::String>,
-            pub(super) parent_id: ::std::option::Option<::std::string::String>,
-            pub(super) plan_end_date: ::std::option::Option<::std::string::String>,
-            pub(super) plan_pi: ::std::option::Option<::std::string::String>,
-            pub(super) priority: ::std::option::Option<Priority>,
-            pub(super) recipient: ::std::option::Option<::std::vec::Vec<UserEntity>>,
-            pub(super) related_network_security: ::std::option::Option<YesNo>,
-            pub(super) security_level: ::std::option::Option<::std::string::String>,
-            pub(super) status: ::std::option::Option<::std::string::String>,
-            pub(super) submitted_by: ::std::option::Option<::std::vec::Vec<UserEntity>>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
-            pub(super) workload: ::std::option::Option<::std::string::String>,
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) feature_set: ::std::option::Option<::std::string::String>,
+            pub(crate) ir2feature: ::std::option::Option<::std::string::String>,
+            pub(crate) ir2rr: ::std::option::Option<::std::string::String>,
+            pub(crate) labels: ::std::option::Option<::std::vec::Vec<LabelEntity>>,
+            pub(crate) link: ::std::option::Option<::std::string::String>,
+            pub(crate) parent_id: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_end_date: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_pi: ::std::option::Option<::std::string::String>,
+            pub(crate) priority: ::std::option::Option<Priority>,
+            pub(crate) recipient: ::std::option::Option<::std::vec::Vec<UserEntity>>,
+            pub(crate) related_network_security: ::std::option::Option<YesNo>,
+            pub(crate) security_level: ::std::option::Option<::std::string::String>,
+            pub(crate) status: ::std::option::Option<::std::string::String>,
+            pub(crate) submitted_by: ::std::option::Option<::std::vec::Vec<UserEntity>>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
+            pub(crate) workload: ::std::option::Option<::std::string::String>,
         }
         impl IssueCreateEntityBuilder {
             ///Users to copy. At most 50.
@@ -23530,18 +23530,18 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct IssueDetailsResponseBuilder {
-            pub(super) created_date: ::std::option::Option<
+            pub(crate) created_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) number: ::std::option::Option<::std::string::String>,
-            pub(super) security_level: ::std::option::Option<SecurityLevelResult>,
-            pub(super) stay_days: ::std::option::Option<
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) number: ::std::option::Option<::std::string::String>,
+            pub(crate) security_level: ::std::option::Option<SecurityLevelResult>,
+            pub(crate) stay_days: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) tenant_id: ::std::option::Option<::std::string::String>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
-            pub(super) type_: ::std::option::Option<IssueType>,
+            pub(crate) tenant_id: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
+            pub(crate) type_: ::std::option::Option<IssueType>,
         }
         impl IssueDetailsResponseBuilder {
             ///Creation time of the work item, a Unix timestamp in milliseconds (the reference example sends "1748591780337").
@@ -23615,109 +23615,109 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct IssueEntityBuilder {
-            pub(super) analyse_owner: ::std::option::Option<UserEntity>,
-            pub(super) assigned_cc: ::std::option::Option<::std::vec::Vec<UserEntity>>,
-            pub(super) assignee: ::std::option::Option<UserEntity>,
-            pub(super) baseline: ::std::option::Option<BaselineStatus>,
-            pub(super) break_status: ::std::option::Option<::std::string::String>,
-            pub(super) business_domain: ::std::option::Option<::std::string::String>,
-            pub(super) category: ::std::option::Option<IssueCategory>,
-            pub(super) category_layer_id: ::std::option::Option<::std::string::String>,
-            pub(super) change_status: ::std::option::Option<::std::string::String>,
-            pub(super) checking_owner: ::std::option::Option<UserEntity>,
-            pub(super) children: ::std::option::Option<::std::vec::Vec<IssueEntity>>,
-            pub(super) close_time: ::std::option::Option<
+            pub(crate) analyse_owner: ::std::option::Option<UserEntity>,
+            pub(crate) assigned_cc: ::std::option::Option<::std::vec::Vec<UserEntity>>,
+            pub(crate) assignee: ::std::option::Option<UserEntity>,
+            pub(crate) baseline: ::std::option::Option<BaselineStatus>,
+            pub(crate) break_status: ::std::option::Option<::std::string::String>,
+            pub(crate) business_domain: ::std::option::Option<::std::string::String>,
+            pub(crate) category: ::std::option::Option<IssueCategory>,
+            pub(crate) category_layer_id: ::std::option::Option<::std::string::String>,
+            pub(crate) change_status: ::std::option::Option<::std::string::String>,
+            pub(crate) checking_owner: ::std::option::Option<UserEntity>,
+            pub(crate) children: ::std::option::Option<::std::vec::Vec<IssueEntity>>,
+            pub(crate) close_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) close_type: ::std::option::Option<CloseType>,
-            pub(super) collaboratives: ::std::option::Option<::std::string::String>,
-            pub(super) created_by: ::std::option::Option<UserEntity>,
-            pub(super) created_time: ::std::option::Option<
+            pub(crate) close_type: ::std::option::Option<CloseType>,
+            pub(crate) collaboratives: ::std::option::Option<::std::string::String>,
+            pub(crate) created_by: ::std::option::Option<UserEntity>,
+            pub(crate) created_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) custom_fields: ::std::option::Option<
+            pub(crate) custom_fields: ::std::option::Option<
                 ::std::vec::Vec<FieldCodeValuePair>,
             >,
-            pub(super) delivered_owner: ::std::option::Option<UserEntity>,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) develop_owner: ::std::option::Option<UserEntity>,
-            pub(super) doing_owner: ::std::option::Option<UserEntity>,
-            pub(super) expect_delivery_time: ::std::option::Option<
+            pub(crate) delivered_owner: ::std::option::Option<UserEntity>,
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) develop_owner: ::std::option::Option<UserEntity>,
+            pub(crate) doing_owner: ::std::option::Option<UserEntity>,
+            pub(crate) expect_delivery_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) expected_repair_date: ::std::option::Option<
+            pub(crate) expected_repair_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) feature_set: ::std::option::Option<::std::string::String>,
-            pub(super) fixed_owner: ::std::option::Option<UserEntity>,
-            pub(super) found_iteration: ::std::option::Option<::std::string::String>,
-            pub(super) found_pi: ::std::option::Option<::std::string::String>,
-            pub(super) function_scene: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) ir2feature: ::std::option::Option<::std::string::String>,
-            pub(super) ir2rr: ::std::option::Option<::std::string::String>,
-            pub(super) labels: ::std::option::Option<::std::vec::Vec<LabelEntity>>,
-            pub(super) link: ::std::option::Option<::std::string::String>,
-            pub(super) modified_by: ::std::option::Option<UserEntity>,
-            pub(super) modified_time: ::std::option::Option<
+            pub(crate) feature_set: ::std::option::Option<::std::string::String>,
+            pub(crate) fixed_owner: ::std::option::Option<UserEntity>,
+            pub(crate) found_iteration: ::std::option::Option<::std::string::String>,
+            pub(crate) found_pi: ::std::option::Option<::std::string::String>,
+            pub(crate) function_scene: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) ir2feature: ::std::option::Option<::std::string::String>,
+            pub(crate) ir2rr: ::std::option::Option<::std::string::String>,
+            pub(crate) labels: ::std::option::Option<::std::vec::Vec<LabelEntity>>,
+            pub(crate) link: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_by: ::std::option::Option<UserEntity>,
+            pub(crate) modified_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) need_break: ::std::option::Option<YesNo>,
-            pub(super) no_break_reason: ::std::option::Option<::std::string::String>,
-            pub(super) number: ::std::option::Option<::std::string::String>,
-            pub(super) parent_id: ::std::option::Option<::std::string::String>,
-            pub(super) path: ::std::option::Option<::std::string::String>,
-            pub(super) plan_end_date: ::std::option::Option<
+            pub(crate) need_break: ::std::option::Option<YesNo>,
+            pub(crate) no_break_reason: ::std::option::Option<::std::string::String>,
+            pub(crate) number: ::std::option::Option<::std::string::String>,
+            pub(crate) parent_id: ::std::option::Option<::std::string::String>,
+            pub(crate) path: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_end_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) plan_iteration: ::std::option::Option<::std::string::String>,
-            pub(super) plan_owner: ::std::option::Option<UserEntity>,
-            pub(super) plan_pi: ::std::option::Option<::std::string::String>,
-            pub(super) plan_start_date: ::std::option::Option<
+            pub(crate) plan_iteration: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_owner: ::std::option::Option<UserEntity>,
+            pub(crate) plan_pi: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_start_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) plan_test_end_date: ::std::option::Option<
+            pub(crate) plan_test_end_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) priority: ::std::option::Option<Priority>,
-            pub(super) processing_owner: ::std::option::Option<UserEntity>,
-            pub(super) project_id: ::std::option::Option<::std::string::String>,
-            pub(super) promised: ::std::option::Option<YesNo>,
-            pub(super) reason_analysis: ::std::option::Option<::std::string::String>,
-            pub(super) recipient: ::std::option::Option<::std::vec::Vec<UserEntity>>,
-            pub(super) related_network_security: ::std::option::Option<YesNo>,
-            pub(super) repair_solution: ::std::option::Option<::std::string::String>,
-            pub(super) researchanddevelop_owner: ::std::option::Option<UserEntity>,
-            pub(super) security_level: ::std::option::Option<::std::string::String>,
-            pub(super) severity: ::std::option::Option<Severity>,
-            pub(super) state: ::std::option::Option<LifecycleState>,
-            pub(super) status: ::std::option::Option<::std::string::String>,
-            pub(super) status_modified_time: ::std::option::Option<
+            pub(crate) priority: ::std::option::Option<Priority>,
+            pub(crate) processing_owner: ::std::option::Option<UserEntity>,
+            pub(crate) project_id: ::std::option::Option<::std::string::String>,
+            pub(crate) promised: ::std::option::Option<YesNo>,
+            pub(crate) reason_analysis: ::std::option::Option<::std::string::String>,
+            pub(crate) recipient: ::std::option::Option<::std::vec::Vec<UserEntity>>,
+            pub(crate) related_network_security: ::std::option::Option<YesNo>,
+            pub(crate) repair_solution: ::std::option::Option<::std::string::String>,
+            pub(crate) researchanddevelop_owner: ::std::option::Option<UserEntity>,
+            pub(crate) security_level: ::std::option::Option<::std::string::String>,
+            pub(crate) severity: ::std::option::Option<Severity>,
+            pub(crate) state: ::std::option::Option<LifecycleState>,
+            pub(crate) status: ::std::option::Option<::std::string::String>,
+            pub(crate) status_modified_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) submitted_by: ::std::option::Option<::std::vec::Vec<UserEntity>>,
-            pub(super) suspended: ::std::option::Option<bool>,
-            pub(super) sys_activation_reason: ::std::option::Option<
+            pub(crate) submitted_by: ::std::option::Option<::std::vec::Vec<UserEntity>>,
+            pub(crate) suspended: ::std::option::Option<bool>,
+            pub(crate) sys_activation_reason: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) sys_no_develop_reason: ::std::option::Option<
+            pub(crate) sys_no_develop_reason: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) sys_no_repair_reason: ::std::option::Option<
+            pub(crate) sys_no_repair_reason: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) sys_return_reason: ::std::option::Option<::std::string::String>,
-            pub(super) tenant_id: ::std::option::Option<::std::string::String>,
-            pub(super) test_failures_times: ::std::option::Option<
+            pub(crate) sys_return_reason: ::std::option::Option<::std::string::String>,
+            pub(crate) tenant_id: ::std::option::Option<::std::string::String>,
+            pub(crate) test_failures_times: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) test_owner: ::std::option::Option<UserEntity>,
-            pub(super) test_report: ::std::option::Option<::std::string::String>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
-            pub(super) type_: ::std::option::Option<IssueType>,
-            pub(super) val_feature: ::std::option::Option<YesNo>,
-            pub(super) workload: ::std::option::Option<::std::string::String>,
-            pub(super) workload_sum: ::std::option::Option<::std::string::String>,
+            pub(crate) test_owner: ::std::option::Option<UserEntity>,
+            pub(crate) test_report: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
+            pub(crate) type_: ::std::option::Option<IssueType>,
+            pub(crate) val_feature: ::std::option::Option<YesNo>,
+            pub(crate) workload: ::std::option::Option<::std::string::String>,
+            pub(crate) workload_sum: ::std::option::Option<::std::string::String>,
         }
         impl IssueEntityBuilder {
             ///Analysis owner.
@@ -24383,8 +24383,8 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct IssueListResultBuilder {
-            pub(super) issues: ::std::option::Option<::std::vec::Vec<IssueVo>>,
-            pub(super) total: ::std::option::Option<
+            pub(crate) issues: ::std::option::Option<::std::vec::Vec<IssueVo>>,
+            pub(crate) total: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
         }
@@ -24420,12 +24420,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct IssueOperateResultBuilder {
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) operate_time: ::std::option::Option<
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) operate_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) operator: ::std::option::Option<::std::string::String>,
-            pub(super) state: ::std::option::Option<LifecycleState>,
+            pub(crate) operator: ::std::option::Option<::std::string::String>,
+            pub(crate) state: ::std::option::Option<LifecycleState>,
         }
         impl IssueOperateResultBuilder {
             ///ID of the changed work item.
@@ -24471,74 +24471,74 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct IssueUpdateAttributeBuilder {
-            pub(super) analyse_owner: ::std::option::Option<UserEntity>,
-            pub(super) assigned_cc: ::std::option::Option<::std::vec::Vec<UserEntity>>,
-            pub(super) assignee: ::std::option::Option<UserEntity>,
-            pub(super) baseline: ::std::option::Option<BaselineStatus>,
-            pub(super) business_domain: ::std::option::Option<::std::string::String>,
-            pub(super) category: ::std::option::Option<IssueCategory>,
-            pub(super) checking_owner: ::std::option::Option<UserEntity>,
-            pub(super) close_type: ::std::option::Option<CloseType>,
-            pub(super) custom_fields: ::std::option::Option<
+            pub(crate) analyse_owner: ::std::option::Option<UserEntity>,
+            pub(crate) assigned_cc: ::std::option::Option<::std::vec::Vec<UserEntity>>,
+            pub(crate) assignee: ::std::option::Option<UserEntity>,
+            pub(crate) baseline: ::std::option::Option<BaselineStatus>,
+            pub(crate) business_domain: ::std::option::Option<::std::string::String>,
+            pub(crate) category: ::std::option::Option<IssueCategory>,
+            pub(crate) checking_owner: ::std::option::Option<UserEntity>,
+            pub(crate) close_type: ::std::option::Option<CloseType>,
+            pub(crate) custom_fields: ::std::option::Option<
                 ::std::vec::Vec<FieldCodeValuePair>,
             >,
-            pub(super) delivered_owner: ::std::option::Option<UserEntity>,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) develop_owner: ::std::option::Option<UserEntity>,
-            pub(super) doing_owner: ::std::option::Option<UserEntity>,
-            pub(super) expect_delivery_time: ::std::option::Option<
+            pub(crate) delivered_owner: ::std::option::Option<UserEntity>,
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) develop_owner: ::std::option::Option<UserEntity>,
+            pub(crate) doing_owner: ::std::option::Option<UserEntity>,
+            pub(crate) expect_delivery_time: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) expected_repair_date: ::std::option::Option<
+            pub(crate) expected_repair_date: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) feature_set: ::std::option::Option<::std::string::String>,
-            pub(super) fixed_owner: ::std::option::Option<UserEntity>,
-            pub(super) found_iteration: ::std::option::Option<::std::string::String>,
-            pub(super) found_pi: ::std::option::Option<::std::string::String>,
-            pub(super) function_scene: ::std::option::Option<::std::string::String>,
-            pub(super) ir2feature: ::std::option::Option<::std::string::String>,
-            pub(super) ir2rr: ::std::option::Option<::std::string::String>,
-            pub(super) labels: ::std::option::Option<::std::vec::Vec<LabelEntity>>,
-            pub(super) link: ::std::option::Option<::std::string::String>,
-            pub(super) need_break: ::std::option::Option<YesNo>,
-            pub(super) no_break_reason: ::std::option::Option<::std::string::String>,
-            pub(super) parent_id: ::std::option::Option<::std::string::String>,
-            pub(super) plan_end_date: ::std::option::Option<::std::string::String>,
-            pub(super) plan_iteration: ::std::option::Option<::std::string::String>,
-            pub(super) plan_owner: ::std::option::Option<UserEntity>,
-            pub(super) plan_pi: ::std::option::Option<::std::string::String>,
-            pub(super) plan_start_date: ::std::option::Option<::std::string::String>,
-            pub(super) plan_test_end_date: ::std::option::Option<::std::string::String>,
-            pub(super) priority: ::std::option::Option<Priority>,
-            pub(super) processing_owner: ::std::option::Option<UserEntity>,
-            pub(super) promised: ::std::option::Option<YesNo>,
-            pub(super) reason_analysis: ::std::option::Option<::std::string::String>,
-            pub(super) recipient: ::std::option::Option<::std::vec::Vec<UserEntity>>,
-            pub(super) related_network_security: ::std::option::Option<YesNo>,
-            pub(super) repair_solution: ::std::option::Option<::std::string::String>,
-            pub(super) researchanddevelop_owner: ::std::option::Option<UserEntity>,
-            pub(super) security_level: ::std::option::Option<::std::string::String>,
-            pub(super) severity: ::std::option::Option<Severity>,
-            pub(super) status: ::std::option::Option<::std::string::String>,
-            pub(super) submitted_by: ::std::option::Option<::std::vec::Vec<UserEntity>>,
-            pub(super) sys_activation_reason: ::std::option::Option<
+            pub(crate) feature_set: ::std::option::Option<::std::string::String>,
+            pub(crate) fixed_owner: ::std::option::Option<UserEntity>,
+            pub(crate) found_iteration: ::std::option::Option<::std::string::String>,
+            pub(crate) found_pi: ::std::option::Option<::std::string::String>,
+            pub(crate) function_scene: ::std::option::Option<::std::string::String>,
+            pub(crate) ir2feature: ::std::option::Option<::std::string::String>,
+            pub(crate) ir2rr: ::std::option::Option<::std::string::String>,
+            pub(crate) labels: ::std::option::Option<::std::vec::Vec<LabelEntity>>,
+            pub(crate) link: ::std::option::Option<::std::string::String>,
+            pub(crate) need_break: ::std::option::Option<YesNo>,
+            pub(crate) no_break_reason: ::std::option::Option<::std::string::String>,
+            pub(crate) parent_id: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_end_date: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_iteration: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_owner: ::std::option::Option<UserEntity>,
+            pub(crate) plan_pi: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_start_date: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_test_end_date: ::std::option::Option<::std::string::String>,
+            pub(crate) priority: ::std::option::Option<Priority>,
+            pub(crate) processing_owner: ::std::option::Option<UserEntity>,
+            pub(crate) promised: ::std::option::Option<YesNo>,
+            pub(crate) reason_analysis: ::std::option::Option<::std::string::String>,
+            pub(crate) recipient: ::std::option::Option<::std::vec::Vec<UserEntity>>,
+            pub(crate) related_network_security: ::std::option::Option<YesNo>,
+            pub(crate) repair_solution: ::std::option::Option<::std::string::String>,
+            pub(crate) researchanddevelop_owner: ::std::option::Option<UserEntity>,
+            pub(crate) security_level: ::std::option::Option<::std::string::String>,
+            pub(crate) severity: ::std::option::Option<Severity>,
+            pub(crate) status: ::std::option::Option<::std::string::String>,
+            pub(crate) submitted_by: ::std::option::Option<::std::vec::Vec<UserEntity>>,
+            pub(crate) sys_activation_reason: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) sys_no_develop_reason: ::std::option::Option<
+            pub(crate) sys_no_develop_reason: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) sys_no_repair_reason: ::std::option::Option<
+            pub(crate) sys_no_repair_reason: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) sys_return_reason: ::std::option::Option<::std::string::String>,
-            pub(super) test_failures_times: ::std::option::Option<
+            pub(crate) sys_return_reason: ::std::option::Option<::std::string::String>,
+            pub(crate) test_failures_times: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) test_owner: ::std::option::Option<UserEntity>,
-            pub(super) test_report: ::std::option::Option<::std::string::String>,
-            pub(super) val_feature: ::std::option::Option<YesNo>,
-            pub(super) workload: ::std::option::Option<::std::string::String>,
+            pub(crate) test_owner: ::std::option::Option<UserEntity>,
+            pub(crate) test_report: ::std::option::Option<::std::string::String>,
+            pub(crate) val_feature: ::std::option::Option<YesNo>,
+            pub(crate) workload: ::std::option::Option<::std::string::String>,
         }
         impl IssueUpdateAttributeBuilder {
             ///Analysis owner.
@@ -25020,168 +25020,168 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct IssueVoBuilder {
-            pub(super) activate_times: ::std::option::Option<::std::string::String>,
-            pub(super) assigned_cc: ::std::option::Option<::std::vec::Vec<UserVo>>,
-            pub(super) assignee: ::std::option::Option<UserVo>,
-            pub(super) baseline: ::std::option::Option<OptionVo>,
-            pub(super) belong_inside: ::std::option::Option<::std::string::String>,
-            pub(super) break_status: ::std::option::Option<OptionVo>,
-            pub(super) business_domain: ::std::option::Option<OptionVo>,
-            pub(super) cascade_delete: ::std::option::Option<::std::string::String>,
-            pub(super) category: ::std::option::Option<IssueCategory>,
-            pub(super) category_layer_id: ::std::option::Option<::std::string::String>,
-            pub(super) change_status: ::std::option::Option<OptionVo>,
-            pub(super) child_issues: ::std::option::Option<
+            pub(crate) activate_times: ::std::option::Option<::std::string::String>,
+            pub(crate) assigned_cc: ::std::option::Option<::std::vec::Vec<UserVo>>,
+            pub(crate) assignee: ::std::option::Option<UserVo>,
+            pub(crate) baseline: ::std::option::Option<OptionVo>,
+            pub(crate) belong_inside: ::std::option::Option<::std::string::String>,
+            pub(crate) break_status: ::std::option::Option<OptionVo>,
+            pub(crate) business_domain: ::std::option::Option<OptionVo>,
+            pub(crate) cascade_delete: ::std::option::Option<::std::string::String>,
+            pub(crate) category: ::std::option::Option<IssueCategory>,
+            pub(crate) category_layer_id: ::std::option::Option<::std::string::String>,
+            pub(crate) change_status: ::std::option::Option<OptionVo>,
+            pub(crate) child_issues: ::std::option::Option<
                 ::std::collections::BTreeMap<::std::string::String, IssueVo>,
             >,
-            pub(super) children: ::std::option::Option<::std::string::String>,
-            pub(super) close_time: ::std::option::Option<
+            pub(crate) children: ::std::option::Option<::std::string::String>,
+            pub(crate) close_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) collaborative_history: ::std::option::Option<
+            pub(crate) collaborative_history: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) collaborative_status: ::std::option::Option<
+            pub(crate) collaborative_status: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) collaboratives: ::std::option::Option<::std::string::String>,
-            pub(super) convolution_actual_hours: ::std::option::Option<
+            pub(crate) collaboratives: ::std::option::Option<::std::string::String>,
+            pub(crate) convolution_actual_hours: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) convolution_plan_hours: ::std::option::Option<
+            pub(crate) convolution_plan_hours: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) created_by: ::std::option::Option<UserVo>,
-            pub(super) created_date: ::std::option::Option<
+            pub(crate) created_by: ::std::option::Option<UserVo>,
+            pub(crate) created_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) develop_owner: ::std::option::Option<::std::string::String>,
-            pub(super) domain_id: ::std::option::Option<DomainVo>,
-            pub(super) done_ratio: ::std::option::Option<OptionVo>,
-            pub(super) expect_delivery_time: ::std::option::Option<
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) develop_owner: ::std::option::Option<::std::string::String>,
+            pub(crate) domain_id: ::std::option::Option<DomainVo>,
+            pub(crate) done_ratio: ::std::option::Option<OptionVo>,
+            pub(crate) expect_delivery_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) expected_repair_date: ::std::option::Option<
+            pub(crate) expected_repair_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) feature2ir: ::std::option::Option<::std::string::String>,
-            pub(super) feature_set: ::std::option::Option<OptionVo>,
-            pub(super) found_env: ::std::option::Option<OptionVo>,
-            pub(super) found_iteration: ::std::option::Option<PlanVo>,
-            pub(super) found_pi: ::std::option::Option<PlanVo>,
-            pub(super) function_scene: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) ir2feature: ::std::option::Option<::std::string::String>,
-            pub(super) ir2rr: ::std::option::Option<::std::string::String>,
-            pub(super) is_suspended: ::std::option::Option<OptionVo>,
-            pub(super) issue_opinion_id: ::std::option::Option<::std::string::String>,
-            pub(super) issue_review_id: ::std::option::Option<::std::string::String>,
-            pub(super) link: ::std::option::Option<::std::string::String>,
-            pub(super) modified_by: ::std::option::Option<UserVo>,
-            pub(super) modified_date: ::std::option::Option<
+            pub(crate) feature2ir: ::std::option::Option<::std::string::String>,
+            pub(crate) feature_set: ::std::option::Option<OptionVo>,
+            pub(crate) found_env: ::std::option::Option<OptionVo>,
+            pub(crate) found_iteration: ::std::option::Option<PlanVo>,
+            pub(crate) found_pi: ::std::option::Option<PlanVo>,
+            pub(crate) function_scene: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) ir2feature: ::std::option::Option<::std::string::String>,
+            pub(crate) ir2rr: ::std::option::Option<::std::string::String>,
+            pub(crate) is_suspended: ::std::option::Option<OptionVo>,
+            pub(crate) issue_opinion_id: ::std::option::Option<::std::string::String>,
+            pub(crate) issue_review_id: ::std::option::Option<::std::string::String>,
+            pub(crate) link: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_by: ::std::option::Option<UserVo>,
+            pub(crate) modified_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) module: ::std::option::Option<OptionVo>,
-            pub(super) need_break: ::std::option::Option<OptionVo>,
-            pub(super) need_develop: ::std::option::Option<OptionVo>,
-            pub(super) no_break_reason: ::std::option::Option<::std::string::String>,
-            pub(super) no_develop_reason: ::std::option::Option<::std::string::String>,
-            pub(super) number: ::std::option::Option<::std::string::String>,
-            pub(super) order: ::std::option::Option<::std::string::String>,
-            pub(super) parent_id: ::std::option::Option<::std::string::String>,
-            pub(super) path: ::std::option::Option<::std::string::String>,
-            pub(super) plan_dev_end_date: ::std::option::Option<
+            pub(crate) module: ::std::option::Option<OptionVo>,
+            pub(crate) need_break: ::std::option::Option<OptionVo>,
+            pub(crate) need_develop: ::std::option::Option<OptionVo>,
+            pub(crate) no_break_reason: ::std::option::Option<::std::string::String>,
+            pub(crate) no_develop_reason: ::std::option::Option<::std::string::String>,
+            pub(crate) number: ::std::option::Option<::std::string::String>,
+            pub(crate) order: ::std::option::Option<::std::string::String>,
+            pub(crate) parent_id: ::std::option::Option<::std::string::String>,
+            pub(crate) path: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_dev_end_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) plan_end_date: ::std::option::Option<
+            pub(crate) plan_end_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) plan_iteration: ::std::option::Option<PlanVo>,
-            pub(super) plan_pi: ::std::option::Option<PlanVo>,
-            pub(super) plan_processing_end_date: ::std::option::Option<
+            pub(crate) plan_iteration: ::std::option::Option<PlanVo>,
+            pub(crate) plan_pi: ::std::option::Option<PlanVo>,
+            pub(crate) plan_processing_end_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) plan_researchanddevelop_end_date: ::std::option::Option<
+            pub(crate) plan_researchanddevelop_end_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) plan_test_end_date: ::std::option::Option<
+            pub(crate) plan_test_end_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) position_float: ::std::option::Option<::std::string::String>,
-            pub(super) priority: ::std::option::Option<OptionVo>,
-            pub(super) processing_owner: ::std::option::Option<::std::string::String>,
-            pub(super) project: ::std::option::Option<DomainVo>,
-            pub(super) promised: ::std::option::Option<OptionVo>,
-            pub(super) reason_analysis: ::std::option::Option<::std::string::String>,
-            pub(super) recipient: ::std::option::Option<::std::vec::Vec<UserVo>>,
-            pub(super) region: ::std::option::Option<::std::string::String>,
-            pub(super) regression_failure_number: ::std::option::Option<
+            pub(crate) position_float: ::std::option::Option<::std::string::String>,
+            pub(crate) priority: ::std::option::Option<OptionVo>,
+            pub(crate) processing_owner: ::std::option::Option<::std::string::String>,
+            pub(crate) project: ::std::option::Option<DomainVo>,
+            pub(crate) promised: ::std::option::Option<OptionVo>,
+            pub(crate) reason_analysis: ::std::option::Option<::std::string::String>,
+            pub(crate) recipient: ::std::option::Option<::std::vec::Vec<UserVo>>,
+            pub(crate) region: ::std::option::Option<::std::string::String>,
+            pub(crate) regression_failure_number: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) related_network_security: ::std::option::Option<OptionVo>,
-            pub(super) repair_solution: ::std::option::Option<::std::string::String>,
-            pub(super) researchanddevelop_owner: ::std::option::Option<
+            pub(crate) related_network_security: ::std::option::Option<OptionVo>,
+            pub(crate) repair_solution: ::std::option::Option<::std::string::String>,
+            pub(crate) researchanddevelop_owner: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) rr2ir: ::std::option::Option<::std::string::String>,
-            pub(super) rr2us: ::std::option::Option<::std::string::String>,
-            pub(super) send_from: ::std::option::Option<::std::string::String>,
-            pub(super) send_to: ::std::option::Option<::std::string::String>,
-            pub(super) severity: ::std::option::Option<OptionVo>,
-            pub(super) src_domain: ::std::option::Option<DomainVo>,
-            pub(super) state: ::std::option::Option<LifecycleState>,
-            pub(super) status: ::std::option::Option<AlmStatus>,
-            pub(super) status_modified_date: ::std::option::Option<
+            pub(crate) rr2ir: ::std::option::Option<::std::string::String>,
+            pub(crate) rr2us: ::std::option::Option<::std::string::String>,
+            pub(crate) send_from: ::std::option::Option<::std::string::String>,
+            pub(crate) send_to: ::std::option::Option<::std::string::String>,
+            pub(crate) severity: ::std::option::Option<OptionVo>,
+            pub(crate) src_domain: ::std::option::Option<DomainVo>,
+            pub(crate) state: ::std::option::Option<LifecycleState>,
+            pub(crate) status: ::std::option::Option<AlmStatus>,
+            pub(crate) status_modified_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) stay_days: ::std::option::Option<
+            pub(crate) stay_days: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) submit_time: ::std::option::Option<
+            pub(crate) submit_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) submitted_by: ::std::option::Option<::std::vec::Vec<UserVo>>,
-            pub(super) sum_workload_man_day: ::std::option::Option<
+            pub(crate) submitted_by: ::std::option::Option<::std::vec::Vec<UserVo>>,
+            pub(crate) sum_workload_man_day: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) sys_activation_reason: ::std::option::Option<
+            pub(crate) sys_activation_reason: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) sys_analysis_conclusion: ::std::option::Option<
+            pub(crate) sys_analysis_conclusion: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) sys_check_conclusion: ::std::option::Option<
+            pub(crate) sys_check_conclusion: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) sys_close_reason: ::std::option::Option<::std::string::String>,
-            pub(super) sys_no_develop_reason: ::std::option::Option<
+            pub(crate) sys_close_reason: ::std::option::Option<::std::string::String>,
+            pub(crate) sys_no_develop_reason: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) sys_no_repair_reason: ::std::option::Option<
+            pub(crate) sys_no_repair_reason: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) sys_remark: ::std::option::Option<::std::string::String>,
-            pub(super) sys_resubmit_reason: ::std::option::Option<::std::string::String>,
-            pub(super) sys_return_conclusion: ::std::option::Option<
+            pub(crate) sys_remark: ::std::option::Option<::std::string::String>,
+            pub(crate) sys_resubmit_reason: ::std::option::Option<::std::string::String>,
+            pub(crate) sys_return_conclusion: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) sys_return_reason: ::std::option::Option<::std::string::String>,
-            pub(super) tenant_id: ::std::option::Option<::std::string::String>,
-            pub(super) test_failures_times: ::std::option::Option<
+            pub(crate) sys_return_reason: ::std::option::Option<::std::string::String>,
+            pub(crate) tenant_id: ::std::option::Option<::std::string::String>,
+            pub(crate) test_failures_times: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) test_owner: ::std::option::Option<::std::string::String>,
-            pub(super) test_report: ::std::option::Option<::std::string::String>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
-            pub(super) type_: ::std::option::Option<IssueType>,
-            pub(super) val_feature: ::std::option::Option<OptionVo>,
-            pub(super) workitem2ganttchart: ::std::option::Option<::std::string::String>,
-            pub(super) workitem2label: ::std::option::Option<
+            pub(crate) test_owner: ::std::option::Option<::std::string::String>,
+            pub(crate) test_report: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
+            pub(crate) type_: ::std::option::Option<IssueType>,
+            pub(crate) val_feature: ::std::option::Option<OptionVo>,
+            pub(crate) workitem2ganttchart: ::std::option::Option<::std::string::String>,
+            pub(crate) workitem2label: ::std::option::Option<
                 ::std::vec::Vec<WorkItemLabelVo>,
             >,
-            pub(super) workitem2mindmap: ::std::option::Option<::std::string::String>,
-            pub(super) workload_man_day: ::std::option::Option<::std::string::String>,
+            pub(crate) workitem2mindmap: ::std::option::Option<::std::string::String>,
+            pub(crate) workload_man_day: ::std::option::Option<::std::string::String>,
         }
         impl IssueVoBuilder {
             ///Number of reactivations, set when a bug is reactivated.
@@ -26074,11 +26074,11 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct IssueWithReasonVoBuilder {
-            pub(super) category: ::std::option::Option<IssueCategory>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) number: ::std::option::Option<::std::string::String>,
-            pub(super) reason: ::std::option::Option<::std::string::String>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
+            pub(crate) category: ::std::option::Option<IssueCategory>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) number: ::std::option::Option<::std::string::String>,
+            pub(crate) reason: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
         }
         impl IssueWithReasonVoBuilder {
             ///Work item type. System device projects: RR, SF, IR, SR, AR, Task, Bug. Standalone software projects: RR, SF, IR, US, Task, Bug. Cloud service projects: RR, Epic, FE, US, Task, Bug.
@@ -26130,13 +26130,13 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct LabelEntityBuilder {
-            pub(super) category_types: ::std::option::Option<
+            pub(crate) category_types: ::std::option::Option<
                 ::std::vec::Vec<IssueCategory>,
             >,
-            pub(super) color: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) label_type: ::std::option::Option<::std::string::String>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
+            pub(crate) color: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) label_type: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
         }
         impl LabelEntityBuilder {
             ///Codes of the work item types the label belongs to.
@@ -26195,8 +26195,8 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct LabelListResponseBuilder {
-            pub(super) data: ::std::option::Option<::std::vec::Vec<LabelEntity>>,
-            pub(super) total: ::std::option::Option<
+            pub(crate) data: ::std::option::Option<::std::vec::Vec<LabelEntity>>,
+            pub(crate) total: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
         }
@@ -26232,12 +26232,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct LabelParamBuilder {
-            pub(super) category_types: ::std::option::Option<
+            pub(crate) category_types: ::std::option::Option<
                 ::std::vec::Vec<IssueCategory>,
             >,
-            pub(super) color: ::std::option::Option<LabelColor>,
-            pub(super) label_type: ::std::option::Option<::std::string::String>,
-            pub(super) title: ::codearts_ipd_runtime::model::Slot<LabelParamTitle>,
+            pub(crate) color: ::std::option::Option<LabelColor>,
+            pub(crate) label_type: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::codearts_ipd_runtime::model::Slot<LabelParamTitle>,
         }
         impl LabelParamBuilder {
             ///Work item type codes of the tag.
@@ -26293,9 +26293,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ListIpdIssueCommentsResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<CommentResult>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<CommentResult>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl ListIpdIssueCommentsResponseBodyBuilder {
             ///Response message; the error description when the call fails.
@@ -26331,9 +26331,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ListIpdLabelsResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<LabelListResponse>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<LabelListResponse>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl ListIpdLabelsResponseBodyBuilder {
             ///Returned error message.
@@ -26369,9 +26369,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ListIpdProjectFieldsResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<FieldListResult>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<FieldListResult>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl ListIpdProjectFieldsResponseBodyBuilder {
             ///Request failure information.
@@ -26407,9 +26407,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ListIpdProjectIssuesResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<IssueListResult>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<IssueListResult>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl ListIpdProjectIssuesResponseBodyBuilder {
             ///Message.
@@ -26445,11 +26445,11 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ListIpdReviewFormsByIssueIdResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<
                 ShowIpdProcessInstancesResponseResult,
             >,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl ListIpdReviewFormsByIssueIdResponseBodyBuilder {
             ///Request information.
@@ -26485,9 +26485,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ListIssueBySnapIdsResponseBodyBuilder {
-            pub(super) code: ::std::option::Option<::std::string::String>,
-            pub(super) issues: ::std::option::Option<::std::vec::Vec<IssueVo>>,
-            pub(super) message: ::std::option::Option<::std::string::String>,
+            pub(crate) code: ::std::option::Option<::std::string::String>,
+            pub(crate) issues: ::std::option::Option<::std::vec::Vec<IssueVo>>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
         }
         impl ListIssueBySnapIdsResponseBodyBuilder {
             ///Request status code.
@@ -26530,8 +26530,8 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ListIssueFieldsResponseBodyBuilder {
-            pub(super) page: ::std::option::Option<PageVo>,
-            pub(super) result: ::std::option::Option<::std::vec::Vec<FieldVo>>,
+            pub(crate) page: ::std::option::Option<PageVo>,
+            pub(crate) result: ::std::option::Option<::std::vec::Vec<FieldVo>>,
         }
         impl ListIssueFieldsResponseBodyBuilder {
             ///Pagination information.
@@ -26563,9 +26563,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ListIssueSprintSnapshotsResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<::std::vec::Vec<SnapshotsVo>>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<::std::vec::Vec<SnapshotsVo>>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl ListIssueSprintSnapshotsResponseBodyBuilder {
             ///Request failure information (0 to 1024 characters).
@@ -26608,10 +26608,10 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ListIssueStatuesResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<::std::vec::Vec<StatusEntity>>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
-            pub(super) total: ::std::option::Option<
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<::std::vec::Vec<StatusEntity>>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) total: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
         }
@@ -26663,9 +26663,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ListProjectUsersResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<::std::vec::Vec<UserVo>>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<::std::vec::Vec<UserVo>>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl ListProjectUsersResponseBodyBuilder {
             ///Failure information.
@@ -26708,11 +26708,11 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ModelConfigDtoBuilder {
-            pub(super) categories: ::std::option::Option<::std::vec::Vec<BaseCategory>>,
-            pub(super) category_layer_config: ::std::option::Option<
+            pub(crate) categories: ::std::option::Option<::std::vec::Vec<BaseCategory>>,
+            pub(crate) category_layer_config: ::std::option::Option<
                 ::std::vec::Vec<CategoryLayerDto>,
             >,
-            pub(super) feature_page_link_template: ::std::option::Option<
+            pub(crate) feature_page_link_template: ::std::option::Option<
                 ::std::string::String,
             >,
         }
@@ -26766,22 +26766,22 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct OptionVoBuilder {
-            pub(super) belong_definition_type: ::std::option::Option<
+            pub(crate) belong_definition_type: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) code: ::std::option::Option<::std::string::String>,
-            pub(super) display_value: ::std::option::Option<::std::string::String>,
-            pub(super) domain_id: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) level: ::std::option::Option<
+            pub(crate) code: ::std::option::Option<::std::string::String>,
+            pub(crate) display_value: ::std::option::Option<::std::string::String>,
+            pub(crate) domain_id: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) level: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) parent_id: ::std::option::Option<::std::string::String>,
-            pub(super) sequence: ::std::option::Option<
+            pub(crate) parent_id: ::std::option::Option<::std::string::String>,
+            pub(crate) sequence: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) value: ::std::option::Option<::std::string::String>,
-            pub(super) value_py: ::std::option::Option<::std::string::String>,
+            pub(crate) value: ::std::option::Option<::std::string::String>,
+            pub(crate) value_py: ::std::option::Option<::std::string::String>,
         }
         impl OptionVoBuilder {
             ///Definition level of the option: 1, 2, 3 system; 4 tenant-defined; 5 project-defined.
@@ -26873,8 +26873,8 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct PageInfoVoBuilder {
-            pub(super) page_no: ::std::option::Option<i32>,
-            pub(super) page_size: ::std::option::Option<i32>,
+            pub(crate) page_no: ::std::option::Option<i32>,
+            pub(crate) page_size: ::std::option::Option<i32>,
         }
         impl PageInfoVoBuilder {
             ///Page index, 1 to 10000.
@@ -26896,13 +26896,13 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct PageVoBuilder {
-            pub(super) count: ::std::option::Option<
+            pub(crate) count: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) page: ::std::option::Option<
+            pub(crate) page: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) size: ::std::option::Option<
+            pub(crate) size: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
         }
@@ -26937,24 +26937,24 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct PlanVoBuilder {
-            pub(super) baseline: ::std::option::Option<BaselineStatus>,
-            pub(super) category: ::std::option::Option<PlanCategory>,
-            pub(super) children: ::std::option::Option<::std::vec::Vec<PlanVo>>,
-            pub(super) created_by: ::std::option::Option<::std::string::String>,
-            pub(super) created_date: ::std::option::Option<
+            pub(crate) baseline: ::std::option::Option<BaselineStatus>,
+            pub(crate) category: ::std::option::Option<PlanCategory>,
+            pub(crate) children: ::std::option::Option<::std::vec::Vec<PlanVo>>,
+            pub(crate) created_by: ::std::option::Option<::std::string::String>,
+            pub(crate) created_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) modified_by: ::std::option::Option<::std::string::String>,
-            pub(super) owner: ::std::option::Option<::std::string::String>,
-            pub(super) parent_id: ::std::option::Option<::std::string::String>,
-            pub(super) plan_end_date: ::std::option::Option<::std::string::String>,
-            pub(super) plan_start_date: ::std::option::Option<::std::string::String>,
-            pub(super) state: ::std::option::Option<LifecycleState>,
-            pub(super) status: ::std::option::Option<PlanStatus>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
-            pub(super) workload: ::std::option::Option<::std::string::String>,
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_by: ::std::option::Option<::std::string::String>,
+            pub(crate) owner: ::std::option::Option<::std::string::String>,
+            pub(crate) parent_id: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_end_date: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_start_date: ::std::option::Option<::std::string::String>,
+            pub(crate) state: ::std::option::Option<LifecycleState>,
+            pub(crate) status: ::std::option::Option<PlanStatus>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
+            pub(crate) workload: ::std::option::Option<::std::string::String>,
         }
         impl PlanVoBuilder {
             ///Baseline status: `baselined`, `unbaseline` or `baseline-reviewing`.
@@ -27103,66 +27103,66 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ProcessInstanceResponseResultBuilder {
-            pub(super) approval_phase_result: ::std::option::Option<
+            pub(crate) approval_phase_result: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) approval_time: ::std::option::Option<
+            pub(crate) approval_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) approver: ::std::option::Option<::std::string::String>,
-            pub(super) associatedocuments: ::std::option::Option<
+            pub(crate) approver: ::std::option::Option<::std::string::String>,
+            pub(crate) associatedocuments: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) attachments: ::std::option::Option<
+            pub(crate) attachments: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) br2co: ::std::option::Option<::std::string::String>,
-            pub(super) category: ::std::option::Option<::std::string::String>,
-            pub(super) cc: ::std::option::Option<::std::string::String>,
-            pub(super) ccbs: ::std::option::Option<::std::vec::Vec<UserObject>>,
-            pub(super) closed_time: ::std::option::Option<
+            pub(crate) br2co: ::std::option::Option<::std::string::String>,
+            pub(crate) category: ::std::option::Option<::std::string::String>,
+            pub(crate) cc: ::std::option::Option<::std::string::String>,
+            pub(crate) ccbs: ::std::option::Option<::std::vec::Vec<UserObject>>,
+            pub(crate) closed_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) cos: ::std::option::Option<
+            pub(crate) cos: ::std::option::Option<
                 ::std::vec::Vec<ProcessInstanceResponseResultCos>,
             >,
-            pub(super) created_by: ::std::option::Option<UserObject>,
-            pub(super) created_date: ::std::option::Option<
+            pub(crate) created_by: ::std::option::Option<UserObject>,
+            pub(crate) created_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) domain_id: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) modified_by: ::std::option::Option<UserObject>,
-            pub(super) modified_date: ::std::option::Option<
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) domain_id: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_by: ::std::option::Option<UserObject>,
+            pub(crate) modified_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) need_approval: ::std::option::Option<bool>,
-            pub(super) number: ::std::option::Option<::std::string::String>,
-            pub(super) opinion_comments: ::std::option::Option<
+            pub(crate) need_approval: ::std::option::Option<bool>,
+            pub(crate) number: ::std::option::Option<::std::string::String>,
+            pub(crate) opinion_comments: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) opinions: ::std::option::Option<
+            pub(crate) opinions: ::std::option::Option<
                 ::std::vec::Vec<ProcessInstanceResponseResultOpinions>,
             >,
-            pub(super) plan_end_date: ::std::option::Option<
+            pub(crate) plan_end_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) plan_start_date: ::std::option::Option<
+            pub(crate) plan_start_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) review_config: ::std::option::Option<
+            pub(crate) review_config: ::std::option::Option<
                 ProcessInstanceResponseResultReviewConfig,
             >,
-            pub(super) reviewer: ::std::option::Option<::std::string::String>,
-            pub(super) stage: ::std::option::Option<::std::string::String>,
-            pub(super) state: ::std::option::Option<LifecycleState>,
-            pub(super) status: ::std::option::Option<
+            pub(crate) reviewer: ::std::option::Option<::std::string::String>,
+            pub(crate) stage: ::std::option::Option<::std::string::String>,
+            pub(crate) state: ::std::option::Option<LifecycleState>,
+            pub(crate) status: ::std::option::Option<
                 ProcessInstanceResponseResultStatus,
             >,
-            pub(super) title: ::std::option::Option<::std::string::String>,
-            pub(super) type_: ::std::option::Option<::std::string::String>,
-            pub(super) wikis: ::std::option::Option<
+            pub(crate) title: ::std::option::Option<::std::string::String>,
+            pub(crate) type_: ::std::option::Option<::std::string::String>,
+            pub(crate) wikis: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
         }
@@ -27494,74 +27494,74 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ProcessInstanceResponseResultCosBuilder {
-            pub(super) actual_ccb: ::std::option::Option<::std::string::String>,
-            pub(super) after_change: ::std::option::Option<::std::string::String>,
-            pub(super) approval_complete_time: ::std::option::Option<
+            pub(crate) actual_ccb: ::std::option::Option<::std::string::String>,
+            pub(crate) after_change: ::std::option::Option<::std::string::String>,
+            pub(crate) approval_complete_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) approval_phase_result: ::std::option::Option<
+            pub(crate) approval_phase_result: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(super) approval_time: ::std::option::Option<
+            pub(crate) approval_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) approver: ::std::option::Option<
+            pub(crate) approver: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) assignee: ::std::option::Option<UserObject>,
-            pub(super) before_change: ::std::option::Option<::std::string::String>,
-            pub(super) category: ::std::option::Option<::std::string::String>,
-            pub(super) ccb_description: ::std::option::Option<::std::string::String>,
-            pub(super) ccb_info: ::std::option::Option<::std::string::String>,
-            pub(super) ccbs: ::std::option::Option<::std::string::String>,
-            pub(super) change_description: ::std::option::Option<::std::string::String>,
-            pub(super) change_reason: ::std::option::Option<::std::string::String>,
-            pub(super) change_type: ::std::option::Option<::std::string::String>,
-            pub(super) co2br: ::std::option::Option<::std::string::String>,
-            pub(super) co2cr: ::std::option::Option<::std::string::String>,
-            pub(super) co2gr: ::std::option::Option<::std::string::String>,
-            pub(super) created_by: ::std::option::Option<::std::string::String>,
-            pub(super) created_date: ::std::option::Option<
+            pub(crate) assignee: ::std::option::Option<UserObject>,
+            pub(crate) before_change: ::std::option::Option<::std::string::String>,
+            pub(crate) category: ::std::option::Option<::std::string::String>,
+            pub(crate) ccb_description: ::std::option::Option<::std::string::String>,
+            pub(crate) ccb_info: ::std::option::Option<::std::string::String>,
+            pub(crate) ccbs: ::std::option::Option<::std::string::String>,
+            pub(crate) change_description: ::std::option::Option<::std::string::String>,
+            pub(crate) change_reason: ::std::option::Option<::std::string::String>,
+            pub(crate) change_type: ::std::option::Option<::std::string::String>,
+            pub(crate) co2br: ::std::option::Option<::std::string::String>,
+            pub(crate) co2cr: ::std::option::Option<::std::string::String>,
+            pub(crate) co2gr: ::std::option::Option<::std::string::String>,
+            pub(crate) created_by: ::std::option::Option<::std::string::String>,
+            pub(crate) created_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) cross_domain: ::std::option::Option<::std::string::String>,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) domain_id: ::std::option::Option<::std::string::String>,
-            pub(super) domain_moved: ::std::option::Option<::std::string::String>,
-            pub(super) domain_title: ::std::option::Option<::std::string::String>,
-            pub(super) has_deleted: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) issue_assignee_name: ::std::option::Option<::std::string::String>,
-            pub(super) issue_category: ::std::option::Option<IssueCategory>,
-            pub(super) issue_id: ::std::option::Option<::std::string::String>,
-            pub(super) issue_priority: ::std::option::Option<OptionVo>,
-            pub(super) issue_severity: ::std::option::Option<::std::string::String>,
-            pub(super) issue_status: ::std::option::Option<AlmStatus>,
-            pub(super) last_round_result: ::std::option::Option<::std::string::String>,
-            pub(super) modified_by: ::std::option::Option<::std::string::String>,
-            pub(super) modified_date: ::std::option::Option<
+            pub(crate) cross_domain: ::std::option::Option<::std::string::String>,
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) domain_id: ::std::option::Option<::std::string::String>,
+            pub(crate) domain_moved: ::std::option::Option<::std::string::String>,
+            pub(crate) domain_title: ::std::option::Option<::std::string::String>,
+            pub(crate) has_deleted: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) issue_assignee_name: ::std::option::Option<::std::string::String>,
+            pub(crate) issue_category: ::std::option::Option<IssueCategory>,
+            pub(crate) issue_id: ::std::option::Option<::std::string::String>,
+            pub(crate) issue_priority: ::std::option::Option<OptionVo>,
+            pub(crate) issue_severity: ::std::option::Option<::std::string::String>,
+            pub(crate) issue_status: ::std::option::Option<AlmStatus>,
+            pub(crate) last_round_result: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_by: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) number: ::std::option::Option<::std::string::String>,
-            pub(super) opinion_comments: ::std::option::Option<::std::string::String>,
-            pub(super) opinions: ::std::option::Option<::std::string::String>,
-            pub(super) order: ::std::option::Option<::std::string::String>,
-            pub(super) region: ::std::option::Option<::std::string::String>,
-            pub(super) reviewer: ::std::option::Option<
+            pub(crate) number: ::std::option::Option<::std::string::String>,
+            pub(crate) opinion_comments: ::std::option::Option<::std::string::String>,
+            pub(crate) opinions: ::std::option::Option<::std::string::String>,
+            pub(crate) order: ::std::option::Option<::std::string::String>,
+            pub(crate) region: ::std::option::Option<::std::string::String>,
+            pub(crate) reviewer: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) rounds: ::std::option::Option<::std::string::String>,
-            pub(super) source_system: ::std::option::Option<::std::string::String>,
-            pub(super) source_system_id: ::std::option::Option<::std::string::String>,
-            pub(super) source_system_link: ::std::option::Option<::std::string::String>,
-            pub(super) src_domain_id: ::std::option::Option<::std::string::String>,
-            pub(super) src_domain_title: ::std::option::Option<::std::string::String>,
-            pub(super) state: ::std::option::Option<LifecycleState>,
-            pub(super) status: ::std::option::Option<::std::string::String>,
-            pub(super) status_map: ::std::option::Option<::std::string::String>,
-            pub(super) tenant_id: ::std::option::Option<::std::string::String>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
-            pub(super) type_: ::std::option::Option<::std::string::String>,
+            pub(crate) rounds: ::std::option::Option<::std::string::String>,
+            pub(crate) source_system: ::std::option::Option<::std::string::String>,
+            pub(crate) source_system_id: ::std::option::Option<::std::string::String>,
+            pub(crate) source_system_link: ::std::option::Option<::std::string::String>,
+            pub(crate) src_domain_id: ::std::option::Option<::std::string::String>,
+            pub(crate) src_domain_title: ::std::option::Option<::std::string::String>,
+            pub(crate) state: ::std::option::Option<LifecycleState>,
+            pub(crate) status: ::std::option::Option<::std::string::String>,
+            pub(crate) status_map: ::std::option::Option<::std::string::String>,
+            pub(crate) tenant_id: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
+            pub(crate) type_: ::std::option::Option<::std::string::String>,
         }
         impl ProcessInstanceResponseResultCosBuilder {
             ///Review expert.
@@ -28027,33 +28027,33 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ProcessInstanceResponseResultOpinionsBuilder {
-            pub(super) category: ::std::option::Option<::std::string::String>,
-            pub(super) co_id: ::std::option::Option<::std::string::String>,
-            pub(super) created_by: ::std::option::Option<UserObject>,
-            pub(super) created_date: ::std::option::Option<
+            pub(crate) category: ::std::option::Option<::std::string::String>,
+            pub(crate) co_id: ::std::option::Option<::std::string::String>,
+            pub(crate) created_by: ::std::option::Option<UserObject>,
+            pub(crate) created_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) curr_owner: ::std::option::Option<UserObject>,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) domain_id: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) issue_category: ::std::option::Option<IssueCategory>,
-            pub(super) issue_id: ::std::option::Option<::std::string::String>,
-            pub(super) modified_by: ::std::option::Option<::std::string::String>,
-            pub(super) modified_date: ::std::option::Option<
+            pub(crate) curr_owner: ::std::option::Option<UserObject>,
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) domain_id: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) issue_category: ::std::option::Option<IssueCategory>,
+            pub(crate) issue_id: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_by: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) opinion: ::std::option::Option<::std::string::String>,
-            pub(super) opinion_issue_category: ::std::option::Option<IssueCategory>,
-            pub(super) opinion_issue_id: ::std::option::Option<::std::string::String>,
-            pub(super) region: ::std::option::Option<::std::string::String>,
-            pub(super) rounds: ::std::option::Option<::std::string::String>,
-            pub(super) state: ::std::option::Option<LifecycleState>,
-            pub(super) status: ::std::option::Option<::std::string::String>,
-            pub(super) tenant_id: ::std::option::Option<::std::string::String>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
-            pub(super) type_: ::std::option::Option<::std::string::String>,
-            pub(super) user_id: ::std::option::Option<::std::string::String>,
+            pub(crate) opinion: ::std::option::Option<::std::string::String>,
+            pub(crate) opinion_issue_category: ::std::option::Option<IssueCategory>,
+            pub(crate) opinion_issue_id: ::std::option::Option<::std::string::String>,
+            pub(crate) region: ::std::option::Option<::std::string::String>,
+            pub(crate) rounds: ::std::option::Option<::std::string::String>,
+            pub(crate) state: ::std::option::Option<LifecycleState>,
+            pub(crate) status: ::std::option::Option<::std::string::String>,
+            pub(crate) tenant_id: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
+            pub(crate) type_: ::std::option::Option<::std::string::String>,
+            pub(crate) user_id: ::std::option::Option<::std::string::String>,
         }
         impl ProcessInstanceResponseResultOpinionsBuilder {
             ///Type.
@@ -28253,13 +28253,13 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ProcessInstanceResponseResultReviewConfigBuilder {
-            pub(super) approval_roles: ::std::option::Option<::std::string::String>,
-            pub(super) approval_type: ::std::option::Option<
+            pub(crate) approval_roles: ::std::option::Option<::std::string::String>,
+            pub(crate) approval_type: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) ratio_value: ::std::option::Option<::std::string::String>,
-            pub(super) review_roles: ::std::option::Option<::std::string::String>,
-            pub(super) skip_decisioning: ::std::option::Option<bool>,
+            pub(crate) ratio_value: ::std::option::Option<::std::string::String>,
+            pub(crate) review_roles: ::std::option::Option<::std::string::String>,
+            pub(crate) skip_decisioning: ::std::option::Option<bool>,
         }
         impl ProcessInstanceResponseResultReviewConfigBuilder {
             ///Decision-making roles.
@@ -28313,8 +28313,8 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ProcessInstanceResponseResultStatusBuilder {
-            pub(super) code: ::std::option::Option<::std::string::String>,
-            pub(super) name: ::std::option::Option<::std::string::String>,
+            pub(crate) code: ::std::option::Option<::std::string::String>,
+            pub(crate) name: ::std::option::Option<::std::string::String>,
         }
         impl ProcessInstanceResponseResultStatusBuilder {
             ///Status code.
@@ -28342,16 +28342,16 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ProjectInfoVoBuilder {
-            pub(super) accept_rr: ::std::option::Option<
+            pub(crate) accept_rr: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) category: ::std::option::Option<SpaceCategory>,
-            pub(super) created_by_name: ::std::option::Option<::std::string::String>,
-            pub(super) domain_id: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) model_id: ::std::option::Option<ProjectModel>,
-            pub(super) name: ::std::option::Option<::std::string::String>,
-            pub(super) project_type: ::std::option::Option<ProjectType>,
+            pub(crate) category: ::std::option::Option<SpaceCategory>,
+            pub(crate) created_by_name: ::std::option::Option<::std::string::String>,
+            pub(crate) domain_id: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) model_id: ::std::option::Option<ProjectModel>,
+            pub(crate) name: ::std::option::Option<::std::string::String>,
+            pub(crate) project_type: ::std::option::Option<ProjectType>,
         }
         impl ProjectInfoVoBuilder {
             ///Whether the project accepts external RRs (raw requirements). `0`: no; `1`: yes.
@@ -28426,9 +28426,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct PutIpdChangeReviewFormV2ResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<ReviewEntity>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<ReviewEntity>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl PutIpdChangeReviewFormV2ResponseBodyBuilder {
             ///Response message.
@@ -28464,9 +28464,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct QueryIssueAssociatedItemResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<IssueListResult>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<IssueListResult>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl QueryIssueAssociatedItemResponseBodyBuilder {
             ///Message.
@@ -28502,17 +28502,17 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct QueryVoBuilder {
-            pub(super) filter: ::std::option::Option<
+            pub(crate) filter: ::std::option::Option<
                 ::std::vec::Vec<
                     ::std::collections::BTreeMap<::std::string::String, ConditionVo>,
                 >,
             >,
-            pub(super) filter_mode: ::std::option::Option<FilterMode>,
-            pub(super) page: ::std::option::Option<PageInfoVo>,
-            pub(super) return_fields: ::std::option::Option<
+            pub(crate) filter_mode: ::std::option::Option<FilterMode>,
+            pub(crate) page: ::std::option::Option<PageInfoVo>,
+            pub(crate) return_fields: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) sort: ::std::option::Option<::std::vec::Vec<SortInfo>>,
+            pub(crate) sort: ::std::option::Option<::std::vec::Vec<SortInfo>>,
         }
         impl QueryVoBuilder {
             ///Query filters; each element maps a column to its condition.
@@ -28584,9 +28584,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct RelateActionBuilder {
-            pub(super) action: ::std::option::Option<::std::string::String>,
-            pub(super) action_display_name: ::std::option::Option<::std::string::String>,
-            pub(super) relate_object_list: ::std::option::Option<
+            pub(crate) action: ::std::option::Option<::std::string::String>,
+            pub(crate) action_display_name: ::std::option::Option<::std::string::String>,
+            pub(crate) relate_object_list: ::std::option::Option<
                 ::std::vec::Vec<RelationObject>,
             >,
         }
@@ -28631,14 +28631,14 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct RelationBuilder {
-            pub(super) actions: ::std::option::Option<::std::vec::Vec<RelateAction>>,
-            pub(super) categories: ::std::option::Option<RelationCategories>,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) display_scope: ::std::option::Option<::std::string::String>,
-            pub(super) link_field_code: ::std::option::Option<::std::string::String>,
-            pub(super) relate_type: ::std::option::Option<RelateType>,
-            pub(super) relation_name: ::std::option::Option<::std::string::String>,
-            pub(super) type_: ::std::option::Option<::std::string::String>,
+            pub(crate) actions: ::std::option::Option<::std::vec::Vec<RelateAction>>,
+            pub(crate) categories: ::std::option::Option<RelationCategories>,
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) display_scope: ::std::option::Option<::std::string::String>,
+            pub(crate) link_field_code: ::std::option::Option<::std::string::String>,
+            pub(crate) relate_type: ::std::option::Option<RelateType>,
+            pub(crate) relation_name: ::std::option::Option<::std::string::String>,
+            pub(crate) type_: ::std::option::Option<::std::string::String>,
         }
         impl RelationBuilder {
             ///Actions.
@@ -28721,7 +28721,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct RelationConfigBuilder {
-            pub(super) relations: ::std::option::Option<
+            pub(crate) relations: ::std::option::Option<
                 ::std::collections::BTreeMap<
                     ::std::string::String,
                     ::std::vec::Vec<Relation>,
@@ -28751,8 +28751,8 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct RelationObjectBuilder {
-            pub(super) categories: ::std::option::Option<::std::vec::Vec<IssueCategory>>,
-            pub(super) object_type: ::std::option::Option<::std::string::String>,
+            pub(crate) categories: ::std::option::Option<::std::vec::Vec<IssueCategory>>,
+            pub(crate) object_type: ::std::option::Option<::std::string::String>,
         }
         impl RelationObjectBuilder {
             ///Types.
@@ -28787,11 +28787,11 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ReviewCommentEntityBuilder {
-            pub(super) comment: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) other_user_id: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<::std::string::String>,
-            pub(super) user_id: ::std::option::Option<::std::string::String>,
+            pub(crate) comment: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) other_user_id: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<::std::string::String>,
+            pub(crate) user_id: ::std::option::Option<::std::string::String>,
         }
         impl ReviewCommentEntityBuilder {
             ///Review comment.
@@ -28843,40 +28843,40 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ReviewEntityBuilder {
-            pub(super) approver: ::std::option::Option<::std::string::String>,
-            pub(super) assigned_cc: ::std::option::Option<::std::vec::Vec<UserEntity>>,
-            pub(super) category: ::std::option::Option<::std::string::String>,
-            pub(super) cc: ::std::option::Option<::std::vec::Vec<UserEntity>>,
-            pub(super) ccbs: ::std::option::Option<::std::vec::Vec<CcbEntity>>,
-            pub(super) close_time: ::std::option::Option<
+            pub(crate) approver: ::std::option::Option<::std::string::String>,
+            pub(crate) assigned_cc: ::std::option::Option<::std::vec::Vec<UserEntity>>,
+            pub(crate) category: ::std::option::Option<::std::string::String>,
+            pub(crate) cc: ::std::option::Option<::std::vec::Vec<UserEntity>>,
+            pub(crate) ccbs: ::std::option::Option<::std::vec::Vec<CcbEntity>>,
+            pub(crate) close_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) closed_time: ::std::option::Option<
+            pub(crate) closed_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) cos: ::std::option::Option<::std::vec::Vec<CoEntity>>,
-            pub(super) created_by: ::std::option::Option<UserEntity>,
-            pub(super) created_time: ::std::option::Option<
+            pub(crate) cos: ::std::option::Option<::std::vec::Vec<CoEntity>>,
+            pub(crate) created_by: ::std::option::Option<UserEntity>,
+            pub(crate) created_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) modified_by: ::std::option::Option<UserEntity>,
-            pub(super) modified_time: ::std::option::Option<
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_by: ::std::option::Option<UserEntity>,
+            pub(crate) modified_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) number: ::std::option::Option<::std::string::String>,
-            pub(super) old_status: ::std::option::Option<StatusEntity>,
-            pub(super) plan_end_date: ::std::option::Option<
+            pub(crate) number: ::std::option::Option<::std::string::String>,
+            pub(crate) old_status: ::std::option::Option<StatusEntity>,
+            pub(crate) plan_end_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) plan_start_date: ::std::option::Option<
+            pub(crate) plan_start_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) reviewer: ::std::option::Option<::std::string::String>,
-            pub(super) state: ::std::option::Option<LifecycleState>,
-            pub(super) status: ::std::option::Option<StatusEntity>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
+            pub(crate) reviewer: ::std::option::Option<::std::string::String>,
+            pub(crate) state: ::std::option::Option<LifecycleState>,
+            pub(crate) status: ::std::option::Option<StatusEntity>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
         }
         impl ReviewEntityBuilder {
             ///Approver ID.
@@ -29098,18 +29098,18 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ReviewOpinionEntityBuilder {
-            pub(super) category: ::std::option::Option<::std::string::String>,
-            pub(super) co_id: ::std::option::Option<::std::string::String>,
-            pub(super) created_by: ::std::option::Option<UserEntity>,
-            pub(super) created_date: ::std::option::Option<
+            pub(crate) category: ::std::option::Option<::std::string::String>,
+            pub(crate) co_id: ::std::option::Option<::std::string::String>,
+            pub(crate) created_by: ::std::option::Option<UserEntity>,
+            pub(crate) created_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) curr_owner: ::std::option::Option<UserEntity>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) modified_date: ::std::option::Option<
+            pub(crate) curr_owner: ::std::option::Option<UserEntity>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) review_comments: ::std::option::Option<::std::string::String>,
+            pub(crate) review_comments: ::std::option::Option<::std::string::String>,
         }
         impl ReviewOpinionEntityBuilder {
             ///Object type of the review opinion. Always `Opinion`.
@@ -29189,9 +29189,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ReviewUpdateBodyV2Builder {
-            pub(super) old_status: ::std::option::Option<ReviewStatus>,
-            pub(super) plan_end_date: ::std::option::Option<::std::string::String>,
-            pub(super) status: ::std::option::Option<ReviewStatus>,
+            pub(crate) old_status: ::std::option::Option<ReviewStatus>,
+            pub(crate) plan_end_date: ::std::option::Option<::std::string::String>,
+            pub(crate) status: ::std::option::Option<ReviewStatus>,
         }
         impl ReviewUpdateBodyV2Builder {
             ///Status of the review before the update (0 to 32 characters). `ToBeReviewed`: to be reviewed. `ToBeApproved`: to be decided. `Committed`: to be submitted. `Canceled`: canceled. `ReCommitted`: resubmitted. `Rejected`: rejected.
@@ -29227,18 +29227,18 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct SearchIpdIssuesRequestBodyBuilder {
-            pub(super) filter: ::std::option::Option<
+            pub(crate) filter: ::std::option::Option<
                 ::std::vec::Vec<
                     ::std::collections::BTreeMap<::std::string::String, ConditionVo>,
                 >,
             >,
-            pub(super) filter_mode: ::std::option::Option<FilterMode>,
-            pub(super) model_ids: ::std::option::Option<::std::vec::Vec<ProjectModel>>,
-            pub(super) page: ::std::option::Option<PageInfoVo>,
-            pub(super) return_fields: ::std::option::Option<
+            pub(crate) filter_mode: ::std::option::Option<FilterMode>,
+            pub(crate) model_ids: ::std::option::Option<::std::vec::Vec<ProjectModel>>,
+            pub(crate) page: ::std::option::Option<PageInfoVo>,
+            pub(crate) return_fields: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) sort: ::std::option::Option<::std::vec::Vec<SortInfo>>,
+            pub(crate) sort: ::std::option::Option<::std::vec::Vec<SortInfo>>,
         }
         impl SearchIpdIssuesRequestBodyBuilder {
             ///Query filters, at most 200. Each element is a map from a column to its condition; for example `{"descendants.plan_pi": {"values": ["956200745322848257"], "operator": "||"}}` selects the work items of that release (the `descendants.` prefix also searches child work items in the tree).
@@ -29325,11 +29325,11 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct SecurityLevelResultBuilder {
-            pub(super) code: ::std::option::Option<::std::string::String>,
-            pub(super) display_value: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) sequence: ::std::option::Option<f64>,
-            pub(super) value: ::std::option::Option<::std::string::String>,
+            pub(crate) code: ::std::option::Option<::std::string::String>,
+            pub(crate) display_value: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) sequence: ::std::option::Option<f64>,
+            pub(crate) value: ::std::option::Option<::std::string::String>,
         }
         impl SecurityLevelResultBuilder {
             ///Security level code.
@@ -29378,11 +29378,11 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ShowBaselineSnapshotsResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<
                 ::std::vec::Vec<FeatureSetOpenApiVo>,
             >,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl ShowBaselineSnapshotsResponseBodyBuilder {
             ///Message.
@@ -29425,10 +29425,10 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ShowCategoryStatusResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<StatusResponseResult>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
-            pub(super) total: ::std::option::Option<
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<StatusResponseResult>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) total: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
         }
@@ -29473,9 +29473,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ShowIpdAttachmentByWorkItemIdResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<::std::vec::Vec<AttachmentEntity>>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<::std::vec::Vec<AttachmentEntity>>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl ShowIpdAttachmentByWorkItemIdResponseBodyBuilder {
             ///Failure information.
@@ -29518,9 +29518,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ShowIpdFieldsV2ResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<::std::vec::Vec<FieldVo>>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<::std::vec::Vec<FieldVo>>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl ShowIpdFieldsV2ResponseBodyBuilder {
             ///Response message; on failure it holds the error details.
@@ -29563,9 +29563,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ShowIpdIssueDetailV2ResponseBodyBuilder {
-            pub(super) data: ::std::option::Option<IssueEntity>,
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) data: ::std::option::Option<IssueEntity>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl ShowIpdIssueDetailV2ResponseBodyBuilder {
             ///Work item details.
@@ -29601,9 +29601,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ShowIpdIssueRelationsConfigByProjectResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<RelationConfig>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<RelationConfig>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl ShowIpdIssueRelationsConfigByProjectResponseBodyBuilder {
             ///Message.
@@ -29639,10 +29639,10 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ShowIpdProcessInstancesResponseResultBuilder {
-            pub(super) process_instances: ::std::option::Option<
+            pub(crate) process_instances: ::std::option::Option<
                 ::std::vec::Vec<ShowIpdProcessInstancesResponseResultProcessInstances>,
             >,
-            pub(super) total: ::std::option::Option<
+            pub(crate) total: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
         }
@@ -29680,44 +29680,44 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ShowIpdProcessInstancesResponseResultProcessInstancesBuilder {
-            pub(super) approval_time: ::std::option::Option<
+            pub(crate) approval_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) approver: ::std::option::Option<::std::string::String>,
-            pub(super) category: ::std::option::Option<::std::string::String>,
-            pub(super) cc: ::std::option::Option<::std::string::String>,
-            pub(super) ccbs: ::std::option::Option<::std::vec::Vec<UserObject>>,
-            pub(super) closed_time: ::std::option::Option<
+            pub(crate) approver: ::std::option::Option<::std::string::String>,
+            pub(crate) category: ::std::option::Option<::std::string::String>,
+            pub(crate) cc: ::std::option::Option<::std::string::String>,
+            pub(crate) ccbs: ::std::option::Option<::std::vec::Vec<UserObject>>,
+            pub(crate) closed_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) created_by: ::std::option::Option<UserVo>,
-            pub(super) created_date: ::std::option::Option<
+            pub(crate) created_by: ::std::option::Option<UserVo>,
+            pub(crate) created_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) domain_id: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) modified_by: ::std::option::Option<UserVo>,
-            pub(super) modified_date: ::std::option::Option<
+            pub(crate) domain_id: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_by: ::std::option::Option<UserVo>,
+            pub(crate) modified_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) need_approval: ::std::option::Option<::std::string::String>,
-            pub(super) number: ::std::option::Option<::std::string::String>,
-            pub(super) opinions: ::std::option::Option<
+            pub(crate) need_approval: ::std::option::Option<::std::string::String>,
+            pub(crate) number: ::std::option::Option<::std::string::String>,
+            pub(crate) opinions: ::std::option::Option<
                 ::std::vec::Vec<ProcessInstanceResponseResultOpinions>,
             >,
-            pub(super) plan_end_date: ::std::option::Option<
+            pub(crate) plan_end_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) plan_start_date: ::std::option::Option<
+            pub(crate) plan_start_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) reviewer: ::std::option::Option<::std::string::String>,
-            pub(super) state: ::std::option::Option<LifecycleState>,
-            pub(super) status: ::std::option::Option<
+            pub(crate) reviewer: ::std::option::Option<::std::string::String>,
+            pub(crate) state: ::std::option::Option<LifecycleState>,
+            pub(crate) status: ::std::option::Option<
                 ProcessInstanceResponseResultStatus,
             >,
-            pub(super) title: ::std::option::Option<::std::string::String>,
-            pub(super) type_: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
+            pub(crate) type_: ::std::option::Option<::std::string::String>,
         }
         impl ShowIpdProcessInstancesResponseResultProcessInstancesBuilder {
             ///Approval time, a Unix timestamp in milliseconds (format not stated by the sources; the service sends its times this way).
@@ -29930,9 +29930,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ShowIpdProjectListResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<::std::vec::Vec<ProjectInfoVo>>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<::std::vec::Vec<ProjectInfoVo>>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl ShowIpdProjectListResponseBodyBuilder {
             ///Failure information.
@@ -29975,9 +29975,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ShowIpdWorkItemFlowResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<WorkItemFlowInfoVo>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<WorkItemFlowInfoVo>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl ShowIpdWorkItemFlowResponseBodyBuilder {
             ///Response message.
@@ -30013,11 +30013,11 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ShowIssueConfigFieldsResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<
                 IssueConfigFieldsResponseBodyResult,
             >,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl ShowIssueConfigFieldsResponseBodyBuilder {
             ///Response message.
@@ -30053,13 +30053,13 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ShowIssueDetailResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<
                 ::std::vec::Vec<
                     ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 >,
             >,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl ShowIssueDetailResponseBodyBuilder {
             ///Message.
@@ -30104,11 +30104,11 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ShowTenantIssueListResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<
                 ::std::vec::Vec<IssueDetailsResponse>,
             >,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl ShowTenantIssueListResponseBodyBuilder {
             ///Message.
@@ -30151,9 +30151,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct ShowWorkflowTemplateResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<WorkflowTemplateVo>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<WorkflowTemplateVo>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl ShowWorkflowTemplateResponseBodyBuilder {
             ///Response message.
@@ -30189,10 +30189,10 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct SnapshotIssueRequestBuilder {
-            pub(super) ids: ::std::option::Option<
+            pub(crate) ids: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) simple_result: ::std::option::Option<bool>,
+            pub(crate) simple_result: ::std::option::Option<bool>,
         }
         impl SnapshotIssueRequestBuilder {
             ///Snapshot IDs. Obtain them from the work item snapshot list API (`id` in the response body).
@@ -30232,40 +30232,40 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct SnapshotsVoBuilder {
-            pub(super) category: ::std::option::Option<IssueCategory>,
-            pub(super) category_name: ::std::option::Option<::std::string::String>,
-            pub(super) created_by: ::std::option::Option<UserIdOrUserVo>,
-            pub(super) created_date: ::std::option::Option<
+            pub(crate) category: ::std::option::Option<IssueCategory>,
+            pub(crate) category_name: ::std::option::Option<::std::string::String>,
+            pub(crate) created_by: ::std::option::Option<UserIdOrUserVo>,
+            pub(crate) created_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) deletable: ::std::option::Option<bool>,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) domain_id: ::std::option::Option<::std::string::String>,
-            pub(super) full_path: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) issue_category: ::std::option::Option<IssueCategory>,
-            pub(super) issue_id: ::std::option::Option<::std::string::String>,
-            pub(super) modified_by: ::std::option::Option<UserIdOrUserVo>,
-            pub(super) modified_date: ::std::option::Option<
+            pub(crate) deletable: ::std::option::Option<bool>,
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) domain_id: ::std::option::Option<::std::string::String>,
+            pub(crate) full_path: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) issue_category: ::std::option::Option<IssueCategory>,
+            pub(crate) issue_id: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_by: ::std::option::Option<UserIdOrUserVo>,
+            pub(crate) modified_date: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) parent_full_path: ::std::option::Option<::std::string::String>,
-            pub(super) parent_id: ::std::option::Option<::std::string::String>,
-            pub(super) parent_path: ::std::option::Option<::std::string::String>,
-            pub(super) path: ::std::option::Option<::std::string::String>,
-            pub(super) region: ::std::option::Option<::std::string::String>,
-            pub(super) root_id: ::std::option::Option<::std::string::String>,
-            pub(super) snap_base_info_id: ::std::option::Option<::std::string::String>,
-            pub(super) snapshot2workitem: ::std::option::Option<
+            pub(crate) parent_full_path: ::std::option::Option<::std::string::String>,
+            pub(crate) parent_id: ::std::option::Option<::std::string::String>,
+            pub(crate) parent_path: ::std::option::Option<::std::string::String>,
+            pub(crate) path: ::std::option::Option<::std::string::String>,
+            pub(crate) region: ::std::option::Option<::std::string::String>,
+            pub(crate) root_id: ::std::option::Option<::std::string::String>,
+            pub(crate) snap_base_info_id: ::std::option::Option<::std::string::String>,
+            pub(crate) snapshot2workitem: ::std::option::Option<
                 ::std::collections::BTreeMap<
                     ::std::string::String,
                     SnapshotsVoSnapshot2workitemValue,
                 >,
             >,
-            pub(super) tenant_id: ::std::option::Option<::std::string::String>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
-            pub(super) type_: ::std::option::Option<::std::string::String>,
-            pub(super) version_number: ::std::option::Option<
+            pub(crate) tenant_id: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
+            pub(crate) type_: ::std::option::Option<::std::string::String>,
+            pub(crate) version_number: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
         }
@@ -30487,8 +30487,8 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct SortInfoBuilder {
-            pub(super) asc: ::std::option::Option<bool>,
-            pub(super) field: ::std::option::Option<::std::string::String>,
+            pub(crate) asc: ::std::option::Option<bool>,
+            pub(crate) field: ::std::option::Option<::std::string::String>,
         }
         impl SortInfoBuilder {
             ///Whether to sort in ascending order.
@@ -30513,9 +30513,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct SprintSnapshotsCreateParamBuilder {
-            pub(super) category: ::std::option::Option<PlanCategory>,
-            pub(super) issue_id: ::std::option::Option<::std::string::String>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
+            pub(crate) category: ::std::option::Option<PlanCategory>,
+            pub(crate) issue_id: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
         }
         impl SprintSnapshotsCreateParamBuilder {
             ///Plan category (`PI` or `Iteration`). Obtain it from the release/sprint plan list API in "IPD Project Plan Management" (`category` in the response body).
@@ -30556,22 +30556,22 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct StatusEntityBuilder {
-            pub(super) belonging: ::std::option::Option<StatusBelonging>,
-            pub(super) category_code: ::std::option::Option<
+            pub(crate) belonging: ::std::option::Option<StatusBelonging>,
+            pub(crate) category_code: ::std::option::Option<
                 ::std::vec::Vec<IssueCategory>,
             >,
-            pub(super) code: ::std::option::Option<::std::string::String>,
-            pub(super) created_by: ::std::option::Option<::std::string::String>,
-            pub(super) created_time: ::std::option::Option<
+            pub(crate) code: ::std::option::Option<::std::string::String>,
+            pub(crate) created_by: ::std::option::Option<::std::string::String>,
+            pub(crate) created_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) display_value: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) modified_by: ::std::option::Option<::std::string::String>,
-            pub(super) modified_time: ::std::option::Option<
+            pub(crate) display_value: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_by: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) name: ::std::option::Option<::std::string::String>,
+            pub(crate) name: ::std::option::Option<::std::string::String>,
         }
         impl StatusEntityBuilder {
             ///Status attribute of the work item: `START`, `IN_PROGRESS` or `END`.
@@ -30674,7 +30674,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct StatusResponseResultBuilder {
-            pub(super) status: ::std::option::Option<::std::vec::Vec<StatusEntity>>,
+            pub(crate) status: ::std::option::Option<::std::vec::Vec<StatusEntity>>,
         }
         impl StatusResponseResultBuilder {
             ///Statuses.
@@ -30701,8 +30701,8 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct TransferWorkItemFlowResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl TransferWorkItemFlowResponseBodyBuilder {
             ///Response message.
@@ -30730,9 +30730,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct UpdateIpdIssueCommentResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<CommentEntity>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<CommentEntity>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl UpdateIpdIssueCommentResponseBodyBuilder {
             ///Response message; the error description when the call fails.
@@ -30768,11 +30768,11 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct UpdateIpdLabelResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<
                 ::codearts_ipd_runtime::OneOrMany<LabelEntity>,
             >,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl UpdateIpdLabelResponseBodyBuilder {
             ///Response message.
@@ -30817,9 +30817,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct UploadIpdImageInIssueResponseBodyBuilder {
-            pub(super) message: ::std::option::Option<::std::string::String>,
-            pub(super) result: ::std::option::Option<IssueEntity>,
-            pub(super) status: ::std::option::Option<ResponseStatus>,
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<IssueEntity>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
         }
         impl UploadIpdImageInIssueResponseBodyBuilder {
             ///Request information. Generally, this field is left blank.
@@ -30855,9 +30855,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct UserEntityBuilder {
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) name: ::std::option::Option<::std::string::String>,
-            pub(super) nick_name: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) name: ::std::option::Option<::std::string::String>,
+            pub(crate) nick_name: ::std::option::Option<::std::string::String>,
         }
         impl UserEntityBuilder {
             ///User ID. You can obtain it from the Querying Project Members API.
@@ -30893,27 +30893,27 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct UserObjectBuilder {
-            pub(super) ccb_id: ::std::option::Option<::std::string::String>,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) domain_id: ::std::option::Option<::std::string::String>,
-            pub(super) domain_name: ::std::option::Option<::std::string::String>,
-            pub(super) has_removed: ::std::option::Option<::std::string::String>,
-            pub(super) image_id: ::std::option::Option<::std::string::String>,
-            pub(super) nick_name: ::std::option::Option<::std::string::String>,
-            pub(super) opinion: ::std::option::Option<::std::string::String>,
-            pub(super) owner: ::std::option::Option<::std::string::String>,
-            pub(super) region: ::std::option::Option<::std::string::String>,
-            pub(super) role_id: ::std::option::Option<::std::string::String>,
-            pub(super) role_name: ::std::option::Option<::std::string::String>,
-            pub(super) status: ::std::option::Option<
+            pub(crate) ccb_id: ::std::option::Option<::std::string::String>,
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) domain_id: ::std::option::Option<::std::string::String>,
+            pub(crate) domain_name: ::std::option::Option<::std::string::String>,
+            pub(crate) has_removed: ::std::option::Option<::std::string::String>,
+            pub(crate) image_id: ::std::option::Option<::std::string::String>,
+            pub(crate) nick_name: ::std::option::Option<::std::string::String>,
+            pub(crate) opinion: ::std::option::Option<::std::string::String>,
+            pub(crate) owner: ::std::option::Option<::std::string::String>,
+            pub(crate) region: ::std::option::Option<::std::string::String>,
+            pub(crate) role_id: ::std::option::Option<::std::string::String>,
+            pub(crate) role_name: ::std::option::Option<::std::string::String>,
+            pub(crate) status: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) user_id: ::std::option::Option<::std::string::String>,
-            pub(super) user_name: ::std::option::Option<::std::string::String>,
-            pub(super) user_num_id: ::std::option::Option<
+            pub(crate) user_id: ::std::option::Option<::std::string::String>,
+            pub(crate) user_name: ::std::option::Option<::std::string::String>,
+            pub(crate) user_num_id: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
-            pub(super) watcher: ::std::option::Option<
+            pub(crate) watcher: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
         }
@@ -31060,15 +31060,15 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct UserVoBuilder {
-            pub(super) domain_id: ::std::option::Option<::std::string::String>,
-            pub(super) domain_name: ::std::option::Option<::std::string::String>,
-            pub(super) nick_name: ::std::option::Option<::std::string::String>,
-            pub(super) role_code: ::std::option::Option<::std::string::String>,
-            pub(super) role_id: ::std::option::Option<::std::string::String>,
-            pub(super) role_name: ::std::option::Option<::std::string::String>,
-            pub(super) user_id: ::std::option::Option<::std::string::String>,
-            pub(super) user_name: ::std::option::Option<::std::string::String>,
-            pub(super) user_num_id: ::std::option::Option<
+            pub(crate) domain_id: ::std::option::Option<::std::string::String>,
+            pub(crate) domain_name: ::std::option::Option<::std::string::String>,
+            pub(crate) nick_name: ::std::option::Option<::std::string::String>,
+            pub(crate) role_code: ::std::option::Option<::std::string::String>,
+            pub(crate) role_id: ::std::option::Option<::std::string::String>,
+            pub(crate) role_name: ::std::option::Option<::std::string::String>,
+            pub(crate) user_id: ::std::option::Option<::std::string::String>,
+            pub(crate) user_name: ::std::option::Option<::std::string::String>,
+            pub(crate) user_num_id: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
             >,
         }
@@ -31153,12 +31153,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct WorkItemFlowFieldConfigVoBuilder {
-            pub(super) field_code: ::std::option::Option<::std::string::String>,
-            pub(super) field_operation: ::std::option::Option<::std::string::String>,
-            pub(super) field_range: ::std::option::Option<WorkItemFlowFieldRangeVo>,
-            pub(super) field_value: ::std::option::Option<WorkItemFlowFieldValueVo>,
-            pub(super) required: ::std::option::Option<bool>,
-            pub(super) value_type: ::std::option::Option<::std::string::String>,
+            pub(crate) field_code: ::std::option::Option<::std::string::String>,
+            pub(crate) field_operation: ::std::option::Option<::std::string::String>,
+            pub(crate) field_range: ::std::option::Option<WorkItemFlowFieldRangeVo>,
+            pub(crate) field_value: ::std::option::Option<WorkItemFlowFieldValueVo>,
+            pub(crate) required: ::std::option::Option<bool>,
+            pub(crate) value_type: ::std::option::Option<::std::string::String>,
         }
         impl WorkItemFlowFieldConfigVoBuilder {
             ///Field code.
@@ -31215,7 +31215,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct WorkItemFlowFieldRangeVoBuilder {
-            pub(super) setting_val_object: ::std::option::Option<
+            pub(crate) setting_val_object: ::std::option::Option<
                 ::std::vec::Vec<
                     ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 >,
@@ -31248,8 +31248,8 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct WorkItemFlowFieldValueVoBuilder {
-            pub(super) ref_prop: ::std::option::Option<::std::string::String>,
-            pub(super) setting_val_object: ::std::option::Option<
+            pub(crate) ref_prop: ::std::option::Option<::std::string::String>,
+            pub(crate) setting_val_object: ::std::option::Option<
                 ::std::vec::Vec<
                     ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 >,
@@ -31290,15 +31290,15 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct WorkItemFlowInfoVoBuilder {
-            pub(super) current_process_node: ::std::option::Option<
+            pub(crate) current_process_node: ::std::option::Option<
                 WorkItemFlowProcessNodeVo,
             >,
-            pub(super) fail_result: ::std::option::Option<::std::string::String>,
-            pub(super) next_flow: ::std::option::Option<::std::vec::Vec<FlowsInfoVo>>,
-            pub(super) process_instance: ::std::option::Option<
+            pub(crate) fail_result: ::std::option::Option<::std::string::String>,
+            pub(crate) next_flow: ::std::option::Option<::std::vec::Vec<FlowsInfoVo>>,
+            pub(crate) process_instance: ::std::option::Option<
                 WorkItemFlowProcessInstanceVo,
             >,
-            pub(super) process_nodes: ::std::option::Option<
+            pub(crate) process_nodes: ::std::option::Option<
                 ::std::vec::Vec<WorkItemFlowProcessNodeVo>,
             >,
         }
@@ -31366,26 +31366,26 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct WorkItemFlowNodeConfigVoBuilder {
-            pub(super) any_status: ::std::option::Option<bool>,
-            pub(super) code: ::std::option::Option<::std::string::String>,
-            pub(super) description: ::std::option::Option<::std::string::String>,
-            pub(super) enable_suspend: ::std::option::Option<bool>,
-            pub(super) end: ::std::option::Option<bool>,
-            pub(super) extra_config: ::std::option::Option<
+            pub(crate) any_status: ::std::option::Option<bool>,
+            pub(crate) code: ::std::option::Option<::std::string::String>,
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) enable_suspend: ::std::option::Option<bool>,
+            pub(crate) end: ::std::option::Option<bool>,
+            pub(crate) extra_config: ::std::option::Option<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
-            pub(super) last: ::std::option::Option<bool>,
-            pub(super) name: ::std::option::Option<::std::string::String>,
-            pub(super) start: ::std::option::Option<bool>,
-            pub(super) static_actions: ::std::option::Option<
+            pub(crate) last: ::std::option::Option<bool>,
+            pub(crate) name: ::std::option::Option<::std::string::String>,
+            pub(crate) start: ::std::option::Option<bool>,
+            pub(crate) static_actions: ::std::option::Option<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
-            pub(super) static_rules: ::std::option::Option<
+            pub(crate) static_rules: ::std::option::Option<
                 ::std::vec::Vec<
                     ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 >,
             >,
-            pub(super) submit_can_operate: ::std::option::Option<bool>,
+            pub(crate) submit_can_operate: ::std::option::Option<bool>,
         }
         impl WorkItemFlowNodeConfigVoBuilder {
             ///Whether the node can be reached from any status.
@@ -31494,12 +31494,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct WorkItemFlowProcessInstanceVoBuilder {
-            pub(super) category: ::std::option::Option<::std::string::String>,
-            pub(super) flow_state: ::std::option::Option<
+            pub(crate) category: ::std::option::Option<::std::string::String>,
+            pub(crate) flow_state: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) workflow_entry_id: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) workflow_entry_id: ::std::option::Option<::std::string::String>,
         }
         impl WorkItemFlowProcessInstanceVoBuilder {
             ///Workflow category.
@@ -31542,13 +31542,13 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct WorkItemFlowProcessNodeVoBuilder {
-            pub(super) category: ::std::option::Option<::std::string::String>,
-            pub(super) code: ::std::option::Option<::std::string::String>,
-            pub(super) config: ::std::option::Option<WorkItemFlowNodeConfigVo>,
-            pub(super) enable_suspend: ::std::option::Option<bool>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) process_instance_id: ::std::option::Option<::std::string::String>,
-            pub(super) workflow_activity_id: ::std::option::Option<
+            pub(crate) category: ::std::option::Option<::std::string::String>,
+            pub(crate) code: ::std::option::Option<::std::string::String>,
+            pub(crate) config: ::std::option::Option<WorkItemFlowNodeConfigVo>,
+            pub(crate) enable_suspend: ::std::option::Option<bool>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) process_instance_id: ::std::option::Option<::std::string::String>,
+            pub(crate) workflow_activity_id: ::std::option::Option<
                 ::std::string::String,
             >,
         }
@@ -31618,9 +31618,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct WorkItemFlowRequestBodyBuilder {
-            pub(super) flow_code: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) issue_category: ::std::option::Option<IssueCategory>,
+            pub(crate) flow_code: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) issue_category: ::std::option::Option<IssueCategory>,
         }
         impl WorkItemFlowRequestBodyBuilder {
             ///Work item transition code, 1 to 500 characters.
@@ -31661,11 +31661,11 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct WorkItemFlowRuleConfigVoBuilder {
-            pub(super) code: ::std::option::Option<::std::string::String>,
-            pub(super) config_value: ::std::option::Option<
+            pub(crate) code: ::std::option::Option<::std::string::String>,
+            pub(crate) config_value: ::std::option::Option<
                 ::std::vec::Vec<WorkItemFlowFieldConfigVo>,
             >,
-            pub(super) open: ::std::option::Option<bool>,
+            pub(crate) open: ::std::option::Option<bool>,
         }
         impl WorkItemFlowRuleConfigVoBuilder {
             ///Rule code.
@@ -31705,13 +31705,13 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct WorkItemFlowVoBuilder {
-            pub(super) flow_code: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) issue_category: ::std::option::Option<IssueCategory>,
-            pub(super) issue_ids: ::std::option::Option<
+            pub(crate) flow_code: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) issue_category: ::std::option::Option<IssueCategory>,
+            pub(crate) issue_ids: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            pub(super) process_context: ::std::option::Option<
+            pub(crate) process_context: ::std::option::Option<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         }
@@ -31779,14 +31779,14 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct WorkItemLabelVoBuilder {
-            pub(super) category: ::std::option::Option<::std::string::String>,
-            pub(super) color: ::std::option::Option<::std::string::String>,
-            pub(super) id: ::std::option::Option<::std::string::String>,
-            pub(super) label_type: ::std::option::Option<IssueType>,
-            pub(super) modified_by: ::std::option::Option<::std::string::String>,
-            pub(super) state: ::std::option::Option<LifecycleState>,
-            pub(super) title: ::std::option::Option<::std::string::String>,
-            pub(super) type_: ::std::option::Option<::std::string::String>,
+            pub(crate) category: ::std::option::Option<::std::string::String>,
+            pub(crate) color: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) label_type: ::std::option::Option<IssueType>,
+            pub(crate) modified_by: ::std::option::Option<::std::string::String>,
+            pub(crate) state: ::std::option::Option<LifecycleState>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
+            pub(crate) type_: ::std::option::Option<::std::string::String>,
         }
         impl WorkItemLabelVoBuilder {
             ///Object type, always `Label`.
@@ -31862,7 +31862,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct WorkflowTemplateConfigsVoBuilder {
-            pub(super) config_value: ::std::option::Option<
+            pub(crate) config_value: ::std::option::Option<
                 ::std::vec::Vec<
                     ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 >,
@@ -31895,16 +31895,16 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct WorkflowTemplateFlowsVoBuilder {
-            pub(super) before_rule_configs: ::std::option::Option<
+            pub(crate) before_rule_configs: ::std::option::Option<
                 ::std::vec::Vec<WorkflowTemplateConfigsVo>,
             >,
-            pub(super) before_rule_validator: ::std::option::Option<
+            pub(crate) before_rule_validator: ::std::option::Option<
                 ::std::vec::Vec<WorkflowTemplateConfigsVo>,
             >,
-            pub(super) code: ::std::option::Option<::std::string::String>,
-            pub(super) from_code: ::std::option::Option<::std::string::String>,
-            pub(super) name: ::std::option::Option<::std::string::String>,
-            pub(super) to_code: ::std::option::Option<::std::string::String>,
+            pub(crate) code: ::std::option::Option<::std::string::String>,
+            pub(crate) from_code: ::std::option::Option<::std::string::String>,
+            pub(crate) name: ::std::option::Option<::std::string::String>,
+            pub(crate) to_code: ::std::option::Option<::std::string::String>,
         }
         impl WorkflowTemplateFlowsVoBuilder {
             ///Page configuration during the transition.
@@ -31978,8 +31978,8 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct WorkflowTemplateNodesVoBuilder {
-            pub(super) code: ::std::option::Option<::std::string::String>,
-            pub(super) name: ::std::option::Option<::std::string::String>,
+            pub(crate) code: ::std::option::Option<::std::string::String>,
+            pub(crate) name: ::std::option::Option<::std::string::String>,
         }
         impl WorkflowTemplateNodesVoBuilder {
             ///Status code.
@@ -32007,10 +32007,10 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct WorkflowTemplateVoBuilder {
-            pub(super) process_flows: ::std::option::Option<
+            pub(crate) process_flows: ::std::option::Option<
                 ::std::vec::Vec<WorkflowTemplateFlowsVo>,
             >,
-            pub(super) process_nodes: ::std::option::Option<
+            pub(crate) process_nodes: ::std::option::Option<
                 ::std::vec::Vec<WorkflowTemplateNodesVo>,
             >,
         }
@@ -33323,6 +33323,54 @@ pub mod builder {
                 400..=499 => Err(response.error(true).await),
                 _ => Err(response.error(false).await),
             }
+        }
+    }
+    impl<'a> ::codearts_ipd_runtime::paginate::Pages for ListIpdIssueComments<'a> {
+        type Page = types::ListIpdIssueCommentsResponseBody;
+        type Item = types::CommentEntity;
+        const PAGING: ::codearts_ipd_runtime::paginate::Paging = ::codearts_ipd_runtime::paginate::Paging {
+            kind: ::codearts_ipd_runtime::paginate::PageKind::Number,
+            first: 1u64,
+            min_size: 1u64,
+            max_size: 200u64,
+            default_size: 200u64,
+            max_pages: ::std::option::Option::Some(10000u64),
+        };
+        fn at(&self, position: u64, size: u64) -> Self {
+            let mut call = self.clone();
+            call.page_no = ::std::option::Option::Some(
+                <i32 as ::std::convert::TryFrom<u64>>::try_from(position)
+                    .unwrap_or(<i32>::MAX),
+            );
+            call.page_size = ::std::option::Option::Some(
+                <i32 as ::std::convert::TryFrom<u64>>::try_from(size)
+                    .unwrap_or(<i32>::MAX),
+            );
+            call
+        }
+        fn fetch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::codearts_ipd_runtime::Response<Self::Page>,
+                ::codearts_ipd_runtime::ApiError,
+            >,
+        > + Send {
+            self.send()
+        }
+        fn items(page: &Self::Page) -> &[Self::Item] {
+            page.result().map(|x| x.comment_list()).unwrap_or_default()
+        }
+        fn total(page: &Self::Page) -> ::std::option::Option<u64> {
+            page.result()
+                .and_then(|x| x.total())
+                .and_then(|n| <u64 as ::std::convert::TryFrom<_>>::try_from(n).ok())
+        }
+    }
+    impl<'a> ListIpdIssueComments<'a> {
+        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 1 to 200, by default 200); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.
+        pub fn into_paginator(self) -> ::codearts_ipd_runtime::Paginator<Self> {
+            ::codearts_ipd_runtime::Paginator::new(self)
         }
     }
     ///A call of [`Client::create_ipd_issue_comments`](super::Client::create_ipd_issue_comments): set its parameters, then [`send`](Self::send) it.
@@ -34673,6 +34721,54 @@ Body field `title`.*/
             }
         }
     }
+    impl<'a> ::codearts_ipd_runtime::paginate::Pages for ListIpdProjectFields<'a> {
+        type Page = types::ListIpdProjectFieldsResponseBody;
+        type Item = types::FieldEntity;
+        const PAGING: ::codearts_ipd_runtime::paginate::Paging = ::codearts_ipd_runtime::paginate::Paging {
+            kind: ::codearts_ipd_runtime::paginate::PageKind::Offset,
+            first: 0u64,
+            min_size: 1u64,
+            max_size: 100u64,
+            default_size: 20u64,
+            max_pages: ::std::option::Option::None,
+        };
+        fn at(&self, position: u64, size: u64) -> Self {
+            let mut call = self.clone();
+            call.offset = ::std::option::Option::Some(
+                <i32 as ::std::convert::TryFrom<u64>>::try_from(position)
+                    .unwrap_or(<i32>::MAX),
+            );
+            call.limit = ::std::option::Option::Some(
+                <i32 as ::std::convert::TryFrom<u64>>::try_from(size)
+                    .unwrap_or(<i32>::MAX),
+            );
+            call
+        }
+        fn fetch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::codearts_ipd_runtime::Response<Self::Page>,
+                ::codearts_ipd_runtime::ApiError,
+            >,
+        > + Send {
+            self.send()
+        }
+        fn items(page: &Self::Page) -> &[Self::Item] {
+            page.result().map(|x| x.data()).unwrap_or_default()
+        }
+        fn total(page: &Self::Page) -> ::std::option::Option<u64> {
+            page.result()
+                .and_then(|x| x.total())
+                .and_then(|n| <u64 as ::std::convert::TryFrom<_>>::try_from(n).ok())
+        }
+    }
+    impl<'a> ListIpdProjectFields<'a> {
+        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the offsets and the page size (`.page_size(n)`, 1 to 100, by default 20); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.
+        pub fn into_paginator(self) -> ::codearts_ipd_runtime::Paginator<Self> {
+            ::codearts_ipd_runtime::Paginator::new(self)
+        }
+    }
     ///A call of [`Client::get_model_config`](super::Client::get_model_config): set its parameters, then [`send`](Self::send) it.
     #[derive(Clone, Debug)]
     #[must_use = "nothing is sent until `.send()` is awaited"]
@@ -35040,6 +35136,54 @@ Body field `source_issue_type`.*/
                 400 => Err(response.error(true).await),
                 _ => Err(response.error(false).await),
             }
+        }
+    }
+    impl<'a> ::codearts_ipd_runtime::paginate::Pages for QueryIssueAssociatedItem<'a> {
+        type Page = types::QueryIssueAssociatedItemResponseBody;
+        type Item = types::IssueVo;
+        const PAGING: ::codearts_ipd_runtime::paginate::Paging = ::codearts_ipd_runtime::paginate::Paging {
+            kind: ::codearts_ipd_runtime::paginate::PageKind::Number,
+            first: 1u64,
+            min_size: 1u64,
+            max_size: 100u64,
+            default_size: 20u64,
+            max_pages: ::std::option::Option::None,
+        };
+        fn at(&self, position: u64, size: u64) -> Self {
+            let mut call = self.clone();
+            call.page_no = ::std::option::Option::Some(
+                <i32 as ::std::convert::TryFrom<u64>>::try_from(position)
+                    .unwrap_or(<i32>::MAX),
+            );
+            call.page_size = ::std::option::Option::Some(
+                <i32 as ::std::convert::TryFrom<u64>>::try_from(size)
+                    .unwrap_or(<i32>::MAX),
+            );
+            call
+        }
+        fn fetch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::codearts_ipd_runtime::Response<Self::Page>,
+                ::codearts_ipd_runtime::ApiError,
+            >,
+        > + Send {
+            self.send()
+        }
+        fn items(page: &Self::Page) -> &[Self::Item] {
+            page.result().map(|x| x.issues()).unwrap_or_default()
+        }
+        fn total(page: &Self::Page) -> ::std::option::Option<u64> {
+            page.result()
+                .and_then(|x| x.total())
+                .and_then(|n| <u64 as ::std::convert::TryFrom<_>>::try_from(n).ok())
+        }
+    }
+    impl<'a> QueryIssueAssociatedItem<'a> {
+        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 1 to 100, by default 20); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.
+        pub fn into_paginator(self) -> ::codearts_ipd_runtime::Paginator<Self> {
+            ::codearts_ipd_runtime::Paginator::new(self)
         }
     }
     ///A call of [`Client::batch_baseline_ipd_issues`](super::Client::batch_baseline_ipd_issues): set its parameters, then [`send`](Self::send) it.
@@ -36190,6 +36334,62 @@ Body field `sort`.*/
             }
         }
     }
+    impl<'a> ::codearts_ipd_runtime::paginate::Pages for ListIpdProjectIssues<'a> {
+        type Page = types::ListIpdProjectIssuesResponseBody;
+        type Item = types::IssueVo;
+        const PAGING: ::codearts_ipd_runtime::paginate::Paging = ::codearts_ipd_runtime::paginate::Paging {
+            kind: ::codearts_ipd_runtime::paginate::PageKind::Number,
+            first: 1u64,
+            min_size: 5u64,
+            max_size: 200u64,
+            default_size: 20u64,
+            max_pages: ::std::option::Option::Some(10000u64),
+        };
+        fn at(&self, position: u64, size: u64) -> Self {
+            let mut call = self.clone();
+            let mut body = call.body.take().unwrap_or_default();
+            let mut nested: types::PageInfoVo = body.page.take().unwrap_or_default();
+            nested.page_no = ::std::option::Option::Some(
+                <i32 as ::std::convert::TryFrom<u64>>::try_from(position)
+                    .unwrap_or(<i32>::MAX),
+            );
+            body.page = ::std::option::Option::Some(nested);
+            call.body = ::std::option::Option::Some(body);
+            let mut body = call.body.take().unwrap_or_default();
+            let mut nested: types::PageInfoVo = body.page.take().unwrap_or_default();
+            nested.page_size = ::std::option::Option::Some(
+                <i32 as ::std::convert::TryFrom<u64>>::try_from(size)
+                    .unwrap_or(<i32>::MAX),
+            );
+            body.page = ::std::option::Option::Some(nested);
+            call.body = ::std::option::Option::Some(body);
+            call
+        }
+        fn fetch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::codearts_ipd_runtime::Response<Self::Page>,
+                ::codearts_ipd_runtime::ApiError,
+            >,
+        > + Send {
+            self.send()
+        }
+        fn items(page: &Self::Page) -> &[Self::Item] {
+            page.result().map(|x| x.issues()).unwrap_or_default()
+        }
+        fn total(page: &Self::Page) -> ::std::option::Option<u64> {
+            page.result()
+                .and_then(|x| x.total())
+                .and_then(|n| <u64 as ::std::convert::TryFrom<_>>::try_from(n).ok())
+        }
+    }
+    impl<'a> ListIpdProjectIssues<'a> {
+        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 5 to 200, by default 20); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.
+        pub fn into_paginator(self) -> ::codearts_ipd_runtime::Paginator<Self> {
+            ::codearts_ipd_runtime::Paginator::new(self)
+        }
+    }
     ///A call of [`Client::show_issue_detail`](super::Client::show_issue_detail): set its parameters, then [`send`](Self::send) it.
     #[derive(Clone, Debug)]
     #[must_use = "nothing is sent until `.send()` is awaited"]
@@ -36525,6 +36725,63 @@ Body field `sort`.*/
                 400 => Err(response.error(true).await),
                 _ => Err(response.error(false).await),
             }
+        }
+    }
+    impl<'a> ::codearts_ipd_runtime::paginate::Pages for ShowTenantIssueList<'a> {
+        type Page = types::ShowTenantIssueListResponseBody;
+        type Item = types::IssueDetailsResponse;
+        const PAGING: ::codearts_ipd_runtime::paginate::Paging = ::codearts_ipd_runtime::paginate::Paging {
+            kind: ::codearts_ipd_runtime::paginate::PageKind::Number,
+            first: 1u64,
+            min_size: 5u64,
+            max_size: 200u64,
+            default_size: 20u64,
+            max_pages: ::std::option::Option::Some(10000u64),
+        };
+        fn at(&self, position: u64, size: u64) -> Self {
+            let mut call = self.clone();
+            let mut body = call.body.take().unwrap_or_default();
+            let mut nested: types::PageInfoVo = body.page.take().unwrap_or_default();
+            nested.page_no = ::std::option::Option::Some(
+                <i32 as ::std::convert::TryFrom<u64>>::try_from(position)
+                    .unwrap_or(<i32>::MAX),
+            );
+            body.page = ::std::option::Option::Some(nested);
+            call.body = ::std::option::Option::Some(body);
+            let mut body = call.body.take().unwrap_or_default();
+            let mut nested: types::PageInfoVo = body.page.take().unwrap_or_default();
+            nested.page_size = ::std::option::Option::Some(
+                <i32 as ::std::convert::TryFrom<u64>>::try_from(size)
+                    .unwrap_or(<i32>::MAX),
+            );
+            body.page = ::std::option::Option::Some(nested);
+            call.body = ::std::option::Option::Some(body);
+            call
+        }
+        fn fetch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::codearts_ipd_runtime::Response<Self::Page>,
+                ::codearts_ipd_runtime::ApiError,
+            >,
+        > + Send {
+            self.send()
+        }
+        fn items(page: &Self::Page) -> &[Self::Item] {
+            page.result()
+        }
+        fn total(page: &Self::Page) -> ::std::option::Option<u64> {
+            {
+                let _ = page;
+                ::std::option::Option::None
+            }
+        }
+    }
+    impl<'a> ShowTenantIssueList<'a> {
+        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 5 to 200, by default 20); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.
+        pub fn into_paginator(self) -> ::codearts_ipd_runtime::Paginator<Self> {
+            ::codearts_ipd_runtime::Paginator::new(self)
         }
     }
     ///A call of [`Client::show_ipd_issue_relations_config_by_project`](super::Client::show_ipd_issue_relations_config_by_project): set its parameters, then [`send`](Self::send) it.
@@ -38351,6 +38608,54 @@ Body field `issue_category`.*/
                 200 => response.json().await,
                 _ => Err(response.error(false).await),
             }
+        }
+    }
+    impl<'a> ::codearts_ipd_runtime::paginate::Pages for ListIssueFields<'a> {
+        type Page = types::ListIssueFieldsResponseBody;
+        type Item = types::FieldVo;
+        const PAGING: ::codearts_ipd_runtime::paginate::Paging = ::codearts_ipd_runtime::paginate::Paging {
+            kind: ::codearts_ipd_runtime::paginate::PageKind::Number,
+            first: 1u64,
+            min_size: 10u64,
+            max_size: 1000u64,
+            default_size: 100u64,
+            max_pages: ::std::option::Option::Some(100u64),
+        };
+        fn at(&self, position: u64, size: u64) -> Self {
+            let mut call = self.clone();
+            call.page = ::std::option::Option::Some(
+                <i32 as ::std::convert::TryFrom<u64>>::try_from(position)
+                    .unwrap_or(<i32>::MAX),
+            );
+            call.size = ::std::option::Option::Some(
+                <i32 as ::std::convert::TryFrom<u64>>::try_from(size)
+                    .unwrap_or(<i32>::MAX),
+            );
+            call
+        }
+        fn fetch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::codearts_ipd_runtime::Response<Self::Page>,
+                ::codearts_ipd_runtime::ApiError,
+            >,
+        > + Send {
+            self.send()
+        }
+        fn items(page: &Self::Page) -> &[Self::Item] {
+            page.result()
+        }
+        fn total(page: &Self::Page) -> ::std::option::Option<u64> {
+            page.page()
+                .and_then(|x| x.count())
+                .and_then(|n| <u64 as ::std::convert::TryFrom<_>>::try_from(n).ok())
+        }
+    }
+    impl<'a> ListIssueFields<'a> {
+        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 10 to 1000, by default 100); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.
+        pub fn into_paginator(self) -> ::codearts_ipd_runtime::Paginator<Self> {
+            ::codearts_ipd_runtime::Paginator::new(self)
         }
     }
     ///A call of [`Client::list_issue_statues`](super::Client::list_issue_statues): set its parameters, then [`send`](Self::send) it.

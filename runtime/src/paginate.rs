@@ -1,0 +1,439 @@
+//! Walking every page of a paged operation, as aws-sdk-rust's paginators
+//! do: `op().….into_paginator().page_size(n).send()` is a stream of pages,
+//! `.items().send()` a stream of their items. The stream is lazy: it sends
+//! the request for a page only when polled for it, each with the call's
+//! retries and deadline.
+//!
+//! **When it stops.** After the first of:
+//! - an empty page;
+//! - a short page (fewer items than the page size asked for);
+//! - the documented total reached;
+//! - the operation's last page (its documented page-number limit).
+//!
+//! A server that answers a page with the same items as the page before
+//! ends the stream with [`ApiError::Pagination`](crate::ApiError::Pagination)
+//! ([`PaginationError::RepeatedPage`]) instead of looping; so does a server
+//! that gives no total and fills every page up to the operation's page
+//! limit, or [`MAX_PAGES`] where none is documented
+//! ([`PaginationError::TooManyPages`]): the listing is not complete, and
+//! the stream says so rather than stopping silently. An error answer ends
+//! the stream after it is yielded, with its request id.
+//!
+//! Page sizes are clamped to what the operation documents (so a page is
+//! never "short" because the service capped it), and an offset is always
+//! a multiple of the page size, as some operations require.
+
+use std::future::Future;
+
+use futures_util::Stream;
+use futures_util::stream::{self, StreamExt};
+
+use crate::error::ApiError;
+use crate::response::Response;
+
+/// The most pages a paginator fetches where the operation documents no
+/// limit: a guard against a server that never ends a listing.
+pub const MAX_PAGES: u64 = 10_000;
+
+/// Why a paginator ended a listing early; see the [module docs](self).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PaginationError {
+    /// The service answered page `page` with the same items as the page
+    /// before: following it would never end.
+    #[error("page {page} repeats the page before it, so the listing would never end")]
+    RepeatedPage {
+        /// The page number (from 1) of the repeated page.
+        page: u64,
+    },
+    /// Every page up to the last one allowed was full and no total said the
+    /// listing was over: what is left cannot be reached by paging.
+    #[error(
+        "{pages} full pages and no end in sight: the listing is incomplete past the operation's page limit"
+    )]
+    TooManyPages {
+        /// How many pages were fetched.
+        pages: u64,
+    },
+}
+
+/// Whether an operation counts pages or items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageKind {
+    /// `page_no`-style: the next page is the position plus one.
+    Number,
+    /// `offset`-style: the next page is the position plus the page size.
+    Offset,
+}
+
+/// How an operation pages, from its spec's `x-pagination`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Paging {
+    /// Page numbers or offsets.
+    pub kind: PageKind,
+    /// The first position: page 1 (or 0), offset 0.
+    pub first: u64,
+    /// The smallest page size the operation takes.
+    pub min_size: u64,
+    /// The largest page size the operation takes.
+    pub max_size: u64,
+    /// The page size used unless one is asked for.
+    pub default_size: u64,
+    /// The most pages the operation serves, if documented.
+    pub max_pages: Option<u64>,
+}
+
+impl Paging {
+    /// `size`, within what the operation takes.
+    pub fn clamp(&self, size: u64) -> u64 {
+        size.clamp(
+            self.min_size.max(1),
+            self.max_size.max(self.min_size).max(1),
+        )
+    }
+}
+
+/// A paged operation's builder, as generated code implements it for every
+/// operation its spec marks `x-pagination`. For generated code.
+#[doc(hidden)]
+pub trait Pages: Sized + Send {
+    /// The answer of one page.
+    type Page: Send;
+    /// One item of a page.
+    type Item: Clone + PartialEq + Send;
+    /// How the operation pages.
+    const PAGING: Paging;
+    /// This call, for the page at `position` of `size` items.
+    fn at(&self, position: u64, size: u64) -> Self;
+    /// Sends it.
+    fn fetch(self) -> impl Future<Output = Result<Response<Self::Page>, ApiError>> + Send;
+    /// The items of a page.
+    fn items(page: &Self::Page) -> &[Self::Item];
+    /// The total number of items, if the page says.
+    fn total(page: &Self::Page) -> Option<u64>;
+}
+
+/// Every page of a paged call; see the [module docs](self). Made by the
+/// operation builder's `into_paginator()`.
+#[must_use = "a paginator does nothing until its stream is polled"]
+pub struct Paginator<B> {
+    call: B,
+    size: Option<u64>,
+}
+
+impl<B: Pages> Paginator<B> {
+    /// For generated code.
+    #[doc(hidden)]
+    pub fn new(call: B) -> Self {
+        Self { call, size: None }
+    }
+
+    /// Asks for pages of `size` items (clamped to what the operation takes;
+    /// by default its documented default, or its largest page).
+    pub fn page_size(mut self, size: u64) -> Self {
+        self.size = Some(size);
+        self
+    }
+
+    /// The pages, as a stream; each is fetched when the stream is polled.
+    pub fn send(self) -> impl Stream<Item = Result<Response<B::Page>, ApiError>> + Send {
+        let call = self.call;
+        pages(
+            B::PAGING,
+            self.size,
+            move |position, size| call.at(position, size).fetch(),
+            |page: &Response<B::Page>| B::items(page.body()),
+            |page: &Response<B::Page>| B::total(page.body()),
+        )
+    }
+
+    /// The items of every page instead.
+    pub fn items(self) -> ItemPaginator<B> {
+        ItemPaginator(self)
+    }
+}
+
+/// Every item of every page of a paged call. Made by
+/// [`Paginator::items`].
+#[must_use = "a paginator does nothing until its stream is polled"]
+pub struct ItemPaginator<B>(Paginator<B>);
+
+impl<B: Pages> ItemPaginator<B> {
+    /// The items, as a stream; pages are fetched as the stream needs them.
+    pub fn send(self) -> impl Stream<Item = Result<B::Item, ApiError>> + Send {
+        self.0.send().flat_map(|page| {
+            let items: Vec<Result<B::Item, ApiError>> = match page {
+                Ok(page) => B::items(page.body()).iter().cloned().map(Ok).collect(),
+                Err(e) => vec![Err(e)],
+            };
+            stream::iter(items)
+        })
+    }
+}
+
+/// Where a paged listing stands between two pages.
+struct Walk<F, P, I, It, To> {
+    fetch: F,
+    items: It,
+    total: To,
+    paging: Paging,
+    size: u64,
+    position: u64,
+    pages: u64,
+    seen: u64,
+    previous: Option<Vec<I>>,
+    /// An error to yield after the page just yielded, ending the stream.
+    pending: Option<ApiError>,
+    done: bool,
+    _page: std::marker::PhantomData<fn() -> P>,
+}
+
+/// The pages `fetch` gives, from the first position on, with the stopping
+/// rules of the [module docs](self). `items` and `total` read a page. For
+/// typed paginators and the `ipd` command's generic ones.
+#[doc(hidden)]
+pub fn pages<P, I, F, Fut>(
+    paging: Paging,
+    size: Option<u64>,
+    fetch: F,
+    items: impl Fn(&P) -> &[I] + Send,
+    total: impl Fn(&P) -> Option<u64> + Send,
+) -> impl Stream<Item = Result<P, ApiError>> + Send
+where
+    P: Send,
+    I: Clone + PartialEq + Send,
+    F: FnMut(u64, u64) -> Fut + Send,
+    Fut: Future<Output = Result<P, ApiError>> + Send,
+{
+    let size = paging.clamp(size.unwrap_or(paging.default_size));
+    let walk: Walk<F, P, I, _, _> = Walk {
+        fetch,
+        items,
+        total,
+        paging,
+        size,
+        position: paging.first,
+        pages: 0,
+        seen: 0,
+        previous: None,
+        pending: None,
+        done: false,
+        _page: std::marker::PhantomData,
+    };
+    stream::unfold(walk, |mut walk| {
+        async move {
+            if let Some(error) = walk.pending.take() {
+                walk.done = true;
+                return Some((Err(error), walk));
+            }
+            if walk.done {
+                return None;
+            }
+            let page = match (walk.fetch)(walk.position, walk.size).await {
+                Ok(page) => page,
+                Err(e) => {
+                    walk.done = true;
+                    return Some((Err(e), walk));
+                }
+            };
+            walk.pages += 1;
+            let these = (walk.items)(&page);
+            let count = these.len() as u64;
+            if count > 0 && walk.previous.as_deref() == Some(these) {
+                walk.done = true;
+                let page = walk.pages;
+                return Some((Err(PaginationError::RepeatedPage { page }.into()), walk));
+            }
+            walk.seen += count;
+            let over = count == 0
+                || count < walk.size
+                || (walk.total)(&page).is_some_and(|t| walk.seen >= t);
+            if over {
+                walk.done = true;
+            } else if walk.pages >= walk.paging.max_pages.unwrap_or(MAX_PAGES) {
+                // A full page at the last page allowed, and no total to say
+                // it was the end: what follows cannot be reached.
+                let pages = walk.pages;
+                walk.pending = Some(PaginationError::TooManyPages { pages }.into());
+            } else {
+                walk.previous = Some(these.to_vec());
+                walk.position += match walk.paging.kind {
+                    PageKind::Number => 1,
+                    PageKind::Offset => walk.size,
+                };
+            }
+            Some((Ok(page), walk))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// A page: its items and its total.
+    type Page = (Vec<u32>, Option<u64>);
+
+    const NUMBERS: Paging = Paging {
+        kind: PageKind::Number,
+        first: 1,
+        min_size: 1,
+        max_size: 20,
+        default_size: 20,
+        max_pages: Some(50),
+    };
+
+    /// Runs a listing over `serve(position, size)`, returning every item
+    /// (or error) and the positions asked for.
+    async fn walk(
+        paging: Paging,
+        size: Option<u64>,
+        serve: impl Fn(u64, u64) -> Result<Page, ApiError> + Send + Sync + 'static,
+    ) -> (Vec<Result<Vec<u32>, String>>, Vec<(u64, u64)>) {
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let log = asked.clone();
+        let serve = Arc::new(serve);
+        let stream = pages(
+            paging,
+            size,
+            move |position, size| {
+                log.lock().unwrap().push((position, size));
+                let serve = serve.clone();
+                async move { serve(position, size) }
+            },
+            |page: &Page| page.0.as_slice(),
+            |page: &Page| page.1,
+        );
+        let got = stream
+            .map(|p| p.map(|p| p.0).map_err(|e| e.to_string()))
+            .collect()
+            .await;
+        let asked = asked.lock().unwrap().clone();
+        (got, asked)
+    }
+
+    /// `n` items in all, served by page number.
+    fn numbered(n: u32, total: bool) -> impl Fn(u64, u64) -> Result<Page, ApiError> {
+        move |page, size| {
+            let start = ((page - 1) * size) as u32;
+            let items: Vec<u32> = (start..(start + size as u32).min(n)).collect();
+            Ok((items, total.then_some(n as u64)))
+        }
+    }
+
+    #[tokio::test]
+    async fn every_item_once_then_a_short_page_ends_it() {
+        let (pages, asked) = walk(NUMBERS, None, numbered(250, false)).await;
+        let items: Vec<u32> = pages.into_iter().flat_map(Result::unwrap).collect();
+        assert_eq!(items, (0..250).collect::<Vec<_>>());
+        assert_eq!(asked.len(), 13, "12 full pages of 20, then the short one");
+        assert_eq!(asked[0], (1, 20));
+    }
+
+    #[tokio::test]
+    async fn the_total_ends_it_without_asking_for_an_empty_page() {
+        let (pages, asked) = walk(NUMBERS, None, numbered(40, true)).await;
+        assert_eq!(pages.len(), 2);
+        assert_eq!(asked.len(), 2);
+        // Without a total, a listing that ends on a full page needs one
+        // more (empty) page to know.
+        let (_, asked) = walk(NUMBERS, None, numbered(40, false)).await;
+        assert_eq!(asked.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn an_empty_first_page_is_one_empty_page() {
+        let (pages, asked) = walk(NUMBERS, None, numbered(0, false)).await;
+        assert_eq!(pages, [Ok(vec![])]);
+        assert_eq!(asked.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_server_repeating_a_full_page_ends_with_an_error() {
+        let (pages, asked) = walk(NUMBERS, None, |_, size| {
+            Ok(((0..size as u32).collect(), None))
+        })
+        .await;
+        assert_eq!(pages.len(), 2);
+        assert!(pages[0].is_ok());
+        assert!(
+            pages[1].as_ref().unwrap_err().contains("page 2 repeats"),
+            "{pages:?}"
+        );
+        assert_eq!(asked.len(), 2, "a bounded number of requests");
+    }
+
+    #[tokio::test]
+    async fn a_total_that_lies_ends_at_the_total_or_at_the_short_page() {
+        // It claims 30 but would go on forever: 30 it is.
+        let forever = |page: u64, size: u64| {
+            let start = ((page - 1) * size) as u32;
+            Ok(((start..start + size as u32).collect(), Some(30)))
+        };
+        let (pages, _) = walk(NUMBERS, Some(10), forever).await;
+        let items: Vec<u32> = pages.into_iter().flat_map(Result::unwrap).collect();
+        assert_eq!(items.len(), 30);
+        // It claims 1000 but has 25: the short page ends it.
+        let (pages, _) = walk(NUMBERS, None, |p, s| {
+            numbered(25, false)(p, s).map(|(i, _)| (i, Some(1000)))
+        })
+        .await;
+        assert_eq!(pages.into_iter().flat_map(Result::unwrap).count(), 25);
+    }
+
+    #[tokio::test]
+    async fn full_pages_to_the_page_limit_without_a_total_end_with_an_error() {
+        let forever = |page: u64, size: u64| {
+            let start = ((page - 1) * size) as u32;
+            Ok(((start..start + size as u32).collect(), None))
+        };
+        let (pages, asked) = walk(NUMBERS, None, forever).await;
+        assert_eq!(asked.len(), 50, "the operation's page limit");
+        assert_eq!(pages.len(), 51);
+        assert!(pages[..50].iter().all(Result::is_ok));
+        assert!(
+            pages[50].as_ref().unwrap_err().contains("50 full pages"),
+            "{:?}",
+            pages[50]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_error_ends_the_stream_after_the_pages_before_it() {
+        let (pages, asked) = walk(NUMBERS, None, |page, size| {
+            if page == 3 {
+                Err(ApiError::InvalidRequest("page 3 failed".into()))
+            } else {
+                numbered(1000, false)(page, size)
+            }
+        })
+        .await;
+        assert_eq!(pages.len(), 3);
+        assert!(pages[2].as_ref().unwrap_err().contains("page 3 failed"));
+        assert_eq!(asked.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn offsets_advance_by_the_page_size_and_sizes_are_clamped() {
+        let offsets = Paging {
+            kind: PageKind::Offset,
+            first: 0,
+            min_size: 5,
+            max_size: 20,
+            default_size: 10,
+            max_pages: None,
+        };
+        let served = |offset: u64, size: u64| {
+            let items: Vec<u32> = (offset as u32..(offset + size).min(45) as u32).collect();
+            Ok((items, Some(45)))
+        };
+        let (pages, asked) = walk(offsets, Some(500), served).await;
+        assert_eq!(asked, [(0, 20), (20, 20), (40, 20)]);
+        assert_eq!(pages.into_iter().flat_map(Result::unwrap).count(), 45);
+        let (_, asked) = walk(offsets, Some(1), served).await;
+        assert_eq!(asked[0], (0, 5), "at least the smallest size");
+        let (_, asked) = walk(offsets, None, served).await;
+        assert_eq!(asked[..2], [(0, 10), (10, 10)], "the default size");
+    }
+}
