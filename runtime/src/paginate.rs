@@ -93,6 +93,35 @@ impl Paging {
     }
 }
 
+/// A page position or size as the integer type a model or parameter keeps
+/// it in, saturating at the type's bounds (typify picks `NonZeroU32` for a
+/// field whose minimum is 1, `u64` or `i32` for others). For generated code.
+#[doc(hidden)]
+pub trait FromPosition {
+    /// `n`, or the nearest value the type holds.
+    fn from_position(n: u64) -> Self;
+}
+
+macro_rules! from_position {
+    ($($int:ty),*) => {$(
+        impl FromPosition for $int {
+            fn from_position(n: u64) -> Self {
+                <$int>::try_from(n).unwrap_or(<$int>::MAX)
+            }
+        }
+    )*};
+    (nonzero $($nz:ident($int:ty)),*) => {$(
+        impl FromPosition for std::num::$nz {
+            fn from_position(n: u64) -> Self {
+                std::num::$nz::new(<$int>::from_position(n)).unwrap_or(std::num::$nz::MIN)
+            }
+        }
+    )*};
+}
+from_position!(i8, i16, i32, i64, u8, u16, u32, u64, usize, isize);
+from_position!(nonzero NonZeroU8(u8), NonZeroU16(u16), NonZeroU32(u32), NonZeroU64(u64),
+    NonZeroI8(i8), NonZeroI16(i16), NonZeroI32(i32), NonZeroI64(i64));
+
 /// A paged operation's builder, as generated code implements it for every
 /// operation its spec marks `x-pagination`. For generated code.
 #[doc(hidden)]
@@ -320,6 +349,16 @@ mod tests {
             let items: Vec<u32> = (start..(start + size as u32).min(n)).collect();
             Ok((items, total.then_some(n as u64)))
         }
+    }
+
+    #[test]
+    fn positions_saturate_at_the_type_bounds() {
+        assert_eq!(i32::from_position(7), 7);
+        assert_eq!(i32::from_position(u64::MAX), i32::MAX);
+        assert_eq!(u8::from_position(300), u8::MAX);
+        assert_eq!(std::num::NonZeroU32::from_position(0).get(), 1);
+        assert_eq!(std::num::NonZeroU32::from_position(12).get(), 12);
+        assert_eq!(std::num::NonZeroI8::from_position(1000).get(), i8::MAX);
     }
 
     #[tokio::test]

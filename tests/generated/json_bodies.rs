@@ -71,12 +71,28 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
+    ///`NoteCursor`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct NoteCursor {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub number: ::std::option::Option<::std::num::NonZeroU32>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub size: ::std::option::Option<::std::num::NonZeroU32>,
+    }
     ///`NoteItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct NoteItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
+    }
+    ///`NoteList`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct NoteList {
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub notes: ::std::vec::Vec<Note>,
     }
     ///`NotePage`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -93,6 +109,15 @@ pub mod types {
         pub count: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i64>>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub notes: ::std::vec::Vec<Note>,
+    }
+    ///`NoteSearch`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct NoteSearch {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cursor: ::std::option::Option<NoteCursor>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
     }
     ///`NoteTitle`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
@@ -575,6 +600,39 @@ Converts from any string: a value this version does not know is kept as [`Priori
             }
         }
     }
+    impl NoteCursor {
+        ///Starts a [`NoteCursor`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::NoteCursorBuilder {
+            ::std::default::Default::default()
+        }
+        ///`number`.
+        #[inline]
+        pub fn number(&self) -> ::std::option::Option<::std::num::NonZeroU32> {
+            self.number
+        }
+        ///`size`.
+        #[inline]
+        pub fn size(&self) -> ::std::option::Option<::std::num::NonZeroU32> {
+            self.size
+        }
+    }
+    impl ::std::convert::From<builders::NoteCursorBuilder> for NoteCursor {
+        fn from(builder: builders::NoteCursorBuilder) -> Self {
+            Self {
+                number: builder.number,
+                size: builder.size,
+            }
+        }
+    }
+    impl ::std::convert::From<NoteCursor> for builders::NoteCursorBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: NoteCursor) -> Self {
+            Self {
+                number: model.number,
+                size: model.size,
+            }
+        }
+    }
     impl NoteItem {
         ///Starts a [`NoteItem`]: set its fields on the returned builder, then `build()` it.
         pub fn builder() -> builders::NoteItemBuilder {
@@ -595,6 +653,37 @@ Converts from any string: a value this version does not know is kept as [`Priori
         /// A builder holding every field of the model, to change some.
         fn from(model: NoteItem) -> Self {
             Self { id: model.id }
+        }
+    }
+    impl NoteList {
+        ///Starts a [`NoteList`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::NoteListBuilder {
+            ::std::default::Default::default()
+        }
+        ///`notes`.
+        #[inline]
+        pub fn notes(&self) -> &[Note] {
+            &self.notes
+        }
+    }
+    impl ::std::convert::TryFrom<builders::NoteListBuilder> for NoteList {
+        type Error = ::codearts_ipd_runtime::FieldError;
+        fn try_from(
+            builder: builders::NoteListBuilder,
+        ) -> ::std::result::Result<Self, ::codearts_ipd_runtime::FieldError> {
+            ::std::result::Result::Ok(Self {
+                notes: builder
+                    .notes
+                    .or_else("NoteList", "notes", ::std::default::Default::default)?,
+            })
+        }
+    }
+    impl ::std::convert::From<NoteList> for builders::NoteListBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: NoteList) -> Self {
+            Self {
+                notes: ::codearts_ipd_runtime::model::Slot::Set(model.notes),
+            }
         }
     }
     impl NotePage {
@@ -661,6 +750,39 @@ Converts from any string: a value this version does not know is kept as [`Priori
             Self {
                 count: model.count,
                 notes: ::codearts_ipd_runtime::model::Slot::Set(model.notes),
+            }
+        }
+    }
+    impl NoteSearch {
+        ///Starts a [`NoteSearch`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::NoteSearchBuilder {
+            ::std::default::Default::default()
+        }
+        ///`cursor`.
+        #[inline]
+        pub fn cursor(&self) -> ::std::option::Option<&NoteCursor> {
+            self.cursor.as_ref()
+        }
+        ///`text`.
+        #[inline]
+        pub fn text(&self) -> ::std::option::Option<&str> {
+            self.text.as_deref()
+        }
+    }
+    impl ::std::convert::From<builders::NoteSearchBuilder> for NoteSearch {
+        fn from(builder: builders::NoteSearchBuilder) -> Self {
+            Self {
+                cursor: builder.cursor,
+                text: builder.text,
+            }
+        }
+    }
+    impl ::std::convert::From<NoteSearch> for builders::NoteSearchBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: NoteSearch) -> Self {
+            Self {
+                cursor: model.cursor,
+                text: model.text,
             }
         }
     }
@@ -926,6 +1048,35 @@ Converts from any string: a value this version does not know is kept as [`Priori
                 ::std::convert::From::from(self)
             }
         }
+        ///A builder of [`NoteCursor`]: a setter per field, then [`build`](Self::build). Made by [`NoteCursor::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct NoteCursorBuilder {
+            pub(crate) number: ::std::option::Option<::std::num::NonZeroU32>,
+            pub(crate) size: ::std::option::Option<::std::num::NonZeroU32>,
+        }
+        impl NoteCursorBuilder {
+            ///Sets `number`.
+            pub fn number(
+                mut self,
+                value: impl ::std::convert::Into<::std::num::NonZeroU32>,
+            ) -> Self {
+                self.number = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `size`.
+            pub fn size(
+                mut self,
+                value: impl ::std::convert::Into<::std::num::NonZeroU32>,
+            ) -> Self {
+                self.size = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> NoteCursor {
+                ::std::convert::From::from(self)
+            }
+        }
         ///A builder of [`NoteItem`]: a setter per field, then [`build`](Self::build). Made by [`NoteItem::builder`].
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
@@ -944,6 +1095,30 @@ Converts from any string: a value this version does not know is kept as [`Priori
             /// Builds the model.
             pub fn build(self) -> NoteItem {
                 ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`NoteList`]: a setter per field, then [`build`](Self::build). Made by [`NoteList::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct NoteListBuilder {
+            pub(crate) notes: ::codearts_ipd_runtime::model::Slot<::std::vec::Vec<Note>>,
+        }
+        impl NoteListBuilder {
+            ///Sets `notes`.
+            pub fn notes(
+                mut self,
+                values: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::TryInto<Note, Error: ::std::fmt::Display>,
+                >,
+            ) -> Self {
+                self.notes = ::codearts_ipd_runtime::model::Slot::list(values);
+                self
+            }
+            ///Builds the model; fails if a required field was not set or a value given to a setter was refused.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<NoteList, ::codearts_ipd_runtime::FieldError> {
+                ::std::convert::TryFrom::try_from(self)
             }
         }
         ///A builder of [`NotePage`]: a setter per field, then [`build`](Self::build). Made by [`NotePage::builder`].
@@ -1008,6 +1183,35 @@ Converts from any string: a value this version does not know is kept as [`Priori
                 ::std::convert::TryFrom::try_from(self)
             }
         }
+        ///A builder of [`NoteSearch`]: a setter per field, then [`build`](Self::build). Made by [`NoteSearch::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct NoteSearchBuilder {
+            pub(crate) cursor: ::std::option::Option<NoteCursor>,
+            pub(crate) text: ::std::option::Option<::std::string::String>,
+        }
+        impl NoteSearchBuilder {
+            ///Sets `cursor`.
+            pub fn cursor(
+                mut self,
+                value: impl ::std::convert::Into<NoteCursor>,
+            ) -> Self {
+                self.cursor = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `text`.
+            pub fn text(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.text = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> NoteSearch {
+                ::std::convert::From::from(self)
+            }
+        }
     }
 }
 /// A client of the service: build one with [`Client::builder`], then
@@ -1069,6 +1273,20 @@ Parameters:
 - [`limit`](builder::ListNotes::limit) (query)*/
     pub fn list_notes(&self) -> builder::ListNotes<'_> {
         builder::ListNotes::new(self)
+    }
+    /**Body-paged, with a page number whose minimum is 1 (typify keeps it as a NonZeroU32).
+
+`POST /things/{thing_id}/notes/search`, operation `SearchNotes`: set the parameters on the returned builder, then [`send`](builder::SearchNotes::send) it.
+
+Not idempotent: retried only when the service certainly did not process it (no connection, 429, 503), never after a 502 or 504 (see `codearts_ipd::retry`).
+
+Parameters:
+- [`thing_id`](builder::SearchNotes::thing_id) (path, required)
+- [`body`](builder::SearchNotes::body) (`application/json`, required)
+  - [`cursor`](builder::SearchNotes::cursor) (body field `cursor`)
+  - [`text`](builder::SearchNotes::text) (body field `text`)*/
+    pub fn search_notes(&self) -> builder::SearchNotes<'_> {
+        builder::SearchNotes::new(self)
     }
     /**`DELETE /things/batch`, operation `DeleteThings`: set the parameters on the returned builder, then [`send`](builder::DeleteThings::send) it.
 
@@ -1393,12 +1611,14 @@ Body field `thing_id`.*/
         fn at(&self, position: u64, size: u64) -> Self {
             let mut call = self.clone();
             call.offset = ::std::option::Option::Some(
-                <i64 as ::std::convert::TryFrom<u64>>::try_from(position)
-                    .unwrap_or(<i64>::MAX),
+                <i64 as ::codearts_ipd_runtime::paginate::FromPosition>::from_position(
+                    position,
+                ),
             );
             call.limit = ::std::option::Option::Some(
-                <i32 as ::std::convert::TryFrom<u64>>::try_from(size)
-                    .unwrap_or(<i32>::MAX),
+                <i32 as ::codearts_ipd_runtime::paginate::FromPosition>::from_position(
+                    size,
+                ),
             );
             call
         }
@@ -1423,6 +1643,163 @@ Body field `thing_id`.*/
     }
     impl<'a> ListNotes<'a> {
         ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the offsets and the page size (`.page_size(n)`, 1 to 50, by default 50); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.
+        pub fn into_paginator(self) -> ::codearts_ipd_runtime::Paginator<Self> {
+            ::codearts_ipd_runtime::Paginator::new(self)
+        }
+    }
+    ///A call of [`Client::search_notes`](super::Client::search_notes): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct SearchNotes<'a> {
+        client: &'a super::Client,
+        customize: ::codearts_ipd_runtime::CallConfig,
+        thing_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::builders::NoteSearchBuilder>,
+    }
+    impl<'a> SearchNotes<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                customize: ::std::default::Default::default(),
+                thing_id: ::std::default::Default::default(),
+                body: ::std::default::Default::default(),
+            }
+        }
+        ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
+        pub fn customize(
+            mut self,
+            f: impl ::std::ops::FnOnce(
+                ::codearts_ipd_runtime::CallConfig,
+            ) -> ::codearts_ipd_runtime::CallConfig,
+        ) -> Self {
+            self.customize = f(self.customize);
+            self
+        }
+        ///Parameter `thing_id`.
+        pub fn thing_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.thing_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**The `application/json` body.
+
+The whole body at once; its fields also have setters of their own on this builder. A field set after this changes this body.*/
+        pub fn body(mut self, value: types::NoteSearch) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets the body field `cursor`.
+        pub fn cursor(
+            mut self,
+            value: impl ::std::convert::Into<types::NoteCursor>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().cursor(value),
+            );
+            self
+        }
+        ///Sets the body field `text`.
+        pub fn text(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().text(value),
+            );
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::NoteList>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let body = self
+                .body
+                .or(
+                    ::std::option::Option::Some(
+                        types::builders::NoteSearchBuilder::default(),
+                    ),
+                )
+                .map(|builder| builder.build());
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::POST, "SearchNotes")
+                .idempotent(false)
+                .config(&self.customize)
+                .path("/things/")
+                .path_param("thing_id", self.thing_id.as_ref())
+                .path("/notes/search")
+                .accept("application/json")
+                .json("application/json", body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    impl<'a> ::codearts_ipd_runtime::paginate::Pages for SearchNotes<'a> {
+        type Page = types::NoteList;
+        type Item = types::Note;
+        const PAGING: ::codearts_ipd_runtime::paginate::Paging = ::codearts_ipd_runtime::paginate::Paging {
+            kind: ::codearts_ipd_runtime::paginate::PageKind::Number,
+            first: 1u64,
+            min_size: 1u64,
+            max_size: 20u64,
+            default_size: 20u64,
+            max_pages: ::std::option::Option::None,
+        };
+        fn at(&self, position: u64, size: u64) -> Self {
+            let mut call = self.clone();
+            let mut body = call.body.take().unwrap_or_default();
+            let mut nested: types::NoteCursor = body.cursor.take().unwrap_or_default();
+            nested.number = ::std::option::Option::Some(
+                <::std::num::NonZeroU32 as ::codearts_ipd_runtime::paginate::FromPosition>::from_position(
+                    position,
+                ),
+            );
+            body.cursor = ::std::option::Option::Some(nested);
+            call.body = ::std::option::Option::Some(body);
+            let mut body = call.body.take().unwrap_or_default();
+            let mut nested: types::NoteCursor = body.cursor.take().unwrap_or_default();
+            nested.size = ::std::option::Option::Some(
+                <::std::num::NonZeroU32 as ::codearts_ipd_runtime::paginate::FromPosition>::from_position(
+                    size,
+                ),
+            );
+            body.cursor = ::std::option::Option::Some(nested);
+            call.body = ::std::option::Option::Some(body);
+            call
+        }
+        fn fetch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::codearts_ipd_runtime::Response<Self::Page>,
+                ::codearts_ipd_runtime::ApiError,
+            >,
+        > + Send {
+            self.send()
+        }
+        fn items(page: &Self::Page) -> &[Self::Item] {
+            page.notes()
+        }
+        fn total(page: &Self::Page) -> ::std::option::Option<u64> {
+            {
+                let _ = page;
+                ::std::option::Option::None
+            }
+        }
+    }
+    impl<'a> SearchNotes<'a> {
+        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 1 to 20, by default 20); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.
         pub fn into_paginator(self) -> ::codearts_ipd_runtime::Paginator<Self> {
             ::codearts_ipd_runtime::Paginator::new(self)
         }

@@ -372,3 +372,64 @@ fn a_one_or_many_field_decodes_an_item_or_a_list_and_reads_as_a_slice() {
         json!([{ "id": "a" }, { "id": "b" }])
     );
 }
+
+/// A paginator over a body page whose number is a `NonZeroU32` (the spec's
+/// minimum is 1): it starts at 1, keeps the body's other fields, and ends
+/// on the short page.
+#[tokio::test]
+async fn a_body_paged_operation_with_a_nonzero_page_number_walks_every_page() {
+    use futures_util::TryStreamExt;
+    let asked: Seen = Arc::default();
+    let log = asked.clone();
+    let app = Router::new().fallback(move |request: Request| {
+        let log = log.clone();
+        async move {
+            let body = axum::body::to_bytes(request.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            log.lock().unwrap().push(body.clone());
+            let (number, size) = (
+                body["cursor"]["number"].as_u64().unwrap(),
+                body["cursor"]["size"].as_u64().unwrap(),
+            );
+            let first = (number - 1) * size;
+            let notes: Vec<_> = (first..45.min(first + size))
+                .map(|i| json!({ "text": format!("note {i}") }))
+                .collect();
+            axum::Json(json!({ "notes": notes }))
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let client = notes::Client::builder()
+        .endpoint(url)
+        .credentials(Credentials::new(AK, SK))
+        .build()
+        .unwrap();
+
+    let notes: Vec<_> = client
+        .search_notes()
+        .thing_id("t")
+        .text("wanted")
+        .into_paginator()
+        .page_size(50)
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+
+    let texts: Vec<_> = notes.iter().map(|n| n.text().to_owned()).collect();
+    let expected: Vec<_> = (0..45).map(|i| format!("note {i}")).collect();
+    assert_eq!(texts, expected);
+    let asked = asked.lock().unwrap();
+    let cursors: Vec<_> = asked.iter().map(|b| b["cursor"].clone()).collect();
+    assert_eq!(
+        cursors,
+        [1, 2, 3].map(|n| json!({ "number": n, "size": 20 })),
+        "numbered from 1, the size clamped to the documented 20"
+    );
+    assert!(asked.iter().all(|b| b["text"] == "wanted"));
+}

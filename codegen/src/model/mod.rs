@@ -169,7 +169,25 @@ impl<'a> Inner<'a> {
 
     pub fn shape(&self) -> Shape<'a> {
         const COPY: &[&str] = &[
-            "bool", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64",
+            "bool",
+            "i8",
+            "i16",
+            "i32",
+            "i64",
+            "u8",
+            "u16",
+            "u32",
+            "u64",
+            "f32",
+            "f64",
+            "NonZeroU8",
+            "NonZeroU16",
+            "NonZeroU32",
+            "NonZeroU64",
+            "NonZeroI8",
+            "NonZeroI16",
+            "NonZeroI32",
+            "NonZeroI64",
         ];
         let ty = self.ty;
         if let Some(elem) = type_arg(ty, "Vec") {

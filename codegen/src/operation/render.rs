@@ -766,7 +766,8 @@ mod paging {
 
     /// `value` (a `u64`) as the integer type `ty`, saturating.
     fn integer(ty: &syn::Type, value: TokenStream) -> TokenStream {
-        quote!(<#ty as ::std::convert::TryFrom<u64>>::try_from(#value).unwrap_or(<#ty>::MAX))
+        let rt = rt();
+        quote!(<#ty as #rt::paginate::FromPosition>::from_position(#value))
     }
 
     /// A value of a field's type, without its `Option`, from a `u64`.

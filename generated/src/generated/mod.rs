@@ -33339,12 +33339,14 @@ pub mod builder {
         fn at(&self, position: u64, size: u64) -> Self {
             let mut call = self.clone();
             call.page_no = ::std::option::Option::Some(
-                <i32 as ::std::convert::TryFrom<u64>>::try_from(position)
-                    .unwrap_or(<i32>::MAX),
+                <i32 as ::codearts_ipd_runtime::paginate::FromPosition>::from_position(
+                    position,
+                ),
             );
             call.page_size = ::std::option::Option::Some(
-                <i32 as ::std::convert::TryFrom<u64>>::try_from(size)
-                    .unwrap_or(<i32>::MAX),
+                <i32 as ::codearts_ipd_runtime::paginate::FromPosition>::from_position(
+                    size,
+                ),
             );
             call
         }
@@ -34735,12 +34737,14 @@ Body field `title`.*/
         fn at(&self, position: u64, size: u64) -> Self {
             let mut call = self.clone();
             call.offset = ::std::option::Option::Some(
-                <i32 as ::std::convert::TryFrom<u64>>::try_from(position)
-                    .unwrap_or(<i32>::MAX),
+                <i32 as ::codearts_ipd_runtime::paginate::FromPosition>::from_position(
+                    position,
+                ),
             );
             call.limit = ::std::option::Option::Some(
-                <i32 as ::std::convert::TryFrom<u64>>::try_from(size)
-                    .unwrap_or(<i32>::MAX),
+                <i32 as ::codearts_ipd_runtime::paginate::FromPosition>::from_position(
+                    size,
+                ),
             );
             call
         }
@@ -35152,12 +35156,14 @@ Body field `source_issue_type`.*/
         fn at(&self, position: u64, size: u64) -> Self {
             let mut call = self.clone();
             call.page_no = ::std::option::Option::Some(
-                <i32 as ::std::convert::TryFrom<u64>>::try_from(position)
-                    .unwrap_or(<i32>::MAX),
+                <i32 as ::codearts_ipd_runtime::paginate::FromPosition>::from_position(
+                    position,
+                ),
             );
             call.page_size = ::std::option::Option::Some(
-                <i32 as ::std::convert::TryFrom<u64>>::try_from(size)
-                    .unwrap_or(<i32>::MAX),
+                <i32 as ::codearts_ipd_runtime::paginate::FromPosition>::from_position(
+                    size,
+                ),
             );
             call
         }
@@ -36350,16 +36356,18 @@ Body field `sort`.*/
             let mut body = call.body.take().unwrap_or_default();
             let mut nested: types::PageInfoVo = body.page.take().unwrap_or_default();
             nested.page_no = ::std::option::Option::Some(
-                <i32 as ::std::convert::TryFrom<u64>>::try_from(position)
-                    .unwrap_or(<i32>::MAX),
+                <i32 as ::codearts_ipd_runtime::paginate::FromPosition>::from_position(
+                    position,
+                ),
             );
             body.page = ::std::option::Option::Some(nested);
             call.body = ::std::option::Option::Some(body);
             let mut body = call.body.take().unwrap_or_default();
             let mut nested: types::PageInfoVo = body.page.take().unwrap_or_default();
             nested.page_size = ::std::option::Option::Some(
-                <i32 as ::std::convert::TryFrom<u64>>::try_from(size)
-                    .unwrap_or(<i32>::MAX),
+                <i32 as ::codearts_ipd_runtime::paginate::FromPosition>::from_position(
+                    size,
+                ),
             );
             body.page = ::std::option::Option::Some(nested);
             call.body = ::std::option::Option::Some(body);
@@ -36743,16 +36751,18 @@ Body field `sort`.*/
             let mut body = call.body.take().unwrap_or_default();
             let mut nested: types::PageInfoVo = body.page.take().unwrap_or_default();
             nested.page_no = ::std::option::Option::Some(
-                <i32 as ::std::convert::TryFrom<u64>>::try_from(position)
-                    .unwrap_or(<i32>::MAX),
+                <i32 as ::codearts_ipd_runtime::paginate::FromPosition>::from_position(
+                    position,
+                ),
             );
             body.page = ::std::option::Option::Some(nested);
             call.body = ::std::option::Option::Some(body);
             let mut body = call.body.take().unwrap_or_default();
             let mut nested: types::PageInfoVo = body.page.take().unwrap_or_default();
             nested.page_size = ::std::option::Option::Some(
-                <i32 as ::std::convert::TryFrom<u64>>::try_from(size)
-                    .unwrap_or(<i32>::MAX),
+                <i32 as ::codearts_ipd_runtime::paginate::FromPosition>::from_position(
+                    size,
+                ),
             );
             body.page = ::std::option::Option::Some(nested);
             call.body = ::std::option::Option::Some(body);
@@ -38624,12 +38634,14 @@ Body field `issue_category`.*/
         fn at(&self, position: u64, size: u64) -> Self {
             let mut call = self.clone();
             call.page = ::std::option::Option::Some(
-                <i32 as ::std::convert::TryFrom<u64>>::try_from(position)
-                    .unwrap_or(<i32>::MAX),
+                <i32 as ::codearts_ipd_runtime::paginate::FromPosition>::from_position(
+                    position,
+                ),
             );
             call.size = ::std::option::Option::Some(
-                <i32 as ::std::convert::TryFrom<u64>>::try_from(size)
-                    .unwrap_or(<i32>::MAX),
+                <i32 as ::codearts_ipd_runtime::paginate::FromPosition>::from_position(
+                    size,
+                ),
             );
             call
         }
