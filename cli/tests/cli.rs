@@ -172,7 +172,7 @@ async fn uploads_lists_and_downloads_against_an_endpoint() {
         std::fs::read(&file).unwrap()
     );
 
-    emulator.mark_deleted("p1", "gone");
+    emulator.mark_deleted("p1", "gone").unwrap();
     let refused = run(&[
         &["upload"],
         &target[..],
@@ -871,4 +871,156 @@ async fn all_pages_stream_in_flat_memory() {
     assert!(peak_kib > 0, "the peak was read");
     // Holding the listing would take well over 50 MiB.
     assert!(peak_kib < 40 * 1024, "peak RSS {peak_kib} KiB");
+}
+
+/// Starts `ipd --demo ARGS` on `demo_dir`, without waiting.
+fn spawn_demo(demo_dir: &std::path::Path, args: &[String]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_ipd"))
+        .args(["--demo", "--demo-dir", demo_dir.to_str().unwrap()])
+        .args(args)
+        .env("CLOUD_SDK_AK", AK)
+        .env("CLOUD_SDK_SK", SK)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Starts every command at once (each its own process and emulator on
+/// one demo directory), then waits for all: each must succeed. Returns
+/// their answers.
+fn all_at_once(demo_dir: &std::path::Path, commands: Vec<Vec<String>>) -> Vec<serde_json::Value> {
+    let children: Vec<_> = commands.iter().map(|c| spawn_demo(demo_dir, c)).collect();
+    children
+        .into_iter()
+        .zip(&commands)
+        .map(|(child, command)| {
+            let output = child.wait_with_output().unwrap();
+            assert!(
+                output.status.success(),
+                "{command:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            succeeded(&output)
+        })
+        .collect()
+}
+
+fn distinct(ids: &[String]) -> usize {
+    ids.iter().collect::<std::collections::BTreeSet<_>>().len()
+}
+
+#[test]
+fn twenty_demo_processes_creating_labels_at_once_all_keep_their_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo_dir = dir.path().join("demo");
+    let commands = (0..20)
+        .map(|i| {
+            [
+                "create-ipd-label",
+                "--title",
+                &format!("label {i:02}"),
+                "--color",
+                "#F66F6A",
+            ]
+            .map(String::from)
+            .to_vec()
+        })
+        .collect();
+    let created: Vec<String> = all_at_once(&demo_dir, commands)
+        .iter()
+        .map(|answer| answer["result"][0]["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(distinct(&created), 20, "{created:?}");
+
+    let listed = succeeded(&demo(dir.path(), &["list-ipd-labels"]));
+    let mut ids: Vec<String> = listed["result"]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|label| label["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    let mut created = created;
+    created.sort();
+    assert_eq!(ids, created, "every acknowledged label is listed, once");
+}
+
+#[test]
+fn concurrent_uploads_and_comments_from_separate_processes_are_all_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo_dir = dir.path().join("demo");
+    let item = succeeded(&demo(
+        dir.path(),
+        &[
+            "create-ipd-project-issue",
+            "--title",
+            "Busy",
+            "--description",
+            "d",
+            "--category",
+            "Task",
+        ],
+    ));
+    let issue = item["result"][0]["id"].as_str().unwrap().to_string();
+    let mut commands = Vec::new();
+    for i in 0..10 {
+        let file = dir.path().join(format!("file-{i}.txt"));
+        std::fs::write(&file, format!("content {i}")).unwrap();
+        commands.push(vec![
+            "upload".into(),
+            "--issue-id".into(),
+            issue.clone(),
+            file.to_str().unwrap().into(),
+        ]);
+        commands.push(
+            [
+                "create-ipd-issue-comments",
+                "--issue-id",
+                &issue,
+                "--description",
+                &format!("comment {i}"),
+            ]
+            .map(String::from)
+            .to_vec(),
+        );
+    }
+    let answers = all_at_once(&demo_dir, commands);
+    let ids: Vec<String> = answers
+        .iter()
+        .map(|a| {
+            let result = &a["result"];
+            let id = if result.is_array() {
+                &result[0]["id"]
+            } else {
+                &result["id"]
+            };
+            id.as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(distinct(&ids), 20, "{ids:?}");
+
+    let attachments = succeeded(&demo(dir.path(), &["list", "--issue-id", &issue]));
+    let names: std::collections::BTreeSet<_> = attachments["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["store_filename"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names.len(), 10, "{attachments}");
+    let comments = succeeded(&demo(
+        dir.path(),
+        &[
+            "list-ipd-issue-comments",
+            "--issue-id",
+            &issue,
+            "--page-no",
+            "1",
+            "--page-size",
+            "50",
+            "--category",
+            "comment",
+        ],
+    ));
+    assert_eq!(comments["result"]["total"], 10, "{comments}");
 }

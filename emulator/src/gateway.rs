@@ -6,9 +6,19 @@
 //! that `SignedHeaders` lists, so a client bug and a verifier bug do not
 //! cancel out. The official Python SDK's requests pass it too (see
 //! `tests/python/`).
+//!
+//! [`authenticate`] is the gateway as a middleware: it records the request
+//! (for the tests), answers injected failures, and refuses what [`verify`]
+//! refuses before any handler runs.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
 use hmac::{Hmac, Mac};
 use http::HeaderMap;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
@@ -218,4 +228,109 @@ fn canonical_query(query: &str) -> String {
         .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// Largest JSON request body the gateway hashes for a signature check.
+const MAX_SIGNED_BODY: usize = 1024 * 1024;
+
+/// What the gateway middleware needs.
+pub(crate) struct Gate {
+    pub keys: Keys,
+    /// The latest requests, for [`Emulator::recorded`](crate::Emulator::recorded).
+    pub recording: crate::controls::Recording,
+    /// Statuses to answer instead of handling the next requests.
+    pub injected: Mutex<Vec<StatusCode>>,
+    /// A body must bring 1 KiB in each such window (`crate::body`).
+    pub body_idle_timeout: Duration,
+}
+
+/// Every response carries an `X-Request-Id`.
+pub(crate) async fn request_id(request: Request, next: Next) -> Response {
+    let id = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+    let mut response = next.run(request).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+/// Records the request, answers injected statuses, and checks the
+/// signature or token before the body is read (bodies with a hashed
+/// payload are read, up to a bound, to hash them).
+pub(crate) async fn authenticate(
+    State(gate): State<Arc<Gate>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let entry = gate.recording.record(
+        request.method(),
+        request.uri().to_string(),
+        request.headers(),
+    );
+    let injected = gate
+        .injected
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .pop();
+    if let Some(status) = injected {
+        // A gateway refuses a request it has received; reading the body
+        // first lets the client see the status, not a reset connection.
+        crate::body::drain(request.into_body(), gate.body_idle_timeout).await;
+        return error(status, "APIGW.0308", "Injected failure.");
+    }
+    let (mut parts, body) = request.into_parts();
+    parts.extensions.insert(entry);
+    let has_body = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v != "0")
+        || parts.headers.contains_key(header::TRANSFER_ENCODING);
+    let unsigned = parts
+        .headers
+        .get("x-sdk-content-sha256")
+        .is_some_and(|v| v == "UNSIGNED-PAYLOAD");
+    // A hashed body must be read to check the signature; it is kept and
+    // handed on. Streamed (unsigned) bodies are not touched here.
+    let (body, body_sha256) =
+        if has_body && !unsigned && !parts.headers.contains_key("x-auth-token") {
+            match crate::body::collect(body, gate.body_idle_timeout, MAX_SIGNED_BODY).await {
+                Ok(bytes) if bytes.is_empty() => (Body::empty(), None),
+                Ok(bytes) => {
+                    let hash = hex::encode(Sha256::digest(&bytes));
+                    (Body::from(bytes), Some(hash))
+                }
+                Err(crate::body::Collect::TooLarge) => {
+                    return error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "APIGW.0201",
+                        "Request body too large to sign.",
+                    );
+                }
+                Err(crate::body::Collect::Incomplete(why)) => {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "APIGW.0201",
+                        &format!("The request body is incomplete: {why}"),
+                    );
+                }
+            }
+        } else {
+            (body, has_body.then(|| "unsigned".to_string()))
+        };
+    let received = Received {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        headers: &parts.headers,
+        body_sha256,
+    };
+    if let Err(refusal) = verify(&gate.keys, &received, SystemTime::now()) {
+        return error(StatusCode::UNAUTHORIZED, "APIGW.0301", &refusal.message());
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    crate::reply::error(status, code, message)
 }

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -19,8 +20,11 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::body::Collect;
+use crate::controls::Entry;
+use crate::form::FormPart;
 use crate::reply::error;
-use crate::stateful::{Answer, Call, FormPart, Store};
+use crate::stateful::{Answer, Call};
+use crate::store::Store;
 use ipd_catalogue::schema::required;
 use ipd_catalogue::{Catalogue, Invalid, Location, Operation, media_essence};
 
@@ -31,13 +35,16 @@ pub(crate) struct Generic {
     pub store: Option<Store>,
     /// A request body must bring 1 KiB in each such window (`crate::body`).
     pub body_idle_timeout: std::time::Duration,
+    /// The largest file part of a form.
+    pub max_file: u64,
+    /// How many form requests were handled to the end (for tests).
+    pub forms_finished: AtomicUsize,
 }
 
 /// The error code of a request the spec does not allow.
 const INVALID_REQUEST: &str = "PM.02175001";
 
-/// Largest body a generic operation reads (JSON, or a form such as an
-/// image upload); attachments stream through their own handler.
+/// Largest JSON body an operation reads; forms stream (`crate::form`).
 const MAX_GENERIC_BODY: usize = 20 * 1024 * 1024;
 
 /// What routing found, handed from the check to the handler.
@@ -137,14 +144,21 @@ fn coerce(catalogue: &Catalogue, schema: &Value, raw: &str) -> Value {
     parsed.unwrap_or_else(|| Value::String(raw.to_string()))
 }
 
-/// Answers any operation that no dedicated route serves.
+/// Answers every operation: by its stateful handler if it has one (and
+/// the emulator keeps state), else from the spec.
 pub(crate) async fn answer(State(shared): State<Arc<Generic>>, request: Request) -> Response {
     let Some(matched) = request.extensions().get::<Matched>().cloned() else {
         return error(StatusCode::NOT_FOUND, "PM.00000404", "No such API.");
     };
     let operation = matched.operation;
+    let _finished = operation
+        .body
+        .as_ref()
+        .is_some_and(|b| !b.is_json())
+        .then(|| Finished(&shared.forms_finished));
+    let entry = request.extensions().get::<Arc<Entry>>().cloned();
     let (parts, body) = request.into_parts();
-    let (json, form) = match read_body(&shared, operation, &parts.headers, body).await {
+    let (json, form) = match read_body(&shared, operation, &parts.headers, body, entry).await {
         Ok(read) => read,
         Err(response) => return response,
     };
@@ -155,23 +169,23 @@ pub(crate) async fn answer(State(shared): State<Arc<Generic>>, request: Request)
         },
         None => None,
     };
-    if shared.store.is_some() && Store::handles(&operation.id) {
-        // Handlers lock the state and fsync it: off the async workers.
-        let store = shared.clone();
+    if let (Some(_), Some(handler)) = (&shared.store, crate::stateful::find(&operation.id)) {
+        // Handlers wait for the store's lock and sync: off the async workers.
+        let state = shared.clone();
         let answered = tokio::task::spawn_blocking(move || {
             let call = Call {
-                operation: &operation.id,
                 path: &matched.path,
                 query: &matched.query,
                 body: json.as_ref(),
                 form: &form,
             };
-            store.store.as_ref()?.handle(&call)
+            let store = state.store.as_ref().expect("checked above");
+            handler.run(store, &call)
         })
         .await;
         match answered {
-            Ok(Some(answer)) => return render(shared.catalogue, operation, answer),
-            Ok(None) => {}
+            Ok(Answer::Spec) => {}
+            Ok(answer) => return render(shared.catalogue, operation, answer),
             Err(_) => {
                 return error(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -184,6 +198,16 @@ pub(crate) async fn answer(State(shared): State<Arc<Generic>>, request: Request)
     from_spec(shared.catalogue, operation, page)
 }
 
+/// Counts a form request as finished however its handler ends, even
+/// dropped because the connection broke.
+struct Finished<'a>(&'a AtomicUsize);
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
 type ReadBody = (Option<Value>, Vec<FormPart>);
 
 async fn read_body(
@@ -191,10 +215,37 @@ async fn read_body(
     operation: &Operation,
     headers: &HeaderMap,
     body: Body,
+    entry: Option<Arc<Entry>>,
 ) -> Result<ReadBody, Response> {
     let Some(spec) = &operation.body else {
         return Ok((None, Vec::new()));
     };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let catalogue = shared.catalogue;
+    if !spec.is_json() {
+        if media_essence(content_type) != media_essence(&spec.content_type) {
+            return Err(unsupported(&spec.content_type, content_type));
+        }
+        let limits = crate::form::Limits {
+            idle: shared.body_idle_timeout,
+            max_file: shared.max_file,
+        };
+        let files = shared.store.as_ref().map(Store::files);
+        let form = crate::form::read(content_type, body, files, &limits, |parts| {
+            if let Some(entry) = entry {
+                entry.set_parts(parts);
+            }
+        })
+        .await?;
+        if form.is_empty() && !spec.required {
+            return Ok((None, form));
+        }
+        check_form(catalogue, &spec.schema, &form).map_err(|e| refuse(&e))?;
+        return Ok((None, form));
+    }
     let bytes = read_bounded(body, shared.body_idle_timeout).await?;
     if bytes.is_empty() {
         return if spec.required {
@@ -206,32 +257,19 @@ async fn read_body(
             Ok((None, Vec::new()))
         };
     }
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let catalogue = shared.catalogue;
-    if spec.is_json() {
-        if !media_essence(content_type).ends_with("json") {
-            return Err(unsupported(&spec.content_type, content_type));
-        }
-        let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-            refuse(&Invalid {
-                field: "body".into(),
-                reason: format!("is not JSON ({e})"),
-            })
-        })?;
-        catalogue
-            .validate(&spec.schema, &value, "body")
-            .map_err(|e| refuse(&e))?;
-        return Ok((Some(value), Vec::new()));
-    }
-    if media_essence(content_type) != media_essence(&spec.content_type) {
+    if !media_essence(content_type).ends_with("json") {
         return Err(unsupported(&spec.content_type, content_type));
     }
-    let form = read_form(content_type, bytes).await?;
-    check_form(catalogue, &spec.schema, &form).map_err(|e| refuse(&e))?;
-    Ok((None, form))
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        refuse(&Invalid {
+            field: "body".into(),
+            reason: format!("is not JSON ({e})"),
+        })
+    })?;
+    catalogue
+        .validate(&spec.schema, &value, "body")
+        .map_err(|e| refuse(&e))?;
+    Ok((Some(value), Vec::new()))
 }
 
 /// The whole body, at most [`MAX_GENERIC_BODY`] bytes, at the pace
@@ -261,33 +299,6 @@ fn unsupported(expected: &str, got: &str) -> Response {
     )
 }
 
-async fn read_form(content_type: &str, bytes: bytes::Bytes) -> Result<Vec<FormPart>, Response> {
-    let malformed = |e: multer::Error| {
-        error(
-            StatusCode::BAD_REQUEST,
-            INVALID_REQUEST,
-            &format!("Malformed multipart body: {e}"),
-        )
-    };
-    let boundary = multer::parse_boundary(content_type).map_err(malformed)?;
-    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
-    let mut multipart = multer::Multipart::new(stream, boundary);
-    let mut parts = Vec::new();
-    while let Some(field) = multipart.next_field().await.map_err(malformed)? {
-        let name = field.name().unwrap_or_default().to_string();
-        let file_name = field.file_name().map(str::to_string);
-        let content_type = field.content_type().map(ToString::to_string);
-        let bytes = field.bytes().await.map_err(malformed)?;
-        parts.push(FormPart {
-            name,
-            file_name,
-            content_type,
-            bytes,
-        });
-    }
-    Ok(parts)
-}
-
 /// A form has every field its schema requires. (Parts carry text or files
 /// alike, so their types are not checked.)
 fn check_form(catalogue: &Catalogue, schema: &Value, form: &[FormPart]) -> Result<(), Invalid> {
@@ -308,12 +319,20 @@ fn render(catalogue: &Catalogue, operation: &Operation, answer: Answer) -> Respo
     let status = success_status(operation);
     match answer {
         Answer::Json(value) => json_answer(catalogue, operation, status, value),
-        Answer::Bytes {
+        Answer::File {
+            file,
+            size,
             content_type,
             file_name,
-            bytes,
         } => {
-            let mut response = (status, bytes).into_response();
+            let stream = tokio_util::io::ReaderStream::with_capacity(
+                tokio::fs::File::from_std(file),
+                256 * 1024,
+            );
+            let mut response = (status, Body::from_stream(stream)).into_response();
+            response
+                .headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(size));
             if let Ok(v) = HeaderValue::from_str(&content_type) {
                 response.headers_mut().insert(header::CONTENT_TYPE, v);
             }
@@ -341,6 +360,12 @@ fn render(catalogue: &Catalogue, operation: &Operation, answer: Answer) -> Respo
             StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             code,
             &message,
+        ),
+        // The caller answers from the spec before rendering.
+        Answer::Spec => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "PM.00000500",
+            "The emulator's handler left the answer to the spec too late.",
         ),
     }
 }

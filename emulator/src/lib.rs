@@ -17,12 +17,19 @@
 struct ReadmeDoctests;
 
 mod body;
+mod config;
+mod controls;
 pub mod emulator;
+mod form;
 pub mod gateway;
 mod generic;
 mod paging;
 mod reply;
 mod server;
 mod stateful;
+pub mod store;
 
-pub use emulator::{Attachment, Config, Emulator, Recorded};
+pub use config::{Config, MAX_ATTACHMENT};
+pub use controls::Recorded;
+pub use emulator::Emulator;
+pub use store::state::Attachment;

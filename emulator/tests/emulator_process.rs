@@ -78,12 +78,14 @@ async fn stops_cleanly_and_keeps_attachments_across_restarts() {
     assert_eq!(body["error_code"], "APIGW.0301");
     stop(child, "-TERM");
 
-    let metadata = std::fs::read_dir(data.join("attachments"))
+    // The row is in the store, the bytes beside it.
+    assert!(data.join(ipd_emulator::store::DATABASE).is_file());
+    let contents = std::fs::read_dir(data.join("attachments"))
         .unwrap()
         .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .filter(|e| e.path().extension().is_some_and(|x| x == "bin"))
         .count();
-    assert_eq!(metadata, 1);
+    assert_eq!(contents, 1);
     let setup_again = ipd_emulator::Emulator::start(
         "127.0.0.1:0".parse().unwrap(),
         ipd_emulator::Config::new(AK, SK, &data),
@@ -112,4 +114,84 @@ fn bad_arguments_are_reported_not_panicked() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("PROJECT_ID/ISSUE_ID"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// Four clients write as fast as they can; the emulator is killed with
+/// SIGKILL mid-stream. Restarted, it has every write it acknowledged,
+/// whole, and the writes cut short are absent or whole too.
+#[tokio::test]
+async fn a_sigkill_mid_stream_loses_no_acknowledged_write() {
+    use codearts_ipd::types::LabelColor;
+    use std::sync::{Arc, Mutex};
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (child, url) = spawn(&data);
+    let acknowledged: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let writers: Vec<_> = (0..4)
+        .map(|writer| {
+            let client = client(&url, RetryPolicy::none());
+            let acknowledged = acknowledged.clone();
+            tokio::spawn(async move {
+                for n in 0.. {
+                    let title = format!("writer {writer} label {n}");
+                    let sent = client
+                        .create_ipd_label()
+                        .project_id(PROJECT)
+                        .title(title.clone())
+                        .color(LabelColor::from("#F66F6A"))
+                        .send()
+                        .await;
+                    // Once the emulator is gone, every call fails.
+                    let Ok(created) = sent else { break };
+                    let id = created.result()[0].id().unwrap().to_string();
+                    acknowledged.lock().unwrap().push((id, title));
+                }
+            })
+        })
+        .collect();
+    // Let the writes stream, then kill without warning.
+    while acknowledged.lock().unwrap().len() < 200 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let status = Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut child = child;
+    child.wait().unwrap();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+
+    let (child, url) = spawn(&data);
+    let client = client(&url, RetryPolicy::none());
+    let listed = client
+        .list_ipd_labels()
+        .project_id(PROJECT)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let stored: std::collections::BTreeMap<String, String> = listed
+        .result()
+        .unwrap()
+        .data()
+        .iter()
+        .map(|l| (l.id().unwrap().to_string(), l.title().unwrap().to_string()))
+        .collect();
+    let acknowledged = acknowledged.lock().unwrap();
+    assert!(acknowledged.len() >= 200);
+    for (id, title) in acknowledged.iter() {
+        assert_eq!(
+            stored.get(id),
+            Some(title),
+            "acknowledged label {id} is kept whole"
+        );
+    }
+    // At most one write per client was cut short, and those are whole if kept.
+    assert!(stored.len() <= acknowledged.len() + 4);
+    assert!(stored.values().all(|t| t.starts_with("writer ")));
+    stop(child, "-TERM");
 }

@@ -59,6 +59,24 @@ pub fn write_file(path: &Path, len: usize) {
     std::fs::write(path, data).unwrap();
 }
 
+/// The uploads in flight an emulator's data directory holds: the files
+/// under `partial/` (each emulator's own directory there, and its lock,
+/// are not uploads).
+pub fn uploads_in_flight(data_dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(data_dir.join("partial")) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .map(|path| match std::fs::read_dir(&path) {
+            Ok(inner) => inner.count(),
+            // A lock file, or a file of the emulators before the store.
+            Err(_) => usize::from(path.extension().is_none_or(|e| e != "lock")),
+        })
+        .sum()
+}
+
 pub fn sha256_file(path: &Path) -> String {
     let mut file = std::fs::File::open(path).unwrap();
     let mut hasher = Sha256::new();

@@ -103,7 +103,7 @@ async fn bytes_and_reader_sources_upload() {
 #[tokio::test]
 async fn a_deleted_work_item_is_a_service_error_with_code_and_request_id() {
     let setup = start().await;
-    setup.emulator.mark_deleted(PROJECT, ISSUE);
+    setup.emulator.mark_deleted(PROJECT, ISSUE).unwrap();
     let client = client(&setup.emulator.url(), RetryPolicy::none());
     let error = upload(&client, ISSUE, FilePart::from_bytes("x", "x"))
         .await
@@ -250,12 +250,7 @@ async fn an_interrupted_upload_leaves_no_attachment_behind() {
     }
     assert_eq!(setup.emulator.finished_uploads(), 1);
     assert!(setup.emulator.attachments().is_empty());
-    assert_eq!(
-        std::fs::read_dir(setup.dir.path().join("data/partial"))
-            .unwrap()
-            .count(),
-        0
-    );
+    assert_eq!(common::uploads_in_flight(&setup.dir.path().join("data")), 0);
 }
 
 #[tokio::test]

@@ -3,7 +3,9 @@
 //! - code generation of the real spec, in process, median of many runs;
 //! - a streamed upload of a large file by the `ipd` example (release build)
 //!   to the emulator on loopback: wall time and the client's peak RSS;
-//! - the same upload by `curl -F`, for comparison.
+//! - the same upload by `curl -F`, for comparison;
+//! - the emulator's store at 10,000 work items (`emulator/examples/
+//!   store_latency.rs`): adding a comment, and querying page 50.
 //!
 //! Nothing here is asserted: it prints figures to compare by eye.
 
@@ -48,7 +50,31 @@ pub fn run(root: &Path, size_mib: u64, runs: usize) -> anyhow::Result<()> {
     std::fs::create_dir_all(&scratch)?;
     let result = upload(&release, &scratch, size_mib, runs);
     let _ = std::fs::remove_dir_all(&scratch);
-    result
+    result?;
+    store_latency(root)
+}
+
+/// The store's figures, on disk (its fsyncs are part of what is measured).
+fn store_latency(root: &Path) -> anyhow::Result<()> {
+    eprintln!("measuring the emulator's store at 10,000 work items...");
+    let status = Command::new(env!("CARGO"))
+        .current_dir(root)
+        .args([
+            "run",
+            "--release",
+            "--quiet",
+            "-p",
+            "ipd-emulator",
+            "--example",
+            "store_latency",
+            "--",
+        ])
+        .arg(std::env::temp_dir())
+        .status()?;
+    if !status.success() {
+        bail!("the store latency example failed");
+    }
+    Ok(())
 }
 
 fn codegen(root: &Path) -> anyhow::Result<()> {

@@ -326,7 +326,11 @@ mod tests {
             panic!("cargo metadata failed: {stderr}");
         }
         let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        let version = |v: &str| -> Vec<u32> { v.split('.').map(|p| p.parse().unwrap()).collect() };
+        // "1.89" is "1.89.0": missing parts are zeros.
+        let version = |v: &str| -> [u32; 3] {
+            let mut parts = v.split('.').map(|p| p.parse().unwrap());
+            [(); 3].map(|()| parts.next().unwrap_or(0))
+        };
         let packages = metadata["packages"].as_array().unwrap();
         let ours = packages
             .iter()

@@ -132,7 +132,7 @@ pub(super) fn delete(state: &mut State, call: &Call<'_>) -> Reply {
     writable_item(project, issue_id)?;
     find(project, issue_id, comment_id)?;
     project.comments.retain(|id, c| {
-        id.as_str() != comment_id
+        id != comment_id
             && c.root_id.as_deref() != Some(comment_id)
             && c.parent_id.as_deref() != Some(comment_id)
     });

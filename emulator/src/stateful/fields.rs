@@ -5,7 +5,9 @@
 
 use serde_json::{Value, json};
 
-use super::{Answer, Call, Field, Project, State, next_id, now_ms, path_param, query_param, reply};
+use super::{
+    Answer, Call, Field, Project, Reply, State, next_id, now_ms, path_param, query_param, reply,
+};
 
 /// Adds `count` fields to `project_id`, numbered after those it has.
 pub(super) fn add(state: &mut State, project_id: &str, count: usize) {
@@ -13,27 +15,32 @@ pub(super) fn add(state: &mut State, project_id: &str, count: usize) {
     let now = now_ms();
     for _ in 0..count {
         let n = project.fields.len() + 1;
-        project.fields.push(Field {
-            id: next_id(&mut state.last_id),
+        let id = next_id(&mut state.last_id);
+        let field = Field {
+            id: id.clone(),
             code: format!("custom_field{n:02}"),
             display_name: format!("Field {n}"),
             created_ms: now,
-        });
+        };
+        project.fields.insert(id, field);
     }
 }
 
 /// `ListIpdProjectFields`: `offset` and `limit` (validated by the generic
 /// layer: a multiple of the limit), `keyword` in the display name or code.
-/// None when the project has no fields, so the spec's answer stands.
-pub(super) fn list(state: &State, call: &Call<'_>) -> Option<Result<Answer, Answer>> {
-    let project: &Project = state.projects.get(path_param(call, "project_id"))?;
-    if project.fields.is_empty() {
-        return None;
-    }
+/// A project without fields is answered from the spec.
+pub(super) fn list(state: &State, call: &Call<'_>) -> Reply {
+    let Some(project) = state
+        .projects
+        .get(path_param(call, "project_id"))
+        .filter(|p: &&Project| !p.fields.is_empty())
+    else {
+        return Ok(Answer::Spec);
+    };
     let keyword = query_param(call, "keyword").unwrap_or_default();
     let found: Vec<&Field> = project
         .fields
-        .iter()
+        .values()
         .filter(|f| f.display_name.contains(keyword) || f.code.contains(keyword))
         .collect();
     let number = |name| query_param(call, name).and_then(|v| v.trim().parse::<usize>().ok());
@@ -56,5 +63,5 @@ pub(super) fn list(state: &State, call: &Call<'_>) -> Option<Result<Answer, Answ
             })
         })
         .collect();
-    Some(reply(json!({ "data": data, "total": found.len() })))
+    reply(json!({ "data": data, "total": found.len() }))
 }

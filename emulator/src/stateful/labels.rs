@@ -99,9 +99,10 @@ pub(super) fn delete(state: &mut State, call: &Call<'_>) -> Reply {
         .labels
         .remove(label_id)
         .ok_or_else(|| not_found(label_id))?;
-    for item in project.work_items.values_mut() {
-        item.labels.retain(|id| id != label_id);
-    }
+    project.work_items.update_where(
+        |item| item.labels.iter().any(|id| id == label_id),
+        |item| item.labels.retain(|id| id != label_id),
+    );
     reply(json!({ "id": label_id }))
 }
 

@@ -8,13 +8,21 @@
 //! `WiIssueVO` (status and priority objects, users `{user_id, user_name}`)
 //! for the list and the V1 details.
 
-use serde_json::{Map, Value, json};
+mod query;
+mod views;
+
+use serde_json::{Value, json};
+
+pub(super) use query::list;
+pub(super) use views::entity;
+use views::{lifecycle, list_view};
+
+use crate::store::state::PURGED;
 
 use super::{
-    ACTIVE, Answer, Call, EMULATOR_USER_ID, NULL, Project, Reply, State, User, WorkItem, body,
-    emulator_user, envelope, find_project, invalid, item_not_found, labels, live_item, next_id,
-    now_ms, path_param, project_mut, query_param, reply, split_list, str_field, text, user_entity,
-    user_vo, writable_item,
+    Answer, Call, EMULATOR_USER_ID, NULL, Project, Reply, State, User, WorkItem, body,
+    emulator_user, envelope, invalid, item_not_found, labels, live_item, next_id, now_ms,
+    path_param, project_mut, query_param, reply, str_field, text, writable_item,
 };
 
 /// Type of a work item created without one (the V1 bodies make it optional).
@@ -23,16 +31,10 @@ const DEFAULT_CATEGORY: &str = "Task";
 const DEFAULT_STATUS: &str = "Start";
 /// Lifecycle of a work item moved to the recycle bin.
 const DISCARDED: &str = "作废";
-/// Lifecycle of a permanently deleted work item.
-const PURGED: &str = "删除";
 /// `BatchCreateIssuesV2` takes at most this many (documented).
-const MAX_CREATE_V2: usize = 10;
+pub(super) const MAX_CREATE_V2: usize = 10;
 /// Batch updates and deletions take at most this many ids (documented).
 const MAX_BATCH: usize = 50;
-/// Page size of a list query that gives none.
-const DEFAULT_PAGE_SIZE: usize = 20;
-/// The documented largest page.
-const MAX_PAGE_SIZE: usize = 200;
 const DAY_MS: u64 = 86_400_000;
 
 /// `CreateIpdProjectIssue`: the body is one work item.
@@ -40,12 +42,15 @@ pub(super) fn create_one(state: &mut State, call: &Call<'_>) -> Reply {
     create(state, call, std::slice::from_ref(body(call)))
 }
 
-/// `BatchCreateIpdIssues` and `BatchCreateIssuesV2`: the body is an array.
-pub(super) fn create_batch(state: &mut State, call: &Call<'_>) -> Reply {
+/// `BatchCreateIpdIssues` and `BatchCreateIssuesV2`: the body is an
+/// array, of at most `max` items if the operation documents a limit.
+pub(super) fn create_batch(state: &mut State, call: &Call<'_>, max: Option<usize>) -> Reply {
     let inputs = body(call).as_array().map(Vec::as_slice).unwrap_or_default();
-    if call.operation == "BatchCreateIssuesV2" && inputs.len() > MAX_CREATE_V2 {
+    if let Some(max) = max
+        && inputs.len() > max
+    {
         return Err(invalid(format!(
-            "At most {MAX_CREATE_V2} work items can be created at once."
+            "At most {max} work items can be created at once."
         )));
     }
     create(state, call, inputs)
@@ -140,170 +145,6 @@ pub(super) fn show_v2(state: &State, call: &Call<'_>) -> Reply {
         "data",
         entity(project, item, path_param(call, "project_id")),
     )
-}
-
-/// `ListIpdProjectIssues`. Honoured: the `issue_type` query (a
-/// comma-separated list of types), the body's `filter` with `filter_mode`
-/// (see `value_matches` for the columns understood), `page` and the first
-/// `sort` entry. Ignored: `return_fields`, `model_ids`, and the
-/// `is_backlog`, `src_domain_id` and `view` query parameters (the list is
-/// always flat). Deleted work items are never listed.
-pub(super) fn list(state: &State, call: &Call<'_>) -> Reply {
-    let query = body(call);
-    let categories = split_list(query_param(call, "issue_type"));
-    let empty = Project::default();
-    let project = find_project(state, call).unwrap_or(&empty);
-    let mut found: Vec<&WorkItem> = project
-        .work_items
-        .values()
-        .filter(|w| w.deleted.is_none())
-        .filter(|w| categories.is_empty() || categories.contains(&w.category.as_str()))
-        .filter(|w| matches_filters(project, w, query))
-        .collect();
-    sort(&mut found, query);
-    let (page_no, page_size) = page(query);
-    let total = found.len();
-    let project_id = path_param(call, "project_id");
-    let issues: Vec<Value> = found
-        .into_iter()
-        .skip((page_no - 1).saturating_mul(page_size))
-        .take(page_size)
-        .map(|w| list_view(project, w, project_id))
-        .collect();
-    reply(json!({ "issues": issues, "total": total }))
-}
-
-/// The filters combined as `filter_mode` says: `AND_OR` (the default)
-/// ANDs the filters and ORs the columns inside one; `OR_AND` the reverse.
-/// Filters on columns the emulator does not know are left out.
-fn matches_filters(project: &Project, item: &WorkItem, query: &Value) -> bool {
-    let or_and = str_field(query, "filter_mode") == Some("OR_AND");
-    let filters = query
-        .get("filter")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    let results = filters
-        .iter()
-        .filter_map(Value::as_object)
-        .filter_map(|f| filter_matches(project, item, f, or_and));
-    combine(results, !or_and).unwrap_or(true)
-}
-
-/// Every result (`all`) or any one; None when there is none to combine.
-fn combine(results: impl Iterator<Item = bool>, all: bool) -> Option<bool> {
-    let mut results = results.peekable();
-    results.peek()?;
-    Some(if all {
-        results.all(|r| r)
-    } else {
-        results.any(|r| r)
-    })
-}
-
-/// One filter (a map of columns to conditions); None if no column is known.
-fn filter_matches(
-    project: &Project,
-    item: &WorkItem,
-    filter: &Map<String, Value>,
-    all_columns: bool,
-) -> Option<bool> {
-    let results = filter
-        .iter()
-        .filter_map(|(column, condition)| column_matches(project, item, column, condition));
-    combine(results, all_columns)
-}
-
-/// One condition: operator `&&` wants every value to match, anything else
-/// (`||`) any one. The `descendants.` prefix is dropped (the list is flat).
-fn column_matches(
-    project: &Project,
-    item: &WorkItem,
-    column: &str,
-    condition: &Value,
-) -> Option<bool> {
-    let column = column.strip_prefix("descendants.").unwrap_or(column);
-    let values: Vec<&str> = condition
-        .get("values")?
-        .as_array()?
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    if values.is_empty() {
-        return None;
-    }
-    let results: Vec<bool> = values
-        .iter()
-        .map(|v| value_matches(project, item, column, v))
-        .collect::<Option<_>>()?;
-    combine(
-        results.into_iter(),
-        str_field(condition, "operator") == Some("&&"),
-    )
-}
-
-/// The columns understood: `id`, `number`, `category`, `status`,
-/// `priority`, `parent_id` (equal), `title` and `description` (contain the
-/// keyword), `assignee` (user id or name), `labels`/`label`/`tags`/
-/// `workitem2label` (label id or title). None for any other column.
-fn value_matches(project: &Project, item: &WorkItem, column: &str, value: &str) -> Option<bool> {
-    let is = |field: Option<&str>| field == Some(value);
-    Some(match column {
-        "id" => item.id == value,
-        "number" => item.number == value,
-        "category" => item.category == value,
-        "status" => item.status == value,
-        "priority" => is(item.priority.as_deref()),
-        "parent_id" => is(item.parent_id.as_deref()),
-        "title" => item.title.contains(value),
-        "description" => item.description.contains(value),
-        "assignee" => item
-            .assignee
-            .as_ref()
-            .is_some_and(|u| is(u.id.as_deref()) || is(u.name.as_deref())),
-        "labels" | "label" | "tags" | "workitem2label" => {
-            labels::of_item(project, item).any(|l| l.id == value || l.title == value)
-        }
-        _ => return None,
-    })
-}
-
-/// Sorts by the first `sort` entry's field (`title`, `modified_date`, or
-/// creation: `id`, `created_date`); otherwise the items stay in creation
-/// order.
-fn sort(items: &mut [&WorkItem], query: &Value) {
-    let Some(first) = query
-        .get("sort")
-        .and_then(Value::as_array)
-        .and_then(|s| s.first())
-    else {
-        return;
-    };
-    match str_field(first, "field").unwrap_or_default() {
-        "title" => items.sort_by(|a, b| a.title.as_str().cmp(b.title.as_str())),
-        "modified_date" | "modified_time" => items.sort_by_key(|w| w.modified_ms),
-        // Already in creation order: ids increase with time.
-        "id" | "created_date" | "created_time" => {}
-        _ => return,
-    }
-    if first.get("asc").and_then(Value::as_bool) == Some(false) {
-        items.reverse();
-    }
-}
-
-/// Page number (from 1) and size, from the body's `page`.
-fn page(query: &Value) -> (usize, usize) {
-    let page = query.get("page");
-    let number = |key: &str| {
-        page.and_then(|p| p.get(key))
-            .and_then(Value::as_u64)
-            .map(|n| n as usize)
-    };
-    let page_no = number("page_no").unwrap_or(1).max(1);
-    let page_size = number("page_size")
-        .unwrap_or(DEFAULT_PAGE_SIZE)
-        .clamp(1, MAX_PAGE_SIZE);
-    (page_no, page_size)
 }
 
 /// `BatchUpdateIpdIssues`: the same attributes for every listed id. Unknown
@@ -457,106 +298,6 @@ fn operate_result(item: &WorkItem, now: u64) -> Value {
 
 fn batch_result(success: Vec<Value>, failed: Vec<Value>) -> Reply {
     reply(json!([{ "success": success, "failed": failed, "undeleted_trees": [] }]))
-}
-
-/// The entity model (`WiIssueEntity`, `ClIssueEntity`). Also used by the
-/// image operations, which answer the work item.
-pub(super) fn entity(project: &Project, item: &WorkItem, project_id: &str) -> Value {
-    let creator = user_entity(&emulator_user());
-    let labels: Vec<Value> = labels::of_item(project, item)
-        .map(labels::entity_json)
-        .collect();
-    let custom_fields: Vec<Value> = item
-        .custom_fields
-        .iter()
-        .map(|(code, value)| json!({ "code": code, "value": value }))
-        .collect();
-    let identity = json!({
-        "id": item.id,
-        "number": item.number,
-        "title": item.title,
-        "description": item.description,
-        "type": class(&item.category),
-        "category": item.category,
-        "project_id": project_id,
-        "parent_id": item.parent_id,
-        "status": item.status,
-        "state": lifecycle(item),
-        "suspended": false,
-    });
-    let details = json!({
-        "assignee": item.assignee.as_ref().map(user_entity),
-        "created_by": creator,
-        "modified_by": creator,
-        "created_time": item.created_ms.to_string(),
-        "modified_time": item.modified_ms.to_string(),
-        "status_modified_time": item.status_modified_ms.to_string(),
-        "priority": item.priority,
-        "plan_end_date": item.plan_end_date,
-        "workload": item.workload,
-        "link": item.link,
-        "labels": labels,
-        "custom_fields": custom_fields,
-    });
-    merged(identity, details)
-}
-
-/// The list model (`WiIssueVO`).
-fn list_view(project: &Project, item: &WorkItem, project_id: &str) -> Value {
-    let creator = user_vo(&emulator_user());
-    let labels: Vec<Value> = labels::of_item(project, item)
-        .map(labels::work_item_vo)
-        .collect();
-    let identity = json!({
-        "id": item.id,
-        "number": item.number,
-        "title": item.title,
-        "description": item.description,
-        "type": class(&item.category).replace('_', " "),
-        "category": item.category,
-        "project": { "project_id": project_id },
-        "parent_id": item.parent_id,
-        "status": { "code": item.status, "name": item.status, "display_value": item.status },
-        "state": lifecycle(item),
-        "stay_days": now_ms().saturating_sub(item.status_modified_ms) / DAY_MS,
-    });
-    let details = json!({
-        "assignee": item.assignee.as_ref().map(user_vo),
-        "created_by": creator,
-        "modified_by": creator,
-        "created_date": item.created_ms.to_string(),
-        "modified_date": item.modified_ms.to_string(),
-        "status_modified_date": item.status_modified_ms.to_string(),
-        "priority": item.priority.as_ref().map(|p| json!({ "value": p, "display_value": p })),
-        "plan_end_date": item.plan_end_date,
-        "workload_man_day": item.workload,
-        "link": item.link,
-        "workitem2label": labels,
-    });
-    merged(identity, details)
-}
-
-/// Two JSON objects as one (kept apart only to keep `json!` small).
-fn merged(mut first: Value, second: Value) -> Value {
-    if let (Value::Object(first), Value::Object(second)) = (&mut first, second) {
-        first.extend(second);
-    }
-    first
-}
-
-fn lifecycle(item: &WorkItem) -> &str {
-    item.deleted.as_deref().unwrap_or(ACTIVE)
-}
-
-/// The class the service derives from the type (`type` in the answers).
-fn class(category: &str) -> &'static str {
-    match category {
-        "Bug" => "bug",
-        "Task" => "task",
-        "RR" => "raw_requirement",
-        "SF" | "FE" | "Epic" => "feature",
-        _ => "requirement",
-    }
 }
 
 /// A number like the service's `BUG20250530487304`: type, date, 6 digits.
