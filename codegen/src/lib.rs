@@ -71,7 +71,7 @@ pub use summary::{FormField, Input, InputKind, OperationCall, Success};
 /// generated client: for end-to-end tests generated from the spec.
 pub fn operation_calls(path: &Path, display_name: &str) -> Result<Vec<OperationCall>, Error> {
     let (root, fragments) = read_sources(path, display_name)?;
-    let (_, operations) = prepare(&root, &fragments)?;
+    let (_, operations, _) = prepare(&root, &fragments)?;
     Ok(operations.iter().map(summary::summarise).collect())
 }
 
@@ -104,7 +104,7 @@ pub fn string_enums(generated: &str) -> Vec<String> {
 /// Every JSON example of a success response in the spec at `path`.
 pub fn examples(path: &Path, display_name: &str) -> Result<Vec<Example>, Error> {
     let (root, fragments) = read_sources(path, display_name)?;
-    let (api, operations) = prepare(&root, &fragments)?;
+    let (api, operations, _) = prepare(&root, &fragments)?;
     let mut examples = Vec::new();
     for op in &operations {
         let operation::model::ResponseKind::Json(type_name) = &op.success else {
@@ -194,7 +194,7 @@ pub fn generate(text: &str, display_name: &str) -> Result<String, Error> {
 fn prepare(
     root: &Source,
     fragments: &[Source],
-) -> Result<(openapiv3::OpenAPI, Vec<Operation>), Error> {
+) -> Result<(openapiv3::OpenAPI, Vec<Operation>, bundle::Bundle), Error> {
     let bundle = bundle::bundle(root, fragments)?;
     // A problem found by a JSON pointer is in the file that defined it.
     let spec_error = |error: SpecError| Error::Spec {
@@ -213,34 +213,45 @@ fn prepare(
     validate::check_schemas(&api).map_err(spec_error)?;
     hoist::hoist(&mut api).map_err(spec_error)?;
     let operations = operation::model::operations(&api).map_err(spec_error)?;
-    Ok((api, operations))
+    Ok((api, operations, bundle))
 }
 
 /// Generates the client for a root spec and its fragments.
 fn generate_sources(root: &Source, fragments: &[Source]) -> Result<String, Error> {
     let display_name = &root.display;
-    let file = display_name.clone();
-    let (mut api, operations) = prepare(root, fragments)?;
-
-    let generator_error = |message: String| Error::Generator {
-        file: file.clone(),
-        message,
+    let (mut api, operations, bundle) = prepare(root, fragments)?;
+    // A failure validation did not foresee, at the part of the spec that
+    // causes it.
+    let located = |pointer: String, message: String| Error::Spec {
+        file: bundle.file_of(&pointer).to_string(),
+        error: SpecError::at(pointer, message),
     };
+
     // progenitor sees the models only; the operations are ours.
     api.paths.paths.clear();
     let enum_specs = enum_specs(&api);
-    let (tokens, known) = run_progenitor(api).map_err(generator_error)?;
+    let (progenitor, known) = match progenitor_file(api.clone()) {
+        Ok(done) => done,
+        Err(message) => {
+            return Err(match blame_schema(&api) {
+                Some((pointer, message)) => located(pointer, message),
+                None => Error::Generator {
+                    file: display_name.clone(),
+                    message,
+                },
+            });
+        }
+    };
     for op in &operations {
         if let Some(missing) = op.type_names().find(|n| !known.contains(*n)) {
-            return Err(generator_error(format!(
-                "type `{missing}` used by operation `{}` was not generated",
-                op.id
-            )));
+            return Err(located(
+                op.pointer(),
+                format!(
+                    "the type `{missing}` this operation uses was not generated from its schema"
+                ),
+            ));
         }
     }
-
-    let progenitor: syn::File = syn::parse_str(&tokens)
-        .map_err(|e| generator_error(format!("progenitor produced invalid Rust: {e}")))?;
     let mut types: Vec<syn::Item> = progenitor
         .items
         .into_iter()
@@ -259,8 +270,18 @@ fn generate_sources(root: &Source, fragments: &[Source]) -> Result<String, Error
         }
     }
     let models = models.unwrap_or_else(|| model::Models::read(&[]));
-    let client: syn::File = syn::parse2(client(&operations, &models))
-        .map_err(|e| generator_error(format!("the templates produced invalid Rust: {e}")))?;
+    let client: syn::File = match syn::parse2(client(&operations, &models)) {
+        Ok(client) => client,
+        Err(e) => {
+            return Err(match blame_operation(&operations, &models) {
+                Some((pointer, message)) => located(pointer, message),
+                None => Error::Generator {
+                    file: display_name.clone(),
+                    message: format!("the templates produced invalid Rust: {e}"),
+                },
+            });
+        }
+    };
     let file_ast = syn::File {
         shebang: None,
         attrs: Vec::new(),
@@ -365,6 +386,59 @@ fn run_progenitor(api: openapiv3::OpenAPI) -> Result<(String, BTreeSet<String>),
     })
 }
 
+/// progenitor's models as Rust, and the names of the types it generated.
+fn progenitor_file(api: openapiv3::OpenAPI) -> Result<(syn::File, BTreeSet<String>), String> {
+    let (tokens, known) = run_progenitor(api)?;
+    let file =
+        syn::parse_str(&tokens).map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
+    Ok((file, known))
+}
+
+/// The component schema progenitor fails on when given alone (with the
+/// schemas it refers to), and its message: a failure validation did not
+/// foresee still names a place in the spec. Runs only after a failure.
+fn blame_schema(api: &openapiv3::OpenAPI) -> Option<(String, String)> {
+    let schemas = &api.components.as_ref()?.schemas;
+    for name in schemas.keys() {
+        let mut wanted = vec![name.clone()];
+        let mut closure = indexmap::IndexMap::new();
+        while let Some(next) = wanted.pop() {
+            let Some(schema) = schemas.get(&next) else {
+                continue;
+            };
+            if closure.insert(next, schema.clone()).is_none() {
+                let value = serde_json::to_value(schema).unwrap_or_default();
+                document::schema_refs(&value, &mut wanted);
+            }
+        }
+        let mut alone = api.clone();
+        if let Some(components) = &mut alone.components {
+            components.schemas = closure;
+        }
+        if let Err(message) = progenitor_file(alone) {
+            return Some((
+                format!("/components/schemas/{}", document::escape_token(name)),
+                format!("the generator cannot express this schema: {message}"),
+            ));
+        }
+    }
+    None
+}
+
+/// The first operation whose code alone is not Rust, and why.
+fn blame_operation(operations: &[Operation], models: &model::Models) -> Option<(String, String)> {
+    operations.iter().find_map(|op| {
+        syn::parse2::<syn::File>(client(std::slice::from_ref(op), models))
+            .err()
+            .map(|e| {
+                (
+                    op.pointer(),
+                    format!("the templates cannot express this operation: {e}"),
+                )
+            })
+    })
+}
+
 /// The client, its builders and forms: everything but the models.
 fn client(operations: &[Operation], models: &model::Models) -> proc_macro2::TokenStream {
     let entries = operations.iter().map(|op| op.entry(models));
@@ -420,5 +494,48 @@ fn client(operations: &[Operation], models: &model::Models) -> proc_macro2::Toke
             use super::types;
             #(#forms)*
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The fallbacks that locate a failure validation did not foresee:
+    //! proved on specs that skip validation.
+
+    use super::*;
+
+    fn unvalidated(yaml: &str) -> openapiv3::OpenAPI {
+        let raw = load::parse(yaml).expect("YAML");
+        load::to_openapi(&raw).expect("an OpenAPI document")
+    }
+
+    #[test]
+    fn a_schema_progenitor_fails_on_is_blamed() {
+        let api = unvalidated(
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    \
+             Fine: {type: object, properties: {a: {type: string}}}\n    \
+             Colour: {type: string, enum: [red, 7]}\n",
+        );
+        assert!(progenitor_file(api.clone()).is_err());
+        let (pointer, message) = blame_schema(&api).expect("blamed");
+        assert_eq!(pointer, "/components/schemas/Colour");
+        assert!(
+            message.starts_with("the generator cannot express this schema: "),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_operation_the_templates_fail_on_is_blamed() {
+        let api = unvalidated(
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      \
+             operationId: GetA\n      responses: {'204': {description: ok}}\n  /b:\n    get:\n      \
+             operationId: Self\n      responses: {'204': {description: ok}}\n",
+        );
+        let operations = operation::model::operations(&api).expect("operations");
+        let models = model::Models::read(&[]);
+        let (pointer, message) = blame_operation(&operations, &models).expect("blamed");
+        assert_eq!(pointer, "/paths/~1b/get");
+        assert!(message.contains("Self"), "{message}");
     }
 }

@@ -19,8 +19,36 @@ use crate::operation::model::check_form;
 /// `$ref`, and where the digit-string extension appears.
 pub fn check_raw(raw: &Value) -> Result<(), SpecError> {
     check_version(raw)?;
+    check_component_names(raw)?;
     check_refs(raw, raw, &mut String::new())?;
     check_extensions(raw, &mut String::new())
+}
+
+/// OpenAPI 3.0.3 allows component names of `[a-zA-Z0-9._-]` only; typify
+/// would name a type after another spelling (`A/b` becomes `A1b`) than the
+/// one its users ask for.
+fn check_component_names(raw: &Value) -> Result<(), SpecError> {
+    let Some(components) = raw.get("components").and_then(Value::as_object) else {
+        return Ok(());
+    };
+    for (kind, members) in components {
+        let Some(members) = members.as_object() else {
+            continue;
+        };
+        for name in members.keys() {
+            let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+            if name.is_empty() || !name.chars().all(allowed) {
+                return Err(SpecError::at(
+                    format!("/components/{}/{}", escape_token(kind), escape_token(name)),
+                    format!(
+                        "component name `{name}` is not allowed: OpenAPI 3.0 component names are \
+                         made of letters, digits, `.`, `-` and `_`"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_version(raw: &Value) -> Result<(), SpecError> {
@@ -139,7 +167,12 @@ fn check_extensions(node: &Value, pointer: &mut String) -> Result<(), SpecError>
                 }
             }
             check_enum_extensions(map, pointer)?;
+            check_enum_values(map, pointer)?;
             for (key, value) in map {
+                // Examples are data: their keys are no keywords.
+                if key == "example" || key == "examples" {
+                    continue;
+                }
                 let len = pointer.len();
                 push_token(pointer, key);
                 check_extensions(value, pointer)?;
@@ -155,6 +188,31 @@ fn check_extensions(node: &Value, pointer: &mut String) -> Result<(), SpecError>
             }
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// Every value of an `enum` has the schema's type (typify fails on
+/// `enum: [red, 7]` with no word of where).
+fn check_enum_values(map: &serde_json::Map<String, Value>, pointer: &str) -> Result<(), SpecError> {
+    let (Some(Value::Array(values)), Some(Value::String(ty))) = (map.get("enum"), map.get("type"))
+    else {
+        return Ok(());
+    };
+    let fits: fn(&Value) -> bool = match ty.as_str() {
+        "string" => Value::is_string,
+        "integer" => |v| v.is_i64() || v.is_u64(),
+        "number" => Value::is_number,
+        "boolean" => Value::is_boolean,
+        _ => return Ok(()),
+    };
+    for (i, value) in values.iter().enumerate() {
+        if !fits(value) && !value.is_null() {
+            return Err(SpecError::at(
+                format!("{pointer}/enum/{i}"),
+                format!("enum value {value} is not of the schema's type `{ty}`"),
+            ));
+        }
     }
     Ok(())
 }
@@ -406,6 +464,12 @@ pub fn check_names(api: &OpenAPI) -> Result<(), SpecError> {
         for name in components.schemas.keys() {
             let ptr = format!("/components/schemas/{}", escape_token(name));
             let rust = type_name(name);
+            if !is_identifier(&rust) {
+                return Err(SpecError::at(
+                    ptr,
+                    format!("schema name `{name}` becomes the Rust type `{rust}`, a keyword"),
+                ));
+            }
             if let Some(other) = types.insert(rust.clone(), ptr.clone()) {
                 return Err(SpecError::at(
                     ptr,
@@ -436,8 +500,16 @@ pub fn check_names(api: &OpenAPI) -> Result<(), SpecError> {
             if let Some(other) = methods.insert(method_name.clone(), op_ptr.clone()) {
                 return Err(clash(&format!("as does the operation at #{other}")));
             }
+            if !is_identifier(&method_name) {
+                return Err(clash("which is not a Rust identifier"));
+            }
             // Builders are named like types, in their own module.
             let builder = type_name(&id);
+            if !is_identifier(&builder) {
+                return Err(clash(&format!(
+                    "whose builder would be the type `{builder}`, a keyword"
+                )));
+            }
             if let Some(other) = types.get(&format!("builder::{builder}")) {
                 return Err(clash(&format!(
                     "whose builder `{builder}` is also #{other}'s"
@@ -478,6 +550,12 @@ pub fn check_names(api: &OpenAPI) -> Result<(), SpecError> {
         }
     }
     Ok(())
+}
+
+/// Whether the templates can emit `name` as an identifier: not a keyword
+/// (`Self` is the one a type name can become), not empty.
+fn is_identifier(name: &str) -> bool {
+    syn::parse_str::<syn::Ident>(name).is_ok()
 }
 
 /// A JSON object body's top-level fields are setters of the operation's
@@ -627,8 +705,22 @@ type TypeCheck = (&'static str, fn(&serde_json::Value) -> bool);
 /// One schema and, recursively, the schemas inside it. Long because it is
 /// one match over the schema kinds, each with its own checks.
 fn check_schema(schema: &ReferenceOr<Schema>, ptr: &str) -> Result<(), SpecError> {
-    let ReferenceOr::Item(schema) = schema else {
-        return Ok(());
+    let schema = match schema {
+        ReferenceOr::Item(schema) => schema,
+        ReferenceOr::Reference { reference } => {
+            // typify resolves schema `$ref`s among the component schemas only.
+            let name = reference.strip_prefix("#/components/schemas/");
+            if name.is_none_or(|n| n.is_empty() || n.contains('/')) {
+                return Err(SpecError::at(
+                    format!("{ptr}/$ref"),
+                    format!(
+                        "`{reference}` is used as a schema, so it must name a component schema \
+                         (`#/components/schemas/<Name>`)"
+                    ),
+                ));
+            }
+            return Ok(());
+        }
     };
     let data = &schema.schema_data;
     let type_check: Option<TypeCheck> = match &schema.schema_kind {

@@ -16,6 +16,7 @@ mod every_operation;
 mod fixture_client;
 mod hostile_endpoints;
 mod hostile_server;
+mod import;
 mod life_cycle;
 mod malformed_requests;
 mod pagination;

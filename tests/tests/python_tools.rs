@@ -320,6 +320,46 @@ fn the_spec_passes_a_standard_openapi_validator() {
     );
 }
 
+/// Each draft `cargo xtask import` wrote for a fixture reference page
+/// (`tests/fixtures/pages/drafts/`) is a valid OpenAPI document.
+#[test]
+fn every_imported_draft_passes_a_standard_openapi_validator() {
+    let Some(python) = python() else { return };
+    let dir = workspace().join("tests/fixtures/pages/drafts");
+    let mut drafts: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    drafts.sort();
+    assert!(drafts.len() >= 11, "{}", dir.display());
+    // One interpreter for all: each start costs a second.
+    let script = "import sys\n\
+        from openapi_spec_validator import validate\n\
+        from openapi_spec_validator.readers import read_from_filename\n\
+        failed = 0\n\
+        for path in sys.argv[1:]:\n\
+        \x20   try:\n\
+        \x20       validate(read_from_filename(path)[0])\n\
+        \x20   except Exception as e:\n\
+        \x20       failed += 1\n\
+        \x20       print(path, e)\n\
+        print('checked', len(sys.argv) - 1)\n\
+        sys.exit(1 if failed else 0)\n";
+    let output = Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .args(&drafts)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains(&format!("checked {}", drafts.len())),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[test]
 fn the_validator_rejects_a_broken_spec() {
     let Some(python) = python() else { return };

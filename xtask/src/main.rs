@@ -1,6 +1,8 @@
 //! `cargo xtask codegen [--check] [-v]`: regenerates, from `spec/`, the
-//! client (`generated/`), the bundled spec (`catalogue/`), and the test
-//! code derived from the specs (`tests/generated/`, see [`test_code`]).
+//! client (`generated/`), the bundled spec (`catalogue/`), the test code
+//! derived from the specs (`tests/generated/`, see [`test_code`]), and the
+//! drafts of the fixture reference pages (`tests/fixtures/pages/drafts/`,
+//! see [`import`]). `cargo xtask import PAGE…` drafts new operations.
 //!
 //! Everything is generated in memory first; only when every spec generated
 //! cleanly are files written, each through a temporary file and a rename, so
@@ -13,6 +15,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod import;
 mod test_code;
 
 /// The spec and the files generated from it, relative to the workspace
@@ -44,6 +47,17 @@ enum Command {
         #[arg(short, long)]
         verbose: bool,
     },
+    /// Draft the spec of newly documented operations from saved API
+    /// reference pages; for operations the spec has, print how the page
+    /// and the spec differ instead.
+    Import {
+        /// Saved pages (text copied from a browser, either rendering).
+        #[arg(required = true)]
+        pages: Vec<PathBuf>,
+        /// Write the draft here instead of to stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Measure code generation, and upload memory and throughput against curl.
     Bench {
         /// Size of the uploaded file, in MiB.
@@ -61,6 +75,9 @@ fn main() -> ExitCode {
     let root = cli.root.unwrap_or_else(workspace_root);
     let result = match cli.command {
         Command::Codegen { check, verbose } => codegen(&root, check, verbose),
+        Command::Import { pages, output } => {
+            import::run(&root, &pages, output.as_deref()).map(|()| true)
+        }
         Command::Bench { size_mib, runs } => {
             bench::run(&root, size_mib, runs.max(1)).map(|()| true)
         }
@@ -125,6 +142,9 @@ fn generate_all(root: &Path) -> anyhow::Result<Vec<Output>> {
             test_code::operations(&spec, SPEC)?,
         ));
         files.push((format!("{dir}/enums.rs"), enums));
+    }
+    if root.join(import::PAGES).is_dir() {
+        files.extend(import::fixture_outputs(root, &bundle)?);
     }
     Ok(files
         .into_iter()

@@ -464,6 +464,15 @@ fn responses(
 }
 
 impl Operation {
+    /// Where the operation is in the spec, as a JSON pointer.
+    pub fn pointer(&self) -> String {
+        format!(
+            "/paths/{}/{}",
+            crate::document::escape_token(&self.path),
+            self.method
+        )
+    }
+
     /// The model types the generated code names.
     pub fn type_names(&self) -> impl Iterator<Item = &str> {
         let fields = match &self.body {
