@@ -23,6 +23,59 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Querying work items
+//!
+//! `list_ipd_project_issues` (and `show_tenant_issue_list`) take `filter`:
+//! a list of filters, each a map from a column to a
+//! [`ConditionVo`](types::ConditionVo) (`values` and an `operator`).
+//!
+//! - **Columns** are the work item's field names as answers carry them
+//!   ([`IssueEntity`](types::IssueEntity)): for example `id`, `number`,
+//!   `category`, `status`, `priority`, `parent_id`, `title` and
+//!   `description` (which match a keyword), `assignee` (a user id), `labels`
+//!   (label ids), `plan_pi` and `plan_iteration`. The prefix `descendants.`
+//!   (`descendants.plan_pi`) also searches child work items in the tree.
+//!   The service decides which columns it accepts; the reference documents
+//!   no closed list.
+//! - **Operators** ([`ConditionOperator`](types::ConditionOperator)): `Or`
+//!   (`||`, the column matches any of the values) and `And` (`&&`, all of
+//!   them).
+//! - **Modes** ([`FilterMode`](types::FilterMode), `filter_mode`): `AndOr`
+//!   (the default: filters ANDed, the columns of one filter ORed) and
+//!   `OrAnd` (filters ORed, columns ANDed).
+//!
+//! ```no_run
+//! use std::collections::BTreeMap;
+//!
+//! use codearts_ipd::Client;
+//! use codearts_ipd::types::{ConditionOperator, ConditionVo};
+//! use futures_util::TryStreamExt;
+//!
+//! # async fn demo(client: Client) -> Result<(), codearts_ipd::ApiError> {
+//! // Every bug whose title has "Login" in it, page after page.
+//! let bugs = client
+//!     .list_ipd_project_issues()
+//!     .project_id("gdbdf969b32694524a949b5ef6b3e124a")
+//!     .issue_type("Bug")
+//!     .filter([BTreeMap::from([(
+//!         "title".to_string(),
+//!         ConditionVo::builder()
+//!             .values(["Login"])
+//!             .operator(ConditionOperator::Or)
+//!             .build(),
+//!     )])])
+//!     .into_paginator()
+//!     .page_size(100)
+//!     .items()
+//!     .send();
+//! // The stream borrows itself across awaits: pin it to walk it.
+//! let mut bugs = std::pin::pin!(bugs);
+//! while let Some(item) = bugs.try_next().await? {
+//!     println!("{:?} {:?}", item.id(), item.title());
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! Every operation is a method of [`Client`] that returns a builder (module
 //! [`builder`]): set the parameters, then `send()`, which returns
 //! `Result<Response<T>, ApiError>`. [`Client`], [`builder`], [`types`] and

@@ -262,9 +262,12 @@ fn upload(release: &Path, scratch: &Path, size_mib: u64, runs: usize) -> anyhow:
         runs.sort();
         let (time, _) = runs[runs.len() / 2];
         let peak = runs.iter().map(|(_, rss)| *rss).max().unwrap_or(0);
+        let (fastest, slowest) = (runs[0].0, runs[runs.len() - 1].0);
         println!(
-            "{name}: {size_mib} MiB in {:.2} s median ({:.0} MiB/s), peak RSS {:.1} MiB ({} runs)",
+            "{name}: {size_mib} MiB in {:.2} s median (min {:.2}, max {:.2}; {:.0} MiB/s), peak RSS {:.1} MiB ({} runs)",
             time.as_secs_f64(),
+            fastest.as_secs_f64(),
+            slowest.as_secs_f64(),
             size_mib as f64 / time.as_secs_f64(),
             peak as f64 / 1024.0,
             runs.len()
@@ -317,7 +320,18 @@ fn download(
     let target = scratch.join("downloaded.bin");
     let download_url = format!("{url}/v1/ipdprojectservice/projects/p/attachments/download/{id}");
     let (mut ours, mut curl) = (Vec::new(), Vec::new());
+    // Each run writes a new file, as a user's download does: overwriting
+    // would favour curl, which truncates the old file before writing, while
+    // `ipd` keeps it until the new one is complete (twice the fresh pages,
+    // which on this VM are what the copy into tmpfs waits on).
+    let fresh = || {
+        std::fs::remove_file(&target).or_else(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Ok(()),
+            _ => Err(e),
+        })
+    };
     for _ in 0..runs {
+        fresh()?;
         let mut command = Command::new(release.join("ipd"));
         command
             .args([
@@ -336,6 +350,7 @@ fn download(
             .env("CLOUD_SDK_SK", SK)
             .stdout(Stdio::null());
         ours.push(time(command)?);
+        fresh()?;
         let mut command = Command::new("curl");
         command
             .args(["-sS", "-f", "-H", &format!("X-Auth-Token: {TOKEN}"), "-o"])
@@ -343,19 +358,40 @@ fn download(
             .arg(&download_url);
         curl.push(time(command)?);
     }
-    let median = |runs: &mut Vec<(f64, f64)>| {
-        runs.sort_by(|a, b| a.0.total_cmp(&b.0));
-        runs[runs.len() / 2]
+    // Wall and CPU medians apart, and the spread: the goal is a steady
+    // median and a slowest run near curl's slowest.
+    let spread = |runs: &[(f64, f64)], pick: fn(&(f64, f64)) -> f64| {
+        let mut values: Vec<f64> = runs.iter().map(pick).collect();
+        values.sort_by(f64::total_cmp);
+        (
+            values[values.len() / 2],
+            values[0],
+            values[values.len() - 1],
+        )
     };
-    let (ours, curl) = (median(&mut ours), median(&mut curl));
+    let (ours_wall, ours_cpu) = (spread(&ours, |r| r.0), spread(&ours, |r| r.1));
+    let (curl_wall, curl_cpu) = (spread(&curl, |r| r.0), spread(&curl, |r| r.1));
     println!(
-        "download, ipd: {:.2} s wall, {:.2} s CPU; curl -o: {:.2} s wall, {:.2} s CPU; ipd/curl: {:.0}% wall, {:.0}% CPU (medians of {runs})",
-        ours.0,
-        ours.1,
-        curl.0,
-        curl.1,
-        100.0 * ours.0 / curl.0,
-        100.0 * ours.1 / curl.1
+        "download, ipd: {:.2} s wall (min {:.2}, max {:.2}), {:.2} s CPU (min {:.2}, max {:.2}); \
+         curl -o: {:.2} s wall (min {:.2}, max {:.2}), {:.2} s CPU (min {:.2}, max {:.2}) ({runs} runs each)",
+        ours_wall.0,
+        ours_wall.1,
+        ours_wall.2,
+        ours_cpu.0,
+        ours_cpu.1,
+        ours_cpu.2,
+        curl_wall.0,
+        curl_wall.1,
+        curl_wall.2,
+        curl_cpu.0,
+        curl_cpu.1,
+        curl_cpu.2,
+    );
+    println!(
+        "download, ipd/curl: median {:.0}% wall, {:.0}% CPU; slowest {:.0}% of curl's slowest",
+        100.0 * ours_wall.0 / curl_wall.0,
+        100.0 * ours_cpu.0 / curl_cpu.0,
+        100.0 * ours_wall.2 / curl_wall.2,
     );
     Ok(())
 }
