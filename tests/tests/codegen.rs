@@ -148,3 +148,103 @@ fn one_line(text: &str) -> String {
         .replace("( ", "(")
         .replace(", )", ")")
 }
+
+/// aws-sdk-rust's conventions hold for every model the real spec has: each
+/// struct and enum of `types` is `#[non_exhaustive]`, each struct has
+/// `builder()` and an accessor per field, each builder a `build()`.
+#[test]
+fn every_model_has_a_builder_accessors_and_is_non_exhaustive() {
+    let spec = root().join("spec/ipdprojectservice.yaml");
+    let code = ipd_codegen::generate_file(&spec, &display_name(&spec)).unwrap();
+    let file = syn::parse_file(&code).unwrap();
+    let module = |items: &[syn::Item], name: &str| -> Vec<syn::Item> {
+        items
+            .iter()
+            .find_map(|i| match i {
+                syn::Item::Mod(m) if m.ident == name => Some(m.clone()),
+                _ => None,
+            })
+            .map(|m| items_of(&m))
+            .unwrap_or_default()
+    };
+    fn items_of(m: &syn::ItemMod) -> Vec<syn::Item> {
+        m.content
+            .as_ref()
+            .map(|(_, i)| i.clone())
+            .unwrap_or_default()
+    }
+    let types = module(&file.items, "types");
+    let builders = module(&types, "builders");
+    let non_exhaustive =
+        |attrs: &[syn::Attribute]| attrs.iter().any(|a| a.path().is_ident("non_exhaustive"));
+    // The inherent methods of each type, by type name.
+    let methods = |items: &[syn::Item]| {
+        let mut out: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for item in items {
+            if let syn::Item::Impl(block) = item
+                && block.trait_.is_none()
+            {
+                let entry = out.entry(pretty_type(&block.self_ty)).or_default();
+                for f in &block.items {
+                    if let syn::ImplItem::Fn(f) = f {
+                        entry.push(f.sig.ident.to_string());
+                    }
+                }
+            }
+        }
+        out
+    };
+    let (model_methods, builder_methods) = (methods(&types), methods(&builders));
+    let (mut structs, mut enums, mut newtypes) = (0, 0, 0);
+    for item in &types {
+        match item {
+            // Newtypes: array bodies (`pub Vec<T>`, serde-transparent) and
+            // constrained strings (a private `String`, made by `TryFrom`),
+            // which hold no fields to build or read.
+            syn::Item::Struct(s) if matches!(s.fields, syn::Fields::Unnamed(_)) => {
+                assert_eq!(s.fields.len(), 1, "{}", s.ident);
+                newtypes += 1;
+            }
+            syn::Item::Struct(s) => {
+                structs += 1;
+                let name = s.ident.to_string();
+                assert!(non_exhaustive(&s.attrs), "{name} is not #[non_exhaustive]");
+                let own = model_methods.get(&name).cloned().unwrap_or_default();
+                assert!(
+                    own.iter().any(|m| m == "builder"),
+                    "{name} has no builder()"
+                );
+                let builder = builder_methods
+                    .get(&format!("{name}Builder"))
+                    .cloned()
+                    .unwrap_or_default();
+                assert!(
+                    builder.iter().any(|m| m == "build"),
+                    "{name}Builder has no build()"
+                );
+                for field in &s.fields {
+                    let field = field.ident.as_ref().unwrap().to_string();
+                    assert!(own.contains(&field), "{name}.{field} has no accessor");
+                    assert!(
+                        builder.contains(&field),
+                        "{name}Builder has no setter {field}"
+                    );
+                }
+            }
+            syn::Item::Enum(e) => {
+                enums += 1;
+                assert!(
+                    non_exhaustive(&e.attrs),
+                    "{} is not #[non_exhaustive]",
+                    e.ident
+                );
+            }
+            _ => {}
+        }
+    }
+    // The whole spec, not an empty module.
+    assert!(
+        structs > 100 && enums > 20 && newtypes < 10,
+        "{structs} structs, {enums} enums, {newtypes} newtypes"
+    );
+}

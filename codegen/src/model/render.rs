@@ -6,7 +6,8 @@
 //!   an accessor per field that reads it without `Option` gymnastics;
 //! - every string enum takes any string (`From<&str>`), keeps a value it
 //!   does not know as `Unknown(…)` that encodes again unchanged, and is
-//!   `#[non_exhaustive]`.
+//!   `#[non_exhaustive]`;
+//! - every other enum (one of several shapes) is `#[non_exhaustive]` too.
 //!
 //! The logic (slots, conversions, errors) is the runtime's (`model`), so
 //! each setter is a line or two here.
@@ -50,6 +51,12 @@ impl Models {
                     out.push(Item::Struct(s));
                 }
                 Item::Enum(e) if self.enums.contains_key(&e.ident.to_string()) => {}
+                // typify's other enums (one of several shapes, `oneOf`): a
+                // newly documented shape is one more variant.
+                Item::Enum(mut e) => {
+                    e.attrs.push(syn::parse_quote!(#[non_exhaustive]));
+                    out.push(rename_variants(Item::Enum(e), &renames));
+                }
                 Item::Impl(i) if self.is_replaced_enum_impl(&i) => {}
                 other => out.push(rename_variants(other, &renames)),
             }

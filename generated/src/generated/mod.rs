@@ -1782,6 +1782,7 @@ pub mod types {
     ///`IssueBatchOperateEntitiesResultFailedItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum IssueBatchOperateEntitiesResultFailedItem {
         String(::std::string::String),
         IssueOperateResult(IssueOperateResult),
@@ -3626,6 +3627,7 @@ pub mod types {
     ///`RelationCategories`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum RelationCategories {
         String(::std::string::String),
         Array(::std::vec::Vec<IssueCategory>),
@@ -4217,6 +4219,7 @@ pub mod types {
     ///`SnapshotsVoSnapshot2workitemValue`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum SnapshotsVoSnapshot2workitemValue {
         String(::std::string::String),
         IssueVo(IssueVo),
@@ -4365,6 +4368,7 @@ pub mod types {
     ///A user, given by ID (a string) or as a UserVO object.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum UserIdOrUserVo {
         String(::std::string::String),
         UserVo(UserVo),
