@@ -168,7 +168,7 @@ pub fn operation(
             if essence(&pm) != essence(&sm) {
                 out.push(format!("request body: the page sends {pm}, the spec {sm}"));
             }
-            compare(&p, &ps, &s, &ss, "body", &mut out, true);
+            compare_at(&p, &ps, &s, &ss, "body", &mut out, true, 0);
         }
         (Some((pm, _)), None) => {
             out.push(format!("request body ({pm}): on the page, not in the spec"))
@@ -206,15 +206,8 @@ pub fn operation(
                         "response {status}: the page answers {pm}, the spec {sm}"
                     ));
                 }
-                compare(
-                    &p,
-                    &ps,
-                    &s,
-                    &ss,
-                    &format!("response {status}"),
-                    &mut out,
-                    false,
-                );
+                let at = format!("response {status}");
+                compare_at(&p, &ps, &s, &ss, &at, &mut out, false, 0);
             }
             (Some(_), None) => out.push(format!(
                 "response {status}: the page documents a body, the spec none"
@@ -233,19 +226,8 @@ pub fn operation(
     out
 }
 
-/// Compares two schemas field by field, at `at` (a path of field names).
-fn compare(
-    p: &Doc<'_>,
-    page: &Value,
-    s: &Doc<'_>,
-    spec: &Value,
-    at: &str,
-    out: &mut Vec<String>,
-    request: bool,
-) {
-    compare_at(p, page, s, spec, at, out, request, 0);
-}
-
+/// Compares two schemas field by field, at `at` (a path of field names),
+/// `depth` levels down.
 #[allow(clippy::too_many_arguments)]
 fn compare_at(
     p: &Doc<'_>,

@@ -123,29 +123,13 @@ pub fn referenced(ty: &str) -> Option<String> {
         Some(map) => map.trim_end_matches('>').split_once(',')?.1.trim(),
         None => inner.strip_suffix(" object").unwrap_or(inner),
     };
-    let scalar = [
-        "String",
-        "Integer",
-        "Long",
-        "Number",
-        "Boolean",
-        "File",
-        "Object",
-        "Double",
-        "Float",
-        "BigDecimal",
-        "strings",
-        "integers",
-        "String>",
-        "",
-        "Int",
-        "Short",
-        "booleans",
-        "numbers",
-        "longs",
-        "Longs",
+    // Plurals of "Array of strings" and the like, and a `Map<String,>`
+    // with no value type, are no model either.
+    let plural = [
+        "strings", "integers", "booleans", "numbers", "longs", "Longs", "String>", "",
     ];
-    (!scalar.contains(&inner) && page::is_name(inner)).then(|| inner.to_string())
+    let scalar = |name: &str| page::SCALARS.contains(&name) || plural.contains(&name);
+    (!scalar(inner) && page::is_name(inner)).then(|| inner.to_string())
 }
 
 /// Reads a page.
@@ -258,25 +242,13 @@ pub fn read(page_name: &str, text: &str) -> Import {
                     Section::Request | Section::Response(_) if text == "None" => {}
                     Section::ExampleRequests => {
                         // The request line repeats the URI; a JSON body follows.
-                        if text.starts_with('{')
-                            || text.starts_with('[')
-                            || pending_example.is_some()
-                        {
-                            let p = pending_example.get_or_insert((t.line, String::new()));
-                            p.1.push_str(text);
-                            p.1.push('\n');
+                        if gather_example(&mut pending_example, t.line, text) {
                         } else if !(text.contains("/v1/") || text.contains("/v2/")) {
                             note(&mut import, t.line, text);
                         }
                     }
                     Section::ExampleResponses(status) => {
-                        if text.starts_with('{')
-                            || text.starts_with('[')
-                            || pending_example.is_some()
-                        {
-                            let p = pending_example.get_or_insert((t.line, String::new()));
-                            p.1.push_str(text);
-                            p.1.push('\n');
+                        if gather_example(&mut pending_example, t.line, text) {
                         } else if let Some(r) =
                             import.responses.iter_mut().find(|r| r.status == status)
                         {
@@ -470,6 +442,18 @@ fn response(import: &mut Import, status: u16) {
             example: None,
         });
     }
+}
+
+/// Adds `text` to the example being collected, if it starts or continues
+/// one (JSON begins with `{` or `[`); false if it is other text.
+fn gather_example(pending: &mut Option<(usize, String)>, line: usize, text: &str) -> bool {
+    if !(text.starts_with('{') || text.starts_with('[') || pending.is_some()) {
+        return false;
+    }
+    let p = pending.get_or_insert((line, String::new()));
+    p.1.push_str(text);
+    p.1.push('\n');
+    true
 }
 
 /// Attaches a collected example to its request or response.

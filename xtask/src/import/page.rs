@@ -210,23 +210,26 @@ pub fn is_name(text: &str) -> bool {
             && !t.ends_with(':'))
 }
 
+/// The scalar type names of the Type column (`schema_of` in `draft` maps
+/// each to its schema).
+pub const SCALARS: &[&str] = &[
+    "String",
+    "Integer",
+    "Long",
+    "Number",
+    "Boolean",
+    "File",
+    "Object",
+    "Double",
+    "Float",
+    "BigDecimal",
+    "Int",
+    "Short",
+];
+
 /// Whether `text` is a cell of the Type column.
 pub fn is_type(text: &str) -> bool {
     let t = text.trim();
-    const SCALARS: &[&str] = &[
-        "String",
-        "Integer",
-        "Long",
-        "Number",
-        "Boolean",
-        "File",
-        "Object",
-        "Double",
-        "Float",
-        "BigDecimal",
-        "Int",
-        "Short",
-    ];
     SCALARS.contains(&t)
         || t.starts_with("Array of ")
         || t.starts_with("Map<")
