@@ -320,10 +320,10 @@ fn download(
     let target = scratch.join("downloaded.bin");
     let download_url = format!("{url}/v1/ipdprojectservice/projects/p/attachments/download/{id}");
     let (mut ours, mut curl) = (Vec::new(), Vec::new());
-    // Each run writes a new file, as a user's download does: overwriting
-    // would favour curl, which truncates the old file before writing, while
-    // `ipd` keeps it until the new one is complete (twice the fresh pages,
-    // which on this VM are what the copy into tmpfs waits on).
+    // Each run writes a new file, as a user's download does, so that
+    // neither client replaces an old copy: `ipd` keeps one until the new
+    // file is complete, curl truncates it first, and the two cost different
+    // amounts of fresh tmpfs pages (benches/README.md).
     let fresh = || {
         std::fs::remove_file(&target).or_else(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Ok(()),
