@@ -245,12 +245,7 @@ fn place(
                     ),
                 ));
             }
-            schema = properties.get(field).and_then(|p| match p {
-                ReferenceOr::Reference { reference } => {
-                    component(api, reference.trim_start_matches("#/components/schemas/"))
-                }
-                ReferenceOr::Item(item) => Some(&**item),
-            });
+            schema = property(api, properties, field);
             if schema.is_none() {
                 return Err(SpecError::at(
                     pointer.into(),
@@ -285,6 +280,20 @@ fn place(
             ),
         )),
     }
+}
+
+/// The schema of an object's property `field`, through its `$ref`.
+fn property<'a>(
+    api: &'a OpenAPI,
+    properties: &'a indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>,
+    field: &str,
+) -> Option<&'a Schema> {
+    properties.get(field).and_then(|p| match p {
+        ReferenceOr::Reference { reference } => {
+            component(api, reference.trim_start_matches("#/components/schemas/"))
+        }
+        ReferenceOr::Item(item) => Some(&**item),
+    })
 }
 
 fn component<'a>(api: &'a OpenAPI, name: &str) -> Option<&'a Schema> {
@@ -347,12 +356,7 @@ fn check_answer_path(
                 format!("`{shown}`: `{field}`'s parent in the answer is not an object"),
             ));
         };
-        schema = properties.get(field).and_then(|p| match p {
-            ReferenceOr::Reference { reference } => {
-                component(api, reference.trim_start_matches("#/components/schemas/"))
-            }
-            ReferenceOr::Item(item) => Some(&**item),
-        });
+        schema = property(api, properties, field);
         if schema.is_none() {
             return Err(SpecError::at(
                 pointer.into(),
