@@ -2,7 +2,9 @@
 //! client (`generated/`), the bundled spec (`catalogue/`), the test code
 //! derived from the specs (`tests/generated/`, see [`test_code`]), and the
 //! drafts of the fixture reference pages (`tests/fixtures/pages/drafts/`,
-//! see [`import`]). `cargo xtask import PAGE…` drafts new operations.
+//! see [`import`]). `cargo xtask import PAGE…` drafts new operations,
+//! `cargo xtask sdk-audit` compares the spec with the official SDK
+//! ([`sdk`]).
 //!
 //! Everything is generated in memory first; only when every spec generated
 //! cleanly are files written, each through a temporary file and a rename, so
@@ -16,6 +18,7 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 mod import;
+mod sdk;
 mod test_code;
 
 /// The spec and the files generated from it, relative to the workspace
@@ -52,11 +55,27 @@ enum Command {
     /// and the spec differ instead.
     Import {
         /// Saved pages (text copied from a browser, either rendering).
-        #[arg(required = true)]
+        #[arg(required_unless_present = "sdk")]
         pages: Vec<PathBuf>,
+        /// Draft these operations of the official SDK (its names, as
+        /// `CreatePlans`; `missing` for every one in scope the spec lacks),
+        /// each merged with the given page of the same route: shapes from
+        /// the SDK, descriptions, constraints and enums from the page.
+        #[arg(long, value_name = "OP", num_args = 1..)]
+        sdk: Vec<String>,
         /// Write the draft here instead of to stdout.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+    /// Compare the spec with the official Python SDK: every operation in
+    /// scope, parameter, body field and answer field. Fails on any
+    /// difference not listed in spec/sdk-differences.yaml. Needs python3
+    /// and PyPI (the SDK is installed into target/tmp).
+    SdkAudit {
+        /// Also read this newer release of the SDK: print what it changed,
+        /// and how the spec compares with it.
+        #[arg(long, value_name = "X")]
+        sdk_version: Option<String>,
     },
     /// Measure code generation, and upload memory and throughput against curl.
     Bench {
@@ -75,9 +94,10 @@ fn main() -> ExitCode {
     let root = cli.root.unwrap_or_else(workspace_root);
     let result = match cli.command {
         Command::Codegen { check, verbose } => codegen(&root, check, verbose),
-        Command::Import { pages, output } => {
-            import::run(&root, &pages, output.as_deref()).map(|()| true)
+        Command::Import { pages, sdk, output } => {
+            import::run(&root, &pages, &sdk, output.as_deref()).map(|()| true)
         }
+        Command::SdkAudit { sdk_version } => sdk::run(&root, sdk_version.as_deref()),
         Command::Bench { size_mib, runs } => {
             bench::run(&root, size_mib, runs.max(1)).map(|()| true)
         }

@@ -69,8 +69,39 @@ fn type_of(doc: &Doc<'_>, schema: &Value) -> String {
 
 /// Two types read the same; a free-form object on the page is one the
 /// spec may give fields.
-fn same(page: &str, spec: &str) -> bool {
+fn same(page: &str, spec: &str, spec_schema: &Value, what: &Source) -> bool {
+    // An untyped value of the SDK (`object`) takes whatever the spec
+    // describes, and its string a number the spec says may arrive as a
+    // digit string.
+    let digits = spec_schema.get("x-accept-digit-string") == Some(&Value::Bool(true));
+    if what.untyped_values && (page == "free-form" || page == "string" && digits) {
+        return true;
+    }
+    let (page, spec) = if what.untyped_values {
+        (untyped(page), untyped(spec))
+    } else {
+        (page.to_string(), spec.to_string())
+    };
     page == spec || page.replace("free-form", "object") == spec
+}
+
+/// A type as read without formats and enums: `integer (int64)` is
+/// `integer`, `string enum [a, b]` is `string`, at every level.
+fn untyped(ty: &str) -> String {
+    let mut out = String::with_capacity(ty.len());
+    let mut rest = ty;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix(" enum [") {
+            rest = after.find(']').map_or("", |end| &after[end + 1..]);
+        } else if let Some(after) = rest.strip_prefix(" (") {
+            rest = after.find(')').map_or("", |end| &after[end + 1..]);
+        } else {
+            let c = rest.chars().next().unwrap_or_default();
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
 }
 
 fn is_placeholder(schema: &Value) -> bool {
@@ -81,12 +112,41 @@ fn is_cut(schema: &Value) -> bool {
     schema.get("x-import-cut").is_some()
 }
 
-/// What the page has, beyond its draft.
-pub struct Page {
+/// Where a draft came from, and what it can say: a reference page, or the
+/// official SDK's metadata.
+pub struct Source {
+    /// How messages name it: "the page".
+    pub name: &'static str,
+    /// Where something of it is: "on the page".
+    pub on: &'static str,
     /// The operationId is the SDK's, so it can differ.
     pub sdk_named: bool,
-    /// The page lists every status code, so a missing one is a difference.
+    /// It lists every status code, so a missing one is a difference.
     pub complete: bool,
+    /// It names its models as the spec does, so another name is a
+    /// difference (the spec merges the SDK's classes of one concept).
+    pub models_named: bool,
+    /// It knows no formats and no enums (the SDK types every closed set as
+    /// a plain string), so the spec's are no difference.
+    pub untyped_values: bool,
+    /// It gives the exact content type sent (a page gives only its
+    /// essence, without `;charset=UTF-8`).
+    pub exact_media: bool,
+}
+
+impl Source {
+    /// A saved reference page.
+    pub fn page(sdk_named: bool, complete: bool) -> Source {
+        Source {
+            name: "the page",
+            on: "on the page",
+            sdk_named,
+            complete,
+            models_named: true,
+            untyped_values: false,
+            exact_media: false,
+        }
+    }
 }
 
 /// The differences between the operation `page_op` of `page` and
@@ -96,18 +156,19 @@ pub fn operation(
     page_op: &Value,
     spec: &Value,
     spec_op: &Value,
-    what: &Page,
+    what: &Source,
 ) -> Vec<String> {
     let (p, s) = (Doc(page), Doc(spec));
     let mut out = Vec::new();
     if what.sdk_named && page_op["operationId"] != spec_op["operationId"] {
         out.push(format!(
-            "operationId: the page has {}, the spec {}",
-            page_op["operationId"], spec_op["operationId"]
+            "operationId: {} has {}, the spec {}",
+            what.name, page_op["operationId"], spec_op["operationId"]
         ));
     }
     // Parameters, by location and name.
-    let params = |doc: &Doc<'_>, op: &Value| -> Vec<(String, String, bool, String)> {
+    /// An operation's parameters: location, name, required, type, schema.
+    fn params<'a>(doc: &Doc<'a>, op: &'a Value) -> Vec<(String, String, bool, String, &'a Value)> {
         op["parameters"]
             .as_array()
             .map(|ps| {
@@ -119,39 +180,40 @@ pub fn operation(
                             p["name"].as_str().unwrap_or_default().to_string(),
                             p["required"].as_bool().unwrap_or(false),
                             type_of(doc, &p["schema"]),
+                            doc.resolve(&p["schema"]).0,
                         )
                     })
                     .collect()
             })
             .unwrap_or_default()
-    };
+    }
     let (page_params, spec_params) = (params(&p, page_op), params(&s, spec_op));
-    for (loc, name, required, ty) in &page_params {
-        match spec_params
-            .iter()
-            .find(|(l, n, _, _)| l == loc && n == name)
-        {
+    for (loc, name, required, ty, _) in &page_params {
+        match spec_params.iter().find(|(l, n, ..)| l == loc && n == name) {
             None => out.push(format!(
-                "{loc} parameter `{name}` ({ty}): on the page, not in the spec"
+                "{loc} parameter `{name}` ({ty}): {}, not in the spec",
+                what.on
             )),
-            Some((_, _, spec_required, spec_ty)) => {
+            Some((_, _, spec_required, spec_ty, spec_schema)) => {
                 if required != spec_required {
                     out.push(format!(
-                        "{loc} parameter `{name}`: required on the page {required}, in the spec {spec_required}"
+                        "{loc} parameter `{name}`: required {} {required}, in the spec {spec_required}", what.on
                     ));
                 }
-                if ty != spec_ty {
+                if !same(ty, spec_ty, spec_schema, what) {
                     out.push(format!(
-                        "{loc} parameter `{name}`: the page has {ty}, the spec {spec_ty}"
+                        "{loc} parameter `{name}`: {} has {ty}, the spec {spec_ty}",
+                        what.name
                     ));
                 }
             }
         }
     }
-    for (loc, name, _, ty) in &spec_params {
-        if !page_params.iter().any(|(l, n, _, _)| l == loc && n == name) {
+    for (loc, name, _, ty, _) in &spec_params {
+        if !page_params.iter().any(|(l, n, ..)| l == loc && n == name) {
             out.push(format!(
-                "{loc} parameter `{name}` ({ty}): in the spec, not on the page"
+                "{loc} parameter `{name}` ({ty}): in the spec, not {}",
+                what.on
             ));
         }
     }
@@ -163,18 +225,29 @@ pub fn operation(
     };
     match (body(page_op), body(spec_op)) {
         (Some((pm, ps)), Some((sm, ss))) => {
-            // Parameters such as `;charset=UTF-8` are not on the pages.
-            let essence = |m: &str| m.split(';').next().unwrap_or(m).trim().to_ascii_lowercase();
+            // Parameters such as `;charset=UTF-8` are not on the pages;
+            // the SDK sends them, lower-cased (charset names ignore case).
+            let essence = |m: &str| {
+                let m = if what.exact_media {
+                    m
+                } else {
+                    m.split(';').next().unwrap_or(m)
+                };
+                m.replace(' ', "").to_ascii_lowercase()
+            };
             if essence(&pm) != essence(&sm) {
-                out.push(format!("request body: the page sends {pm}, the spec {sm}"));
+                out.push(format!(
+                    "request body: {} sends {pm}, the spec {sm}",
+                    what.name
+                ));
             }
-            compare_at(&p, &ps, &s, &ss, "body", &mut out, true, 0);
+            compare_at(&p, &ps, &s, &ss, "body", &mut out, true, what, 0);
         }
         (Some((pm, _)), None) => {
-            out.push(format!("request body ({pm}): on the page, not in the spec"))
+            out.push(format!("request body ({pm}): {}, not in the spec", what.on))
         }
         (None, Some((sm, _))) => {
-            out.push(format!("request body ({sm}): in the spec, not on the page"))
+            out.push(format!("request body ({sm}): in the spec, not {}", what.on))
         }
         (None, None) => {}
     }
@@ -188,7 +261,7 @@ pub fn operation(
             .get(status)
             .or_else(|| spec_responses.get(&range(status)))
         else {
-            out.push(format!("response {status}: on the page, not in the spec"));
+            out.push(format!("response {status}: {}, not in the spec", what.on));
             continue;
         };
         let schema = |r: &Value| -> Option<(String, Value)> {
@@ -203,14 +276,16 @@ pub fn operation(
             (Some((pm, ps)), Some((sm, ss))) => {
                 if pm != sm {
                     out.push(format!(
-                        "response {status}: the page answers {pm}, the spec {sm}"
+                        "response {status}: {} answers {pm}, the spec {sm}",
+                        what.name
                     ));
                 }
                 let at = format!("response {status}");
-                compare_at(&p, &ps, &s, &ss, &at, &mut out, false, 0);
+                compare_at(&p, &ps, &s, &ss, &at, &mut out, false, what, 0);
             }
             (Some(_), None) => out.push(format!(
-                "response {status}: the page documents a body, the spec none"
+                "response {status}: {} documents a body, the spec none",
+                what.name
             )),
             (None, Some(_)) => {}
             (None, None) => {}
@@ -220,7 +295,7 @@ pub fn operation(
         let covered = page_responses.contains_key(status)
             || (status.ends_with("XX") && page_responses.keys().any(|p| range(p) == *status));
         if !covered && what.complete {
-            out.push(format!("response {status}: in the spec, not on the page"));
+            out.push(format!("response {status}: in the spec, not {}", what.on));
         }
     }
     out
@@ -237,6 +312,7 @@ fn compare_at(
     at: &str,
     out: &mut Vec<String>,
     request: bool,
+    what: &Source,
     depth: usize,
 ) {
     let ((page, page_name), (spec, spec_name)) = (p.resolve(page), s.resolve(spec));
@@ -247,20 +323,34 @@ fn compare_at(
     // `RequestBody`): only the models the page names are compared.
     if let (Some(pn), Some(sn)) = (&page_name, &spec_name)
         && depth > 0
+        && what.models_named
         && pn != sn
     {
-        out.push(format!("{at}: the page's model is {pn}, the spec's {sn}"));
+        out.push(format!(
+            "{at}: {}'s model is {pn}, the spec's {sn}",
+            what.name
+        ));
     }
     let (pt, st) = (type_of(p, page), type_of(s, spec));
     if page.get("properties").is_none() || spec.get("properties").is_none() {
         // Arrays and maps: compare what they hold.
         match (page.get("items"), spec.get("items")) {
             (Some(pi), Some(si)) => {
-                return compare_at(p, pi, s, si, &format!("{at}[]"), out, request, depth + 1);
+                return compare_at(
+                    p,
+                    pi,
+                    s,
+                    si,
+                    &format!("{at}[]"),
+                    out,
+                    request,
+                    what,
+                    depth + 1,
+                );
             }
             _ => {
-                if !same(&pt, &st) {
-                    out.push(format!("{at}: the page has {pt}, the spec {st}"));
+                if !same(&pt, &st, spec, what) {
+                    out.push(format!("{at}: {} has {pt}, the spec {st}", what.name));
                 }
                 return;
             }
@@ -278,14 +368,16 @@ fn compare_at(
         let field = format!("{at}.{name}");
         let Some(sf) = sp.get(name) else {
             out.push(format!(
-                "{field} ({}): on the page, not in the spec",
-                type_of(p, pf)
+                "{field} ({}): {}, not in the spec",
+                type_of(p, pf),
+                what.on
             ));
             continue;
         };
         if request && required(page, name) != required(spec, name) {
             out.push(format!(
-                "{field}: required on the page {}, in the spec {}",
+                "{field}: required {} {}, in the spec {}",
+                what.on,
                 required(page, name),
                 required(spec, name)
             ));
@@ -293,20 +385,21 @@ fn compare_at(
         let (pr, _) = p.resolve(pf);
         let (sr, _) = s.resolve(sf);
         if pr.get("properties").is_some() || pr.get("items").is_some() || is_placeholder(pr) {
-            compare_at(p, pf, s, sf, &field, out, request, depth + 1);
+            compare_at(p, pf, s, sf, &field, out, request, what, depth + 1);
             continue;
         }
         let (pt, st) = (type_of(p, pf), type_of(s, sf));
-        if !(same(&pt, &st) || pt == "free-form" && sr.get("properties").is_some()) {
-            out.push(format!("{field}: the page has {pt}, the spec {st}"));
+        if !(same(&pt, &st, sr, what) || pt == "free-form" && sr.get("properties").is_some()) {
+            out.push(format!("{field}: {} has {pt}, the spec {st}", what.name));
         }
     }
     if !is_cut(page) {
         for (name, sf) in sp {
             if !pp.contains_key(name) {
                 out.push(format!(
-                    "{at}.{name} ({}): in the spec, not on the page",
-                    type_of(s, sf)
+                    "{at}.{name} ({}): in the spec, not {}",
+                    type_of(s, sf),
+                    what.on
                 ));
             }
         }

@@ -45,10 +45,7 @@ pub fn differences(import: &Import, spec: &Value) -> Option<Vec<String>> {
     let spec_op = spec_operation(spec, &import.method, &import.path)?;
     let (draft, _) = draft::draft(std::slice::from_ref(import));
     let page_op = spec_operation(&draft, &import.method, &import.path)?;
-    let what = diff::Page {
-        sdk_named: import.sdk_named,
-        complete: import.complete,
-    };
+    let what = diff::Source::page(import.sdk_named, import.complete);
     Some(diff::operation(&draft, page_op, spec, spec_op, &what))
 }
 
@@ -69,11 +66,16 @@ fn summary(import: &Import) -> String {
     out
 }
 
-/// `cargo xtask import`.
-pub fn run(root: &Path, pages: &[PathBuf], output: Option<&Path>) -> anyhow::Result<()> {
+/// `cargo xtask import [PAGE…] [--sdk OP…]`.
+pub fn run(
+    root: &Path,
+    pages: &[PathBuf],
+    sdk_ops: &[String],
+    output: Option<&Path>,
+) -> anyhow::Result<()> {
     let spec_path = root.join(crate::SPEC);
     let spec = ipd_codegen::bundle_file(&spec_path, crate::SPEC)?;
-    let mut new = Vec::new();
+    let mut imports = Vec::new();
     for page in pages {
         let name = page.file_name().map_or_else(
             || page.display().to_string(),
@@ -81,6 +83,18 @@ pub fn run(root: &Path, pages: &[PathBuf], output: Option<&Path>) -> anyhow::Res
         );
         let import = read(page, &name)?;
         eprintln!("{}", summary(&import));
+        imports.push(import);
+    }
+    let (sdk_draft, used) = if sdk_ops.is_empty() {
+        (None, Vec::new())
+    } else {
+        crate::sdk::import(root, &spec, sdk_ops, &imports)?
+    };
+    let mut new = Vec::new();
+    for (i, import) in imports.into_iter().enumerate() {
+        if used.contains(&i) {
+            continue;
+        }
         match differences(&import, &spec) {
             Some(found) => {
                 let spec_id = spec_operation(&spec, &import.method, &import.path)
@@ -97,20 +111,30 @@ pub fn run(root: &Path, pages: &[PathBuf], output: Option<&Path>) -> anyhow::Res
             None => new.push(import),
         }
     }
-    if new.is_empty() {
-        eprintln!("nothing to draft: every page's operation is in the spec");
+    if new.is_empty() && sdk_draft.is_none() {
+        eprintln!("nothing to draft: every operation is in the spec");
         return Ok(());
     }
-    let (draft, conflicts) = draft::draft(&new);
-    for conflict in &conflicts {
-        eprintln!("conflict: {conflict}");
+    let mut sources: Vec<&str> = new.iter().map(|i| i.page.as_str()).collect();
+    let draft = match (sdk_draft, new.is_empty()) {
+        (Some(sdk), true) => sdk,
+        (sdk, _) => {
+            let (draft, conflicts) = draft::draft(&new);
+            for conflict in &conflicts {
+                eprintln!("conflict: {conflict}");
+            }
+            match sdk {
+                Some(sdk) => join(sdk, draft),
+                None => draft,
+            }
+        }
+    };
+    if !sdk_ops.is_empty() {
+        sources.push("the official SDK");
     }
     let text = format!(
         "# Drafted by `cargo xtask import` from {}; review before adding to the spec.\n{}",
-        new.iter()
-            .map(|i| i.page.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
+        sources.join(", "),
         yaml::to_yaml(&draft)
     );
     match output {
@@ -121,6 +145,28 @@ pub fn run(root: &Path, pages: &[PathBuf], output: Option<&Path>) -> anyhow::Res
         None => print!("{text}"),
     }
     Ok(())
+}
+
+/// Two drafts as one: `extra`'s routes and models are added to `base`'s,
+/// a model both define kept as `base` has it.
+fn join(mut base: Value, extra: Value) -> Value {
+    for (section, pointer) in [("paths", "/paths"), ("schemas", "/components/schemas")] {
+        let Some(Value::Object(from)) = extra.pointer(pointer).cloned() else {
+            continue;
+        };
+        let Some(Value::Object(to)) = base.pointer_mut(pointer) else {
+            continue;
+        };
+        for (name, value) in from {
+            if to.contains_key(&name) && to[&name] != value {
+                eprintln!(
+                    "conflict: {section} `{name}` differs between the SDK and a page; the SDK's is kept"
+                );
+            }
+            to.entry(name).or_insert(value);
+        }
+    }
+    base
 }
 
 /// The fixture pages (`tests/fixtures/pages/*.txt`), by name.
