@@ -36,6 +36,10 @@ const DIGIT_STRING: &str = "x-accept-digit-string";
 /// item (`ipd_codegen::ONE_OR_MANY_EXTENSION`).
 const ONE_OR_MANY: &str = "x-one-or-many";
 
+/// The spec extension marking `x-one-or-many` arrays that the official SDK
+/// decodes as their single item (`ipd_codegen::SDK_READS_ONE_EXTENSION`).
+const SDK_READS_ONE: &str = "x-sdk-reads-one";
+
 /// Nesting beyond which synthesis stops adding optional members, so that
 /// recursive schemas end.
 const MAX_DEPTH: usize = 6;
@@ -58,9 +62,41 @@ fn type_of(value: &Value) -> &'static str {
     }
 }
 
+/// Which way a value travels: a request's string enums are closed (the
+/// service refuses a value it does not list), an answer's open, as the
+/// generated client reads them (a value it does not list is kept as
+/// `Unknown`, never an error).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Enums {
+    Closed,
+    Open,
+}
+
 impl Catalogue {
-    /// Checks `value` against `schema`; `field` names the value in errors.
+    /// Checks a request's `value` against `schema`; `field` names the value
+    /// in errors. A string enum takes only the values it lists.
     pub fn validate(&self, schema: &Value, value: &Value, field: &str) -> Result<(), Invalid> {
+        self.check(schema, value, field, Enums::Closed)
+    }
+
+    /// Checks an answer's `value` against `schema`, as the generated
+    /// client decodes it: a string enum takes any string.
+    pub fn validate_answer(
+        &self,
+        schema: &Value,
+        value: &Value,
+        field: &str,
+    ) -> Result<(), Invalid> {
+        self.check(schema, value, field, Enums::Open)
+    }
+
+    fn check(
+        &self,
+        schema: &Value,
+        value: &Value,
+        field: &str,
+        enums: Enums,
+    ) -> Result<(), Invalid> {
         let schema = self.resolve(schema);
         if value.is_null() {
             return if schema.get("nullable").and_then(Value::as_bool) == Some(true)
@@ -77,13 +113,13 @@ impl Catalogue {
             .into_iter()
             .flatten()
         {
-            self.validate(part, value, field)?;
+            self.check(part, value, field, enums)?;
         }
         for key in ["oneOf", "anyOf"] {
             if let Some(choices) = schema.get(key).and_then(Value::as_array) {
                 let results: Vec<Result<(), Invalid>> = choices
                     .iter()
-                    .map(|choice| self.validate(choice, value, field))
+                    .map(|choice| self.check(choice, value, field, enums))
                     .collect();
                 let matched = results.iter().filter(|r| r.is_ok()).count();
                 if matched == 0 {
@@ -99,6 +135,7 @@ impl Catalogue {
         }
         if let Some(choices) = schema.get("enum").and_then(Value::as_array)
             && !choices.contains(value)
+            && !(enums == Enums::Open && value.is_string() && choices.iter().all(Value::is_string))
         {
             let allowed: Vec<String> = choices.iter().map(Value::to_string).collect();
             return fail(
@@ -110,9 +147,9 @@ impl Catalogue {
             .iter()
             .any(|k| schema.get(k).is_some());
         match schema.get("type").and_then(Value::as_str) {
-            Some("object") => self.validate_object(schema, value, field),
-            None if implied_object => self.validate_object(schema, value, field),
-            Some("array") => self.validate_array(schema, value, field),
+            Some("object") => self.validate_object(schema, value, field, enums),
+            None if implied_object => self.validate_object(schema, value, field, enums),
+            Some("array") => self.validate_array(schema, value, field, enums),
             Some("string") => validate_string(schema, value, field),
             Some("integer") => validate_integer(schema, value, field),
             Some("number") if value.is_number() => Ok(()),
@@ -123,7 +160,13 @@ impl Catalogue {
         }
     }
 
-    fn validate_object(&self, schema: &Value, value: &Value, field: &str) -> Result<(), Invalid> {
+    fn validate_object(
+        &self,
+        schema: &Value,
+        value: &Value,
+        field: &str,
+        enums: Enums,
+    ) -> Result<(), Invalid> {
         let Some(object) = value.as_object() else {
             return fail(field, format!("must be an object, not {}", type_of(value)));
         };
@@ -139,7 +182,7 @@ impl Catalogue {
             let at = format!("{field}.{name}");
             match (properties.and_then(|p| p.get(name)), additional) {
                 (Some(property), _) | (None, Some(property)) => {
-                    self.validate(property, member, &at)?
+                    self.check(property, member, &at, enums)?
                 }
                 // Unknown members are allowed, as OpenAPI 3.0 allows them.
                 (None, None) => {}
@@ -148,10 +191,16 @@ impl Catalogue {
         Ok(())
     }
 
-    fn validate_array(&self, schema: &Value, value: &Value, field: &str) -> Result<(), Invalid> {
+    fn validate_array(
+        &self,
+        schema: &Value,
+        value: &Value,
+        field: &str,
+        enums: Enums,
+    ) -> Result<(), Invalid> {
         if !value.is_array() && schema.get(ONE_OR_MANY).and_then(Value::as_bool) == Some(true) {
             let item_schema = schema.get("items").unwrap_or(&Value::Null);
-            return self.validate(item_schema, value, field);
+            return self.check(item_schema, value, field, enums);
         }
         let Some(items) = value.as_array() else {
             return fail(field, format!("must be an array, not {}", type_of(value)));
@@ -168,7 +217,7 @@ impl Catalogue {
         }
         if let Some(item_schema) = schema.get("items") {
             for (i, item) in items.iter().enumerate() {
-                self.validate(item_schema, item, &format!("{field}[{i}]"))?;
+                self.check(item_schema, item, &format!("{field}[{i}]"), enums)?;
             }
         }
         Ok(())
@@ -233,6 +282,51 @@ impl Catalogue {
             Some("number") => json!(integer_sample(schema) as f64),
             Some("boolean") => json!(true),
             _ => Value::Null,
+        }
+    }
+
+    /// `value` (valid for `schema`) in the shape the official SDK decodes:
+    /// a list of one item where the SDK reads one item
+    /// (`x-sdk-reads-one`) becomes that item, at any depth.
+    pub fn shape_for_sdk(&self, schema: &Value, value: Value) -> Value {
+        self.shape_at(schema, value, 0)
+    }
+
+    fn shape_at(&self, schema: &Value, value: Value, depth: usize) -> Value {
+        if depth > 64 {
+            return value;
+        }
+        let schema = self.resolve(schema);
+        if let Some([only]) = schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+        {
+            return self.shape_at(only, value, depth + 1);
+        }
+        match value {
+            Value::Object(mut members) => {
+                let properties = schema.get("properties").and_then(Value::as_object);
+                for (name, member) in members.iter_mut() {
+                    if let Some(property) = properties.and_then(|p| p.get(name)) {
+                        *member = self.shape_at(property, member.take(), depth + 1);
+                    }
+                }
+                Value::Object(members)
+            }
+            Value::Array(items) => {
+                let item_schema = schema.get("items").unwrap_or(&Value::Null);
+                let mut items: Vec<Value> = items
+                    .into_iter()
+                    .map(|item| self.shape_at(item_schema, item, depth + 1))
+                    .collect();
+                if items.len() == 1 && schema.get(SDK_READS_ONE) == Some(&Value::Bool(true)) {
+                    items.pop().unwrap_or_default()
+                } else {
+                    Value::Array(items)
+                }
+            }
+            other => other,
         }
     }
 
@@ -485,6 +579,43 @@ mod tests {
         );
         assert_eq!(check(json!({"title": "a", "either": "long"})), Ok(()));
         assert_eq!(field(json!({"title": "a", "either": "x"})), "body.either");
+    }
+
+    #[test]
+    fn answers_read_string_enums_as_open_and_requests_as_closed() {
+        let catalogue = catalogue();
+        let value = json!({"title": "a", "kind": "newer"});
+        let item = json!({"$ref": "#/components/schemas/Item"});
+        let refused = catalogue.validate(&item, &value, "body").unwrap_err();
+        assert_eq!(refused.field, "body.kind");
+        assert_eq!(catalogue.validate_answer(&item, &value, "response"), Ok(()));
+        // Open means any string, not any type.
+        let wrong = json!({"title": "a", "kind": 3});
+        assert_eq!(
+            catalogue
+                .validate_answer(&item, &wrong, "response")
+                .unwrap_err()
+                .field,
+            "response.kind"
+        );
+    }
+
+    #[test]
+    fn a_list_the_sdk_reads_as_one_is_answered_as_its_item() {
+        let catalogue = catalogue();
+        let schema = json!({"type": "object", "properties": {"result": {
+            "type": "array", "x-one-or-many": true, "x-sdk-reads-one": true,
+            "items": {"$ref": "#/components/schemas/Item"}}}});
+        let one = json!({"result": [{"title": "a"}]});
+        assert_eq!(
+            catalogue.shape_for_sdk(&schema, one),
+            json!({"result": {"title": "a"}})
+        );
+        // Two items cannot be one: the list stays.
+        let two = json!({"result": [{"title": "a"}, {"title": "b"}]});
+        assert_eq!(catalogue.shape_for_sdk(&schema, two.clone()), two);
+        let plain = json!({"type": "array", "x-one-or-many": true, "items": {"type": "string"}});
+        assert_eq!(catalogue.shape_for_sdk(&plain, json!(["a"])), json!(["a"]));
     }
 
     #[test]

@@ -30,7 +30,7 @@ mod summary;
 mod validate;
 
 pub use error::{Error, Location, SpecError};
-pub use load::{DIGIT_STRING_EXTENSION, ONE_OR_MANY_EXTENSION};
+pub use load::{DIGIT_STRING_EXTENSION, ONE_OR_MANY_EXTENSION, SDK_READS_ONE_EXTENSION};
 
 /// Generates the client for the spec at `path`. `display_name` names the
 /// spec in errors and in the generated file's preamble, so the output does

@@ -16,6 +16,11 @@ pub const DIGIT_STRING_EXTENSION: &str = "x-accept-digit-string";
 /// array of them).
 pub const ONE_OR_MANY_EXTENSION: &str = "x-one-or-many";
 
+/// On an `x-one-or-many` array: the official SDK decodes one item here, not
+/// a list, so a server that answers it (the emulator) sends the single
+/// item. Clients read both.
+pub const SDK_READS_ONE_EXTENSION: &str = "x-sdk-reads-one";
+
 /// Where a component enum with `x-enum-varnames` keeps its values while
 /// typify sees the names (set by [`expand_extensions`]).
 pub const ENUM_VALUES: &str = "x-enum-values";

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::document::{MULTIPART, escape_token, essence, is_json, push_token, resolve};
 use crate::error::{Location, SpecError};
-use crate::load::{DIGIT_STRING_EXTENSION, ONE_OR_MANY_EXTENSION};
+use crate::load::{DIGIT_STRING_EXTENSION, ONE_OR_MANY_EXTENSION, SDK_READS_ONE_EXTENSION};
 use crate::naming::{snake_ident, type_name};
 use crate::operation::model::check_form;
 
@@ -121,12 +121,28 @@ fn check_refs(root: &Value, node: &Value, pointer: &mut String) -> Result<(), Sp
 
 /// Our extensions, where they mean something: `x-accept-digit-string`
 /// and `x-one-or-many` only as `true`, on integers and arrays
-/// respectively; `x-enum-varnames` and `x-enum-descriptions` only on
+/// respectively; `x-sdk-reads-one` only as `true` beside `x-one-or-many`;
+/// `x-enum-varnames` and `x-enum-descriptions` only on
 /// component string enums, one entry per value, the names distinct Rust
 /// identifiers.
 fn check_extensions(node: &Value, pointer: &mut String) -> Result<(), SpecError> {
     match node {
         Value::Object(map) => {
+            if let Some(flag) = map.get(SDK_READS_ONE_EXTENSION) {
+                let here = format!("{pointer}/{SDK_READS_ONE_EXTENSION}");
+                if flag != &Value::Bool(true) {
+                    return Err(SpecError::at(
+                        here,
+                        "the only accepted value is `true`".into(),
+                    ));
+                }
+                if map.get(ONE_OR_MANY_EXTENSION) != Some(&Value::Bool(true)) {
+                    return Err(SpecError::at(
+                        here,
+                        format!("only applies beside `{ONE_OR_MANY_EXTENSION}: true`"),
+                    ));
+                }
+            }
             for (extension, ty) in [
                 (DIGIT_STRING_EXTENSION, "integer"),
                 (ONE_OR_MANY_EXTENSION, "array"),

@@ -386,9 +386,10 @@ fn json_answer(
     status: StatusCode,
     value: Value,
 ) -> Response {
-    if let Some(schema) = operation.success.as_ref().and_then(|s| s.schema.as_ref())
-        && let Err(invalid) = catalogue.validate(schema, &value, "response")
-    {
+    let Some(schema) = operation.success.as_ref().and_then(|s| s.schema.as_ref()) else {
+        return (status, axum::Json(value)).into_response();
+    };
+    if let Err(invalid) = catalogue.validate_answer(schema, &value, "response") {
         return error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "PM.00000500",
@@ -398,7 +399,8 @@ fn json_answer(
             ),
         );
     }
-    (status, axum::Json(value)).into_response()
+    // Where sources disagree on a shape, the one the official SDK decodes.
+    (status, axum::Json(catalogue.shape_for_sdk(schema, value))).into_response()
 }
 
 /// The spec's own answer: its example, or one synthesised from its schema

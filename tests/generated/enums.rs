@@ -57,6 +57,11 @@ fn plan_category() {
 }
 
 #[test]
+fn plan_operation() {
+    keeps_every_value::<types::PlanOperation>(types::PlanOperation::VALUES);
+}
+
+#[test]
 fn plan_status() {
     keeps_every_value::<types::PlanStatus>(types::PlanStatus::VALUES);
 }

@@ -253,6 +253,155 @@ async fn get_model_config() {
 }
 
 #[tokio::test]
+async fn create_plans() {
+    let h = Harness::start().await;
+    let response = h.client.create_plans()
+        .project_id(sample::<String>("CreatePlans", "project_id"))
+        .body(sample_body::<types::PlanCreateParam>("CreatePlans"))
+        .send()
+        .await;
+    let response = h.succeeded("CreatePlans", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::CreatePlansResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_plan() {
+    let h = Harness::start().await;
+    let response = h.client.list_plan()
+        .project_id(sample::<String>("ListPlan", "project_id"))
+        .key_word(sample::<String>("ListPlan", "key_word"))
+        .updated_time_interval(sample::<String>("ListPlan", "updated_time_interval"))
+        .send()
+        .await;
+    let response = h.succeeded("ListPlan", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListPlanResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_plan_detail() {
+    let h = Harness::start().await;
+    let response = h.client.list_plan_detail()
+        .project_id(sample::<String>("ListPlanDetail", "project_id"))
+        .plan_id(sample::<String>("ListPlanDetail", "plan_id"))
+        .send()
+        .await;
+    let response = h.succeeded("ListPlanDetail", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListPlanDetailResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn update_plan_info() {
+    let h = Harness::start().await;
+    let response = h.client.update_plan_info()
+        .project_id(sample::<String>("UpdatePlanInfo", "project_id"))
+        .plan_id(sample::<String>("UpdatePlanInfo", "plan_id"))
+        .body(sample_body::<types::PlanVo>("UpdatePlanInfo"))
+        .send()
+        .await;
+    let response = h.succeeded("UpdatePlanInfo", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::UpdatePlanInfoResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn change_plan_status() {
+    let h = Harness::start().await;
+    let response = h.client.change_plan_status()
+        .project_id(sample::<String>("ChangePlanStatus", "project_id"))
+        .plan_id(sample::<String>("ChangePlanStatus", "plan_id"))
+        .body(sample_body::<types::CompleteSprintVo>("ChangePlanStatus"))
+        .send()
+        .await;
+    let response = h.succeeded("ChangePlanStatus", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ChangePlanStatusResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn batch_delete_plans() {
+    let h = Harness::start().await;
+    let response = h.client.batch_delete_plans()
+        .project_id(sample::<String>("BatchDeletePlans", "project_id"))
+        .body(sample_body::<types::BatchOperateReqVo>("BatchDeletePlans"))
+        .send()
+        .await;
+    let response = h.succeeded("BatchDeletePlans", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::BatchDeletePlansResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn batch_update_baseline() {
+    let h = Harness::start().await;
+    let response = h.client.batch_update_baseline()
+        .project_id(sample::<String>("BatchUpdateBaseline", "project_id"))
+        .body(sample_body::<types::OperateSprintReqVo>("BatchUpdateBaseline"))
+        .send()
+        .await;
+    let response = h.succeeded("BatchUpdateBaseline", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::BatchUpdateBaselineResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn show_ipd_third_party_associated() {
+    let h = Harness::start().await;
+    let response = h.client.show_ipd_third_party_associated()
+        .project_id(sample::<String>("ShowIpdThirdPartyAssociated", "project_id"))
+        .issue_id(sample::<String>("ShowIpdThirdPartyAssociated", "issue_id"))
+        .send()
+        .await;
+    let response = h.succeeded("ShowIpdThirdPartyAssociated", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ShowIpdThirdPartyAssociatedResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn update_ipd_third_party() {
+    let h = Harness::start().await;
+    let response = h.client.update_ipd_third_party()
+        .project_id(sample::<String>("UpdateIpdThirdParty", "project_id"))
+        .issue_id(sample::<String>("UpdateIpdThirdParty", "issue_id"))
+        .body(sample_body::<types::UpdateThirdPartyAssociateVo>("UpdateIpdThirdParty"))
+        .send()
+        .await;
+    let response = h.succeeded("UpdateIpdThirdParty", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::UpdateIpdThirdPartyResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn associate_ipd_third_party() {
+    let h = Harness::start().await;
+    let response = h.client.associate_ipd_third_party()
+        .project_id(sample::<String>("AssociateIpdThirdParty", "project_id"))
+        .issue_id(sample::<String>("AssociateIpdThirdParty", "issue_id"))
+        .body(sample_body::<types::CreateThirdPartyAssociateVo>("AssociateIpdThirdParty"))
+        .send()
+        .await;
+    let response = h.succeeded("AssociateIpdThirdParty", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::AssociateIpdThirdPartyResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn delete_ipd_third_party() {
+    let h = Harness::start().await;
+    let response = h.client.delete_ipd_third_party()
+        .project_id(sample::<String>("DeleteIpdThirdParty", "project_id"))
+        .issue_id(sample::<String>("DeleteIpdThirdParty", "issue_id"))
+        .body(sample_body::<types::DeleteThirdPartyAssociateVo>("DeleteIpdThirdParty"))
+        .send()
+        .await;
+    let response = h.succeeded("DeleteIpdThirdParty", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::DeleteIpdThirdPartyResponseBody = response.body();
+}
+
+#[tokio::test]
 async fn associate_issues() {
     let h = Harness::start().await;
     let response = h.client.associate_issues()

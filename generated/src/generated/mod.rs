@@ -91,6 +91,18 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ResponseStatus>,
     }
+    ///Result of creating an external link.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct AssociateIpdThirdPartyResponseBody {
+        ///Why the link could not be created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<IssuesAssociationRespResult>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<ResponseStatus>,
+    }
     ///Results of the association request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -287,6 +299,14 @@ pub mod types {
         ///Category ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub type_id: ::std::option::Option<::std::string::String>,
+    }
+    ///The baseline operation.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct BaseLineVo {
+        ///`baselined` baselines the plans; `unbaseline` cancels their baseline.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub baseline: ::std::option::Option<BaselineStatus>,
     }
     ///Work items to baseline.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -530,6 +550,18 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ResponseStatus>,
     }
+    ///Result of deleting plans.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct BatchDeletePlansResponseBody {
+        ///Response message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<BatchResultVo>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<ResponseStatus>,
+    }
     ///Snapshots to delete.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
@@ -564,6 +596,41 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total_count: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
     }
+    ///One plan of a batch operation.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct BatchOperateInfo {
+        ///Plan ID (18 or 19 digits).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///ID of the last modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+    }
+    ///The plans a batch operation applies to.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct BatchOperateReqVo {
+        ///IDs of the releases or sprints (the `id` of plans that ListPlan lists).
+        pub ids: ::std::vec::Vec<::std::string::String>,
+    }
+    ///The outcome of a batch operation on plans: what succeeded and what failed, each with its count.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct BatchResultVo {
+        ///Number of plans the operation failed for.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fail_num: ::std::option::Option<i32>,
+        ///The plans the operation failed for.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub failed: ::std::option::Option<::std::vec::Vec<BatchOperateInfo>>,
+        ///The plans the operation succeeded for.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<::std::vec::Vec<BatchOperateInfo>>,
+        ///Number of plans the operation succeeded for.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success_num: ::std::option::Option<i32>,
+    }
     ///Counts and failures of a batch operation.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
@@ -589,6 +656,18 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub result: ::std::option::Option<BatchResultVoIssueWithReasonVo>,
         ///Status code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<ResponseStatus>,
+    }
+    ///Result of baselining plans.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct BatchUpdateBaselineResponseBody {
+        ///Response message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<BatchResultVo>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ResponseStatus>,
     }
@@ -721,6 +800,18 @@ pub mod types {
         ///Approver.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub owner: ::std::option::Option<UserEntity>,
+    }
+    ///Result of changing a plan's status.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct ChangePlanStatusResponseBody {
+        ///Response message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<StatusChangeResult>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<ResponseStatus>,
     }
     ///A change object of a change review.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -1068,6 +1159,15 @@ pub mod types {
                 })
         }
     }
+    ///A change of a release's or sprint's status.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct CompleteSprintVo {
+        ///The sprint that unfinished work items move to, an 18- or 19-digit plan ID; the empty string moves them to "to be planned". Required when `operate` is `complete`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub move_to_sprint_id: ::std::option::Option<::std::string::String>,
+        pub operate: PlanOperation,
+    }
     ///A filter condition: the values a column is compared with.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
@@ -1237,6 +1337,19 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ResponseStatus>,
     }
+    ///Result of creating a plan.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct CreatePlansResponseBody {
+        ///Response message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///The created plan.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<PlanResponseResult>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<ResponseStatus>,
+    }
     ///The baseline review (BR) or general review (GR) to create.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
@@ -1367,6 +1480,176 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ResponseStatus>,
     }
+    ///An external link of a work item, as created.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct CreateThirdPartyAssociateDto {
+        ///Type of the link.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///Creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Creation time (the SDK types it as a string).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::std::string::String>,
+        ///ID of the project space.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///ID of the link.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Last modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///Last modification time (the SDK types it as a string).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_date: ::std::option::Option<::std::string::String>,
+        ///ID of the link's operation.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operation_id: ::std::option::Option<::std::string::String>,
+        ///Region.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub region: ::std::option::Option<::std::string::String>,
+        ///Lifecycle of the link.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+        ///Tenant ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+        ///Name of the link.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Class of the link.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+        ///Address of the link.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+        ///ID of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workitem_id: ::std::option::Option<::std::string::String>,
+    }
+    ///A new external link.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct CreateThirdPartyAssociateVo {
+        ///Name of the link.
+        pub title: CreateThirdPartyAssociateVoTitle,
+        ///Address of the link.
+        pub url: CreateThirdPartyAssociateVoUrl,
+    }
+    ///Name of the link.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateThirdPartyAssociateVoTitle(::std::string::String);
+    impl ::std::ops::Deref for CreateThirdPartyAssociateVoTitle {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateThirdPartyAssociateVoTitle>
+    for ::std::string::String {
+        fn from(value: CreateThirdPartyAssociateVoTitle) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateThirdPartyAssociateVoTitle {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateThirdPartyAssociateVoTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateThirdPartyAssociateVoTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateThirdPartyAssociateVoTitle {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Address of the link.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateThirdPartyAssociateVoUrl(::std::string::String);
+    impl ::std::ops::Deref for CreateThirdPartyAssociateVoUrl {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateThirdPartyAssociateVoUrl> for ::std::string::String {
+        fn from(value: CreateThirdPartyAssociateVoUrl) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateThirdPartyAssociateVoUrl {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateThirdPartyAssociateVoUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateThirdPartyAssociateVoUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateThirdPartyAssociateVoUrl {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///Result of deleting an image from a work item description.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
@@ -1408,6 +1691,91 @@ pub mod types {
         ///Response status. `success`: the response is successful. `error`: the response failed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ResponseStatus>,
+    }
+    ///Result of deleting an external link.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct DeleteIpdThirdPartyResponseBody {
+        ///Why the link could not be deleted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<DeleteThirdPartyAssociateResponseResult>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<ResponseStatus>,
+    }
+    ///The links deleted, and those that could not be.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct DeleteThirdPartyAssociateResponseResult {
+        ///IDs of the links that could not be deleted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fail: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///IDs of the links deleted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    }
+    ///The external link to delete.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct DeleteThirdPartyAssociateVo {
+        ///ID of the link: the `id` that AssociateIpdThirdParty and ShowIpdThirdPartyAssociated answer.
+        pub id: DeleteThirdPartyAssociateVoId,
+    }
+    ///ID of the link: the `id` that AssociateIpdThirdParty and ShowIpdThirdPartyAssociated answer.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct DeleteThirdPartyAssociateVoId(::std::string::String);
+    impl ::std::ops::Deref for DeleteThirdPartyAssociateVoId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DeleteThirdPartyAssociateVoId> for ::std::string::String {
+        fn from(value: DeleteThirdPartyAssociateVoId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DeleteThirdPartyAssociateVoId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DeleteThirdPartyAssociateVoId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for DeleteThirdPartyAssociateVoId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DeleteThirdPartyAssociateVoId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     ///A project space.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -2159,7 +2527,7 @@ pub mod types {
         ///Work item title.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
-        ///Work item class (display only; not set on creation or update): `requirement` (R&D requirement), `bug`, `task`, `feature` or `raw_requirement`, as the reference spells them for IssueEntity (IssueVO spells the last one `raw requirement`; `raw_requirement` is kept as an unknown value of IssueType). The SDK gives no values here.
+        ///Work item class (display only; not set on creation or update): `requirement` (R&D requirement), `bug`, `task`, `feature` or `raw_requirement`, as the reference spells them for IssueEntity (IssueVO spells the last one `raw requirement`; IssueType names both). The SDK gives no values here.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<IssueType>,
         ///Whether an SF/FE is a value feature (`yes` or `no`).
@@ -2730,6 +3098,19 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
     }
+    ///The links created, and those that could not be.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct IssuesAssociationRespResult {
+        ///Links that could not be created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fail: ::std::option::Option<::std::vec::Vec<CreateThirdPartyAssociateDto>>,
+        ///Links created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<
+            ::std::vec::Vec<CreateThirdPartyAssociateDto>,
+        >,
+    }
     ///A tag (label), of a project or of a work item.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
@@ -2956,6 +3337,35 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
     }
+    ///One plan.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct ListPlanDetailResponseBody {
+        ///Response message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///The plan, with its sprints.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<PlanResponseResult>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<ResponseStatus>,
+    }
+    ///The plans of a project.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct ListPlanResponseBody {
+        ///Response message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page is.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub page: ::std::option::Option<PlanListResponsePage>,
+        ///The releases with their sprints, and the milestones.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<::std::vec::Vec<PlanResponseResult>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<ResponseStatus>,
+    }
     ///The members of a project.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
@@ -2985,6 +3395,14 @@ pub mod types {
         ///Link template to the function page of a work item.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub feature_page_link_template: ::std::option::Option<::std::string::String>,
+    }
+    ///Plans to baseline, or whose baseline to cancel.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct OperateSprintReqVo {
+        pub attribute: BaseLineVo,
+        ///IDs of the releases or sprints (the `id` of plans that ListPlan lists).
+        pub ids: ::std::vec::Vec<::std::string::String>,
     }
     ///An option of a single-value, multi-value or hierarchical field.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -3047,6 +3465,379 @@ pub mod types {
         ///Records per page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub size: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+    }
+    ///A new plan.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct PlanCreateParam {
+        pub category: PlanCategory,
+        ///Description, at most 1,000 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<PlanCreateParamDescription>,
+        ///ID of the plan's owner, 32 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub owner: ::std::option::Option<PlanCreateParamOwner>,
+        ///The release a sprint belongs to, an 18- or 19-digit plan ID. Required when `category` is `Iteration`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<PlanCreateParamParentId>,
+        ///Planned end date, `yyyy-MM-dd` (as 2024-01-01).
+        pub plan_end_date: ::std::string::String,
+        ///Planned start date, `yyyy-MM-dd` (as 2024-01-01).
+        pub plan_start_date: ::std::string::String,
+        ///Title, 1 to 256 characters.
+        pub title: PlanCreateParamTitle,
+        ///Estimated workload in person-days, at most 11 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workload: ::std::option::Option<PlanCreateParamWorkload>,
+    }
+    ///Description, at most 1,000 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct PlanCreateParamDescription(::std::string::String);
+    impl ::std::ops::Deref for PlanCreateParamDescription {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<PlanCreateParamDescription> for ::std::string::String {
+        fn from(value: PlanCreateParamDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for PlanCreateParamDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 1000usize {
+                return Err("longer than 1000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for PlanCreateParamDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for PlanCreateParamDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PlanCreateParamDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///ID of the plan's owner, 32 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct PlanCreateParamOwner(::std::string::String);
+    impl ::std::ops::Deref for PlanCreateParamOwner {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<PlanCreateParamOwner> for ::std::string::String {
+        fn from(value: PlanCreateParamOwner) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for PlanCreateParamOwner {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 32usize {
+                return Err("longer than 32 characters".into());
+            }
+            if value.chars().count() < 32usize {
+                return Err("shorter than 32 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for PlanCreateParamOwner {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for PlanCreateParamOwner {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PlanCreateParamOwner {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The release a sprint belongs to, an 18- or 19-digit plan ID. Required when `category` is `Iteration`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct PlanCreateParamParentId(::std::string::String);
+    impl ::std::ops::Deref for PlanCreateParamParentId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<PlanCreateParamParentId> for ::std::string::String {
+        fn from(value: PlanCreateParamParentId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for PlanCreateParamParentId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 19usize {
+                return Err("longer than 19 characters".into());
+            }
+            if value.chars().count() < 18usize {
+                return Err("shorter than 18 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for PlanCreateParamParentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for PlanCreateParamParentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PlanCreateParamParentId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Title, 1 to 256 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct PlanCreateParamTitle(::std::string::String);
+    impl ::std::ops::Deref for PlanCreateParamTitle {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<PlanCreateParamTitle> for ::std::string::String {
+        fn from(value: PlanCreateParamTitle) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for PlanCreateParamTitle {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 256usize {
+                return Err("longer than 256 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for PlanCreateParamTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for PlanCreateParamTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PlanCreateParamTitle {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Estimated workload in person-days, at most 11 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct PlanCreateParamWorkload(::std::string::String);
+    impl ::std::ops::Deref for PlanCreateParamWorkload {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<PlanCreateParamWorkload> for ::std::string::String {
+        fn from(value: PlanCreateParamWorkload) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for PlanCreateParamWorkload {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 11usize {
+                return Err("longer than 11 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for PlanCreateParamWorkload {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for PlanCreateParamWorkload {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PlanCreateParamWorkload {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Where a page of plans is.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct PlanListResponsePage {
+        ///Number of plans on this page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Page number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub page: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        ///Page size.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub size: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+    }
+    ///A release, sprint or milestone, with its sprints. Unlike PlanVO, its dates are Unix timestamps in milliseconds.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct PlanResponseResult {
+        ///Baseline status: `baselined`, `unbaseline`, or the empty string (not baselined).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub baseline: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<PlanCategory>,
+        ///The sprints of a release.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub children: ::std::option::Option<::std::vec::Vec<PlanResponseResult>>,
+        ///Creator ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Creation time, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i64>>,
+        ///Description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///ID of the release, sprint or milestone.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///ID of the last modifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_by: ::std::option::Option<::std::string::String>,
+        ///ID of the plan's owner (32 characters).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub owner: ::std::option::Option<::std::string::String>,
+        ///For a sprint, the ID of its release (18 or 19 digits).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        ///Planned end, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_end_date: ::std::option::Option<
+            ::codearts_ipd_runtime::LenientInt<i64>,
+        >,
+        ///Planned start, a Unix timestamp in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plan_start_date: ::std::option::Option<
+            ::codearts_ipd_runtime::LenientInt<i64>,
+        >,
+        ///Lifecycle.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<LifecycleState>,
+        ///Status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<PlanStatus>,
+        ///Title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Estimated workload in person-days.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workload: ::std::option::Option<::std::string::String>,
     }
     ///A release, sprint or milestone plan.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -4043,6 +4834,18 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ResponseStatus>,
     }
+    ///The external links of a work item.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct ShowIpdThirdPartyAssociatedResponseBody {
+        ///Why the links could not be listed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<ThirdPartyAssociatedResult>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<ResponseStatus>,
+    }
     ///Process information of a work item.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
@@ -4251,6 +5054,14 @@ pub mod types {
         ///Snapshot title.
         pub title: ::std::string::String,
     }
+    ///What completing a release or sprint could not finish.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct StatusChangeResult {
+        ///AR work items that could not be finished when the release or sprint was completed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cannot_finish_ar: ::std::option::Option<::std::vec::Vec<WorkItemVo>>,
+    }
     ///A status of a work item type or of a change review.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
@@ -4296,6 +5107,49 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::vec::Vec<StatusEntity>>,
     }
+    ///An external link of a work item, as listed.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct ThirdPartyAssociatedDto {
+        ///Creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Creation time (the SDK types it as a string).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_date: ::std::option::Option<::std::string::String>,
+        ///ID of the project space of the work item's project.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///ID of the link.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Name of the link.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Address of the link.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+    }
+    ///The links, and how many there are.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct ThirdPartyAssociatedResult {
+        ///Number of external links of the work item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i32>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<ThirdPartyAssociatedResultData>,
+    }
+    ///A page of links.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct ThirdPartyAssociatedResultData {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub page: ::std::option::Option<PageVo>,
+        ///The links.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<::std::vec::Vec<ThirdPartyAssociatedDto>>,
+    }
     ///Result of transitioning the work item status.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
@@ -4336,6 +5190,221 @@ pub mod types {
         ///Returned status. `success`: the response is successful. `error`: the response failed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ResponseStatus>,
+    }
+    ///Result of updating an external link.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct UpdateIpdThirdPartyResponseBody {
+        ///Why the link could not be updated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<UpdateThirdPartyAssociateResponseResult>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<ResponseStatus>,
+    }
+    ///Result of updating a plan.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct UpdatePlanInfoResponseBody {
+        ///Response message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///The plan as updated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<PlanResponseResult>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<ResponseStatus>,
+    }
+    ///The fields changed, and those that could not be.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct UpdateThirdPartyAssociateResponseResult {
+        ///Fields that could not be changed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fail: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///Fields changed: for each link, the names of its changed fields.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<
+            ::std::vec::Vec<::std::vec::Vec<::std::string::String>>,
+        >,
+    }
+    ///An external link's new title and address.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct UpdateThirdPartyAssociateVo {
+        ///ID of the link: the `id` that AssociateIpdThirdParty and ShowIpdThirdPartyAssociated answer.
+        pub id: UpdateThirdPartyAssociateVoId,
+        ///Name of the link.
+        pub title: UpdateThirdPartyAssociateVoTitle,
+        ///Address of the link.
+        pub url: UpdateThirdPartyAssociateVoUrl,
+    }
+    ///ID of the link: the `id` that AssociateIpdThirdParty and ShowIpdThirdPartyAssociated answer.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateThirdPartyAssociateVoId(::std::string::String);
+    impl ::std::ops::Deref for UpdateThirdPartyAssociateVoId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateThirdPartyAssociateVoId> for ::std::string::String {
+        fn from(value: UpdateThirdPartyAssociateVoId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateThirdPartyAssociateVoId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateThirdPartyAssociateVoId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateThirdPartyAssociateVoId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateThirdPartyAssociateVoId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Name of the link.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateThirdPartyAssociateVoTitle(::std::string::String);
+    impl ::std::ops::Deref for UpdateThirdPartyAssociateVoTitle {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateThirdPartyAssociateVoTitle>
+    for ::std::string::String {
+        fn from(value: UpdateThirdPartyAssociateVoTitle) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateThirdPartyAssociateVoTitle {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateThirdPartyAssociateVoTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateThirdPartyAssociateVoTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateThirdPartyAssociateVoTitle {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Address of the link.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateThirdPartyAssociateVoUrl(::std::string::String);
+    impl ::std::ops::Deref for UpdateThirdPartyAssociateVoUrl {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateThirdPartyAssociateVoUrl> for ::std::string::String {
+        fn from(value: UpdateThirdPartyAssociateVoUrl) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateThirdPartyAssociateVoUrl {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateThirdPartyAssociateVoUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateThirdPartyAssociateVoUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateThirdPartyAssociateVoUrl {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     ///Result of uploading an image to a work item description.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -4709,6 +5778,35 @@ pub mod types {
         ///Object data type, always `label`.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
+    }
+    ///A work item, as ChangePlanStatus reports one.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct WorkItemVo {
+        ///Assignee.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub assignee: ::std::option::Option<UserVo>,
+        ///Baseline status: `baselined`, `unbaseline`, or the empty string (not baselined).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub baseline: ::std::option::Option<::std::string::String>,
+        ///Work item type code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        ///Change status; `cannot_finish` if it cannot be finished.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub change_status: ::std::option::Option<::std::string::String>,
+        ///Work item ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Work item number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub number: ::std::option::Option<::std::string::String>,
+        ///Status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<StatusEntity>,
+        ///Title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
     }
     ///Operation configuration of a transition line.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -5362,6 +6460,8 @@ Converts from any string: a value this version does not know is kept as [`IssueT
         Task,
         ///`feature`: Feature.
         Feature,
+        ///`raw_requirement`: Raw requirement, as the reference spells it for IssueEntity (the work item a create answers).
+        RawRequirementUnderscored,
         /// A value this version of the crate does not know, as the service sent it.
         Unknown(::codearts_ipd_runtime::UnknownVariant),
     }
@@ -5373,6 +6473,7 @@ Converts from any string: a value this version does not know is kept as [`IssueT
             "bug",
             "task",
             "feature",
+            "raw_requirement",
         ];
         /// The value, as the service sends it.
         pub fn as_str(&self) -> &str {
@@ -5382,6 +6483,7 @@ Converts from any string: a value this version does not know is kept as [`IssueT
                 Self::Bug => "bug",
                 Self::Task => "task",
                 Self::Feature => "feature",
+                Self::RawRequirementUnderscored => "raw_requirement",
                 Self::Unknown(value) => value.as_str(),
             }
         }
@@ -5394,6 +6496,7 @@ Converts from any string: a value this version does not know is kept as [`IssueT
                 "bug" => Self::Bug,
                 "task" => Self::Task,
                 "feature" => Self::Feature,
+                "raw_requirement" => Self::RawRequirementUnderscored,
                 other => {
                     Self::Unknown(::codearts_ipd_runtime::UnknownVariant::new(other))
                 }
@@ -5852,6 +6955,101 @@ Converts from any string: a value this version does not know is kept as [`PlanCa
         }
     }
     impl<'de> ::serde::Deserialize<'de> for PlanCategory {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            ::codearts_ipd_runtime::model::deserialize_enum(deserializer)
+        }
+    }
+    /**What ChangePlanStatus does to a release or sprint.
+
+Converts from any string: a value this version does not know is kept as [`PlanOperation::Unknown`], and encodes again unchanged.*/
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    pub enum PlanOperation {
+        ///`start`: Starts it (status `going`).
+        Start,
+        ///`complete`: Completes it (status `ended`); unfinished work items move to `move_to_sprint_id`.
+        Complete,
+        ///`reset`: Sets it back to not started (status `planned`).
+        Reset,
+        ///`restart`: Starts it again (status `going`).
+        Restart,
+        ///`move`: Moves its work items to another sprint.
+        Move,
+        /// A value this version of the crate does not know, as the service sent it.
+        Unknown(::codearts_ipd_runtime::UnknownVariant),
+    }
+    impl PlanOperation {
+        /// Every value this version knows, as the service sends it.
+        pub const VALUES: &'static [&'static str] = &[
+            "start",
+            "complete",
+            "reset",
+            "restart",
+            "move",
+        ];
+        /// The value, as the service sends it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Start => "start",
+                Self::Complete => "complete",
+                Self::Reset => "reset",
+                Self::Restart => "restart",
+                Self::Move => "move",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::convert::From<&str> for PlanOperation {
+        fn from(value: &str) -> Self {
+            match value {
+                "start" => Self::Start,
+                "complete" => Self::Complete,
+                "reset" => Self::Reset,
+                "restart" => Self::Restart,
+                "move" => Self::Move,
+                other => {
+                    Self::Unknown(::codearts_ipd_runtime::UnknownVariant::new(other))
+                }
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for PlanOperation {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for PlanOperation {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for PlanOperation {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from(value))
+        }
+    }
+    impl ::std::convert::AsRef<str> for PlanOperation {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::fmt::Display for PlanOperation {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for PlanOperation {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PlanOperation {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
@@ -6975,6 +8173,48 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             }
         }
     }
+    impl AssociateIpdThirdPartyResponseBody {
+        ///Starts a [`AssociateIpdThirdPartyResponseBody`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::AssociateIpdThirdPartyResponseBodyBuilder {
+            ::std::default::Default::default()
+        }
+        ///Why the link could not be created.
+        #[inline]
+        pub fn message(&self) -> ::std::option::Option<&str> {
+            self.message.as_deref()
+        }
+        ///`result`.
+        #[inline]
+        pub fn result(&self) -> ::std::option::Option<&IssuesAssociationRespResult> {
+            self.result.as_ref()
+        }
+        ///`status`.
+        #[inline]
+        pub fn status(&self) -> ::std::option::Option<&ResponseStatus> {
+            self.status.as_ref()
+        }
+    }
+    impl ::std::convert::From<builders::AssociateIpdThirdPartyResponseBodyBuilder>
+    for AssociateIpdThirdPartyResponseBody {
+        fn from(builder: builders::AssociateIpdThirdPartyResponseBodyBuilder) -> Self {
+            Self {
+                message: builder.message,
+                result: builder.result,
+                status: builder.status,
+            }
+        }
+    }
+    impl ::std::convert::From<AssociateIpdThirdPartyResponseBody>
+    for builders::AssociateIpdThirdPartyResponseBodyBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: AssociateIpdThirdPartyResponseBody) -> Self {
+            Self {
+                message: model.message,
+                result: model.result,
+                status: model.status,
+            }
+        }
+    }
     impl AssociateRespDetail {
         ///Starts a [`AssociateRespDetail`]: set its fields on the returned builder, then `build()` it.
         pub fn builder() -> builders::AssociateRespDetailBuilder {
@@ -7394,6 +8634,28 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 tenant_id: model.tenant_id,
                 type_id: model.type_id,
             }
+        }
+    }
+    impl BaseLineVo {
+        ///Starts a [`BaseLineVo`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::BaseLineVoBuilder {
+            ::std::default::Default::default()
+        }
+        ///`baselined` baselines the plans; `unbaseline` cancels their baseline.
+        #[inline]
+        pub fn baseline(&self) -> ::std::option::Option<&BaselineStatus> {
+            self.baseline.as_ref()
+        }
+    }
+    impl ::std::convert::From<builders::BaseLineVoBuilder> for BaseLineVo {
+        fn from(builder: builders::BaseLineVoBuilder) -> Self {
+            Self { baseline: builder.baseline }
+        }
+    }
+    impl ::std::convert::From<BaseLineVo> for builders::BaseLineVoBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: BaseLineVo) -> Self {
+            Self { baseline: model.baseline }
         }
     }
     impl BatchBaselineIpdIssuesParam {
@@ -7884,6 +9146,48 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             }
         }
     }
+    impl BatchDeletePlansResponseBody {
+        ///Starts a [`BatchDeletePlansResponseBody`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::BatchDeletePlansResponseBodyBuilder {
+            ::std::default::Default::default()
+        }
+        ///Response message.
+        #[inline]
+        pub fn message(&self) -> ::std::option::Option<&str> {
+            self.message.as_deref()
+        }
+        ///`result`.
+        #[inline]
+        pub fn result(&self) -> ::std::option::Option<&BatchResultVo> {
+            self.result.as_ref()
+        }
+        ///`status`.
+        #[inline]
+        pub fn status(&self) -> ::std::option::Option<&ResponseStatus> {
+            self.status.as_ref()
+        }
+    }
+    impl ::std::convert::From<builders::BatchDeletePlansResponseBodyBuilder>
+    for BatchDeletePlansResponseBody {
+        fn from(builder: builders::BatchDeletePlansResponseBodyBuilder) -> Self {
+            Self {
+                message: builder.message,
+                result: builder.result,
+                status: builder.status,
+            }
+        }
+    }
+    impl ::std::convert::From<BatchDeletePlansResponseBody>
+    for builders::BatchDeletePlansResponseBodyBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: BatchDeletePlansResponseBody) -> Self {
+            Self {
+                message: model.message,
+                result: model.result,
+                status: model.status,
+            }
+        }
+    }
     impl BatchDeleteSnapshotRecordVo {
         ///Starts a [`BatchDeleteSnapshotRecordVo`]: set its fields on the returned builder, then `build()` it.
         pub fn builder() -> builders::BatchDeleteSnapshotRecordVoBuilder {
@@ -7983,6 +9287,121 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             }
         }
     }
+    impl BatchOperateInfo {
+        ///Starts a [`BatchOperateInfo`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::BatchOperateInfoBuilder {
+            ::std::default::Default::default()
+        }
+        ///Plan ID (18 or 19 digits).
+        #[inline]
+        pub fn id(&self) -> ::std::option::Option<&str> {
+            self.id.as_deref()
+        }
+        ///ID of the last modifier.
+        #[inline]
+        pub fn modified_by(&self) -> ::std::option::Option<&str> {
+            self.modified_by.as_deref()
+        }
+    }
+    impl ::std::convert::From<builders::BatchOperateInfoBuilder> for BatchOperateInfo {
+        fn from(builder: builders::BatchOperateInfoBuilder) -> Self {
+            Self {
+                id: builder.id,
+                modified_by: builder.modified_by,
+            }
+        }
+    }
+    impl ::std::convert::From<BatchOperateInfo> for builders::BatchOperateInfoBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: BatchOperateInfo) -> Self {
+            Self {
+                id: model.id,
+                modified_by: model.modified_by,
+            }
+        }
+    }
+    impl BatchOperateReqVo {
+        ///Starts a [`BatchOperateReqVo`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::BatchOperateReqVoBuilder {
+            ::std::default::Default::default()
+        }
+        ///IDs of the releases or sprints (the `id` of plans that ListPlan lists).
+        #[inline]
+        pub fn ids(&self) -> &[::std::string::String] {
+            &self.ids
+        }
+    }
+    impl ::std::convert::TryFrom<builders::BatchOperateReqVoBuilder>
+    for BatchOperateReqVo {
+        type Error = ::codearts_ipd_runtime::FieldError;
+        fn try_from(
+            builder: builders::BatchOperateReqVoBuilder,
+        ) -> ::std::result::Result<Self, ::codearts_ipd_runtime::FieldError> {
+            ::std::result::Result::Ok(Self {
+                ids: builder
+                    .ids
+                    .ok_or(::codearts_ipd_runtime::FieldError::Missing {
+                        model: "BatchOperateReqVo",
+                        field: "ids",
+                    })?,
+            })
+        }
+    }
+    impl ::std::convert::From<BatchOperateReqVo> for builders::BatchOperateReqVoBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: BatchOperateReqVo) -> Self {
+            Self {
+                ids: ::std::option::Option::Some(model.ids),
+            }
+        }
+    }
+    impl BatchResultVo {
+        ///Starts a [`BatchResultVo`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::BatchResultVoBuilder {
+            ::std::default::Default::default()
+        }
+        ///Number of plans the operation failed for.
+        #[inline]
+        pub fn fail_num(&self) -> ::std::option::Option<i32> {
+            self.fail_num
+        }
+        ///The plans the operation failed for.
+        #[inline]
+        pub fn failed(&self) -> &[BatchOperateInfo] {
+            self.failed.as_deref().unwrap_or_default()
+        }
+        ///The plans the operation succeeded for.
+        #[inline]
+        pub fn success(&self) -> &[BatchOperateInfo] {
+            self.success.as_deref().unwrap_or_default()
+        }
+        ///Number of plans the operation succeeded for.
+        #[inline]
+        pub fn success_num(&self) -> ::std::option::Option<i32> {
+            self.success_num
+        }
+    }
+    impl ::std::convert::From<builders::BatchResultVoBuilder> for BatchResultVo {
+        fn from(builder: builders::BatchResultVoBuilder) -> Self {
+            Self {
+                fail_num: builder.fail_num,
+                failed: builder.failed,
+                success: builder.success,
+                success_num: builder.success_num,
+            }
+        }
+    }
+    impl ::std::convert::From<BatchResultVo> for builders::BatchResultVoBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: BatchResultVo) -> Self {
+            Self {
+                fail_num: model.fail_num,
+                failed: model.failed,
+                success: model.success,
+                success_num: model.success_num,
+            }
+        }
+    }
     impl BatchResultVoIssueWithReasonVo {
         ///Starts a [`BatchResultVoIssueWithReasonVo`]: set its fields on the returned builder, then `build()` it.
         pub fn builder() -> builders::BatchResultVoIssueWithReasonVoBuilder {
@@ -8062,6 +9481,48 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
     for builders::BatchTransferIpdWorkItemFlowResponseBodyBuilder {
         /// A builder holding every field of the model, to change some.
         fn from(model: BatchTransferIpdWorkItemFlowResponseBody) -> Self {
+            Self {
+                message: model.message,
+                result: model.result,
+                status: model.status,
+            }
+        }
+    }
+    impl BatchUpdateBaselineResponseBody {
+        ///Starts a [`BatchUpdateBaselineResponseBody`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::BatchUpdateBaselineResponseBodyBuilder {
+            ::std::default::Default::default()
+        }
+        ///Response message.
+        #[inline]
+        pub fn message(&self) -> ::std::option::Option<&str> {
+            self.message.as_deref()
+        }
+        ///`result`.
+        #[inline]
+        pub fn result(&self) -> ::std::option::Option<&BatchResultVo> {
+            self.result.as_ref()
+        }
+        ///`status`.
+        #[inline]
+        pub fn status(&self) -> ::std::option::Option<&ResponseStatus> {
+            self.status.as_ref()
+        }
+    }
+    impl ::std::convert::From<builders::BatchUpdateBaselineResponseBodyBuilder>
+    for BatchUpdateBaselineResponseBody {
+        fn from(builder: builders::BatchUpdateBaselineResponseBodyBuilder) -> Self {
+            Self {
+                message: builder.message,
+                result: builder.result,
+                status: builder.status,
+            }
+        }
+    }
+    impl ::std::convert::From<BatchUpdateBaselineResponseBody>
+    for builders::BatchUpdateBaselineResponseBodyBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: BatchUpdateBaselineResponseBody) -> Self {
             Self {
                 message: model.message,
                 result: model.result,
@@ -8441,6 +9902,48 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 co_id: model.co_id,
                 id: model.id,
                 owner: model.owner,
+            }
+        }
+    }
+    impl ChangePlanStatusResponseBody {
+        ///Starts a [`ChangePlanStatusResponseBody`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::ChangePlanStatusResponseBodyBuilder {
+            ::std::default::Default::default()
+        }
+        ///Response message.
+        #[inline]
+        pub fn message(&self) -> ::std::option::Option<&str> {
+            self.message.as_deref()
+        }
+        ///`result`.
+        #[inline]
+        pub fn result(&self) -> ::std::option::Option<&StatusChangeResult> {
+            self.result.as_ref()
+        }
+        ///`status`.
+        #[inline]
+        pub fn status(&self) -> ::std::option::Option<&ResponseStatus> {
+            self.status.as_ref()
+        }
+    }
+    impl ::std::convert::From<builders::ChangePlanStatusResponseBodyBuilder>
+    for ChangePlanStatusResponseBody {
+        fn from(builder: builders::ChangePlanStatusResponseBodyBuilder) -> Self {
+            Self {
+                message: builder.message,
+                result: builder.result,
+                status: builder.status,
+            }
+        }
+    }
+    impl ::std::convert::From<ChangePlanStatusResponseBody>
+    for builders::ChangePlanStatusResponseBodyBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: ChangePlanStatusResponseBody) -> Self {
+            Self {
+                message: model.message,
+                result: model.result,
+                status: model.status,
             }
         }
     }
@@ -9020,6 +10523,48 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             }
         }
     }
+    impl CompleteSprintVo {
+        ///Starts a [`CompleteSprintVo`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::CompleteSprintVoBuilder {
+            ::std::default::Default::default()
+        }
+        ///The sprint that unfinished work items move to, an 18- or 19-digit plan ID; the empty string moves them to "to be planned". Required when `operate` is `complete`.
+        #[inline]
+        pub fn move_to_sprint_id(&self) -> ::std::option::Option<&str> {
+            self.move_to_sprint_id.as_deref()
+        }
+        ///`operate`.
+        #[inline]
+        pub fn operate(&self) -> &PlanOperation {
+            &self.operate
+        }
+    }
+    impl ::std::convert::TryFrom<builders::CompleteSprintVoBuilder>
+    for CompleteSprintVo {
+        type Error = ::codearts_ipd_runtime::FieldError;
+        fn try_from(
+            builder: builders::CompleteSprintVoBuilder,
+        ) -> ::std::result::Result<Self, ::codearts_ipd_runtime::FieldError> {
+            ::std::result::Result::Ok(Self {
+                move_to_sprint_id: builder.move_to_sprint_id,
+                operate: builder
+                    .operate
+                    .ok_or(::codearts_ipd_runtime::FieldError::Missing {
+                        model: "CompleteSprintVo",
+                        field: "operate",
+                    })?,
+            })
+        }
+    }
+    impl ::std::convert::From<CompleteSprintVo> for builders::CompleteSprintVoBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: CompleteSprintVo) -> Self {
+            Self {
+                move_to_sprint_id: model.move_to_sprint_id,
+                operate: ::std::option::Option::Some(model.operate),
+            }
+        }
+    }
     impl ConditionVo {
         ///Starts a [`ConditionVo`]: set its fields on the returned builder, then `build()` it.
         pub fn builder() -> builders::ConditionVoBuilder {
@@ -9486,6 +11031,48 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             }
         }
     }
+    impl CreatePlansResponseBody {
+        ///Starts a [`CreatePlansResponseBody`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::CreatePlansResponseBodyBuilder {
+            ::std::default::Default::default()
+        }
+        ///Response message.
+        #[inline]
+        pub fn message(&self) -> ::std::option::Option<&str> {
+            self.message.as_deref()
+        }
+        ///The created plan.
+        #[inline]
+        pub fn result(&self) -> ::std::option::Option<&PlanResponseResult> {
+            self.result.as_ref()
+        }
+        ///`status`.
+        #[inline]
+        pub fn status(&self) -> ::std::option::Option<&ResponseStatus> {
+            self.status.as_ref()
+        }
+    }
+    impl ::std::convert::From<builders::CreatePlansResponseBodyBuilder>
+    for CreatePlansResponseBody {
+        fn from(builder: builders::CreatePlansResponseBodyBuilder) -> Self {
+            Self {
+                message: builder.message,
+                result: builder.result,
+                status: builder.status,
+            }
+        }
+    }
+    impl ::std::convert::From<CreatePlansResponseBody>
+    for builders::CreatePlansResponseBodyBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: CreatePlansResponseBody) -> Self {
+            Self {
+                message: model.message,
+                result: model.result,
+                status: model.status,
+            }
+        }
+    }
     impl CreateProcessInstanceReq {
         ///Starts a [`CreateProcessInstanceReq`]: set its fields on the returned builder, then `build()` it.
         pub fn builder() -> builders::CreateProcessInstanceReqBuilder {
@@ -9865,6 +11452,170 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             }
         }
     }
+    impl CreateThirdPartyAssociateDto {
+        ///Starts a [`CreateThirdPartyAssociateDto`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::CreateThirdPartyAssociateDtoBuilder {
+            ::std::default::Default::default()
+        }
+        ///Type of the link.
+        #[inline]
+        pub fn category(&self) -> ::std::option::Option<&str> {
+            self.category.as_deref()
+        }
+        ///Creator.
+        #[inline]
+        pub fn created_by(&self) -> ::std::option::Option<&str> {
+            self.created_by.as_deref()
+        }
+        ///Creation time (the SDK types it as a string).
+        #[inline]
+        pub fn created_date(&self) -> ::std::option::Option<&str> {
+            self.created_date.as_deref()
+        }
+        ///ID of the project space.
+        #[inline]
+        pub fn domain_id(&self) -> ::std::option::Option<&str> {
+            self.domain_id.as_deref()
+        }
+        ///ID of the link.
+        #[inline]
+        pub fn id(&self) -> ::std::option::Option<&str> {
+            self.id.as_deref()
+        }
+        ///Last modifier.
+        #[inline]
+        pub fn modified_by(&self) -> ::std::option::Option<&str> {
+            self.modified_by.as_deref()
+        }
+        ///Last modification time (the SDK types it as a string).
+        #[inline]
+        pub fn modified_date(&self) -> ::std::option::Option<&str> {
+            self.modified_date.as_deref()
+        }
+        ///ID of the link's operation.
+        #[inline]
+        pub fn operation_id(&self) -> ::std::option::Option<&str> {
+            self.operation_id.as_deref()
+        }
+        ///Region.
+        #[inline]
+        pub fn region(&self) -> ::std::option::Option<&str> {
+            self.region.as_deref()
+        }
+        ///Lifecycle of the link.
+        #[inline]
+        pub fn state(&self) -> ::std::option::Option<&str> {
+            self.state.as_deref()
+        }
+        ///Tenant ID.
+        #[inline]
+        pub fn tenant_id(&self) -> ::std::option::Option<&str> {
+            self.tenant_id.as_deref()
+        }
+        ///Name of the link.
+        #[inline]
+        pub fn title(&self) -> ::std::option::Option<&str> {
+            self.title.as_deref()
+        }
+        ///Class of the link.
+        #[inline]
+        pub fn type_(&self) -> ::std::option::Option<&str> {
+            self.type_.as_deref()
+        }
+        ///Address of the link.
+        #[inline]
+        pub fn url(&self) -> ::std::option::Option<&str> {
+            self.url.as_deref()
+        }
+        ///ID of the work item.
+        #[inline]
+        pub fn workitem_id(&self) -> ::std::option::Option<&str> {
+            self.workitem_id.as_deref()
+        }
+    }
+    impl ::std::convert::From<builders::CreateThirdPartyAssociateDtoBuilder>
+    for CreateThirdPartyAssociateDto {
+        fn from(builder: builders::CreateThirdPartyAssociateDtoBuilder) -> Self {
+            Self {
+                category: builder.category,
+                created_by: builder.created_by,
+                created_date: builder.created_date,
+                domain_id: builder.domain_id,
+                id: builder.id,
+                modified_by: builder.modified_by,
+                modified_date: builder.modified_date,
+                operation_id: builder.operation_id,
+                region: builder.region,
+                state: builder.state,
+                tenant_id: builder.tenant_id,
+                title: builder.title,
+                type_: builder.type_,
+                url: builder.url,
+                workitem_id: builder.workitem_id,
+            }
+        }
+    }
+    impl ::std::convert::From<CreateThirdPartyAssociateDto>
+    for builders::CreateThirdPartyAssociateDtoBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: CreateThirdPartyAssociateDto) -> Self {
+            Self {
+                category: model.category,
+                created_by: model.created_by,
+                created_date: model.created_date,
+                domain_id: model.domain_id,
+                id: model.id,
+                modified_by: model.modified_by,
+                modified_date: model.modified_date,
+                operation_id: model.operation_id,
+                region: model.region,
+                state: model.state,
+                tenant_id: model.tenant_id,
+                title: model.title,
+                type_: model.type_,
+                url: model.url,
+                workitem_id: model.workitem_id,
+            }
+        }
+    }
+    impl CreateThirdPartyAssociateVo {
+        ///Starts a [`CreateThirdPartyAssociateVo`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::CreateThirdPartyAssociateVoBuilder {
+            ::std::default::Default::default()
+        }
+        ///Name of the link.
+        #[inline]
+        pub fn title(&self) -> &str {
+            self.title.as_str()
+        }
+        ///Address of the link.
+        #[inline]
+        pub fn url(&self) -> &str {
+            self.url.as_str()
+        }
+    }
+    impl ::std::convert::TryFrom<builders::CreateThirdPartyAssociateVoBuilder>
+    for CreateThirdPartyAssociateVo {
+        type Error = ::codearts_ipd_runtime::FieldError;
+        fn try_from(
+            builder: builders::CreateThirdPartyAssociateVoBuilder,
+        ) -> ::std::result::Result<Self, ::codearts_ipd_runtime::FieldError> {
+            ::std::result::Result::Ok(Self {
+                title: builder.title.required("CreateThirdPartyAssociateVo", "title")?,
+                url: builder.url.required("CreateThirdPartyAssociateVo", "url")?,
+            })
+        }
+    }
+    impl ::std::convert::From<CreateThirdPartyAssociateVo>
+    for builders::CreateThirdPartyAssociateVoBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: CreateThirdPartyAssociateVo) -> Self {
+            Self {
+                title: ::codearts_ipd_runtime::model::Slot::Set(model.title),
+                url: ::codearts_ipd_runtime::model::Slot::Set(model.url),
+            }
+        }
+    }
     impl DeleteIpdImageInIssueResponseBody {
         ///Starts a [`DeleteIpdImageInIssueResponseBody`]: set its fields on the returned builder, then `build()` it.
         pub fn builder() -> builders::DeleteIpdImageInIssueResponseBodyBuilder {
@@ -9988,6 +11739,118 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 message: model.message,
                 result: model.result,
                 status: model.status,
+            }
+        }
+    }
+    impl DeleteIpdThirdPartyResponseBody {
+        ///Starts a [`DeleteIpdThirdPartyResponseBody`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::DeleteIpdThirdPartyResponseBodyBuilder {
+            ::std::default::Default::default()
+        }
+        ///Why the link could not be deleted.
+        #[inline]
+        pub fn message(&self) -> ::std::option::Option<&str> {
+            self.message.as_deref()
+        }
+        ///`result`.
+        #[inline]
+        pub fn result(
+            &self,
+        ) -> ::std::option::Option<&DeleteThirdPartyAssociateResponseResult> {
+            self.result.as_ref()
+        }
+        ///`status`.
+        #[inline]
+        pub fn status(&self) -> ::std::option::Option<&ResponseStatus> {
+            self.status.as_ref()
+        }
+    }
+    impl ::std::convert::From<builders::DeleteIpdThirdPartyResponseBodyBuilder>
+    for DeleteIpdThirdPartyResponseBody {
+        fn from(builder: builders::DeleteIpdThirdPartyResponseBodyBuilder) -> Self {
+            Self {
+                message: builder.message,
+                result: builder.result,
+                status: builder.status,
+            }
+        }
+    }
+    impl ::std::convert::From<DeleteIpdThirdPartyResponseBody>
+    for builders::DeleteIpdThirdPartyResponseBodyBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: DeleteIpdThirdPartyResponseBody) -> Self {
+            Self {
+                message: model.message,
+                result: model.result,
+                status: model.status,
+            }
+        }
+    }
+    impl DeleteThirdPartyAssociateResponseResult {
+        ///Starts a [`DeleteThirdPartyAssociateResponseResult`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::DeleteThirdPartyAssociateResponseResultBuilder {
+            ::std::default::Default::default()
+        }
+        ///IDs of the links that could not be deleted.
+        #[inline]
+        pub fn fail(&self) -> &[::std::string::String] {
+            self.fail.as_deref().unwrap_or_default()
+        }
+        ///IDs of the links deleted.
+        #[inline]
+        pub fn success(&self) -> &[::std::string::String] {
+            self.success.as_deref().unwrap_or_default()
+        }
+    }
+    impl ::std::convert::From<builders::DeleteThirdPartyAssociateResponseResultBuilder>
+    for DeleteThirdPartyAssociateResponseResult {
+        fn from(
+            builder: builders::DeleteThirdPartyAssociateResponseResultBuilder,
+        ) -> Self {
+            Self {
+                fail: builder.fail,
+                success: builder.success,
+            }
+        }
+    }
+    impl ::std::convert::From<DeleteThirdPartyAssociateResponseResult>
+    for builders::DeleteThirdPartyAssociateResponseResultBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: DeleteThirdPartyAssociateResponseResult) -> Self {
+            Self {
+                fail: model.fail,
+                success: model.success,
+            }
+        }
+    }
+    impl DeleteThirdPartyAssociateVo {
+        ///Starts a [`DeleteThirdPartyAssociateVo`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::DeleteThirdPartyAssociateVoBuilder {
+            ::std::default::Default::default()
+        }
+        ///ID of the link: the `id` that AssociateIpdThirdParty and ShowIpdThirdPartyAssociated answer.
+        #[inline]
+        pub fn id(&self) -> &str {
+            self.id.as_str()
+        }
+    }
+    impl ::std::convert::TryFrom<builders::DeleteThirdPartyAssociateVoBuilder>
+    for DeleteThirdPartyAssociateVo {
+        type Error = ::codearts_ipd_runtime::FieldError;
+        fn try_from(
+            builder: builders::DeleteThirdPartyAssociateVoBuilder,
+        ) -> ::std::result::Result<Self, ::codearts_ipd_runtime::FieldError> {
+            ::std::result::Result::Ok(Self {
+                id: builder.id.required("DeleteThirdPartyAssociateVo", "id")?,
+            })
+        }
+    }
+    impl ::std::convert::From<DeleteThirdPartyAssociateVo>
+    for builders::DeleteThirdPartyAssociateVoBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: DeleteThirdPartyAssociateVo) -> Self {
+            Self {
+                id: ::codearts_ipd_runtime::model::Slot::Set(model.id),
             }
         }
     }
@@ -11696,7 +13559,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         pub fn title(&self) -> ::std::option::Option<&str> {
             self.title.as_deref()
         }
-        ///Work item class (display only; not set on creation or update): `requirement` (R&D requirement), `bug`, `task`, `feature` or `raw_requirement`, as the reference spells them for IssueEntity (IssueVO spells the last one `raw requirement`; `raw_requirement` is kept as an unknown value of IssueType). The SDK gives no values here.
+        ///Work item class (display only; not set on creation or update): `requirement` (R&D requirement), `bug`, `task`, `feature` or `raw_requirement`, as the reference spells them for IssueEntity (IssueVO spells the last one `raw requirement`; IssueType names both). The SDK gives no values here.
         #[inline]
         pub fn type_(&self) -> ::std::option::Option<&IssueType> {
             self.type_.as_ref()
@@ -13175,6 +15038,41 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             }
         }
     }
+    impl IssuesAssociationRespResult {
+        ///Starts a [`IssuesAssociationRespResult`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::IssuesAssociationRespResultBuilder {
+            ::std::default::Default::default()
+        }
+        ///Links that could not be created.
+        #[inline]
+        pub fn fail(&self) -> &[CreateThirdPartyAssociateDto] {
+            self.fail.as_deref().unwrap_or_default()
+        }
+        ///Links created.
+        #[inline]
+        pub fn success(&self) -> &[CreateThirdPartyAssociateDto] {
+            self.success.as_deref().unwrap_or_default()
+        }
+    }
+    impl ::std::convert::From<builders::IssuesAssociationRespResultBuilder>
+    for IssuesAssociationRespResult {
+        fn from(builder: builders::IssuesAssociationRespResultBuilder) -> Self {
+            Self {
+                fail: builder.fail,
+                success: builder.success,
+            }
+        }
+    }
+    impl ::std::convert::From<IssuesAssociationRespResult>
+    for builders::IssuesAssociationRespResultBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: IssuesAssociationRespResult) -> Self {
+            Self {
+                fail: model.fail,
+                success: model.success,
+            }
+        }
+    }
     impl LabelEntity {
         ///Starts a [`LabelEntity`]: set its fields on the returned builder, then `build()` it.
         pub fn builder() -> builders::LabelEntityBuilder {
@@ -13701,6 +15599,97 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             }
         }
     }
+    impl ListPlanDetailResponseBody {
+        ///Starts a [`ListPlanDetailResponseBody`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::ListPlanDetailResponseBodyBuilder {
+            ::std::default::Default::default()
+        }
+        ///Response message.
+        #[inline]
+        pub fn message(&self) -> ::std::option::Option<&str> {
+            self.message.as_deref()
+        }
+        ///The plan, with its sprints.
+        #[inline]
+        pub fn result(&self) -> ::std::option::Option<&PlanResponseResult> {
+            self.result.as_ref()
+        }
+        ///`status`.
+        #[inline]
+        pub fn status(&self) -> ::std::option::Option<&ResponseStatus> {
+            self.status.as_ref()
+        }
+    }
+    impl ::std::convert::From<builders::ListPlanDetailResponseBodyBuilder>
+    for ListPlanDetailResponseBody {
+        fn from(builder: builders::ListPlanDetailResponseBodyBuilder) -> Self {
+            Self {
+                message: builder.message,
+                result: builder.result,
+                status: builder.status,
+            }
+        }
+    }
+    impl ::std::convert::From<ListPlanDetailResponseBody>
+    for builders::ListPlanDetailResponseBodyBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: ListPlanDetailResponseBody) -> Self {
+            Self {
+                message: model.message,
+                result: model.result,
+                status: model.status,
+            }
+        }
+    }
+    impl ListPlanResponseBody {
+        ///Starts a [`ListPlanResponseBody`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::ListPlanResponseBodyBuilder {
+            ::std::default::Default::default()
+        }
+        ///Response message.
+        #[inline]
+        pub fn message(&self) -> ::std::option::Option<&str> {
+            self.message.as_deref()
+        }
+        ///Where this page is.
+        #[inline]
+        pub fn page(&self) -> ::std::option::Option<&PlanListResponsePage> {
+            self.page.as_ref()
+        }
+        ///The releases with their sprints, and the milestones.
+        #[inline]
+        pub fn result(&self) -> &[PlanResponseResult] {
+            self.result.as_deref().unwrap_or_default()
+        }
+        ///`status`.
+        #[inline]
+        pub fn status(&self) -> ::std::option::Option<&ResponseStatus> {
+            self.status.as_ref()
+        }
+    }
+    impl ::std::convert::From<builders::ListPlanResponseBodyBuilder>
+    for ListPlanResponseBody {
+        fn from(builder: builders::ListPlanResponseBodyBuilder) -> Self {
+            Self {
+                message: builder.message,
+                page: builder.page,
+                result: builder.result,
+                status: builder.status,
+            }
+        }
+    }
+    impl ::std::convert::From<ListPlanResponseBody>
+    for builders::ListPlanResponseBodyBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: ListPlanResponseBody) -> Self {
+            Self {
+                message: model.message,
+                page: model.page,
+                result: model.result,
+                status: model.status,
+            }
+        }
+    }
     impl ListProjectUsersResponseBody {
         ///Starts a [`ListProjectUsersResponseBody`]: set its fields on the returned builder, then `build()` it.
         pub fn builder() -> builders::ListProjectUsersResponseBodyBuilder {
@@ -13780,6 +15769,54 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 categories: model.categories,
                 category_layer_config: model.category_layer_config,
                 feature_page_link_template: model.feature_page_link_template,
+            }
+        }
+    }
+    impl OperateSprintReqVo {
+        ///Starts a [`OperateSprintReqVo`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::OperateSprintReqVoBuilder {
+            ::std::default::Default::default()
+        }
+        ///`attribute`.
+        #[inline]
+        pub fn attribute(&self) -> &BaseLineVo {
+            &self.attribute
+        }
+        ///IDs of the releases or sprints (the `id` of plans that ListPlan lists).
+        #[inline]
+        pub fn ids(&self) -> &[::std::string::String] {
+            &self.ids
+        }
+    }
+    impl ::std::convert::TryFrom<builders::OperateSprintReqVoBuilder>
+    for OperateSprintReqVo {
+        type Error = ::codearts_ipd_runtime::FieldError;
+        fn try_from(
+            builder: builders::OperateSprintReqVoBuilder,
+        ) -> ::std::result::Result<Self, ::codearts_ipd_runtime::FieldError> {
+            ::std::result::Result::Ok(Self {
+                attribute: builder
+                    .attribute
+                    .ok_or(::codearts_ipd_runtime::FieldError::Missing {
+                        model: "OperateSprintReqVo",
+                        field: "attribute",
+                    })?,
+                ids: builder
+                    .ids
+                    .ok_or(::codearts_ipd_runtime::FieldError::Missing {
+                        model: "OperateSprintReqVo",
+                        field: "ids",
+                    })?,
+            })
+        }
+    }
+    impl ::std::convert::From<OperateSprintReqVo>
+    for builders::OperateSprintReqVoBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: OperateSprintReqVo) -> Self {
+            Self {
+                attribute: ::std::option::Option::Some(model.attribute),
+                ids: ::std::option::Option::Some(model.ids),
             }
         }
     }
@@ -13942,6 +15979,276 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 count: model.count,
                 page: model.page,
                 size: model.size,
+            }
+        }
+    }
+    impl PlanCreateParam {
+        ///Starts a [`PlanCreateParam`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::PlanCreateParamBuilder {
+            ::std::default::Default::default()
+        }
+        ///`category`.
+        #[inline]
+        pub fn category(&self) -> &PlanCategory {
+            &self.category
+        }
+        ///Description, at most 1,000 characters.
+        #[inline]
+        pub fn description(&self) -> ::std::option::Option<&str> {
+            self.description.as_deref().map(::std::string::String::as_str)
+        }
+        ///ID of the plan's owner, 32 characters.
+        #[inline]
+        pub fn owner(&self) -> ::std::option::Option<&str> {
+            self.owner.as_deref().map(::std::string::String::as_str)
+        }
+        ///The release a sprint belongs to, an 18- or 19-digit plan ID. Required when `category` is `Iteration`.
+        #[inline]
+        pub fn parent_id(&self) -> ::std::option::Option<&str> {
+            self.parent_id.as_deref().map(::std::string::String::as_str)
+        }
+        ///Planned end date, `yyyy-MM-dd` (as 2024-01-01).
+        #[inline]
+        pub fn plan_end_date(&self) -> &str {
+            &self.plan_end_date
+        }
+        ///Planned start date, `yyyy-MM-dd` (as 2024-01-01).
+        #[inline]
+        pub fn plan_start_date(&self) -> &str {
+            &self.plan_start_date
+        }
+        ///Title, 1 to 256 characters.
+        #[inline]
+        pub fn title(&self) -> &str {
+            self.title.as_str()
+        }
+        ///Estimated workload in person-days, at most 11 characters.
+        #[inline]
+        pub fn workload(&self) -> ::std::option::Option<&str> {
+            self.workload.as_deref().map(::std::string::String::as_str)
+        }
+    }
+    impl ::std::convert::TryFrom<builders::PlanCreateParamBuilder> for PlanCreateParam {
+        type Error = ::codearts_ipd_runtime::FieldError;
+        fn try_from(
+            builder: builders::PlanCreateParamBuilder,
+        ) -> ::std::result::Result<Self, ::codearts_ipd_runtime::FieldError> {
+            ::std::result::Result::Ok(Self {
+                category: builder
+                    .category
+                    .ok_or(::codearts_ipd_runtime::FieldError::Missing {
+                        model: "PlanCreateParam",
+                        field: "category",
+                    })?,
+                description: builder
+                    .description
+                    .optional("PlanCreateParam", "description")?,
+                owner: builder.owner.optional("PlanCreateParam", "owner")?,
+                parent_id: builder.parent_id.optional("PlanCreateParam", "parent_id")?,
+                plan_end_date: builder
+                    .plan_end_date
+                    .ok_or(::codearts_ipd_runtime::FieldError::Missing {
+                        model: "PlanCreateParam",
+                        field: "plan_end_date",
+                    })?,
+                plan_start_date: builder
+                    .plan_start_date
+                    .ok_or(::codearts_ipd_runtime::FieldError::Missing {
+                        model: "PlanCreateParam",
+                        field: "plan_start_date",
+                    })?,
+                title: builder.title.required("PlanCreateParam", "title")?,
+                workload: builder.workload.optional("PlanCreateParam", "workload")?,
+            })
+        }
+    }
+    impl ::std::convert::From<PlanCreateParam> for builders::PlanCreateParamBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: PlanCreateParam) -> Self {
+            Self {
+                category: ::std::option::Option::Some(model.category),
+                description: ::codearts_ipd_runtime::model::Slot::of(model.description),
+                owner: ::codearts_ipd_runtime::model::Slot::of(model.owner),
+                parent_id: ::codearts_ipd_runtime::model::Slot::of(model.parent_id),
+                plan_end_date: ::std::option::Option::Some(model.plan_end_date),
+                plan_start_date: ::std::option::Option::Some(model.plan_start_date),
+                title: ::codearts_ipd_runtime::model::Slot::Set(model.title),
+                workload: ::codearts_ipd_runtime::model::Slot::of(model.workload),
+            }
+        }
+    }
+    impl PlanListResponsePage {
+        ///Starts a [`PlanListResponsePage`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::PlanListResponsePageBuilder {
+            ::std::default::Default::default()
+        }
+        ///Number of plans on this page.
+        #[inline]
+        pub fn count(&self) -> ::std::option::Option<i32> {
+            self.count.map(|value| value.0)
+        }
+        ///Page number.
+        #[inline]
+        pub fn page(&self) -> ::std::option::Option<i32> {
+            self.page.map(|value| value.0)
+        }
+        ///Page size.
+        #[inline]
+        pub fn size(&self) -> ::std::option::Option<i32> {
+            self.size.map(|value| value.0)
+        }
+    }
+    impl ::std::convert::From<builders::PlanListResponsePageBuilder>
+    for PlanListResponsePage {
+        fn from(builder: builders::PlanListResponsePageBuilder) -> Self {
+            Self {
+                count: builder.count,
+                page: builder.page,
+                size: builder.size,
+            }
+        }
+    }
+    impl ::std::convert::From<PlanListResponsePage>
+    for builders::PlanListResponsePageBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: PlanListResponsePage) -> Self {
+            Self {
+                count: model.count,
+                page: model.page,
+                size: model.size,
+            }
+        }
+    }
+    impl PlanResponseResult {
+        ///Starts a [`PlanResponseResult`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::PlanResponseResultBuilder {
+            ::std::default::Default::default()
+        }
+        ///Baseline status: `baselined`, `unbaseline`, or the empty string (not baselined).
+        #[inline]
+        pub fn baseline(&self) -> ::std::option::Option<&str> {
+            self.baseline.as_deref()
+        }
+        ///`category`.
+        #[inline]
+        pub fn category(&self) -> ::std::option::Option<&PlanCategory> {
+            self.category.as_ref()
+        }
+        ///The sprints of a release.
+        #[inline]
+        pub fn children(&self) -> &[PlanResponseResult] {
+            self.children.as_deref().unwrap_or_default()
+        }
+        ///Creator ID.
+        #[inline]
+        pub fn created_by(&self) -> ::std::option::Option<&str> {
+            self.created_by.as_deref()
+        }
+        ///Creation time, a Unix timestamp in milliseconds.
+        #[inline]
+        pub fn created_date(&self) -> ::std::option::Option<i64> {
+            self.created_date.map(|value| value.0)
+        }
+        ///Description.
+        #[inline]
+        pub fn description(&self) -> ::std::option::Option<&str> {
+            self.description.as_deref()
+        }
+        ///ID of the release, sprint or milestone.
+        #[inline]
+        pub fn id(&self) -> ::std::option::Option<&str> {
+            self.id.as_deref()
+        }
+        ///ID of the last modifier.
+        #[inline]
+        pub fn modified_by(&self) -> ::std::option::Option<&str> {
+            self.modified_by.as_deref()
+        }
+        ///ID of the plan's owner (32 characters).
+        #[inline]
+        pub fn owner(&self) -> ::std::option::Option<&str> {
+            self.owner.as_deref()
+        }
+        ///For a sprint, the ID of its release (18 or 19 digits).
+        #[inline]
+        pub fn parent_id(&self) -> ::std::option::Option<&str> {
+            self.parent_id.as_deref()
+        }
+        ///Planned end, a Unix timestamp in milliseconds.
+        #[inline]
+        pub fn plan_end_date(&self) -> ::std::option::Option<i64> {
+            self.plan_end_date.map(|value| value.0)
+        }
+        ///Planned start, a Unix timestamp in milliseconds.
+        #[inline]
+        pub fn plan_start_date(&self) -> ::std::option::Option<i64> {
+            self.plan_start_date.map(|value| value.0)
+        }
+        ///Lifecycle.
+        #[inline]
+        pub fn state(&self) -> ::std::option::Option<&LifecycleState> {
+            self.state.as_ref()
+        }
+        ///Status.
+        #[inline]
+        pub fn status(&self) -> ::std::option::Option<&PlanStatus> {
+            self.status.as_ref()
+        }
+        ///Title.
+        #[inline]
+        pub fn title(&self) -> ::std::option::Option<&str> {
+            self.title.as_deref()
+        }
+        ///Estimated workload in person-days.
+        #[inline]
+        pub fn workload(&self) -> ::std::option::Option<&str> {
+            self.workload.as_deref()
+        }
+    }
+    impl ::std::convert::From<builders::PlanResponseResultBuilder>
+    for PlanResponseResult {
+        fn from(builder: builders::PlanResponseResultBuilder) -> Self {
+            Self {
+                baseline: builder.baseline,
+                category: builder.category,
+                children: builder.children,
+                created_by: builder.created_by,
+                created_date: builder.created_date,
+                description: builder.description,
+                id: builder.id,
+                modified_by: builder.modified_by,
+                owner: builder.owner,
+                parent_id: builder.parent_id,
+                plan_end_date: builder.plan_end_date,
+                plan_start_date: builder.plan_start_date,
+                state: builder.state,
+                status: builder.status,
+                title: builder.title,
+                workload: builder.workload,
+            }
+        }
+    }
+    impl ::std::convert::From<PlanResponseResult>
+    for builders::PlanResponseResultBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: PlanResponseResult) -> Self {
+            Self {
+                baseline: model.baseline,
+                category: model.category,
+                children: model.children,
+                created_by: model.created_by,
+                created_date: model.created_date,
+                description: model.description,
+                id: model.id,
+                modified_by: model.modified_by,
+                owner: model.owner,
+                parent_id: model.parent_id,
+                plan_end_date: model.plan_end_date,
+                plan_start_date: model.plan_start_date,
+                state: model.state,
+                status: model.status,
+                title: model.title,
+                workload: model.workload,
             }
         }
     }
@@ -16395,6 +18702,50 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             }
         }
     }
+    impl ShowIpdThirdPartyAssociatedResponseBody {
+        ///Starts a [`ShowIpdThirdPartyAssociatedResponseBody`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::ShowIpdThirdPartyAssociatedResponseBodyBuilder {
+            ::std::default::Default::default()
+        }
+        ///Why the links could not be listed.
+        #[inline]
+        pub fn message(&self) -> ::std::option::Option<&str> {
+            self.message.as_deref()
+        }
+        ///`result`.
+        #[inline]
+        pub fn result(&self) -> ::std::option::Option<&ThirdPartyAssociatedResult> {
+            self.result.as_ref()
+        }
+        ///`status`.
+        #[inline]
+        pub fn status(&self) -> ::std::option::Option<&ResponseStatus> {
+            self.status.as_ref()
+        }
+    }
+    impl ::std::convert::From<builders::ShowIpdThirdPartyAssociatedResponseBodyBuilder>
+    for ShowIpdThirdPartyAssociatedResponseBody {
+        fn from(
+            builder: builders::ShowIpdThirdPartyAssociatedResponseBodyBuilder,
+        ) -> Self {
+            Self {
+                message: builder.message,
+                result: builder.result,
+                status: builder.status,
+            }
+        }
+    }
+    impl ::std::convert::From<ShowIpdThirdPartyAssociatedResponseBody>
+    for builders::ShowIpdThirdPartyAssociatedResponseBodyBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: ShowIpdThirdPartyAssociatedResponseBody) -> Self {
+            Self {
+                message: model.message,
+                result: model.result,
+                status: model.status,
+            }
+        }
+    }
     impl ShowIpdWorkItemFlowResponseBody {
         ///Starts a [`ShowIpdWorkItemFlowResponseBody`]: set its fields on the returned builder, then `build()` it.
         pub fn builder() -> builders::ShowIpdWorkItemFlowResponseBodyBuilder {
@@ -16946,6 +19297,34 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             }
         }
     }
+    impl StatusChangeResult {
+        ///Starts a [`StatusChangeResult`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::StatusChangeResultBuilder {
+            ::std::default::Default::default()
+        }
+        ///AR work items that could not be finished when the release or sprint was completed.
+        #[inline]
+        pub fn cannot_finish_ar(&self) -> &[WorkItemVo] {
+            self.cannot_finish_ar.as_deref().unwrap_or_default()
+        }
+    }
+    impl ::std::convert::From<builders::StatusChangeResultBuilder>
+    for StatusChangeResult {
+        fn from(builder: builders::StatusChangeResultBuilder) -> Self {
+            Self {
+                cannot_finish_ar: builder.cannot_finish_ar,
+            }
+        }
+    }
+    impl ::std::convert::From<StatusChangeResult>
+    for builders::StatusChangeResultBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: StatusChangeResult) -> Self {
+            Self {
+                cannot_finish_ar: model.cannot_finish_ar,
+            }
+        }
+    }
     impl StatusEntity {
         ///Starts a [`StatusEntity`]: set its fields on the returned builder, then `build()` it.
         pub fn builder() -> builders::StatusEntityBuilder {
@@ -17057,6 +19436,139 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         /// A builder holding every field of the model, to change some.
         fn from(model: StatusResponseResult) -> Self {
             Self { status: model.status }
+        }
+    }
+    impl ThirdPartyAssociatedDto {
+        ///Starts a [`ThirdPartyAssociatedDto`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::ThirdPartyAssociatedDtoBuilder {
+            ::std::default::Default::default()
+        }
+        ///Creator.
+        #[inline]
+        pub fn created_by(&self) -> ::std::option::Option<&str> {
+            self.created_by.as_deref()
+        }
+        ///Creation time (the SDK types it as a string).
+        #[inline]
+        pub fn created_date(&self) -> ::std::option::Option<&str> {
+            self.created_date.as_deref()
+        }
+        ///ID of the project space of the work item's project.
+        #[inline]
+        pub fn domain_id(&self) -> ::std::option::Option<&str> {
+            self.domain_id.as_deref()
+        }
+        ///ID of the link.
+        #[inline]
+        pub fn id(&self) -> ::std::option::Option<&str> {
+            self.id.as_deref()
+        }
+        ///Name of the link.
+        #[inline]
+        pub fn title(&self) -> ::std::option::Option<&str> {
+            self.title.as_deref()
+        }
+        ///Address of the link.
+        #[inline]
+        pub fn url(&self) -> ::std::option::Option<&str> {
+            self.url.as_deref()
+        }
+    }
+    impl ::std::convert::From<builders::ThirdPartyAssociatedDtoBuilder>
+    for ThirdPartyAssociatedDto {
+        fn from(builder: builders::ThirdPartyAssociatedDtoBuilder) -> Self {
+            Self {
+                created_by: builder.created_by,
+                created_date: builder.created_date,
+                domain_id: builder.domain_id,
+                id: builder.id,
+                title: builder.title,
+                url: builder.url,
+            }
+        }
+    }
+    impl ::std::convert::From<ThirdPartyAssociatedDto>
+    for builders::ThirdPartyAssociatedDtoBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: ThirdPartyAssociatedDto) -> Self {
+            Self {
+                created_by: model.created_by,
+                created_date: model.created_date,
+                domain_id: model.domain_id,
+                id: model.id,
+                title: model.title,
+                url: model.url,
+            }
+        }
+    }
+    impl ThirdPartyAssociatedResult {
+        ///Starts a [`ThirdPartyAssociatedResult`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::ThirdPartyAssociatedResultBuilder {
+            ::std::default::Default::default()
+        }
+        ///Number of external links of the work item.
+        #[inline]
+        pub fn count(&self) -> ::std::option::Option<i32> {
+            self.count.map(|value| value.0)
+        }
+        ///`data`.
+        #[inline]
+        pub fn data(&self) -> ::std::option::Option<&ThirdPartyAssociatedResultData> {
+            self.data.as_ref()
+        }
+    }
+    impl ::std::convert::From<builders::ThirdPartyAssociatedResultBuilder>
+    for ThirdPartyAssociatedResult {
+        fn from(builder: builders::ThirdPartyAssociatedResultBuilder) -> Self {
+            Self {
+                count: builder.count,
+                data: builder.data,
+            }
+        }
+    }
+    impl ::std::convert::From<ThirdPartyAssociatedResult>
+    for builders::ThirdPartyAssociatedResultBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: ThirdPartyAssociatedResult) -> Self {
+            Self {
+                count: model.count,
+                data: model.data,
+            }
+        }
+    }
+    impl ThirdPartyAssociatedResultData {
+        ///Starts a [`ThirdPartyAssociatedResultData`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::ThirdPartyAssociatedResultDataBuilder {
+            ::std::default::Default::default()
+        }
+        ///`page`.
+        #[inline]
+        pub fn page(&self) -> ::std::option::Option<&PageVo> {
+            self.page.as_ref()
+        }
+        ///The links.
+        #[inline]
+        pub fn result(&self) -> &[ThirdPartyAssociatedDto] {
+            self.result.as_deref().unwrap_or_default()
+        }
+    }
+    impl ::std::convert::From<builders::ThirdPartyAssociatedResultDataBuilder>
+    for ThirdPartyAssociatedResultData {
+        fn from(builder: builders::ThirdPartyAssociatedResultDataBuilder) -> Self {
+            Self {
+                page: builder.page,
+                result: builder.result,
+            }
+        }
+    }
+    impl ::std::convert::From<ThirdPartyAssociatedResultData>
+    for builders::ThirdPartyAssociatedResultDataBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: ThirdPartyAssociatedResultData) -> Self {
+            Self {
+                page: model.page,
+                result: model.result,
+            }
         }
     }
     impl TransferWorkItemFlowResponseBody {
@@ -17175,6 +19687,174 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 message: model.message,
                 result: model.result,
                 status: model.status,
+            }
+        }
+    }
+    impl UpdateIpdThirdPartyResponseBody {
+        ///Starts a [`UpdateIpdThirdPartyResponseBody`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::UpdateIpdThirdPartyResponseBodyBuilder {
+            ::std::default::Default::default()
+        }
+        ///Why the link could not be updated.
+        #[inline]
+        pub fn message(&self) -> ::std::option::Option<&str> {
+            self.message.as_deref()
+        }
+        ///`result`.
+        #[inline]
+        pub fn result(
+            &self,
+        ) -> ::std::option::Option<&UpdateThirdPartyAssociateResponseResult> {
+            self.result.as_ref()
+        }
+        ///`status`.
+        #[inline]
+        pub fn status(&self) -> ::std::option::Option<&ResponseStatus> {
+            self.status.as_ref()
+        }
+    }
+    impl ::std::convert::From<builders::UpdateIpdThirdPartyResponseBodyBuilder>
+    for UpdateIpdThirdPartyResponseBody {
+        fn from(builder: builders::UpdateIpdThirdPartyResponseBodyBuilder) -> Self {
+            Self {
+                message: builder.message,
+                result: builder.result,
+                status: builder.status,
+            }
+        }
+    }
+    impl ::std::convert::From<UpdateIpdThirdPartyResponseBody>
+    for builders::UpdateIpdThirdPartyResponseBodyBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: UpdateIpdThirdPartyResponseBody) -> Self {
+            Self {
+                message: model.message,
+                result: model.result,
+                status: model.status,
+            }
+        }
+    }
+    impl UpdatePlanInfoResponseBody {
+        ///Starts a [`UpdatePlanInfoResponseBody`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::UpdatePlanInfoResponseBodyBuilder {
+            ::std::default::Default::default()
+        }
+        ///Response message.
+        #[inline]
+        pub fn message(&self) -> ::std::option::Option<&str> {
+            self.message.as_deref()
+        }
+        ///The plan as updated.
+        #[inline]
+        pub fn result(&self) -> ::std::option::Option<&PlanResponseResult> {
+            self.result.as_ref()
+        }
+        ///`status`.
+        #[inline]
+        pub fn status(&self) -> ::std::option::Option<&ResponseStatus> {
+            self.status.as_ref()
+        }
+    }
+    impl ::std::convert::From<builders::UpdatePlanInfoResponseBodyBuilder>
+    for UpdatePlanInfoResponseBody {
+        fn from(builder: builders::UpdatePlanInfoResponseBodyBuilder) -> Self {
+            Self {
+                message: builder.message,
+                result: builder.result,
+                status: builder.status,
+            }
+        }
+    }
+    impl ::std::convert::From<UpdatePlanInfoResponseBody>
+    for builders::UpdatePlanInfoResponseBodyBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: UpdatePlanInfoResponseBody) -> Self {
+            Self {
+                message: model.message,
+                result: model.result,
+                status: model.status,
+            }
+        }
+    }
+    impl UpdateThirdPartyAssociateResponseResult {
+        ///Starts a [`UpdateThirdPartyAssociateResponseResult`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::UpdateThirdPartyAssociateResponseResultBuilder {
+            ::std::default::Default::default()
+        }
+        ///Fields that could not be changed.
+        #[inline]
+        pub fn fail(&self) -> &[::std::string::String] {
+            self.fail.as_deref().unwrap_or_default()
+        }
+        ///Fields changed: for each link, the names of its changed fields.
+        #[inline]
+        pub fn success(&self) -> &[::std::vec::Vec<::std::string::String>] {
+            self.success.as_deref().unwrap_or_default()
+        }
+    }
+    impl ::std::convert::From<builders::UpdateThirdPartyAssociateResponseResultBuilder>
+    for UpdateThirdPartyAssociateResponseResult {
+        fn from(
+            builder: builders::UpdateThirdPartyAssociateResponseResultBuilder,
+        ) -> Self {
+            Self {
+                fail: builder.fail,
+                success: builder.success,
+            }
+        }
+    }
+    impl ::std::convert::From<UpdateThirdPartyAssociateResponseResult>
+    for builders::UpdateThirdPartyAssociateResponseResultBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: UpdateThirdPartyAssociateResponseResult) -> Self {
+            Self {
+                fail: model.fail,
+                success: model.success,
+            }
+        }
+    }
+    impl UpdateThirdPartyAssociateVo {
+        ///Starts a [`UpdateThirdPartyAssociateVo`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::UpdateThirdPartyAssociateVoBuilder {
+            ::std::default::Default::default()
+        }
+        ///ID of the link: the `id` that AssociateIpdThirdParty and ShowIpdThirdPartyAssociated answer.
+        #[inline]
+        pub fn id(&self) -> &str {
+            self.id.as_str()
+        }
+        ///Name of the link.
+        #[inline]
+        pub fn title(&self) -> &str {
+            self.title.as_str()
+        }
+        ///Address of the link.
+        #[inline]
+        pub fn url(&self) -> &str {
+            self.url.as_str()
+        }
+    }
+    impl ::std::convert::TryFrom<builders::UpdateThirdPartyAssociateVoBuilder>
+    for UpdateThirdPartyAssociateVo {
+        type Error = ::codearts_ipd_runtime::FieldError;
+        fn try_from(
+            builder: builders::UpdateThirdPartyAssociateVoBuilder,
+        ) -> ::std::result::Result<Self, ::codearts_ipd_runtime::FieldError> {
+            ::std::result::Result::Ok(Self {
+                id: builder.id.required("UpdateThirdPartyAssociateVo", "id")?,
+                title: builder.title.required("UpdateThirdPartyAssociateVo", "title")?,
+                url: builder.url.required("UpdateThirdPartyAssociateVo", "url")?,
+            })
+        }
+    }
+    impl ::std::convert::From<UpdateThirdPartyAssociateVo>
+    for builders::UpdateThirdPartyAssociateVoBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: UpdateThirdPartyAssociateVo) -> Self {
+            Self {
+                id: ::codearts_ipd_runtime::model::Slot::Set(model.id),
+                title: ::codearts_ipd_runtime::model::Slot::Set(model.title),
+                url: ::codearts_ipd_runtime::model::Slot::Set(model.url),
             }
         }
     }
@@ -18154,6 +20834,81 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             }
         }
     }
+    impl WorkItemVo {
+        ///Starts a [`WorkItemVo`]: set its fields on the returned builder, then `build()` it.
+        pub fn builder() -> builders::WorkItemVoBuilder {
+            ::std::default::Default::default()
+        }
+        ///Assignee.
+        #[inline]
+        pub fn assignee(&self) -> ::std::option::Option<&UserVo> {
+            self.assignee.as_ref()
+        }
+        ///Baseline status: `baselined`, `unbaseline`, or the empty string (not baselined).
+        #[inline]
+        pub fn baseline(&self) -> ::std::option::Option<&str> {
+            self.baseline.as_deref()
+        }
+        ///Work item type code.
+        #[inline]
+        pub fn category(&self) -> ::std::option::Option<&str> {
+            self.category.as_deref()
+        }
+        ///Change status; `cannot_finish` if it cannot be finished.
+        #[inline]
+        pub fn change_status(&self) -> ::std::option::Option<&str> {
+            self.change_status.as_deref()
+        }
+        ///Work item ID.
+        #[inline]
+        pub fn id(&self) -> ::std::option::Option<&str> {
+            self.id.as_deref()
+        }
+        ///Work item number.
+        #[inline]
+        pub fn number(&self) -> ::std::option::Option<&str> {
+            self.number.as_deref()
+        }
+        ///Status.
+        #[inline]
+        pub fn status(&self) -> ::std::option::Option<&StatusEntity> {
+            self.status.as_ref()
+        }
+        ///Title.
+        #[inline]
+        pub fn title(&self) -> ::std::option::Option<&str> {
+            self.title.as_deref()
+        }
+    }
+    impl ::std::convert::From<builders::WorkItemVoBuilder> for WorkItemVo {
+        fn from(builder: builders::WorkItemVoBuilder) -> Self {
+            Self {
+                assignee: builder.assignee,
+                baseline: builder.baseline,
+                category: builder.category,
+                change_status: builder.change_status,
+                id: builder.id,
+                number: builder.number,
+                status: builder.status,
+                title: builder.title,
+            }
+        }
+    }
+    impl ::std::convert::From<WorkItemVo> for builders::WorkItemVoBuilder {
+        /// A builder holding every field of the model, to change some.
+        fn from(model: WorkItemVo) -> Self {
+            Self {
+                assignee: model.assignee,
+                baseline: model.baseline,
+                category: model.category,
+                change_status: model.change_status,
+                id: model.id,
+                number: model.number,
+                status: model.status,
+                title: model.title,
+            }
+        }
+    }
     impl WorkflowTemplateConfigsVo {
         ///Starts a [`WorkflowTemplateConfigsVo`]: set its fields on the returned builder, then `build()` it.
         pub fn builder() -> builders::WorkflowTemplateConfigsVoBuilder {
@@ -18570,6 +21325,44 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             }
             /// Builds the model.
             pub fn build(self) -> AssociateIpdIssuesResp {
+                ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`AssociateIpdThirdPartyResponseBody`]: a setter per field, then [`build`](Self::build). Made by [`AssociateIpdThirdPartyResponseBody::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct AssociateIpdThirdPartyResponseBodyBuilder {
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<IssuesAssociationRespResult>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
+        }
+        impl AssociateIpdThirdPartyResponseBodyBuilder {
+            ///Why the link could not be created.
+            pub fn message(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.message = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `result`.
+            pub fn result(
+                mut self,
+                value: impl ::std::convert::Into<IssuesAssociationRespResult>,
+            ) -> Self {
+                self.result = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `status`.
+            pub fn status(
+                mut self,
+                value: impl ::std::convert::Into<ResponseStatus>,
+            ) -> Self {
+                self.status = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> AssociateIpdThirdPartyResponseBody {
                 ::std::convert::From::from(self)
             }
         }
@@ -19089,6 +21882,26 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 ::std::convert::From::from(self)
             }
         }
+        ///A builder of [`BaseLineVo`]: a setter per field, then [`build`](Self::build). Made by [`BaseLineVo::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct BaseLineVoBuilder {
+            pub(crate) baseline: ::std::option::Option<BaselineStatus>,
+        }
+        impl BaseLineVoBuilder {
+            ///`baselined` baselines the plans; `unbaseline` cancels their baseline.
+            pub fn baseline(
+                mut self,
+                value: impl ::std::convert::Into<BaselineStatus>,
+            ) -> Self {
+                self.baseline = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> BaseLineVo {
+                ::std::convert::From::from(self)
+            }
+        }
         ///A builder of [`BatchBaselineIpdIssuesParam`]: a setter per field, then [`build`](Self::build). Made by [`BatchBaselineIpdIssuesParam::builder`].
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
@@ -19602,6 +22415,44 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 ::std::convert::From::from(self)
             }
         }
+        ///A builder of [`BatchDeletePlansResponseBody`]: a setter per field, then [`build`](Self::build). Made by [`BatchDeletePlansResponseBody::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct BatchDeletePlansResponseBodyBuilder {
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<BatchResultVo>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
+        }
+        impl BatchDeletePlansResponseBodyBuilder {
+            ///Response message.
+            pub fn message(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.message = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `result`.
+            pub fn result(
+                mut self,
+                value: impl ::std::convert::Into<BatchResultVo>,
+            ) -> Self {
+                self.result = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `status`.
+            pub fn status(
+                mut self,
+                value: impl ::std::convert::Into<ResponseStatus>,
+            ) -> Self {
+                self.status = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> BatchDeletePlansResponseBody {
+                ::std::convert::From::from(self)
+            }
+        }
         ///A builder of [`BatchDeleteSnapshotRecordVo`]: a setter per field, then [`build`](Self::build). Made by [`BatchDeleteSnapshotRecordVo::builder`].
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
@@ -19719,6 +22570,124 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 ::std::convert::From::from(self)
             }
         }
+        ///A builder of [`BatchOperateInfo`]: a setter per field, then [`build`](Self::build). Made by [`BatchOperateInfo::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct BatchOperateInfoBuilder {
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_by: ::std::option::Option<::std::string::String>,
+        }
+        impl BatchOperateInfoBuilder {
+            ///Plan ID (18 or 19 digits).
+            pub fn id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///ID of the last modifier.
+            pub fn modified_by(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.modified_by = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> BatchOperateInfo {
+                ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`BatchOperateReqVo`]: a setter per field, then [`build`](Self::build). Made by [`BatchOperateReqVo::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct BatchOperateReqVoBuilder {
+            pub(crate) ids: ::std::option::Option<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+        }
+        impl BatchOperateReqVoBuilder {
+            ///IDs of the releases or sprints (the `id` of plans that ListPlan lists).
+            pub fn ids(
+                mut self,
+                values: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::std::string::String>,
+                >,
+            ) -> Self {
+                self.ids = ::std::option::Option::Some(
+                    values
+                        .into_iter()
+                        .map(::std::convert::Into::into)
+                        .collect::<::std::vec::Vec<_>>(),
+                );
+                self
+            }
+            ///Builds the model; fails if a required field was not set or a value given to a setter was refused.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                BatchOperateReqVo,
+                ::codearts_ipd_runtime::FieldError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        ///A builder of [`BatchResultVo`]: a setter per field, then [`build`](Self::build). Made by [`BatchResultVo::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct BatchResultVoBuilder {
+            pub(crate) fail_num: ::std::option::Option<i32>,
+            pub(crate) failed: ::std::option::Option<::std::vec::Vec<BatchOperateInfo>>,
+            pub(crate) success: ::std::option::Option<::std::vec::Vec<BatchOperateInfo>>,
+            pub(crate) success_num: ::std::option::Option<i32>,
+        }
+        impl BatchResultVoBuilder {
+            ///Number of plans the operation failed for.
+            pub fn fail_num(mut self, value: impl ::std::convert::Into<i32>) -> Self {
+                self.fail_num = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///The plans the operation failed for.
+            pub fn failed(
+                mut self,
+                values: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<BatchOperateInfo>,
+                >,
+            ) -> Self {
+                self.failed = ::std::option::Option::Some(
+                    values
+                        .into_iter()
+                        .map(::std::convert::Into::into)
+                        .collect::<::std::vec::Vec<_>>(),
+                );
+                self
+            }
+            ///The plans the operation succeeded for.
+            pub fn success(
+                mut self,
+                values: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<BatchOperateInfo>,
+                >,
+            ) -> Self {
+                self.success = ::std::option::Option::Some(
+                    values
+                        .into_iter()
+                        .map(::std::convert::Into::into)
+                        .collect::<::std::vec::Vec<_>>(),
+                );
+                self
+            }
+            ///Number of plans the operation succeeded for.
+            pub fn success_num(mut self, value: impl ::std::convert::Into<i32>) -> Self {
+                self.success_num = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> BatchResultVo {
+                ::std::convert::From::from(self)
+            }
+        }
         ///A builder of [`BatchResultVoIssueWithReasonVo`]: a setter per field, then [`build`](Self::build). Made by [`BatchResultVoIssueWithReasonVo::builder`].
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
@@ -19801,6 +22770,44 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             }
             /// Builds the model.
             pub fn build(self) -> BatchTransferIpdWorkItemFlowResponseBody {
+                ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`BatchUpdateBaselineResponseBody`]: a setter per field, then [`build`](Self::build). Made by [`BatchUpdateBaselineResponseBody::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct BatchUpdateBaselineResponseBodyBuilder {
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<BatchResultVo>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
+        }
+        impl BatchUpdateBaselineResponseBodyBuilder {
+            ///Response message.
+            pub fn message(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.message = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `result`.
+            pub fn result(
+                mut self,
+                value: impl ::std::convert::Into<BatchResultVo>,
+            ) -> Self {
+                self.result = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `status`.
+            pub fn status(
+                mut self,
+                value: impl ::std::convert::Into<ResponseStatus>,
+            ) -> Self {
+                self.status = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> BatchUpdateBaselineResponseBody {
                 ::std::convert::From::from(self)
             }
         }
@@ -20220,6 +23227,44 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             }
             /// Builds the model.
             pub fn build(self) -> CcbEntity {
+                ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`ChangePlanStatusResponseBody`]: a setter per field, then [`build`](Self::build). Made by [`ChangePlanStatusResponseBody::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct ChangePlanStatusResponseBodyBuilder {
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<StatusChangeResult>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
+        }
+        impl ChangePlanStatusResponseBodyBuilder {
+            ///Response message.
+            pub fn message(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.message = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `result`.
+            pub fn result(
+                mut self,
+                value: impl ::std::convert::Into<StatusChangeResult>,
+            ) -> Self {
+                self.result = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `status`.
+            pub fn status(
+                mut self,
+                value: impl ::std::convert::Into<ResponseStatus>,
+            ) -> Self {
+                self.status = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> ChangePlanStatusResponseBody {
                 ::std::convert::From::from(self)
             }
         }
@@ -20974,6 +24019,40 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 ::std::convert::TryFrom::try_from(self)
             }
         }
+        ///A builder of [`CompleteSprintVo`]: a setter per field, then [`build`](Self::build). Made by [`CompleteSprintVo::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct CompleteSprintVoBuilder {
+            pub(crate) move_to_sprint_id: ::std::option::Option<::std::string::String>,
+            pub(crate) operate: ::std::option::Option<PlanOperation>,
+        }
+        impl CompleteSprintVoBuilder {
+            ///The sprint that unfinished work items move to, an 18- or 19-digit plan ID; the empty string moves them to "to be planned". Required when `operate` is `complete`.
+            pub fn move_to_sprint_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.move_to_sprint_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `operate`.
+            pub fn operate(
+                mut self,
+                value: impl ::std::convert::Into<PlanOperation>,
+            ) -> Self {
+                self.operate = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Builds the model; fails if a required field was not set or a value given to a setter was refused.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                CompleteSprintVo,
+                ::codearts_ipd_runtime::FieldError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
         ///A builder of [`ConditionVo`]: a setter per field, then [`build`](Self::build). Made by [`ConditionVo::builder`].
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
@@ -21507,6 +24586,44 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 ::std::convert::From::from(self)
             }
         }
+        ///A builder of [`CreatePlansResponseBody`]: a setter per field, then [`build`](Self::build). Made by [`CreatePlansResponseBody::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct CreatePlansResponseBodyBuilder {
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<PlanResponseResult>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
+        }
+        impl CreatePlansResponseBodyBuilder {
+            ///Response message.
+            pub fn message(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.message = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///The created plan.
+            pub fn result(
+                mut self,
+                value: impl ::std::convert::Into<PlanResponseResult>,
+            ) -> Self {
+                self.result = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `status`.
+            pub fn status(
+                mut self,
+                value: impl ::std::convert::Into<ResponseStatus>,
+            ) -> Self {
+                self.status = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> CreatePlansResponseBody {
+                ::std::convert::From::from(self)
+            }
+        }
         ///A builder of [`CreateProcessInstanceReq`]: a setter per field, then [`build`](Self::build). Made by [`CreateProcessInstanceReq::builder`].
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
@@ -21924,6 +25041,196 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 ::std::convert::From::from(self)
             }
         }
+        ///A builder of [`CreateThirdPartyAssociateDto`]: a setter per field, then [`build`](Self::build). Made by [`CreateThirdPartyAssociateDto::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct CreateThirdPartyAssociateDtoBuilder {
+            pub(crate) category: ::std::option::Option<::std::string::String>,
+            pub(crate) created_by: ::std::option::Option<::std::string::String>,
+            pub(crate) created_date: ::std::option::Option<::std::string::String>,
+            pub(crate) domain_id: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_by: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_date: ::std::option::Option<::std::string::String>,
+            pub(crate) operation_id: ::std::option::Option<::std::string::String>,
+            pub(crate) region: ::std::option::Option<::std::string::String>,
+            pub(crate) state: ::std::option::Option<::std::string::String>,
+            pub(crate) tenant_id: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
+            pub(crate) type_: ::std::option::Option<::std::string::String>,
+            pub(crate) url: ::std::option::Option<::std::string::String>,
+            pub(crate) workitem_id: ::std::option::Option<::std::string::String>,
+        }
+        impl CreateThirdPartyAssociateDtoBuilder {
+            ///Type of the link.
+            pub fn category(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.category = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Creator.
+            pub fn created_by(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.created_by = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Creation time (the SDK types it as a string).
+            pub fn created_date(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.created_date = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///ID of the project space.
+            pub fn domain_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.domain_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///ID of the link.
+            pub fn id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Last modifier.
+            pub fn modified_by(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.modified_by = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Last modification time (the SDK types it as a string).
+            pub fn modified_date(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.modified_date = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///ID of the link's operation.
+            pub fn operation_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.operation_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Region.
+            pub fn region(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.region = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Lifecycle of the link.
+            pub fn state(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.state = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Tenant ID.
+            pub fn tenant_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.tenant_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Name of the link.
+            pub fn title(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.title = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Class of the link.
+            pub fn type_(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.type_ = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Address of the link.
+            pub fn url(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.url = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///ID of the work item.
+            pub fn workitem_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.workitem_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> CreateThirdPartyAssociateDto {
+                ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`CreateThirdPartyAssociateVo`]: a setter per field, then [`build`](Self::build). Made by [`CreateThirdPartyAssociateVo::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct CreateThirdPartyAssociateVoBuilder {
+            pub(crate) title: ::codearts_ipd_runtime::model::Slot<
+                CreateThirdPartyAssociateVoTitle,
+            >,
+            pub(crate) url: ::codearts_ipd_runtime::model::Slot<
+                CreateThirdPartyAssociateVoUrl,
+            >,
+        }
+        impl CreateThirdPartyAssociateVoBuilder {
+            ///Name of the link.
+            pub fn title(
+                mut self,
+                value: impl ::std::convert::TryInto<
+                    CreateThirdPartyAssociateVoTitle,
+                    Error: ::std::fmt::Display,
+                >,
+            ) -> Self {
+                self.title = ::codearts_ipd_runtime::model::Slot::new(value);
+                self
+            }
+            ///Address of the link.
+            pub fn url(
+                mut self,
+                value: impl ::std::convert::TryInto<
+                    CreateThirdPartyAssociateVoUrl,
+                    Error: ::std::fmt::Display,
+                >,
+            ) -> Self {
+                self.url = ::codearts_ipd_runtime::model::Slot::new(value);
+                self
+            }
+            ///Builds the model; fails if a required field was not set or a value given to a setter was refused.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                CreateThirdPartyAssociateVo,
+                ::codearts_ipd_runtime::FieldError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
         ///A builder of [`DeleteIpdImageInIssueResponseBody`]: a setter per field, then [`build`](Self::build). Made by [`DeleteIpdImageInIssueResponseBody::builder`].
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
@@ -22036,6 +25343,123 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             /// Builds the model.
             pub fn build(self) -> DeleteIpdLabelResponseBody {
                 ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`DeleteIpdThirdPartyResponseBody`]: a setter per field, then [`build`](Self::build). Made by [`DeleteIpdThirdPartyResponseBody::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct DeleteIpdThirdPartyResponseBodyBuilder {
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<
+                DeleteThirdPartyAssociateResponseResult,
+            >,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
+        }
+        impl DeleteIpdThirdPartyResponseBodyBuilder {
+            ///Why the link could not be deleted.
+            pub fn message(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.message = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `result`.
+            pub fn result(
+                mut self,
+                value: impl ::std::convert::Into<DeleteThirdPartyAssociateResponseResult>,
+            ) -> Self {
+                self.result = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `status`.
+            pub fn status(
+                mut self,
+                value: impl ::std::convert::Into<ResponseStatus>,
+            ) -> Self {
+                self.status = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> DeleteIpdThirdPartyResponseBody {
+                ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`DeleteThirdPartyAssociateResponseResult`]: a setter per field, then [`build`](Self::build). Made by [`DeleteThirdPartyAssociateResponseResult::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct DeleteThirdPartyAssociateResponseResultBuilder {
+            pub(crate) fail: ::std::option::Option<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+            pub(crate) success: ::std::option::Option<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+        }
+        impl DeleteThirdPartyAssociateResponseResultBuilder {
+            ///IDs of the links that could not be deleted.
+            pub fn fail(
+                mut self,
+                values: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::std::string::String>,
+                >,
+            ) -> Self {
+                self.fail = ::std::option::Option::Some(
+                    values
+                        .into_iter()
+                        .map(::std::convert::Into::into)
+                        .collect::<::std::vec::Vec<_>>(),
+                );
+                self
+            }
+            ///IDs of the links deleted.
+            pub fn success(
+                mut self,
+                values: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::std::string::String>,
+                >,
+            ) -> Self {
+                self.success = ::std::option::Option::Some(
+                    values
+                        .into_iter()
+                        .map(::std::convert::Into::into)
+                        .collect::<::std::vec::Vec<_>>(),
+                );
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> DeleteThirdPartyAssociateResponseResult {
+                ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`DeleteThirdPartyAssociateVo`]: a setter per field, then [`build`](Self::build). Made by [`DeleteThirdPartyAssociateVo::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct DeleteThirdPartyAssociateVoBuilder {
+            pub(crate) id: ::codearts_ipd_runtime::model::Slot<
+                DeleteThirdPartyAssociateVoId,
+            >,
+        }
+        impl DeleteThirdPartyAssociateVoBuilder {
+            ///ID of the link: the `id` that AssociateIpdThirdParty and ShowIpdThirdPartyAssociated answer.
+            pub fn id(
+                mut self,
+                value: impl ::std::convert::TryInto<
+                    DeleteThirdPartyAssociateVoId,
+                    Error: ::std::fmt::Display,
+                >,
+            ) -> Self {
+                self.id = ::codearts_ipd_runtime::model::Slot::new(value);
+                self
+            }
+            ///Builds the model; fails if a required field was not set or a value given to a setter was refused.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                DeleteThirdPartyAssociateVo,
+                ::codearts_ipd_runtime::FieldError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
             }
         }
         ///A builder of [`DomainVo`]: a setter per field, then [`build`](Self::build). Made by [`DomainVo::builder`].
@@ -24349,7 +27773,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 self.title = ::std::option::Option::Some(value.into());
                 self
             }
-            ///Work item class (display only; not set on creation or update): `requirement` (R&D requirement), `bug`, `task`, `feature` or `raw_requirement`, as the reference spells them for IssueEntity (IssueVO spells the last one `raw requirement`; `raw_requirement` is kept as an unknown value of IssueType). The SDK gives no values here.
+            ///Work item class (display only; not set on creation or update): `requirement` (R&D requirement), `bug`, `task`, `feature` or `raw_requirement`, as the reference spells them for IssueEntity (IssueVO spells the last one `raw requirement`; IssueType names both). The SDK gives no values here.
             pub fn type_(mut self, value: impl ::std::convert::Into<IssueType>) -> Self {
                 self.type_ = ::std::option::Option::Some(value.into());
                 self
@@ -26130,6 +29554,53 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 ::std::convert::From::from(self)
             }
         }
+        ///A builder of [`IssuesAssociationRespResult`]: a setter per field, then [`build`](Self::build). Made by [`IssuesAssociationRespResult::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct IssuesAssociationRespResultBuilder {
+            pub(crate) fail: ::std::option::Option<
+                ::std::vec::Vec<CreateThirdPartyAssociateDto>,
+            >,
+            pub(crate) success: ::std::option::Option<
+                ::std::vec::Vec<CreateThirdPartyAssociateDto>,
+            >,
+        }
+        impl IssuesAssociationRespResultBuilder {
+            ///Links that could not be created.
+            pub fn fail(
+                mut self,
+                values: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<CreateThirdPartyAssociateDto>,
+                >,
+            ) -> Self {
+                self.fail = ::std::option::Option::Some(
+                    values
+                        .into_iter()
+                        .map(::std::convert::Into::into)
+                        .collect::<::std::vec::Vec<_>>(),
+                );
+                self
+            }
+            ///Links created.
+            pub fn success(
+                mut self,
+                values: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<CreateThirdPartyAssociateDto>,
+                >,
+            ) -> Self {
+                self.success = ::std::option::Option::Some(
+                    values
+                        .into_iter()
+                        .map(::std::convert::Into::into)
+                        .collect::<::std::vec::Vec<_>>(),
+                );
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> IssuesAssociationRespResult {
+                ::std::convert::From::from(self)
+            }
+        }
         ///A builder of [`LabelEntity`]: a setter per field, then [`build`](Self::build). Made by [`LabelEntity::builder`].
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
@@ -26663,6 +30134,100 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 ::std::convert::From::from(self)
             }
         }
+        ///A builder of [`ListPlanDetailResponseBody`]: a setter per field, then [`build`](Self::build). Made by [`ListPlanDetailResponseBody::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct ListPlanDetailResponseBodyBuilder {
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<PlanResponseResult>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
+        }
+        impl ListPlanDetailResponseBodyBuilder {
+            ///Response message.
+            pub fn message(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.message = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///The plan, with its sprints.
+            pub fn result(
+                mut self,
+                value: impl ::std::convert::Into<PlanResponseResult>,
+            ) -> Self {
+                self.result = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `status`.
+            pub fn status(
+                mut self,
+                value: impl ::std::convert::Into<ResponseStatus>,
+            ) -> Self {
+                self.status = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> ListPlanDetailResponseBody {
+                ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`ListPlanResponseBody`]: a setter per field, then [`build`](Self::build). Made by [`ListPlanResponseBody::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct ListPlanResponseBodyBuilder {
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) page: ::std::option::Option<PlanListResponsePage>,
+            pub(crate) result: ::std::option::Option<
+                ::std::vec::Vec<PlanResponseResult>,
+            >,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
+        }
+        impl ListPlanResponseBodyBuilder {
+            ///Response message.
+            pub fn message(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.message = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Where this page is.
+            pub fn page(
+                mut self,
+                value: impl ::std::convert::Into<PlanListResponsePage>,
+            ) -> Self {
+                self.page = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///The releases with their sprints, and the milestones.
+            pub fn result(
+                mut self,
+                values: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<PlanResponseResult>,
+                >,
+            ) -> Self {
+                self.result = ::std::option::Option::Some(
+                    values
+                        .into_iter()
+                        .map(::std::convert::Into::into)
+                        .collect::<::std::vec::Vec<_>>(),
+                );
+                self
+            }
+            ///Sets `status`.
+            pub fn status(
+                mut self,
+                value: impl ::std::convert::Into<ResponseStatus>,
+            ) -> Self {
+                self.status = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> ListPlanResponseBody {
+                ::std::convert::From::from(self)
+            }
+        }
         ///A builder of [`ListProjectUsersResponseBody`]: a setter per field, then [`build`](Self::build). Made by [`ListProjectUsersResponseBody::builder`].
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
@@ -26764,6 +30329,49 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             /// Builds the model.
             pub fn build(self) -> ModelConfigDto {
                 ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`OperateSprintReqVo`]: a setter per field, then [`build`](Self::build). Made by [`OperateSprintReqVo::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct OperateSprintReqVoBuilder {
+            pub(crate) attribute: ::std::option::Option<BaseLineVo>,
+            pub(crate) ids: ::std::option::Option<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+        }
+        impl OperateSprintReqVoBuilder {
+            ///Sets `attribute`.
+            pub fn attribute(
+                mut self,
+                value: impl ::std::convert::Into<BaseLineVo>,
+            ) -> Self {
+                self.attribute = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///IDs of the releases or sprints (the `id` of plans that ListPlan lists).
+            pub fn ids(
+                mut self,
+                values: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::std::string::String>,
+                >,
+            ) -> Self {
+                self.ids = ::std::option::Option::Some(
+                    values
+                        .into_iter()
+                        .map(::std::convert::Into::into)
+                        .collect::<::std::vec::Vec<_>>(),
+                );
+                self
+            }
+            ///Builds the model; fails if a required field was not set or a value given to a setter was refused.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                OperateSprintReqVo,
+                ::codearts_ipd_runtime::FieldError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
             }
         }
         ///A builder of [`OptionVo`]: a setter per field, then [`build`](Self::build). Made by [`OptionVo::builder`].
@@ -26934,6 +30542,332 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             }
             /// Builds the model.
             pub fn build(self) -> PageVo {
+                ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`PlanCreateParam`]: a setter per field, then [`build`](Self::build). Made by [`PlanCreateParam::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct PlanCreateParamBuilder {
+            pub(crate) category: ::std::option::Option<PlanCategory>,
+            pub(crate) description: ::codearts_ipd_runtime::model::Slot<
+                PlanCreateParamDescription,
+            >,
+            pub(crate) owner: ::codearts_ipd_runtime::model::Slot<PlanCreateParamOwner>,
+            pub(crate) parent_id: ::codearts_ipd_runtime::model::Slot<
+                PlanCreateParamParentId,
+            >,
+            pub(crate) plan_end_date: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_start_date: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::codearts_ipd_runtime::model::Slot<PlanCreateParamTitle>,
+            pub(crate) workload: ::codearts_ipd_runtime::model::Slot<
+                PlanCreateParamWorkload,
+            >,
+        }
+        impl PlanCreateParamBuilder {
+            ///Sets `category`.
+            pub fn category(
+                mut self,
+                value: impl ::std::convert::Into<PlanCategory>,
+            ) -> Self {
+                self.category = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Description, at most 1,000 characters.
+            pub fn description(
+                mut self,
+                value: impl ::std::convert::TryInto<
+                    PlanCreateParamDescription,
+                    Error: ::std::fmt::Display,
+                >,
+            ) -> Self {
+                self.description = ::codearts_ipd_runtime::model::Slot::new(value);
+                self
+            }
+            ///ID of the plan's owner, 32 characters.
+            pub fn owner(
+                mut self,
+                value: impl ::std::convert::TryInto<
+                    PlanCreateParamOwner,
+                    Error: ::std::fmt::Display,
+                >,
+            ) -> Self {
+                self.owner = ::codearts_ipd_runtime::model::Slot::new(value);
+                self
+            }
+            ///The release a sprint belongs to, an 18- or 19-digit plan ID. Required when `category` is `Iteration`.
+            pub fn parent_id(
+                mut self,
+                value: impl ::std::convert::TryInto<
+                    PlanCreateParamParentId,
+                    Error: ::std::fmt::Display,
+                >,
+            ) -> Self {
+                self.parent_id = ::codearts_ipd_runtime::model::Slot::new(value);
+                self
+            }
+            ///Planned end date, `yyyy-MM-dd` (as 2024-01-01).
+            pub fn plan_end_date(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.plan_end_date = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Planned start date, `yyyy-MM-dd` (as 2024-01-01).
+            pub fn plan_start_date(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.plan_start_date = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Title, 1 to 256 characters.
+            pub fn title(
+                mut self,
+                value: impl ::std::convert::TryInto<
+                    PlanCreateParamTitle,
+                    Error: ::std::fmt::Display,
+                >,
+            ) -> Self {
+                self.title = ::codearts_ipd_runtime::model::Slot::new(value);
+                self
+            }
+            ///Estimated workload in person-days, at most 11 characters.
+            pub fn workload(
+                mut self,
+                value: impl ::std::convert::TryInto<
+                    PlanCreateParamWorkload,
+                    Error: ::std::fmt::Display,
+                >,
+            ) -> Self {
+                self.workload = ::codearts_ipd_runtime::model::Slot::new(value);
+                self
+            }
+            ///Builds the model; fails if a required field was not set or a value given to a setter was refused.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                PlanCreateParam,
+                ::codearts_ipd_runtime::FieldError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        ///A builder of [`PlanListResponsePage`]: a setter per field, then [`build`](Self::build). Made by [`PlanListResponsePage::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct PlanListResponsePageBuilder {
+            pub(crate) count: ::std::option::Option<
+                ::codearts_ipd_runtime::LenientInt<i32>,
+            >,
+            pub(crate) page: ::std::option::Option<
+                ::codearts_ipd_runtime::LenientInt<i32>,
+            >,
+            pub(crate) size: ::std::option::Option<
+                ::codearts_ipd_runtime::LenientInt<i32>,
+            >,
+        }
+        impl PlanListResponsePageBuilder {
+            ///Number of plans on this page.
+            pub fn count(mut self, value: impl ::std::convert::Into<i32>) -> Self {
+                self.count = ::std::option::Option::Some(
+                    ::codearts_ipd_runtime::LenientInt(value.into()),
+                );
+                self
+            }
+            ///Page number.
+            pub fn page(mut self, value: impl ::std::convert::Into<i32>) -> Self {
+                self.page = ::std::option::Option::Some(
+                    ::codearts_ipd_runtime::LenientInt(value.into()),
+                );
+                self
+            }
+            ///Page size.
+            pub fn size(mut self, value: impl ::std::convert::Into<i32>) -> Self {
+                self.size = ::std::option::Option::Some(
+                    ::codearts_ipd_runtime::LenientInt(value.into()),
+                );
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> PlanListResponsePage {
+                ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`PlanResponseResult`]: a setter per field, then [`build`](Self::build). Made by [`PlanResponseResult::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct PlanResponseResultBuilder {
+            pub(crate) baseline: ::std::option::Option<::std::string::String>,
+            pub(crate) category: ::std::option::Option<PlanCategory>,
+            pub(crate) children: ::std::option::Option<
+                ::std::vec::Vec<PlanResponseResult>,
+            >,
+            pub(crate) created_by: ::std::option::Option<::std::string::String>,
+            pub(crate) created_date: ::std::option::Option<
+                ::codearts_ipd_runtime::LenientInt<i64>,
+            >,
+            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) modified_by: ::std::option::Option<::std::string::String>,
+            pub(crate) owner: ::std::option::Option<::std::string::String>,
+            pub(crate) parent_id: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_end_date: ::std::option::Option<
+                ::codearts_ipd_runtime::LenientInt<i64>,
+            >,
+            pub(crate) plan_start_date: ::std::option::Option<
+                ::codearts_ipd_runtime::LenientInt<i64>,
+            >,
+            pub(crate) state: ::std::option::Option<LifecycleState>,
+            pub(crate) status: ::std::option::Option<PlanStatus>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
+            pub(crate) workload: ::std::option::Option<::std::string::String>,
+        }
+        impl PlanResponseResultBuilder {
+            ///Baseline status: `baselined`, `unbaseline`, or the empty string (not baselined).
+            pub fn baseline(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.baseline = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `category`.
+            pub fn category(
+                mut self,
+                value: impl ::std::convert::Into<PlanCategory>,
+            ) -> Self {
+                self.category = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///The sprints of a release.
+            pub fn children(
+                mut self,
+                values: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<PlanResponseResult>,
+                >,
+            ) -> Self {
+                self.children = ::std::option::Option::Some(
+                    values
+                        .into_iter()
+                        .map(::std::convert::Into::into)
+                        .collect::<::std::vec::Vec<_>>(),
+                );
+                self
+            }
+            ///Creator ID.
+            pub fn created_by(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.created_by = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Creation time, a Unix timestamp in milliseconds.
+            pub fn created_date(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.created_date = ::std::option::Option::Some(
+                    ::codearts_ipd_runtime::LenientInt(value.into()),
+                );
+                self
+            }
+            ///Description.
+            pub fn description(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.description = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///ID of the release, sprint or milestone.
+            pub fn id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///ID of the last modifier.
+            pub fn modified_by(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.modified_by = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///ID of the plan's owner (32 characters).
+            pub fn owner(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.owner = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///For a sprint, the ID of its release (18 or 19 digits).
+            pub fn parent_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.parent_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Planned end, a Unix timestamp in milliseconds.
+            pub fn plan_end_date(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.plan_end_date = ::std::option::Option::Some(
+                    ::codearts_ipd_runtime::LenientInt(value.into()),
+                );
+                self
+            }
+            ///Planned start, a Unix timestamp in milliseconds.
+            pub fn plan_start_date(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.plan_start_date = ::std::option::Option::Some(
+                    ::codearts_ipd_runtime::LenientInt(value.into()),
+                );
+                self
+            }
+            ///Lifecycle.
+            pub fn state(
+                mut self,
+                value: impl ::std::convert::Into<LifecycleState>,
+            ) -> Self {
+                self.state = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Status.
+            pub fn status(
+                mut self,
+                value: impl ::std::convert::Into<PlanStatus>,
+            ) -> Self {
+                self.status = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Title.
+            pub fn title(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.title = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Estimated workload in person-days.
+            pub fn workload(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.workload = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> PlanResponseResult {
                 ::std::convert::From::from(self)
             }
         }
@@ -29975,6 +33909,44 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 ::std::convert::From::from(self)
             }
         }
+        ///A builder of [`ShowIpdThirdPartyAssociatedResponseBody`]: a setter per field, then [`build`](Self::build). Made by [`ShowIpdThirdPartyAssociatedResponseBody::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct ShowIpdThirdPartyAssociatedResponseBodyBuilder {
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<ThirdPartyAssociatedResult>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
+        }
+        impl ShowIpdThirdPartyAssociatedResponseBodyBuilder {
+            ///Why the links could not be listed.
+            pub fn message(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.message = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `result`.
+            pub fn result(
+                mut self,
+                value: impl ::std::convert::Into<ThirdPartyAssociatedResult>,
+            ) -> Self {
+                self.result = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `status`.
+            pub fn status(
+                mut self,
+                value: impl ::std::convert::Into<ResponseStatus>,
+            ) -> Self {
+                self.status = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> ShowIpdThirdPartyAssociatedResponseBody {
+                ::std::convert::From::from(self)
+            }
+        }
         ///A builder of [`ShowIpdWorkItemFlowResponseBody`]: a setter per field, then [`build`](Self::build). Made by [`ShowIpdWorkItemFlowResponseBody::builder`].
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
@@ -30556,6 +34528,35 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 ::std::convert::TryFrom::try_from(self)
             }
         }
+        ///A builder of [`StatusChangeResult`]: a setter per field, then [`build`](Self::build). Made by [`StatusChangeResult::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct StatusChangeResultBuilder {
+            pub(crate) cannot_finish_ar: ::std::option::Option<
+                ::std::vec::Vec<WorkItemVo>,
+            >,
+        }
+        impl StatusChangeResultBuilder {
+            ///AR work items that could not be finished when the release or sprint was completed.
+            pub fn cannot_finish_ar(
+                mut self,
+                values: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<WorkItemVo>,
+                >,
+            ) -> Self {
+                self.cannot_finish_ar = ::std::option::Option::Some(
+                    values
+                        .into_iter()
+                        .map(::std::convert::Into::into)
+                        .collect::<::std::vec::Vec<_>>(),
+                );
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> StatusChangeResult {
+                ::std::convert::From::from(self)
+            }
+        }
         ///A builder of [`StatusEntity`]: a setter per field, then [`build`](Self::build). Made by [`StatusEntity::builder`].
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
@@ -30701,6 +34702,136 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 ::std::convert::From::from(self)
             }
         }
+        ///A builder of [`ThirdPartyAssociatedDto`]: a setter per field, then [`build`](Self::build). Made by [`ThirdPartyAssociatedDto::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct ThirdPartyAssociatedDtoBuilder {
+            pub(crate) created_by: ::std::option::Option<::std::string::String>,
+            pub(crate) created_date: ::std::option::Option<::std::string::String>,
+            pub(crate) domain_id: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
+            pub(crate) url: ::std::option::Option<::std::string::String>,
+        }
+        impl ThirdPartyAssociatedDtoBuilder {
+            ///Creator.
+            pub fn created_by(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.created_by = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Creation time (the SDK types it as a string).
+            pub fn created_date(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.created_date = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///ID of the project space of the work item's project.
+            pub fn domain_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.domain_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///ID of the link.
+            pub fn id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Name of the link.
+            pub fn title(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.title = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Address of the link.
+            pub fn url(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.url = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> ThirdPartyAssociatedDto {
+                ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`ThirdPartyAssociatedResult`]: a setter per field, then [`build`](Self::build). Made by [`ThirdPartyAssociatedResult::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct ThirdPartyAssociatedResultBuilder {
+            pub(crate) count: ::std::option::Option<
+                ::codearts_ipd_runtime::LenientInt<i32>,
+            >,
+            pub(crate) data: ::std::option::Option<ThirdPartyAssociatedResultData>,
+        }
+        impl ThirdPartyAssociatedResultBuilder {
+            ///Number of external links of the work item.
+            pub fn count(mut self, value: impl ::std::convert::Into<i32>) -> Self {
+                self.count = ::std::option::Option::Some(
+                    ::codearts_ipd_runtime::LenientInt(value.into()),
+                );
+                self
+            }
+            ///Sets `data`.
+            pub fn data(
+                mut self,
+                value: impl ::std::convert::Into<ThirdPartyAssociatedResultData>,
+            ) -> Self {
+                self.data = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> ThirdPartyAssociatedResult {
+                ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`ThirdPartyAssociatedResultData`]: a setter per field, then [`build`](Self::build). Made by [`ThirdPartyAssociatedResultData::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct ThirdPartyAssociatedResultDataBuilder {
+            pub(crate) page: ::std::option::Option<PageVo>,
+            pub(crate) result: ::std::option::Option<
+                ::std::vec::Vec<ThirdPartyAssociatedDto>,
+            >,
+        }
+        impl ThirdPartyAssociatedResultDataBuilder {
+            ///Sets `page`.
+            pub fn page(mut self, value: impl ::std::convert::Into<PageVo>) -> Self {
+                self.page = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///The links.
+            pub fn result(
+                mut self,
+                values: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<ThirdPartyAssociatedDto>,
+                >,
+            ) -> Self {
+                self.result = ::std::option::Option::Some(
+                    values
+                        .into_iter()
+                        .map(::std::convert::Into::into)
+                        .collect::<::std::vec::Vec<_>>(),
+                );
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> ThirdPartyAssociatedResultData {
+                ::std::convert::From::from(self)
+            }
+        }
         ///A builder of [`TransferWorkItemFlowResponseBody`]: a setter per field, then [`build`](Self::build). Made by [`TransferWorkItemFlowResponseBody::builder`].
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
@@ -30815,6 +34946,191 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             /// Builds the model.
             pub fn build(self) -> UpdateIpdLabelResponseBody {
                 ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`UpdateIpdThirdPartyResponseBody`]: a setter per field, then [`build`](Self::build). Made by [`UpdateIpdThirdPartyResponseBody::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct UpdateIpdThirdPartyResponseBodyBuilder {
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<
+                UpdateThirdPartyAssociateResponseResult,
+            >,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
+        }
+        impl UpdateIpdThirdPartyResponseBodyBuilder {
+            ///Why the link could not be updated.
+            pub fn message(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.message = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `result`.
+            pub fn result(
+                mut self,
+                value: impl ::std::convert::Into<UpdateThirdPartyAssociateResponseResult>,
+            ) -> Self {
+                self.result = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `status`.
+            pub fn status(
+                mut self,
+                value: impl ::std::convert::Into<ResponseStatus>,
+            ) -> Self {
+                self.status = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> UpdateIpdThirdPartyResponseBody {
+                ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`UpdatePlanInfoResponseBody`]: a setter per field, then [`build`](Self::build). Made by [`UpdatePlanInfoResponseBody::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct UpdatePlanInfoResponseBodyBuilder {
+            pub(crate) message: ::std::option::Option<::std::string::String>,
+            pub(crate) result: ::std::option::Option<PlanResponseResult>,
+            pub(crate) status: ::std::option::Option<ResponseStatus>,
+        }
+        impl UpdatePlanInfoResponseBodyBuilder {
+            ///Response message.
+            pub fn message(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.message = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///The plan as updated.
+            pub fn result(
+                mut self,
+                value: impl ::std::convert::Into<PlanResponseResult>,
+            ) -> Self {
+                self.result = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `status`.
+            pub fn status(
+                mut self,
+                value: impl ::std::convert::Into<ResponseStatus>,
+            ) -> Self {
+                self.status = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> UpdatePlanInfoResponseBody {
+                ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`UpdateThirdPartyAssociateResponseResult`]: a setter per field, then [`build`](Self::build). Made by [`UpdateThirdPartyAssociateResponseResult::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct UpdateThirdPartyAssociateResponseResultBuilder {
+            pub(crate) fail: ::std::option::Option<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+            pub(crate) success: ::std::option::Option<
+                ::std::vec::Vec<::std::vec::Vec<::std::string::String>>,
+            >,
+        }
+        impl UpdateThirdPartyAssociateResponseResultBuilder {
+            ///Fields that could not be changed.
+            pub fn fail(
+                mut self,
+                values: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::std::string::String>,
+                >,
+            ) -> Self {
+                self.fail = ::std::option::Option::Some(
+                    values
+                        .into_iter()
+                        .map(::std::convert::Into::into)
+                        .collect::<::std::vec::Vec<_>>(),
+                );
+                self
+            }
+            ///Fields changed: for each link, the names of its changed fields.
+            pub fn success(
+                mut self,
+                values: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<
+                        ::std::vec::Vec<::std::string::String>,
+                    >,
+                >,
+            ) -> Self {
+                self.success = ::std::option::Option::Some(
+                    values
+                        .into_iter()
+                        .map(::std::convert::Into::into)
+                        .collect::<::std::vec::Vec<_>>(),
+                );
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> UpdateThirdPartyAssociateResponseResult {
+                ::std::convert::From::from(self)
+            }
+        }
+        ///A builder of [`UpdateThirdPartyAssociateVo`]: a setter per field, then [`build`](Self::build). Made by [`UpdateThirdPartyAssociateVo::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct UpdateThirdPartyAssociateVoBuilder {
+            pub(crate) id: ::codearts_ipd_runtime::model::Slot<
+                UpdateThirdPartyAssociateVoId,
+            >,
+            pub(crate) title: ::codearts_ipd_runtime::model::Slot<
+                UpdateThirdPartyAssociateVoTitle,
+            >,
+            pub(crate) url: ::codearts_ipd_runtime::model::Slot<
+                UpdateThirdPartyAssociateVoUrl,
+            >,
+        }
+        impl UpdateThirdPartyAssociateVoBuilder {
+            ///ID of the link: the `id` that AssociateIpdThirdParty and ShowIpdThirdPartyAssociated answer.
+            pub fn id(
+                mut self,
+                value: impl ::std::convert::TryInto<
+                    UpdateThirdPartyAssociateVoId,
+                    Error: ::std::fmt::Display,
+                >,
+            ) -> Self {
+                self.id = ::codearts_ipd_runtime::model::Slot::new(value);
+                self
+            }
+            ///Name of the link.
+            pub fn title(
+                mut self,
+                value: impl ::std::convert::TryInto<
+                    UpdateThirdPartyAssociateVoTitle,
+                    Error: ::std::fmt::Display,
+                >,
+            ) -> Self {
+                self.title = ::codearts_ipd_runtime::model::Slot::new(value);
+                self
+            }
+            ///Address of the link.
+            pub fn url(
+                mut self,
+                value: impl ::std::convert::TryInto<
+                    UpdateThirdPartyAssociateVoUrl,
+                    Error: ::std::fmt::Display,
+                >,
+            ) -> Self {
+                self.url = ::codearts_ipd_runtime::model::Slot::new(value);
+                self
+            }
+            ///Builds the model; fails if a required field was not set or a value given to a setter was refused.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                UpdateThirdPartyAssociateVo,
+                ::codearts_ipd_runtime::FieldError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
             }
         }
         ///A builder of [`UploadIpdImageInIssueResponseBody`]: a setter per field, then [`build`](Self::build). Made by [`UploadIpdImageInIssueResponseBody::builder`].
@@ -31862,6 +36178,86 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 ::std::convert::From::from(self)
             }
         }
+        ///A builder of [`WorkItemVo`]: a setter per field, then [`build`](Self::build). Made by [`WorkItemVo::builder`].
+        #[derive(Clone, Debug, Default)]
+        #[must_use = "a builder does nothing until it is built"]
+        pub struct WorkItemVoBuilder {
+            pub(crate) assignee: ::std::option::Option<UserVo>,
+            pub(crate) baseline: ::std::option::Option<::std::string::String>,
+            pub(crate) category: ::std::option::Option<::std::string::String>,
+            pub(crate) change_status: ::std::option::Option<::std::string::String>,
+            pub(crate) id: ::std::option::Option<::std::string::String>,
+            pub(crate) number: ::std::option::Option<::std::string::String>,
+            pub(crate) status: ::std::option::Option<StatusEntity>,
+            pub(crate) title: ::std::option::Option<::std::string::String>,
+        }
+        impl WorkItemVoBuilder {
+            ///Assignee.
+            pub fn assignee(mut self, value: impl ::std::convert::Into<UserVo>) -> Self {
+                self.assignee = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Baseline status: `baselined`, `unbaseline`, or the empty string (not baselined).
+            pub fn baseline(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.baseline = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Work item type code.
+            pub fn category(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.category = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Change status; `cannot_finish` if it cannot be finished.
+            pub fn change_status(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.change_status = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Work item ID.
+            pub fn id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Work item number.
+            pub fn number(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.number = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Status.
+            pub fn status(
+                mut self,
+                value: impl ::std::convert::Into<StatusEntity>,
+            ) -> Self {
+                self.status = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Title.
+            pub fn title(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.title = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Builds the model.
+            pub fn build(self) -> WorkItemVo {
+                ::std::convert::From::from(self)
+            }
+        }
         ///A builder of [`WorkflowTemplateConfigsVo`]: a setter per field, then [`build`](Self::build). Made by [`WorkflowTemplateConfigsVo::builder`].
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
@@ -32375,6 +36771,203 @@ Parameters:
 - [`project_id`](builder::GetModelConfig::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.*/
     pub fn get_model_config(&self) -> builder::GetModelConfig<'_> {
         builder::GetModelConfig::new(self)
+    }
+    /**Creating a Plan
+
+Creates a plan in a project: a release (`PI`), a sprint (`Iteration`, under a release named by `parent_id`) or a milestone (`PlanMilestone`).
+
+`POST /v1/planservice/projects/{project_id}/plans`, operation `CreatePlans`: set the parameters on the returned builder, then [`send`](builder::CreatePlans::send) it.
+
+Not idempotent: retried only when the service certainly did not process it (no connection, 429, 503), never after a 502 or 504 (see `codearts_ipd::retry`).
+
+Parameters:
+- [`project_id`](builder::CreatePlans::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`body`](builder::CreatePlans::body) (`application/json;charset=UTF-8`, required)
+  - [`category`](builder::CreatePlans::category) (body field `category`)
+  - [`description`](builder::CreatePlans::description) (body field `description`)
+  - [`owner`](builder::CreatePlans::owner) (body field `owner`)
+  - [`parent_id`](builder::CreatePlans::parent_id) (body field `parent_id`)
+  - [`plan_end_date`](builder::CreatePlans::plan_end_date) (body field `plan_end_date`)
+  - [`plan_start_date`](builder::CreatePlans::plan_start_date) (body field `plan_start_date`)
+  - [`title`](builder::CreatePlans::title) (body field `title`)
+  - [`workload`](builder::CreatePlans::workload) (body field `workload`)*/
+    pub fn create_plans(&self) -> builder::CreatePlans<'_> {
+        builder::CreatePlans::new(self)
+    }
+    /**Querying Releases and Sprints
+
+Lists the project's plans, each release with its sprints, on one page. Plans can be searched by name and by when they were last updated.
+
+`GET /v1/planservice/projects/{project_id}/plans/query`, operation `ListPlan`: set the parameters on the returned builder, then [`send`](builder::ListPlan::send) it.
+
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
+
+Parameters:
+- [`project_id`](builder::ListPlan::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`key_word`](builder::ListPlan::key_word) (query): Name of the release or sprint (contained in its title).
+- [`updated_time_interval`](builder::ListPlan::updated_time_interval) (query): Last update between two times: two 13-digit Unix timestamps in milliseconds, comma-separated, as `1576114296000,1576114396000`.*/
+    pub fn list_plan(&self) -> builder::ListPlan<'_> {
+        builder::ListPlan::new(self)
+    }
+    /**Querying a Release or Sprint
+
+Shows one release or sprint, with its child sprints.
+
+`GET /v1/planservice/projects/{project_id}/plans/{plan_id}`, operation `ListPlanDetail`: set the parameters on the returned builder, then [`send`](builder::ListPlanDetail::send) it.
+
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
+
+Parameters:
+- [`project_id`](builder::ListPlanDetail::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`plan_id`](builder::ListPlanDetail::plan_id) (path, required): ID of the release or sprint, a string of 18 or 19 digits: the `id` of a plan that ListPlan lists.*/
+    pub fn list_plan_detail(&self) -> builder::ListPlanDetail<'_> {
+        builder::ListPlanDetail::new(self)
+    }
+    /**Updating a Plan
+
+Updates a plan's title, description, dates, workload, owner or parent. The body is the SDK's PlanVO, whose members are all optional: only those given change.
+
+`PUT /v1/planservice/projects/{project_id}/plans/{plan_id}`, operation `UpdatePlanInfo`: set the parameters on the returned builder, then [`send`](builder::UpdatePlanInfo::send) it.
+
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
+
+Parameters:
+- [`project_id`](builder::UpdatePlanInfo::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`plan_id`](builder::UpdatePlanInfo::plan_id) (path, required): ID of the release or sprint, a string of 18 or 19 digits: the `id` of a plan that ListPlan lists.
+- [`body`](builder::UpdatePlanInfo::body) (`application/json;charset=UTF-8`, required)
+  - [`baseline`](builder::UpdatePlanInfo::baseline) (body field `baseline`)
+  - [`category`](builder::UpdatePlanInfo::category) (body field `category`)
+  - [`children`](builder::UpdatePlanInfo::children) (body field `children`)
+  - [`created_by`](builder::UpdatePlanInfo::created_by) (body field `created_by`)
+  - [`created_date`](builder::UpdatePlanInfo::created_date) (body field `created_date`)
+  - [`description`](builder::UpdatePlanInfo::description) (body field `description`)
+  - [`id`](builder::UpdatePlanInfo::id) (body field `id`)
+  - [`modified_by`](builder::UpdatePlanInfo::modified_by) (body field `modified_by`)
+  - [`owner`](builder::UpdatePlanInfo::owner) (body field `owner`)
+  - [`parent_id`](builder::UpdatePlanInfo::parent_id) (body field `parent_id`)
+  - [`plan_end_date`](builder::UpdatePlanInfo::plan_end_date) (body field `plan_end_date`)
+  - [`plan_start_date`](builder::UpdatePlanInfo::plan_start_date) (body field `plan_start_date`)
+  - [`state`](builder::UpdatePlanInfo::state) (body field `state`)
+  - [`status`](builder::UpdatePlanInfo::status) (body field `status`)
+  - [`title`](builder::UpdatePlanInfo::title) (body field `title`)
+  - [`workload`](builder::UpdatePlanInfo::workload) (body field `workload`)*/
+    pub fn update_plan_info(&self) -> builder::UpdatePlanInfo<'_> {
+        builder::UpdatePlanInfo::new(self)
+    }
+    /**Changing the Status of a Release or Sprint
+
+Starts, completes, resets or restarts a release or sprint, or moves its work items to another sprint. Completing one moves its unfinished work items to `move_to_sprint_id`.
+
+`PUT /v1/planservice/projects/{project_id}/plans/{plan_id}/status`, operation `ChangePlanStatus`: set the parameters on the returned builder, then [`send`](builder::ChangePlanStatus::send) it.
+
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
+
+Parameters:
+- [`project_id`](builder::ChangePlanStatus::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`plan_id`](builder::ChangePlanStatus::plan_id) (path, required): ID of the release or sprint, a string of 18 or 19 digits: the `id` of a plan that ListPlan lists.
+- [`body`](builder::ChangePlanStatus::body) (`application/json;charset=UTF-8`, required)
+  - [`move_to_sprint_id`](builder::ChangePlanStatus::move_to_sprint_id) (body field `move_to_sprint_id`)
+  - [`operate`](builder::ChangePlanStatus::operate) (body field `operate`)*/
+    pub fn change_plan_status(&self) -> builder::ChangePlanStatus<'_> {
+        builder::ChangePlanStatus::new(self)
+    }
+    /**Deleting Plans in Batches
+
+Deletes releases or sprints (a release with its sprints). Each plan that cannot be deleted is reported in `failed`, with a 200.
+
+`DELETE /v1/planservice/projects/{project_id}/plans/batch-delete`, operation `BatchDeletePlans`: set the parameters on the returned builder, then [`send`](builder::BatchDeletePlans::send) it.
+
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
+
+Parameters:
+- [`project_id`](builder::BatchDeletePlans::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`body`](builder::BatchDeletePlans::body) (`application/json;charset=UTF-8`, required)
+  - [`ids`](builder::BatchDeletePlans::ids) (body field `ids`)*/
+    pub fn batch_delete_plans(&self) -> builder::BatchDeletePlans<'_> {
+        builder::BatchDeletePlans::new(self)
+    }
+    /**Baselining Plans in Batches
+
+Baselines releases or sprints, or cancels their baseline. Each plan that cannot be changed is reported in `failed`, with a 200.
+
+`PUT /v1/planservice/projects/{project_id}/plans/batch-baseline`, operation `BatchUpdateBaseline`: set the parameters on the returned builder, then [`send`](builder::BatchUpdateBaseline::send) it.
+
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
+
+Parameters:
+- [`project_id`](builder::BatchUpdateBaseline::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`body`](builder::BatchUpdateBaseline::body) (`application/json;charset=UTF-8`, required)
+  - [`attribute`](builder::BatchUpdateBaseline::attribute) (body field `attribute`)
+  - [`ids`](builder::BatchUpdateBaseline::ids) (body field `ids`)*/
+    pub fn batch_update_baseline(&self) -> builder::BatchUpdateBaseline<'_> {
+        builder::BatchUpdateBaseline::new(self)
+    }
+    /**Querying the External Links of a Work Item
+
+Lists every external link of a work item.
+
+`GET /v2/projects/{project_id}/issues/{issue_id}/associate-third-party`, operation `ShowIpdThirdPartyAssociated`: set the parameters on the returned builder, then [`send`](builder::ShowIpdThirdPartyAssociated::send) it.
+
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
+
+Parameters:
+- [`project_id`](builder::ShowIpdThirdPartyAssociated::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`issue_id`](builder::ShowIpdThirdPartyAssociated::issue_id) (path, required): Work item ID: the `id` of a work item that a work item query answers.*/
+    pub fn show_ipd_third_party_associated(
+        &self,
+    ) -> builder::ShowIpdThirdPartyAssociated<'_> {
+        builder::ShowIpdThirdPartyAssociated::new(self)
+    }
+    /**Updating an External Link
+
+Changes the title and address of one external link of a work item.
+
+`PUT /v2/projects/{project_id}/issues/{issue_id}/associate-third-party`, operation `UpdateIpdThirdParty`: set the parameters on the returned builder, then [`send`](builder::UpdateIpdThirdParty::send) it.
+
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
+
+Parameters:
+- [`project_id`](builder::UpdateIpdThirdParty::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`issue_id`](builder::UpdateIpdThirdParty::issue_id) (path, required): Work item ID: the `id` of a work item that a work item query answers.
+- [`body`](builder::UpdateIpdThirdParty::body) (`application/json;charset=UTF-8`, required)
+  - [`id`](builder::UpdateIpdThirdParty::id) (body field `id`)
+  - [`title`](builder::UpdateIpdThirdParty::title) (body field `title`)
+  - [`url`](builder::UpdateIpdThirdParty::url) (body field `url`)*/
+    pub fn update_ipd_third_party(&self) -> builder::UpdateIpdThirdParty<'_> {
+        builder::UpdateIpdThirdParty::new(self)
+    }
+    /**Linking a Work Item to an External Page
+
+Creates an external link of a work item.
+
+`POST /v2/projects/{project_id}/issues/{issue_id}/associate-third-party`, operation `AssociateIpdThirdParty`: set the parameters on the returned builder, then [`send`](builder::AssociateIpdThirdParty::send) it.
+
+Not idempotent: retried only when the service certainly did not process it (no connection, 429, 503), never after a 502 or 504 (see `codearts_ipd::retry`).
+
+Parameters:
+- [`project_id`](builder::AssociateIpdThirdParty::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`issue_id`](builder::AssociateIpdThirdParty::issue_id) (path, required): Work item ID: the `id` of a work item that a work item query answers.
+- [`body`](builder::AssociateIpdThirdParty::body) (`application/json;charset=UTF-8`, required)
+  - [`title`](builder::AssociateIpdThirdParty::title) (body field `title`)
+  - [`url`](builder::AssociateIpdThirdParty::url) (body field `url`)*/
+    pub fn associate_ipd_third_party(&self) -> builder::AssociateIpdThirdParty<'_> {
+        builder::AssociateIpdThirdParty::new(self)
+    }
+    /**Deleting an External Link
+
+Deletes one external link of a work item. A link that cannot be deleted is reported in `fail`, with a 200.
+
+`DELETE /v2/projects/{project_id}/issues/{issue_id}/associate-third-party`, operation `DeleteIpdThirdParty`: set the parameters on the returned builder, then [`send`](builder::DeleteIpdThirdParty::send) it.
+
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
+
+Parameters:
+- [`project_id`](builder::DeleteIpdThirdParty::project_id) (path, required): 32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+- [`issue_id`](builder::DeleteIpdThirdParty::issue_id) (path, required): Work item ID: the `id` of a work item that a work item query answers.
+- [`body`](builder::DeleteIpdThirdParty::body) (`application/json;charset=UTF-8`, required)
+  - [`id`](builder::DeleteIpdThirdParty::id) (body field `id`)*/
+    pub fn delete_ipd_third_party(&self) -> builder::DeleteIpdThirdParty<'_> {
+        builder::DeleteIpdThirdParty::new(self)
     }
     /**Associating/Disassociating Work Items
 
@@ -34828,6 +39421,1416 @@ Body field `title`.*/
                 .path_param("project_id", self.project_id.as_ref())
                 .path("/model-config")
                 .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::create_plans`](super::Client::create_plans): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct CreatePlans<'a> {
+        client: &'a super::Client,
+        customize: ::codearts_ipd_runtime::CallConfig,
+        project_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::builders::PlanCreateParamBuilder>,
+    }
+    impl<'a> CreatePlans<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                customize: ::std::default::Default::default(),
+                project_id: ::std::default::Default::default(),
+                body: ::std::default::Default::default(),
+            }
+        }
+        ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
+        pub fn customize(
+            mut self,
+            f: impl ::std::ops::FnOnce(
+                ::codearts_ipd_runtime::CallConfig,
+            ) -> ::codearts_ipd_runtime::CallConfig,
+        ) -> Self {
+            self.customize = f(self.customize);
+            self
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**The `application/json;charset=UTF-8` body.
+
+The whole body at once; its fields also have setters of their own on this builder. A field set after this changes this body.*/
+        pub fn body(mut self, value: types::PlanCreateParam) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets the body field `category`.
+        pub fn category(
+            mut self,
+            value: impl ::std::convert::Into<types::PlanCategory>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().category(value),
+            );
+            self
+        }
+        /**Description, at most 1,000 characters.
+
+Body field `description`.*/
+        pub fn description(
+            mut self,
+            value: impl ::std::convert::TryInto<
+                types::PlanCreateParamDescription,
+                Error: ::std::fmt::Display,
+            >,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().description(value),
+            );
+            self
+        }
+        /**ID of the plan's owner, 32 characters.
+
+Body field `owner`.*/
+        pub fn owner(
+            mut self,
+            value: impl ::std::convert::TryInto<
+                types::PlanCreateParamOwner,
+                Error: ::std::fmt::Display,
+            >,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().owner(value),
+            );
+            self
+        }
+        /**The release a sprint belongs to, an 18- or 19-digit plan ID. Required when `category` is `Iteration`.
+
+Body field `parent_id`.*/
+        pub fn parent_id(
+            mut self,
+            value: impl ::std::convert::TryInto<
+                types::PlanCreateParamParentId,
+                Error: ::std::fmt::Display,
+            >,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().parent_id(value),
+            );
+            self
+        }
+        /**Planned end date, `yyyy-MM-dd` (as 2024-01-01).
+
+Body field `plan_end_date`.*/
+        pub fn plan_end_date(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().plan_end_date(value),
+            );
+            self
+        }
+        /**Planned start date, `yyyy-MM-dd` (as 2024-01-01).
+
+Body field `plan_start_date`.*/
+        pub fn plan_start_date(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().plan_start_date(value),
+            );
+            self
+        }
+        /**Title, 1 to 256 characters.
+
+Body field `title`.*/
+        pub fn title(
+            mut self,
+            value: impl ::std::convert::TryInto<
+                types::PlanCreateParamTitle,
+                Error: ::std::fmt::Display,
+            >,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().title(value),
+            );
+            self
+        }
+        /**Estimated workload in person-days, at most 11 characters.
+
+Body field `workload`.*/
+        pub fn workload(
+            mut self,
+            value: impl ::std::convert::TryInto<
+                types::PlanCreateParamWorkload,
+                Error: ::std::fmt::Display,
+            >,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().workload(value),
+            );
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::CreatePlansResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let (body, body_problem) = ::codearts_ipd_runtime::model::into_body(
+                self
+                    .body
+                    .or(
+                        ::std::option::Option::Some(
+                            types::builders::PlanCreateParamBuilder::default(),
+                        ),
+                    )
+                    .map(|builder| builder.build())
+                    .transpose(),
+                "CreatePlans",
+            );
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::POST, "CreatePlans")
+                .idempotent(false)
+                .config(&self.customize)
+                .path("/v1/planservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/plans")
+                .accept("application/json")
+                .problem(body_problem)
+                .json("application/json;charset=UTF-8", body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::list_plan`](super::Client::list_plan): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ListPlan<'a> {
+        client: &'a super::Client,
+        customize: ::codearts_ipd_runtime::CallConfig,
+        project_id: ::std::option::Option<::std::string::String>,
+        key_word: ::std::option::Option<::std::string::String>,
+        updated_time_interval: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> ListPlan<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                customize: ::std::default::Default::default(),
+                project_id: ::std::default::Default::default(),
+                key_word: ::std::default::Default::default(),
+                updated_time_interval: ::std::default::Default::default(),
+            }
+        }
+        ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
+        pub fn customize(
+            mut self,
+            f: impl ::std::ops::FnOnce(
+                ::codearts_ipd_runtime::CallConfig,
+            ) -> ::codearts_ipd_runtime::CallConfig,
+        ) -> Self {
+            self.customize = f(self.customize);
+            self
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Name of the release or sprint (contained in its title).
+        pub fn key_word(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.key_word = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Last update between two times: two 13-digit Unix timestamps in milliseconds, comma-separated, as `1576114296000,1576114396000`.
+        pub fn updated_time_interval(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.updated_time_interval = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ListPlanResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ListPlan")
+                .idempotent(true)
+                .config(&self.customize)
+                .path("/v1/planservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/plans/query")
+                .query("key_word", self.key_word.as_ref(), false)
+                .query(
+                    "updated_time_interval",
+                    self.updated_time_interval.as_ref(),
+                    false,
+                )
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::list_plan_detail`](super::Client::list_plan_detail): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ListPlanDetail<'a> {
+        client: &'a super::Client,
+        customize: ::codearts_ipd_runtime::CallConfig,
+        project_id: ::std::option::Option<::std::string::String>,
+        plan_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> ListPlanDetail<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                customize: ::std::default::Default::default(),
+                project_id: ::std::default::Default::default(),
+                plan_id: ::std::default::Default::default(),
+            }
+        }
+        ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
+        pub fn customize(
+            mut self,
+            f: impl ::std::ops::FnOnce(
+                ::codearts_ipd_runtime::CallConfig,
+            ) -> ::codearts_ipd_runtime::CallConfig,
+        ) -> Self {
+            self.customize = f(self.customize);
+            self
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///ID of the release or sprint, a string of 18 or 19 digits: the `id` of a plan that ListPlan lists.
+        pub fn plan_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.plan_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ListPlanDetailResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ListPlanDetail")
+                .idempotent(true)
+                .config(&self.customize)
+                .path("/v1/planservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/plans/")
+                .path_param("plan_id", self.plan_id.as_ref())
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::update_plan_info`](super::Client::update_plan_info): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct UpdatePlanInfo<'a> {
+        client: &'a super::Client,
+        customize: ::codearts_ipd_runtime::CallConfig,
+        project_id: ::std::option::Option<::std::string::String>,
+        plan_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::builders::PlanVoBuilder>,
+    }
+    impl<'a> UpdatePlanInfo<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                customize: ::std::default::Default::default(),
+                project_id: ::std::default::Default::default(),
+                plan_id: ::std::default::Default::default(),
+                body: ::std::default::Default::default(),
+            }
+        }
+        ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
+        pub fn customize(
+            mut self,
+            f: impl ::std::ops::FnOnce(
+                ::codearts_ipd_runtime::CallConfig,
+            ) -> ::codearts_ipd_runtime::CallConfig,
+        ) -> Self {
+            self.customize = f(self.customize);
+            self
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///ID of the release or sprint, a string of 18 or 19 digits: the `id` of a plan that ListPlan lists.
+        pub fn plan_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.plan_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**The `application/json;charset=UTF-8` body.
+
+The whole body at once; its fields also have setters of their own on this builder. A field set after this changes this body.*/
+        pub fn body(mut self, value: types::PlanVo) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Baseline status: `baselined`, `unbaseline` or `baseline-reviewing`.
+
+Body field `baseline`.*/
+        pub fn baseline(
+            mut self,
+            value: impl ::std::convert::Into<types::BaselineStatus>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().baseline(value),
+            );
+            self
+        }
+        /**Category: `PI` (release), `Iteration` (sprint) or `PlanMilestone` (milestone).
+
+Body field `category`.*/
+        pub fn category(
+            mut self,
+            value: impl ::std::convert::Into<types::PlanCategory>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().category(value),
+            );
+            self
+        }
+        /**Sprints of child projects.
+
+Body field `children`.*/
+        pub fn children(
+            mut self,
+            values: impl ::std::iter::IntoIterator<
+                Item = impl ::std::convert::Into<types::PlanVo>,
+            >,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().children(values),
+            );
+            self
+        }
+        /**Creator ID.
+
+Body field `created_by`.*/
+        pub fn created_by(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().created_by(value),
+            );
+            self
+        }
+        /**Creation time, a Unix timestamp in milliseconds.
+
+Body field `created_date`.*/
+        pub fn created_date(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().created_date(value),
+            );
+            self
+        }
+        /**Description.
+
+Body field `description`.*/
+        pub fn description(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().description(value),
+            );
+            self
+        }
+        /**ID of the release, sprint or milestone.
+
+Body field `id`.*/
+        pub fn id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().id(value),
+            );
+            self
+        }
+        /**ID of the last modifier.
+
+Body field `modified_by`.*/
+        pub fn modified_by(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().modified_by(value),
+            );
+            self
+        }
+        /**Owner ID.
+
+Body field `owner`.*/
+        pub fn owner(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().owner(value),
+            );
+            self
+        }
+        /**Parent ID.
+
+Body field `parent_id`.*/
+        pub fn parent_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().parent_id(value),
+            );
+            self
+        }
+        /**Planned end date, a formatted date `yyyy-MM-dd` (not a timestamp: the SDK documents this format).
+
+Body field `plan_end_date`.*/
+        pub fn plan_end_date(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().plan_end_date(value),
+            );
+            self
+        }
+        /**Planned start date, a formatted date `yyyy-MM-dd` (not a timestamp: the SDK documents this format).
+
+Body field `plan_start_date`.*/
+        pub fn plan_start_date(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().plan_start_date(value),
+            );
+            self
+        }
+        /**Lifecycle: `正在工作` (active), `作废` (discarded, can be restored from the recycle bin) or `删除` (deleted).
+
+Body field `state`.*/
+        pub fn state(
+            mut self,
+            value: impl ::std::convert::Into<types::LifecycleState>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().state(value),
+            );
+            self
+        }
+        /**Status: `planned`, `going` or `ended`.
+
+Body field `status`.*/
+        pub fn status(
+            mut self,
+            value: impl ::std::convert::Into<types::PlanStatus>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().status(value),
+            );
+            self
+        }
+        /**Title.
+
+Body field `title`.*/
+        pub fn title(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().title(value),
+            );
+            self
+        }
+        /**Estimated workload.
+
+Body field `workload`.*/
+        pub fn workload(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().workload(value),
+            );
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::UpdatePlanInfoResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let body = self
+                .body
+                .or(
+                    ::std::option::Option::Some(
+                        types::builders::PlanVoBuilder::default(),
+                    ),
+                )
+                .map(|builder| builder.build());
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::PUT, "UpdatePlanInfo")
+                .idempotent(true)
+                .config(&self.customize)
+                .path("/v1/planservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/plans/")
+                .path_param("plan_id", self.plan_id.as_ref())
+                .accept("application/json")
+                .json("application/json;charset=UTF-8", body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::change_plan_status`](super::Client::change_plan_status): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ChangePlanStatus<'a> {
+        client: &'a super::Client,
+        customize: ::codearts_ipd_runtime::CallConfig,
+        project_id: ::std::option::Option<::std::string::String>,
+        plan_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::builders::CompleteSprintVoBuilder>,
+    }
+    impl<'a> ChangePlanStatus<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                customize: ::std::default::Default::default(),
+                project_id: ::std::default::Default::default(),
+                plan_id: ::std::default::Default::default(),
+                body: ::std::default::Default::default(),
+            }
+        }
+        ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
+        pub fn customize(
+            mut self,
+            f: impl ::std::ops::FnOnce(
+                ::codearts_ipd_runtime::CallConfig,
+            ) -> ::codearts_ipd_runtime::CallConfig,
+        ) -> Self {
+            self.customize = f(self.customize);
+            self
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///ID of the release or sprint, a string of 18 or 19 digits: the `id` of a plan that ListPlan lists.
+        pub fn plan_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.plan_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**The `application/json;charset=UTF-8` body.
+
+The whole body at once; its fields also have setters of their own on this builder. A field set after this changes this body.*/
+        pub fn body(mut self, value: types::CompleteSprintVo) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**The sprint that unfinished work items move to, an 18- or 19-digit plan ID; the empty string moves them to "to be planned". Required when `operate` is `complete`.
+
+Body field `move_to_sprint_id`.*/
+        pub fn move_to_sprint_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().move_to_sprint_id(value),
+            );
+            self
+        }
+        ///Sets the body field `operate`.
+        pub fn operate(
+            mut self,
+            value: impl ::std::convert::Into<types::PlanOperation>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().operate(value),
+            );
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::ChangePlanStatusResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let (body, body_problem) = ::codearts_ipd_runtime::model::into_body(
+                self
+                    .body
+                    .or(
+                        ::std::option::Option::Some(
+                            types::builders::CompleteSprintVoBuilder::default(),
+                        ),
+                    )
+                    .map(|builder| builder.build())
+                    .transpose(),
+                "ChangePlanStatus",
+            );
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::PUT, "ChangePlanStatus")
+                .idempotent(true)
+                .config(&self.customize)
+                .path("/v1/planservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/plans/")
+                .path_param("plan_id", self.plan_id.as_ref())
+                .path("/status")
+                .accept("application/json")
+                .problem(body_problem)
+                .json("application/json;charset=UTF-8", body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::batch_delete_plans`](super::Client::batch_delete_plans): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct BatchDeletePlans<'a> {
+        client: &'a super::Client,
+        customize: ::codearts_ipd_runtime::CallConfig,
+        project_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::builders::BatchOperateReqVoBuilder>,
+    }
+    impl<'a> BatchDeletePlans<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                customize: ::std::default::Default::default(),
+                project_id: ::std::default::Default::default(),
+                body: ::std::default::Default::default(),
+            }
+        }
+        ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
+        pub fn customize(
+            mut self,
+            f: impl ::std::ops::FnOnce(
+                ::codearts_ipd_runtime::CallConfig,
+            ) -> ::codearts_ipd_runtime::CallConfig,
+        ) -> Self {
+            self.customize = f(self.customize);
+            self
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**The `application/json;charset=UTF-8` body.
+
+The whole body at once; its fields also have setters of their own on this builder. A field set after this changes this body.*/
+        pub fn body(mut self, value: types::BatchOperateReqVo) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**IDs of the releases or sprints (the `id` of plans that ListPlan lists).
+
+Body field `ids`.*/
+        pub fn ids(
+            mut self,
+            values: impl ::std::iter::IntoIterator<
+                Item = impl ::std::convert::Into<::std::string::String>,
+            >,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().ids(values),
+            );
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::BatchDeletePlansResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let (body, body_problem) = ::codearts_ipd_runtime::model::into_body(
+                self
+                    .body
+                    .or(
+                        ::std::option::Option::Some(
+                            types::builders::BatchOperateReqVoBuilder::default(),
+                        ),
+                    )
+                    .map(|builder| builder.build())
+                    .transpose(),
+                "BatchDeletePlans",
+            );
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::DELETE, "BatchDeletePlans")
+                .idempotent(true)
+                .config(&self.customize)
+                .path("/v1/planservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/plans/batch-delete")
+                .accept("application/json")
+                .problem(body_problem)
+                .json("application/json;charset=UTF-8", body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::batch_update_baseline`](super::Client::batch_update_baseline): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct BatchUpdateBaseline<'a> {
+        client: &'a super::Client,
+        customize: ::codearts_ipd_runtime::CallConfig,
+        project_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::builders::OperateSprintReqVoBuilder>,
+    }
+    impl<'a> BatchUpdateBaseline<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                customize: ::std::default::Default::default(),
+                project_id: ::std::default::Default::default(),
+                body: ::std::default::Default::default(),
+            }
+        }
+        ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
+        pub fn customize(
+            mut self,
+            f: impl ::std::ops::FnOnce(
+                ::codearts_ipd_runtime::CallConfig,
+            ) -> ::codearts_ipd_runtime::CallConfig,
+        ) -> Self {
+            self.customize = f(self.customize);
+            self
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**The `application/json;charset=UTF-8` body.
+
+The whole body at once; its fields also have setters of their own on this builder. A field set after this changes this body.*/
+        pub fn body(mut self, value: types::OperateSprintReqVo) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets the body field `attribute`.
+        pub fn attribute(
+            mut self,
+            value: impl ::std::convert::Into<types::BaseLineVo>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().attribute(value),
+            );
+            self
+        }
+        /**IDs of the releases or sprints (the `id` of plans that ListPlan lists).
+
+Body field `ids`.*/
+        pub fn ids(
+            mut self,
+            values: impl ::std::iter::IntoIterator<
+                Item = impl ::std::convert::Into<::std::string::String>,
+            >,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().ids(values),
+            );
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::BatchUpdateBaselineResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let (body, body_problem) = ::codearts_ipd_runtime::model::into_body(
+                self
+                    .body
+                    .or(
+                        ::std::option::Option::Some(
+                            types::builders::OperateSprintReqVoBuilder::default(),
+                        ),
+                    )
+                    .map(|builder| builder.build())
+                    .transpose(),
+                "BatchUpdateBaseline",
+            );
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::PUT, "BatchUpdateBaseline")
+                .idempotent(true)
+                .config(&self.customize)
+                .path("/v1/planservice/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/plans/batch-baseline")
+                .accept("application/json")
+                .problem(body_problem)
+                .json("application/json;charset=UTF-8", body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::show_ipd_third_party_associated`](super::Client::show_ipd_third_party_associated): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct ShowIpdThirdPartyAssociated<'a> {
+        client: &'a super::Client,
+        customize: ::codearts_ipd_runtime::CallConfig,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a> ShowIpdThirdPartyAssociated<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                customize: ::std::default::Default::default(),
+                project_id: ::std::default::Default::default(),
+                issue_id: ::std::default::Default::default(),
+            }
+        }
+        ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
+        pub fn customize(
+            mut self,
+            f: impl ::std::ops::FnOnce(
+                ::codearts_ipd_runtime::CallConfig,
+            ) -> ::codearts_ipd_runtime::CallConfig,
+        ) -> Self {
+            self.customize = f(self.customize);
+            self
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Work item ID: the `id` of a work item that a work item query answers.
+        pub fn issue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<
+                types::ShowIpdThirdPartyAssociatedResponseBody,
+            >,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::GET, "ShowIpdThirdPartyAssociated")
+                .idempotent(true)
+                .config(&self.customize)
+                .path("/v2/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issues/")
+                .path_param("issue_id", self.issue_id.as_ref())
+                .path("/associate-third-party")
+                .accept("application/json")
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::update_ipd_third_party`](super::Client::update_ipd_third_party): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct UpdateIpdThirdParty<'a> {
+        client: &'a super::Client,
+        customize: ::codearts_ipd_runtime::CallConfig,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::builders::UpdateThirdPartyAssociateVoBuilder>,
+    }
+    impl<'a> UpdateIpdThirdParty<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                customize: ::std::default::Default::default(),
+                project_id: ::std::default::Default::default(),
+                issue_id: ::std::default::Default::default(),
+                body: ::std::default::Default::default(),
+            }
+        }
+        ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
+        pub fn customize(
+            mut self,
+            f: impl ::std::ops::FnOnce(
+                ::codearts_ipd_runtime::CallConfig,
+            ) -> ::codearts_ipd_runtime::CallConfig,
+        ) -> Self {
+            self.customize = f(self.customize);
+            self
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Work item ID: the `id` of a work item that a work item query answers.
+        pub fn issue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**The `application/json;charset=UTF-8` body.
+
+The whole body at once; its fields also have setters of their own on this builder. A field set after this changes this body.*/
+        pub fn body(mut self, value: types::UpdateThirdPartyAssociateVo) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**ID of the link: the `id` that AssociateIpdThirdParty and ShowIpdThirdPartyAssociated answer.
+
+Body field `id`.*/
+        pub fn id(
+            mut self,
+            value: impl ::std::convert::TryInto<
+                types::UpdateThirdPartyAssociateVoId,
+                Error: ::std::fmt::Display,
+            >,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().id(value),
+            );
+            self
+        }
+        /**Name of the link.
+
+Body field `title`.*/
+        pub fn title(
+            mut self,
+            value: impl ::std::convert::TryInto<
+                types::UpdateThirdPartyAssociateVoTitle,
+                Error: ::std::fmt::Display,
+            >,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().title(value),
+            );
+            self
+        }
+        /**Address of the link.
+
+Body field `url`.*/
+        pub fn url(
+            mut self,
+            value: impl ::std::convert::TryInto<
+                types::UpdateThirdPartyAssociateVoUrl,
+                Error: ::std::fmt::Display,
+            >,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().url(value),
+            );
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::UpdateIpdThirdPartyResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let (body, body_problem) = ::codearts_ipd_runtime::model::into_body(
+                self
+                    .body
+                    .or(
+                        ::std::option::Option::Some(
+                            types::builders::UpdateThirdPartyAssociateVoBuilder::default(),
+                        ),
+                    )
+                    .map(|builder| builder.build())
+                    .transpose(),
+                "UpdateIpdThirdParty",
+            );
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::PUT, "UpdateIpdThirdParty")
+                .idempotent(true)
+                .config(&self.customize)
+                .path("/v2/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issues/")
+                .path_param("issue_id", self.issue_id.as_ref())
+                .path("/associate-third-party")
+                .accept("application/json")
+                .problem(body_problem)
+                .json("application/json;charset=UTF-8", body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::associate_ipd_third_party`](super::Client::associate_ipd_third_party): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct AssociateIpdThirdParty<'a> {
+        client: &'a super::Client,
+        customize: ::codearts_ipd_runtime::CallConfig,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::builders::CreateThirdPartyAssociateVoBuilder>,
+    }
+    impl<'a> AssociateIpdThirdParty<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                customize: ::std::default::Default::default(),
+                project_id: ::std::default::Default::default(),
+                issue_id: ::std::default::Default::default(),
+                body: ::std::default::Default::default(),
+            }
+        }
+        ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
+        pub fn customize(
+            mut self,
+            f: impl ::std::ops::FnOnce(
+                ::codearts_ipd_runtime::CallConfig,
+            ) -> ::codearts_ipd_runtime::CallConfig,
+        ) -> Self {
+            self.customize = f(self.customize);
+            self
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Work item ID: the `id` of a work item that a work item query answers.
+        pub fn issue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**The `application/json;charset=UTF-8` body.
+
+The whole body at once; its fields also have setters of their own on this builder. A field set after this changes this body.*/
+        pub fn body(mut self, value: types::CreateThirdPartyAssociateVo) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Name of the link.
+
+Body field `title`.*/
+        pub fn title(
+            mut self,
+            value: impl ::std::convert::TryInto<
+                types::CreateThirdPartyAssociateVoTitle,
+                Error: ::std::fmt::Display,
+            >,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().title(value),
+            );
+            self
+        }
+        /**Address of the link.
+
+Body field `url`.*/
+        pub fn url(
+            mut self,
+            value: impl ::std::convert::TryInto<
+                types::CreateThirdPartyAssociateVoUrl,
+                Error: ::std::fmt::Display,
+            >,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().url(value),
+            );
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::AssociateIpdThirdPartyResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let (body, body_problem) = ::codearts_ipd_runtime::model::into_body(
+                self
+                    .body
+                    .or(
+                        ::std::option::Option::Some(
+                            types::builders::CreateThirdPartyAssociateVoBuilder::default(),
+                        ),
+                    )
+                    .map(|builder| builder.build())
+                    .transpose(),
+                "AssociateIpdThirdParty",
+            );
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::POST, "AssociateIpdThirdParty")
+                .idempotent(false)
+                .config(&self.customize)
+                .path("/v2/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issues/")
+                .path_param("issue_id", self.issue_id.as_ref())
+                .path("/associate-third-party")
+                .accept("application/json")
+                .problem(body_problem)
+                .json("application/json;charset=UTF-8", body.as_ref(), true)
+                .send()
+                .await?;
+            #[allow(unreachable_patterns)]
+            match response.status() {
+                200 => response.json().await,
+                400..=499 => Err(response.error(true).await),
+                _ => Err(response.error(false).await),
+            }
+        }
+    }
+    ///A call of [`Client::delete_ipd_third_party`](super::Client::delete_ipd_third_party): set its parameters, then [`send`](Self::send) it.
+    #[derive(Clone, Debug)]
+    #[must_use = "nothing is sent until `.send()` is awaited"]
+    pub struct DeleteIpdThirdParty<'a> {
+        client: &'a super::Client,
+        customize: ::codearts_ipd_runtime::CallConfig,
+        project_id: ::std::option::Option<::std::string::String>,
+        issue_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::builders::DeleteThirdPartyAssociateVoBuilder>,
+    }
+    impl<'a> DeleteIpdThirdParty<'a> {
+        pub(super) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                customize: ::std::default::Default::default(),
+                project_id: ::std::default::Default::default(),
+                issue_id: ::std::default::Default::default(),
+                body: ::std::default::Default::default(),
+            }
+        }
+        ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
+        pub fn customize(
+            mut self,
+            f: impl ::std::ops::FnOnce(
+                ::codearts_ipd_runtime::CallConfig,
+            ) -> ::codearts_ipd_runtime::CallConfig,
+        ) -> Self {
+            self.customize = f(self.customize);
+            self
+        }
+        ///32-character ID of a project, which must be unique. Obtain the value by calling the Querying the IPD Project List API. The value of `id` in the response message body is the project ID.
+        pub fn project_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.project_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Work item ID: the `id` of a work item that a work item query answers.
+        pub fn issue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.issue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**The `application/json;charset=UTF-8` body.
+
+The whole body at once; its fields also have setters of their own on this builder. A field set after this changes this body.*/
+        pub fn body(mut self, value: types::DeleteThirdPartyAssociateVo) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**ID of the link: the `id` that AssociateIpdThirdParty and ShowIpdThirdPartyAssociated answer.
+
+Body field `id`.*/
+        pub fn id(
+            mut self,
+            value: impl ::std::convert::TryInto<
+                types::DeleteThirdPartyAssociateVoId,
+                Error: ::std::fmt::Display,
+            >,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(
+                self.body.unwrap_or_default().id(value),
+            );
+            self
+        }
+        ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::codearts_ipd_runtime::Response<types::DeleteIpdThirdPartyResponseBody>,
+            ::codearts_ipd_runtime::ApiError,
+        > {
+            let (body, body_problem) = ::codearts_ipd_runtime::model::into_body(
+                self
+                    .body
+                    .or(
+                        ::std::option::Option::Some(
+                            types::builders::DeleteThirdPartyAssociateVoBuilder::default(),
+                        ),
+                    )
+                    .map(|builder| builder.build())
+                    .transpose(),
+                "DeleteIpdThirdParty",
+            );
+            let response = self
+                .client
+                .transport()
+                .call(::codearts_ipd_runtime::Method::DELETE, "DeleteIpdThirdParty")
+                .idempotent(true)
+                .config(&self.customize)
+                .path("/v2/projects/")
+                .path_param("project_id", self.project_id.as_ref())
+                .path("/issues/")
+                .path_param("issue_id", self.issue_id.as_ref())
+                .path("/associate-third-party")
+                .accept("application/json")
+                .problem(body_problem)
+                .json("application/json;charset=UTF-8", body.as_ref(), true)
                 .send()
                 .await?;
             #[allow(unreachable_patterns)]

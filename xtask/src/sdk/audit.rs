@@ -233,3 +233,134 @@ pub fn changes(old: &Metadata, new: &Metadata) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A small SDK: one operation the spec has (with a body model and an
+    /// answer), one it lacks.
+    fn metadata() -> Metadata {
+        serde_json::from_value(json!({
+            "package": "sdk", "version": "1.0",
+            "operations": [
+                { "name": "CreateThing", "method": "POST", "path": "/v1/things",
+                  "summary": "s", "description": "",
+                  "parameters": [{ "name": "page", "in": "query", "type": "int", "required": false, "description": "" }],
+                  "content_type": "application/json;charset=utf-8",
+                  "body": { "type": "ThingParam" }, "form": [],
+                  "response": { "type": "CreateThingResponse", "stream": false } },
+                { "name": "DropThing", "method": "DELETE", "path": "/v1/things/{id}",
+                  "summary": "s", "description": "",
+                  "parameters": [{ "name": "id", "in": "path", "type": "str", "required": true, "description": "" }],
+                  "content_type": null, "body": null, "form": [],
+                  "response": { "type": "DropThingResponse", "stream": false } },
+                { "name": "Elsewhere", "method": "GET", "path": "/v9/other",
+                  "summary": "s", "description": "", "parameters": [],
+                  "content_type": null, "body": null, "form": [],
+                  "response": { "type": "DropThingResponse", "stream": false } }
+            ],
+            "models": {
+                "ThingParam": { "fields": [
+                    { "json": "title", "type": "str", "required": true, "description": "" },
+                    { "json": "size", "type": "int", "required": false, "description": "" } ] },
+                "CreateThingResponse": { "fields": [
+                    { "json": "id", "type": "str", "required": false, "description": "" },
+                    { "json": "created", "type": "str", "required": false, "description": "" } ] },
+                "DropThingResponse": { "fields": [] }
+            }
+        }))
+        .unwrap()
+    }
+
+    fn spec() -> Value {
+        json!({
+            "openapi": "3.0.3",
+            "paths": { "/v1/things": { "post": {
+                "operationId": "CreateThing",
+                "parameters": [{ "name": "page", "in": "query", "required": false,
+                                 "schema": { "type": "integer", "format": "int32" } }],
+                "requestBody": { "content": { "application/json;charset=UTF-8": { "schema": {
+                    "type": "object", "required": ["title", "size"],
+                    "properties": { "title": { "type": "string", "enum": ["a"] },
+                                    "size": { "type": "string" } } } } } },
+                "responses": { "201": { "description": "", "content": { "application/json": { "schema": {
+                    "type": "object", "properties": {
+                        "id": { "type": "string" },
+                        "created": { "type": "integer", "x-accept-digit-string": true },
+                        "extra": { "type": "string" } } } } } } }
+            } } }
+        })
+    }
+
+    fn kept(differences: &[&str]) -> Kept {
+        Kept {
+            scope: vec!["/v1/".into()],
+            kept: vec![KeptGroup {
+                reason: "a reason".into(),
+                differences: differences.iter().map(|d| d.to_string()).collect(),
+            }],
+        }
+    }
+
+    #[test]
+    fn finds_every_kind_of_difference_and_nothing_out_of_scope() {
+        let found = differences(&metadata(), &spec(), &kept(&[]));
+        assert_eq!(
+            found,
+            [
+                // Requiredness and type of a body field; the spec's enum,
+                // format, digit strings and charset case are no difference.
+                "CreateThing: body.size: required in the SDK false, in the spec true",
+                "CreateThing: body.size: the SDK has integer, the spec string",
+                // An answer field only the spec has, at the spec's success status.
+                "CreateThing: response 201.extra (string): in the spec, not in the SDK",
+                "DropThing: DELETE /v1/things/{id}: in the SDK, not in the spec",
+            ]
+        );
+    }
+
+    #[test]
+    fn listed_differences_pass_and_stale_ones_fail() {
+        let all = differences(&metadata(), &spec(), &kept(&[]));
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        let findings = audit(&metadata(), &spec(), &kept(&all));
+        assert!(findings.passed(), "{:?}", findings.unexplained);
+        assert_eq!(findings.kept, 4);
+        let mut listed = all.clone();
+        listed.push("CreateThing: body.gone: in the SDK, not in the spec");
+        let findings = audit(&metadata(), &spec(), &kept(&listed[1..]));
+        assert_eq!(findings.unexplained, [all[0]]);
+        assert_eq!(
+            findings.stale,
+            ["CreateThing: body.gone: in the SDK, not in the spec"]
+        );
+        assert!(!findings.passed());
+    }
+
+    #[test]
+    fn a_release_that_adds_and_changes_operations_is_reported() {
+        let old = metadata();
+        let mut new = metadata();
+        new.operations.retain(|o| o.name != "DropThing");
+        new.models.get_mut("ThingParam").unwrap().fields[1].ty = "str".into();
+        let found = changes(&old, &new);
+        assert!(
+            found.contains(&"removed: DropThing DELETE /v1/things/{id}".to_string()),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|c| c
+                    .starts_with("changed: CreateThing: body.size: the new release has string")),
+            "{found:?}"
+        );
+        let added = changes(&new, &old);
+        assert!(
+            added.contains(&"added: DropThing DELETE /v1/things/{id}".to_string()),
+            "{added:?}"
+        );
+    }
+}
