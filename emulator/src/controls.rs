@@ -24,7 +24,14 @@ pub struct Recorded {
     pub headers: HeaderMap,
     /// For `multipart/form-data` requests: the number of parts read.
     pub parts: Option<usize>,
+    /// For JSON requests: the body, as parsed (before validation), if it
+    /// was at most [`RECORDED_BODY_LIMIT`] bytes.
+    pub body: Option<serde_json::Value>,
 }
+
+/// The largest JSON body a [`Recorded`] keeps: the recording holds up to
+/// a thousand requests, so its memory stays bounded.
+pub const RECORDED_BODY_LIMIT: usize = 64 * 1024;
 
 /// One request's record while it is handled; the handler adds what it
 /// learns (a form's part count) to its own request's record.
@@ -33,12 +40,18 @@ pub(crate) struct Entry {
     uri: String,
     headers: HeaderMap,
     parts: OnceLock<usize>,
+    body: OnceLock<serde_json::Value>,
 }
 
 impl Entry {
     /// The number of parts of the request's form.
     pub(crate) fn set_parts(&self, parts: usize) {
         let _ = self.parts.set(parts);
+    }
+
+    /// The request's JSON body (already bounded by the body reader).
+    pub(crate) fn set_body(&self, body: &serde_json::Value) {
+        let _ = self.body.set(body.clone());
     }
 }
 
@@ -63,6 +76,7 @@ impl Recording {
             uri,
             headers: headers.clone(),
             parts: OnceLock::new(),
+            body: OnceLock::new(),
         });
         if self.limit > 0 {
             let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
@@ -83,6 +97,7 @@ impl Recording {
                 uri: e.uri.clone(),
                 headers: e.headers.clone(),
                 parts: e.parts.get().copied(),
+                body: e.body.get().cloned(),
             })
             .collect()
     }

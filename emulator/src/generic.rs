@@ -266,6 +266,13 @@ async fn read_body(
             reason: format!("is not JSON ({e})"),
         })
     })?;
+    // Recorded for wire tests; not a large one, as the recording keeps up
+    // to a thousand requests.
+    if let Some(entry) = &entry
+        && bytes.len() <= crate::controls::RECORDED_BODY_LIMIT
+    {
+        entry.set_body(&value);
+    }
     catalogue
         .validate(&spec.schema, &value, "body")
         .map_err(|e| refuse(&e))?;

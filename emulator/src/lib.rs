@@ -30,6 +30,6 @@ mod stateful;
 pub mod store;
 
 pub use config::{Config, MAX_ATTACHMENT};
-pub use controls::Recorded;
+pub use controls::{RECORDED_BODY_LIMIT, Recorded};
 pub use emulator::Emulator;
 pub use store::state::Attachment;

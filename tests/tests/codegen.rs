@@ -242,9 +242,10 @@ fn every_model_has_a_builder_accessors_and_is_non_exhaustive() {
             _ => {}
         }
     }
-    // The whole spec, not an empty module.
+    // The whole spec, not an empty module; newtypes (array bodies and
+    // constrained strings) stay the exception.
     assert!(
-        structs > 100 && enums > 20 && newtypes < 10,
+        structs > 100 && enums > 20 && newtypes < structs / 4,
         "{structs} structs, {enums} enums, {newtypes} newtypes"
     );
 }

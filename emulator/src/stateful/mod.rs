@@ -1,6 +1,6 @@
 //! The stateful handlers: the operations whose answers depend on what was
 //! sent before (work items, comments, labels, images, attachments, custom
-//! fields). Everything else is answered generically from the spec
+//! fields, external links, plans). Everything else is answered generically from the spec
 //! (`crate::generic`). The generic layer has already checked the signature
 //! and validated the path, query and body against the spec before a
 //! handler runs, and it checks every JSON answer against the spec's
@@ -17,8 +17,10 @@ mod comments;
 mod fields;
 mod images;
 mod labels;
+mod plans;
 #[cfg(test)]
 mod tests;
+mod third_parties;
 mod work_items;
 
 use std::collections::BTreeMap;
@@ -28,7 +30,7 @@ use serde_json::{Map, Value, json};
 
 use crate::form::FormPart;
 use crate::store::state::{
-    Attachment, Comment, Field, Image, Label, Project, State, User, WorkItem,
+    Attachment, Comment, Field, Image, Label, Plan, Project, State, ThirdParty, User, WorkItem,
 };
 use crate::store::{Files, Outcome, Store, StoreError, Txn};
 
@@ -124,6 +126,27 @@ pub(crate) const OPERATIONS: &[Stateful] = &[
     write("CreateIpdProjectIssueAttachment", attachments::upload),
     read("ShowIpdAttachmentByWorkItemId", attachments::list),
     read("DownloadIpdIssueAttachment", attachments::download),
+    write("AssociateIpdThirdParty", |t, c| {
+        third_parties::create(t.state, c)
+    }),
+    read("ShowIpdThirdPartyAssociated", |s, _, c| {
+        third_parties::list(s, c)
+    }),
+    write("UpdateIpdThirdParty", |t, c| {
+        third_parties::update(t.state, c)
+    }),
+    write("DeleteIpdThirdParty", |t, c| {
+        third_parties::delete(t.state, c)
+    }),
+    write("CreatePlans", |t, c| plans::create(t.state, c)),
+    read("ListPlan", |s, _, c| plans::list(s, c)),
+    read("ListPlanDetail", |s, _, c| plans::show(s, c)),
+    write("UpdatePlanInfo", |t, c| plans::update(t.state, c)),
+    write("ChangePlanStatus", |t, c| plans::change_status(t.state, c)),
+    write("BatchDeletePlans", |t, c| plans::delete_batch(t.state, c)),
+    write("BatchUpdateBaseline", |t, c| {
+        plans::baseline_batch(t.state, c)
+    }),
 ];
 
 const fn read(operation: &'static str, run: fn(&State, &Files, &Call<'_>) -> Reply) -> Stateful {
@@ -201,6 +224,10 @@ const COMMENT_NOT_FOUND: &str = "PM.02175148";
 const LABEL_NOT_FOUND: &str = "PM.02175149";
 /// No such image in this work item's description.
 const IMAGE_NOT_FOUND: &str = "PM.02175150";
+/// No such plan in this project.
+const PLAN_NOT_FOUND: &str = "PM.02175153";
+/// No such external link on this work item.
+const LINK_NOT_FOUND: &str = "PM.02175154";
 /// The request is well-formed per the spec but refused by a business rule.
 const INVALID: &str = "PM.02175151";
 /// Another label of the project already has this title.

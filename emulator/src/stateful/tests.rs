@@ -673,3 +673,184 @@ fn numbers_carry_the_utc_date() {
     assert_eq!(work_items::yyyymmdd(1_748_591_780_337), "20250530");
     assert_eq!(work_items::yyyymmdd(951_782_400_000), "20000229");
 }
+
+#[test]
+fn plans_keep_their_sprints_status_and_baseline_and_survive_a_reopen() {
+    let dir = Scratch::new("plans");
+    let store = open(&dir);
+    let release = json_of(run(
+        &store,
+        "CreatePlans",
+        &PROJECT,
+        &[],
+        Some(json!({ "title": "R1", "category": "PI",
+                     "plan_start_date": "2024-01-01", "plan_end_date": "2024-03-31" })),
+    ));
+    let release_id = release["result"]["id"].as_str().unwrap().to_string();
+    assert_eq!(release["result"]["plan_start_date"], 1_704_067_200_000u64);
+    assert_eq!(release["result"]["status"], "planned");
+    let sprint = |title: &str, parent: &str| {
+        run(
+            &store,
+            "CreatePlans",
+            &PROJECT,
+            &[],
+            Some(
+                json!({ "title": title, "category": "Iteration", "parent_id": parent,
+                         "plan_start_date": "2024-01-01", "plan_end_date": "2024-01-14" }),
+            ),
+        )
+    };
+    let sprint_id = json_of(sprint("S1", &release_id))["result"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A sprint needs a release to belong to.
+    assert_eq!(error_of(sprint("S2", "1100000000000009999")).0, 400);
+    let bad_dates = run(
+        &store,
+        "CreatePlans",
+        &PROJECT,
+        &[],
+        Some(json!({ "title": "R2", "category": "PI",
+                     "plan_start_date": "2024-02-30", "plan_end_date": "2024-03-31" })),
+    );
+    assert_eq!(error_of(bad_dates).0, 400);
+
+    let path = [("project_id", "p1"), ("plan_id", sprint_id.as_str())];
+    let started = run(
+        &store,
+        "ChangePlanStatus",
+        &path,
+        &[],
+        Some(json!({ "operate": "start" })),
+    );
+    json_of(started);
+    // Completing needs to know where unfinished work goes.
+    let refused = run(
+        &store,
+        "ChangePlanStatus",
+        &path,
+        &[],
+        Some(json!({ "operate": "complete" })),
+    );
+    assert_eq!(error_of(refused).0, 400);
+    let baselined = json_of(run(
+        &store,
+        "BatchUpdateBaseline",
+        &PROJECT,
+        &[],
+        Some(json!({ "ids": [sprint_id, "1100000000000009999"],
+                     "attribute": { "baseline": "baselined" } })),
+    ));
+    assert_eq!(baselined["result"]["success_num"], 1);
+    assert_eq!(
+        baselined["result"]["failed"][0]["id"],
+        "1100000000000009999"
+    );
+    drop(store);
+
+    let store = open(&dir);
+    let listed = json_of(run(&store, "ListPlan", &PROJECT, &[], None));
+    assert_eq!(listed["result"].as_array().unwrap().len(), 1, "{listed}");
+    let child = &listed["result"][0]["children"][0];
+    assert_eq!(child["id"], sprint_id.as_str());
+    assert_eq!(child["status"], "going");
+    assert_eq!(child["baseline"], "baselined");
+    let found = json_of(run(
+        &store,
+        "ListPlan",
+        &PROJECT,
+        &[("key_word", "S1")],
+        None,
+    ));
+    assert_eq!(found["result"][0]["id"], release_id.as_str());
+    let none = json_of(run(
+        &store,
+        "ListPlan",
+        &PROJECT,
+        &[("key_word", "nothing")],
+        None,
+    ));
+    assert_eq!(none["result"], json!([]));
+
+    let deleted = json_of(run(
+        &store,
+        "BatchDeletePlans",
+        &PROJECT,
+        &[],
+        Some(json!({ "ids": [release_id] })),
+    ));
+    assert_eq!(deleted["result"]["success_num"], 1);
+    // The sprint went with its release.
+    let gone = run(&store, "ListPlanDetail", &path, &[], None);
+    assert_eq!(error_of(gone), (404, PLAN_NOT_FOUND));
+}
+
+#[test]
+fn external_links_belong_to_their_work_item() {
+    let dir = Scratch::new("links");
+    let store = open(&dir);
+    let issue = create_bug(&store, "linked");
+    let other = create_bug(&store, "other");
+    let path = [("project_id", "p1"), ("issue_id", issue.as_str())];
+    let created = json_of(run(
+        &store,
+        "AssociateIpdThirdParty",
+        &path,
+        &[],
+        Some(json!({ "title": "Design", "url": "https://example.com/d" })),
+    ));
+    let link = created["result"]["success"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let plain = run(
+        &store,
+        "AssociateIpdThirdParty",
+        &path,
+        &[],
+        Some(json!({ "title": "x", "url": "http://example.com" })),
+    );
+    assert_eq!(error_of(plain).0, 400);
+    let updated = json_of(run(
+        &store,
+        "UpdateIpdThirdParty",
+        &path,
+        &[],
+        Some(json!({ "id": link, "title": "Design v2", "url": "https://example.com/d2" })),
+    ));
+    assert_eq!(updated["result"]["success"], json!([["title", "url"]]));
+    let listed = json_of(run(&store, "ShowIpdThirdPartyAssociated", &path, &[], None));
+    assert_eq!(listed["result"]["count"], 1);
+    assert_eq!(listed["result"]["data"]["result"][0]["title"], "Design v2");
+    // Another work item has no links, and cannot delete this one.
+    let other_path = [("project_id", "p1"), ("issue_id", other.as_str())];
+    let listed = json_of(run(
+        &store,
+        "ShowIpdThirdPartyAssociated",
+        &other_path,
+        &[],
+        None,
+    ));
+    assert_eq!(listed["result"]["count"], 0);
+    let refused = json_of(run(
+        &store,
+        "DeleteIpdThirdParty",
+        &other_path,
+        &[],
+        Some(json!({ "id": link })),
+    ));
+    assert_eq!(refused["result"]["fail"], json!([link]));
+    let deleted = json_of(run(
+        &store,
+        "DeleteIpdThirdParty",
+        &path,
+        &[],
+        Some(json!({ "id": link })),
+    ));
+    assert_eq!(deleted["result"]["success"], json!([link]));
+    let unknown = [("project_id", "p1"), ("issue_id", "1100000000000009999")];
+    let missing = run(&store, "ShowIpdThirdPartyAssociated", &unknown, &[], None);
+    assert_eq!(error_of(missing), (404, ITEM_NOT_FOUND));
+}

@@ -71,6 +71,13 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX images_gen ON images (gen);
      CREATE INDEX fields_gen ON fields (gen);
      CREATE INDEX attachments_gen ON attachments (gen);",
+    // 3: external links of work items, and plans.
+    "CREATE TABLE third_parties (project_id TEXT NOT NULL, id TEXT NOT NULL,
+         gen INTEGER NOT NULL, data TEXT, PRIMARY KEY (project_id, id));
+     CREATE TABLE plans (project_id TEXT NOT NULL, id TEXT NOT NULL,
+         gen INTEGER NOT NULL, data TEXT, PRIMARY KEY (project_id, id));
+     CREATE INDEX third_parties_gen ON third_parties (gen);
+     CREATE INDEX plans_gen ON plans (gen);",
 ];
 
 /// Why the store could not answer.

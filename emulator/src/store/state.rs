@@ -36,6 +36,10 @@ pub(crate) struct Project {
     pub fields: Table<Field>,
     /// Attachments of work items, by id.
     pub attachments: Table<Attachment>,
+    /// External links of work items, by id.
+    pub third_parties: Table<ThirdParty>,
+    /// Releases, sprints and milestones, by id.
+    pub plans: Table<Plan>,
 }
 
 /// The kinds of rows, as the store names their SQL tables.
@@ -47,16 +51,20 @@ pub(crate) enum Kind {
     Images,
     Fields,
     Attachments,
+    ThirdParties,
+    Plans,
 }
 
 impl Kind {
-    pub(crate) const ALL: [Kind; 6] = [
+    pub(crate) const ALL: [Kind; 8] = [
         Kind::WorkItems,
         Kind::Comments,
         Kind::Labels,
         Kind::Images,
         Kind::Fields,
         Kind::Attachments,
+        Kind::ThirdParties,
+        Kind::Plans,
     ];
 
     /// The SQL table's name.
@@ -68,6 +76,8 @@ impl Kind {
             Kind::Images => "images",
             Kind::Fields => "fields",
             Kind::Attachments => "attachments",
+            Kind::ThirdParties => "third_parties",
+            Kind::Plans => "plans",
         }
     }
 }
@@ -91,6 +101,8 @@ macro_rules! each_table {
         { let ($kind, $table) = (Kind::Images, $($borrow)* project.images); $body }
         { let ($kind, $table) = (Kind::Fields, $($borrow)* project.fields); $body }
         { let ($kind, $table) = (Kind::Attachments, $($borrow)* project.attachments); $body }
+        { let ($kind, $table) = (Kind::ThirdParties, $($borrow)* project.third_parties); $body }
+        { let ($kind, $table) = (Kind::Plans, $($borrow)* project.plans); $body }
     }};
 }
 pub(crate) use each_table;
@@ -170,6 +182,42 @@ pub(crate) struct Label {
     pub color: String,
     pub label_type: Option<String>,
     pub category_types: Vec<String>,
+}
+
+/// An external link of a work item (a third-party association).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct ThirdParty {
+    pub id: String,
+    pub issue_id: String,
+    pub title: String,
+    pub url: String,
+    pub created_ms: u64,
+    pub modified_ms: u64,
+}
+
+/// A release (`PI`), sprint (`Iteration`, under a release) or milestone
+/// (`PlanMilestone`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct Plan {
+    pub id: String,
+    pub title: String,
+    pub category: String,
+    pub description: Option<String>,
+    /// `planned`, `going` or `ended`.
+    pub status: String,
+    /// `baselined`, or `None` (not baselined).
+    pub baseline: Option<String>,
+    /// A sprint's release.
+    pub parent_id: Option<String>,
+    /// `yyyy-MM-dd`, as given.
+    pub plan_start_date: String,
+    pub plan_end_date: String,
+    pub workload: Option<String>,
+    pub owner: Option<String>,
+    pub created_ms: u64,
+    pub modified_ms: u64,
 }
 
 /// An image's metadata; its bytes are the file `images/<file_name>`.

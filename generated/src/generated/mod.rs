@@ -1534,12 +1534,12 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct CreateThirdPartyAssociateVo {
-        ///Name of the link.
+        ///Name of the link, 1 to 256 characters.
         pub title: CreateThirdPartyAssociateVoTitle,
-        ///Address of the link.
+        ///Address of the link; it must start with `https://`.
         pub url: CreateThirdPartyAssociateVoUrl,
     }
-    ///Name of the link.
+    ///Name of the link, 1 to 256 characters.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateThirdPartyAssociateVoTitle(::std::string::String);
@@ -1560,6 +1560,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 256usize {
+                return Err("longer than 256 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -1595,7 +1598,7 @@ pub mod types {
                 })
         }
     }
-    ///Address of the link.
+    ///Address of the link; it must start with `https://`.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateThirdPartyAssociateVoUrl(::std::string::String);
@@ -5235,9 +5238,9 @@ pub mod types {
     pub struct UpdateThirdPartyAssociateVo {
         ///ID of the link: the `id` that AssociateIpdThirdParty and ShowIpdThirdPartyAssociated answer.
         pub id: UpdateThirdPartyAssociateVoId,
-        ///Name of the link.
+        ///Name of the link, 1 to 256 characters.
         pub title: UpdateThirdPartyAssociateVoTitle,
-        ///Address of the link.
+        ///Address of the link; it must start with `https://`.
         pub url: UpdateThirdPartyAssociateVoUrl,
     }
     ///ID of the link: the `id` that AssociateIpdThirdParty and ShowIpdThirdPartyAssociated answer.
@@ -5295,7 +5298,7 @@ pub mod types {
                 })
         }
     }
-    ///Name of the link.
+    ///Name of the link, 1 to 256 characters.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateThirdPartyAssociateVoTitle(::std::string::String);
@@ -5316,6 +5319,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 256usize {
+                return Err("longer than 256 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -5351,7 +5357,7 @@ pub mod types {
                 })
         }
     }
-    ///Address of the link.
+    ///Address of the link; it must start with `https://`.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateThirdPartyAssociateVoUrl(::std::string::String);
@@ -11583,12 +11589,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         pub fn builder() -> builders::CreateThirdPartyAssociateVoBuilder {
             ::std::default::Default::default()
         }
-        ///Name of the link.
+        ///Name of the link, 1 to 256 characters.
         #[inline]
         pub fn title(&self) -> &str {
             self.title.as_str()
         }
-        ///Address of the link.
+        ///Address of the link; it must start with `https://`.
         #[inline]
         pub fn url(&self) -> &str {
             self.url.as_str()
@@ -19823,12 +19829,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         pub fn id(&self) -> &str {
             self.id.as_str()
         }
-        ///Name of the link.
+        ///Name of the link, 1 to 256 characters.
         #[inline]
         pub fn title(&self) -> &str {
             self.title.as_str()
         }
-        ///Address of the link.
+        ///Address of the link; it must start with `https://`.
         #[inline]
         pub fn url(&self) -> &str {
             self.url.as_str()
@@ -25199,7 +25205,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             >,
         }
         impl CreateThirdPartyAssociateVoBuilder {
-            ///Name of the link.
+            ///Name of the link, 1 to 256 characters.
             pub fn title(
                 mut self,
                 value: impl ::std::convert::TryInto<
@@ -25210,7 +25216,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 self.title = ::codearts_ipd_runtime::model::Slot::new(value);
                 self
             }
-            ///Address of the link.
+            ///Address of the link; it must start with `https://`.
             pub fn url(
                 mut self,
                 value: impl ::std::convert::TryInto<
@@ -35101,7 +35107,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 self.id = ::codearts_ipd_runtime::model::Slot::new(value);
                 self
             }
-            ///Name of the link.
+            ///Name of the link, 1 to 256 characters.
             pub fn title(
                 mut self,
                 value: impl ::std::convert::TryInto<
@@ -35112,7 +35118,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 self.title = ::codearts_ipd_runtime::model::Slot::new(value);
                 self
             }
-            ///Address of the link.
+            ///Address of the link; it must start with `https://`.
             pub fn url(
                 mut self,
                 value: impl ::std::convert::TryInto<
@@ -40531,7 +40537,7 @@ Body field `id`.*/
             );
             self
         }
-        /**Name of the link.
+        /**Name of the link, 1 to 256 characters.
 
 Body field `title`.*/
         pub fn title(
@@ -40546,7 +40552,7 @@ Body field `title`.*/
             );
             self
         }
-        /**Address of the link.
+        /**Address of the link; it must start with `https://`.
 
 Body field `url`.*/
         pub fn url(
@@ -40657,7 +40663,7 @@ The whole body at once; its fields also have setters of their own on this builde
             self.body = ::std::option::Option::Some(value.into());
             self
         }
-        /**Name of the link.
+        /**Name of the link, 1 to 256 characters.
 
 Body field `title`.*/
         pub fn title(
@@ -40672,7 +40678,7 @@ Body field `title`.*/
             );
             self
         }
-        /**Address of the link.
+        /**Address of the link; it must start with `https://`.
 
 Body field `url`.*/
         pub fn url(
