@@ -58,10 +58,11 @@ enum Command {
         #[arg(required_unless_present = "sdk")]
         pages: Vec<PathBuf>,
         /// Draft these operations of the official SDK (its names, as
-        /// `CreatePlans`; `missing` for every one in scope the spec lacks),
-        /// each merged with the given page of the same route: shapes from
-        /// the SDK, descriptions, constraints and enums from the page.
-        #[arg(long, value_name = "OP", num_args = 1..)]
+        /// `CreatePlans`, comma-separated or repeated; `missing` for every
+        /// one in scope the spec lacks), each merged with the given page of
+        /// the same route: shapes from the SDK, descriptions, constraints
+        /// and enums from the page.
+        #[arg(long, value_name = "OP", value_delimiter = ',')]
         sdk: Vec<String>,
         /// Write the draft here instead of to stdout.
         #[arg(short, long, value_name = "FILE")]

@@ -196,3 +196,54 @@ fn copy_rules(to: &mut Map<String, Value>, from: &Value) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_gives_words_and_rules_and_the_sdk_the_shapes() {
+        let path = "/v1/things/{id}";
+        let mut sdk = json!({
+            "paths": { path: { "post": {
+                "operationId": "CreateThing", "summary": "新建",
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "requestBody": { "content": { "application/json;charset=utf-8": {
+                    "schema": { "$ref": "#/components/schemas/ThingParam" } } } },
+                "responses": { "200": { "description": "Success." } } } } },
+            "components": { "schemas": { "ThingParam": { "type": "object", "properties": {
+                "title": { "description": "标题", "type": "string" },
+                "size": { "type": "integer" } } } } }
+        });
+        let page = json!({
+            "paths": { path: { "post": {
+                "operationId": "CreateThing", "summary": "Creating a Thing",
+                "parameters": [{ "name": "id", "in": "path", "required": true,
+                                 "description": "Thing ID.", "schema": { "type": "string", "maxLength": 19 } }],
+                "requestBody": { "content": { "application/json": {
+                    "schema": { "$ref": "#/components/schemas/CreateThingRequestBody" } } } },
+                "responses": { "200": { "description": "OK" } } } } },
+            "components": { "schemas": { "CreateThingRequestBody": { "type": "object", "properties": {
+                "title": { "description": "Title, 1 to 8 characters.", "type": "string", "maxLength": 8 },
+                "size": { "description": "Size.", "type": "string" } } } } }
+        });
+        merge(&mut sdk, &page, "post", path);
+        let op = &sdk["paths"][path]["post"];
+        assert_eq!(op["summary"], "Creating a Thing");
+        assert_eq!(op["parameters"][0]["description"], "Thing ID.");
+        assert_eq!(op["parameters"][0]["schema"]["maxLength"], 19);
+        let title = &sdk["components"]["schemas"]["ThingParam"]["properties"]["title"];
+        assert_eq!(title["description"], "Title, 1 to 8 characters.");
+        assert_eq!(title["maxLength"], 8);
+        // The SDK's shape stays, and the page's is noted.
+        assert_eq!(
+            sdk["components"]["schemas"]["ThingParam"]["properties"]["size"]["type"],
+            "integer"
+        );
+        let notes = op["x-import-notes"].to_string();
+        assert!(
+            notes.contains("body.size: the page has string, the SDK integer"),
+            "{notes}"
+        );
+    }
+}
