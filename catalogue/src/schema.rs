@@ -416,6 +416,16 @@ impl Catalogue {
                 object.insert(name.clone(), self.synthesize_at(property, depth + 1));
             }
         }
+        // A map gets one entry, so that what it holds is exercised too.
+        match schema.get("additionalProperties") {
+            Some(Value::Bool(true)) if depth < MAX_DEPTH => {
+                object.insert("key".into(), Value::from("emulated"));
+            }
+            Some(values @ Value::Object(_)) if depth < MAX_DEPTH => {
+                object.insert("key".into(), self.synthesize_at(values, depth + 1));
+            }
+            _ => {}
+        }
         Value::Object(object)
     }
 }

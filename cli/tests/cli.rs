@@ -1026,3 +1026,40 @@ fn concurrent_uploads_and_comments_from_separate_processes_are_all_kept() {
     ));
     assert_eq!(comments["result"]["total"], 10, "{comments}");
 }
+
+/// Every work item type the create call documents, the raw requirement
+/// included (whose class the emulator once answered with a 500), is
+/// created and read back.
+#[test]
+fn every_work_item_type_is_created_and_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    for category in ["RR", "IR", "SR", "AR", "Bug", "Task"] {
+        let title = format!("A {category}");
+        let created = succeeded(&demo(
+            dir.path(),
+            &[
+                "create-ipd-project-issue",
+                "--title",
+                &title,
+                "--description",
+                "-",
+                "--category",
+                category,
+            ],
+        ));
+        let item = &created["result"][0];
+        assert_eq!(item["category"], category, "{created}");
+        let id = item["id"].as_str().unwrap();
+        let shown = succeeded(&demo(
+            dir.path(),
+            &[
+                "show-issue-detail",
+                "--issue-id",
+                id,
+                "--issue-type",
+                category,
+            ],
+        ));
+        assert_eq!(shown["result"][0]["title"], title.as_str(), "{shown}");
+    }
+}

@@ -1,6 +1,7 @@
 """Drives Huawei Cloud's official Python SDK (huaweicloudsdkprojectman),
 unchanged, through a session on an existing work item: create and list
-labels, add and list comments, query work items. Prints one JSON object per
+labels, add and list comments, query work items, then create a raw
+requirement, an initial requirement, a bug and a task and read each back. Prints one JSON object per
 step on stdout. Run by tests/tests/python_tools.rs against the emulator.
 
 The work item query uses the SDK's async client: its sync client (3.1.219)
@@ -15,11 +16,14 @@ import sys
 
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions import exceptions
+from huaweicloudsdkcore.utils.http_utils import sanitize_for_serialization
 from huaweicloudsdkprojectman.v4 import (
     CommentCreateVO,
     ConditionVO,
     CreateIpdIssueCommentsRequest,
     CreateIpdLabelRequest,
+    CreateIpdProjectIssueParam,
+    CreateIpdProjectIssueRequest,
     LabelParam,
     ListIpdIssueCommentsRequest,
     ListIpdLabelsRequest,
@@ -28,6 +32,7 @@ from huaweicloudsdkprojectman.v4 import (
     ProjectManAsyncClient,
     ProjectManClient,
     SearchIpdIssuesRequestBody,
+    ShowIssueDetailRequest,
 )
 
 
@@ -37,7 +42,13 @@ def build(client_class, endpoint, ak, sk):
 
 
 def step(name, response):
-    print(json.dumps({"step": name, "status": response.status_code, "body": response.to_json_object()}))
+    # `decoded`: what the SDK's model kept of the answer (`body`: the answer).
+    print(json.dumps({
+        "step": name,
+        "status": response.status_code,
+        "body": response.to_json_object(),
+        "decoded": sanitize_for_serialization(response),
+    }))
 
 
 def main():
@@ -65,6 +76,17 @@ def main():
             page=PageInfoVO(page_no=1, page_size=20),
         )
         step("query_issues", async_client.list_ipd_project_issues_async(request).result())
+
+        for category in ["RR", "IR", "Bug", "Task"]:
+            request = CreateIpdProjectIssueRequest(project_id=project_id)
+            request.body = CreateIpdProjectIssueParam(
+                title=f"A {category} from the official SDK", description="-", category=category
+            )
+            created = client.create_ipd_project_issue(request)
+            step("create_work_item", created)
+            issue = created.result[0]["id"]
+            request = ShowIssueDetailRequest(project_id=project_id, issue_id=issue, issue_type=category)
+            step("show_work_item", client.show_issue_detail(request))
     except exceptions.ClientRequestException as e:
         print(json.dumps({
             "step": "error",

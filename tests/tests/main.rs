@@ -9,6 +9,7 @@
 use ipd_testkit as common;
 
 mod codegen;
+mod conformance;
 mod decoding;
 mod emulator_validation;
 mod errors;

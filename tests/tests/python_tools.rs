@@ -31,7 +31,7 @@ const REQUIRE: &str = "IPD_REQUIRE_PYTHON";
 
 /// The venv's python, installing it the first time; `None` (after one line
 /// on stderr) when the tools cannot be installed and they are not required.
-fn python() -> Option<PathBuf> {
+pub(crate) fn python() -> Option<PathBuf> {
     let mut guard = VENV.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(p) = guard.as_ref() {
         return p.clone();
@@ -117,7 +117,7 @@ fn run_official_sdk(
 }
 
 /// Runs a script of `tests/python`; it prints one JSON object per line.
-fn run_script(python: &Path, script: &str, args: &[&std::ffi::OsStr]) -> Vec<Value> {
+pub(crate) fn run_script(python: &Path, script: &str, args: &[&std::ffi::OsStr]) -> Vec<Value> {
     let output = Command::new(python)
         .arg(workspace().join("tests/python").join(script))
         .args(args)
@@ -432,11 +432,36 @@ async fn the_official_python_sdk_and_our_client_see_the_same_labels_comments_and
             "list_labels",
             "create_comment",
             "list_comments",
-            "query_issues"
+            "query_issues",
+            "create_work_item",
+            "show_work_item",
+            "create_work_item",
+            "show_work_item",
+            "create_work_item",
+            "show_work_item",
+            "create_work_item",
+            "show_work_item",
         ],
         "{steps:?}"
     );
     assert!(steps.iter().all(|s| s["status"] == 200), "{steps:?}");
+    // The SDK's own model keeps a created label's id: the emulator answers
+    // the one object the SDK decodes, not the list the reference shows.
+    for created in &steps[..2] {
+        let id = created["decoded"]["result"]["id"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(id.len() >= 18, "{created}");
+    }
+    // A raw requirement, an initial requirement, a bug and a task, created
+    // and read back by the SDK.
+    for (pair, category) in steps[6..].chunks(2).zip(["RR", "IR", "Bug", "Task"]) {
+        let created = &pair[0]["decoded"]["result"][0];
+        let shown = &pair[1]["decoded"]["result"][0];
+        assert_eq!(created["category"], category, "{created}");
+        assert_eq!(shown["id"], created["id"], "{shown}");
+        assert_eq!(shown["category"], category, "{shown}");
+    }
 
     let labels = client
         .list_ipd_labels()

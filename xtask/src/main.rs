@@ -163,6 +163,10 @@ fn generate_all(root: &Path) -> anyhow::Result<Vec<Output>> {
             test_code::operations(&spec, SPEC)?,
         ));
         files.push((format!("{dir}/enums.rs"), enums));
+        files.push((
+            format!("{dir}/dispatch.rs"),
+            test_code::dispatch(&spec, SPEC)?,
+        ));
     }
     if root.join(import::PAGES).is_dir() {
         files.extend(import::fixture_outputs(root, &bundle)?);

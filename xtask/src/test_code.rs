@@ -130,6 +130,91 @@ pub fn operations(spec: &Path, display: &str) -> anyhow::Result<String> {
     Ok(code)
 }
 
+/// For the conformance suite (`tests/tests/conformance.rs`): `send`, which
+/// makes any operation's call through its typed builder from a logical
+/// request (`{"params": {name: value}, "body": value, "files": {name:
+/// {...}}}`), setting what the request gives; and `decode`, which reads
+/// an answer's JSON as the operation's typed model and writes it back, so
+/// that what the client keeps can be compared with what the official SDK
+/// keeps.
+pub fn dispatch(spec: &Path, display: &str) -> anyhow::Result<String> {
+    let mut code = PREAMBLE.to_string();
+    let calls = ipd_codegen::operation_calls(spec, display)?;
+    code.push_str(
+        "/// Sends `operation` with what `request` gives, through its typed builder.\n\
+         async fn send(client: &Client, operation: &str, request: &Value) -> Result<Sent, ApiError> {\n    \
+         match operation {\n",
+    );
+    for call in &calls {
+        let id = &call.operation_id;
+        writeln!(
+            code,
+            "        {id:?} => {{\n            let mut call = client.{}();",
+            call.method
+        )?;
+        for input in &call.inputs {
+            match &input.kind {
+                InputKind::Value(ty) if input.name == "body" => writeln!(
+                    code,
+                    "            if let Some(v) = body::<{ty}>(request) {{ call = call.body(v); }}"
+                )?,
+                InputKind::Value(ty) => writeln!(
+                    code,
+                    "            if let Some(v) = param::<{ty}>(request, {:?}) {{ call = call.{}(v); }}",
+                    input.name, input.setter
+                )?,
+                InputKind::Form {
+                    type_name,
+                    required,
+                } => {
+                    let args: Vec<String> = required
+                        .iter()
+                        .map(|field| match field {
+                            FormField::File => "file(request)".to_string(),
+                            FormField::Files => "vec![file(request)]".to_string(),
+                            FormField::Text(name, ty) => {
+                                format!("param::<{ty}>(request, {name:?}).unwrap_or_default()")
+                            }
+                        })
+                        .collect();
+                    writeln!(
+                        code,
+                        "            call = call.body(forms::{type_name}::new({}));",
+                        args.join(", ")
+                    )?;
+                }
+            }
+        }
+        let sent = match &call.success {
+            Success::Json(_) => "Sent::json(&response)",
+            Success::Empty => "Sent::empty(&response)",
+            Success::Raw => "Sent::raw(response).await",
+        };
+        writeln!(
+            code,
+            "            let response = call.send().await?;\n            Ok({sent})\n        }}"
+        )?;
+    }
+    code.push_str(
+        "        other => panic!(\"no operation {other}\"),\n    }\n}\n\n\
+         /// `raw`, an answer of `operation`, as its typed model keeps it (`None`\n\
+         /// for an operation whose answer is not JSON).\n\
+         fn decode(operation: &str, raw: &str) -> Option<serde_json::Result<Value>> {\n    \
+         match operation {\n",
+    );
+    for call in &calls {
+        if let Success::Json(ty) = &call.success {
+            writeln!(
+                code,
+                "        {:?} => Some(serde_json::from_str::<types::{ty}>(raw).and_then(|v| serde_json::to_value(&v))),",
+                call.operation_id
+            )?;
+        }
+    }
+    code.push_str("        _ => None,\n    }\n}\n");
+    Ok(code)
+}
+
 /// One `#[test]` per open string enum of the generated `client`.
 pub fn enums(client: &str) -> String {
     let mut code = PREAMBLE.to_string();

@@ -25,11 +25,11 @@ pub(super) fn create(state: &mut State, call: &Call<'_>) -> Reply {
     );
     check_dates(&start, &end)?;
     let (last_id, project) = project_mut(state, call);
-    let parent_id = text(request, "parent_id");
+    // Only a sprint has a release; another plan's `parent_id` means nothing.
+    let parent_id = text(request, "parent_id").filter(|_| category == "Iteration");
     match (category.as_str(), &parent_id) {
         ("Iteration", None) => return Err(invalid("A sprint (Iteration) needs a parent_id.")),
-        ("Iteration", Some(parent)) => release(project, parent)?,
-        (_, Some(_)) => return Err(invalid("Only a sprint (Iteration) has a parent_id.")),
+        (_, Some(parent)) => release(project, parent)?,
         _ => {}
     }
     let now = now_ms();

@@ -85,6 +85,7 @@ fn new_item(project: &Project, input: &Value, id: String, now: u64) -> Result<Wo
     if let Some(parent) = &parent_id {
         check_parent(project, parent)?;
     }
+    let plan_end_date = timestamp(input, "plan_end_date")?;
     let labels = match input.get("labels") {
         Some(list) => labels::resolve(project, list)?,
         None => Vec::new(),
@@ -107,7 +108,7 @@ fn new_item(project: &Project, input: &Value, id: String, now: u64) -> Result<Wo
         ),
         priority: text(input, "priority"),
         parent_id,
-        plan_end_date: input.get("plan_end_date").and_then(scalar_text),
+        plan_end_date,
         workload: input
             .get("workload")
             .or_else(|| input.get("workload_man_day"))
@@ -162,6 +163,7 @@ pub(super) fn update_batch(state: &mut State, call: &Call<'_>) -> Reply {
     if let Some(parent) = str_field(attribute, "parent_id").filter(|p| !p.is_empty()) {
         check_parent(project, parent)?;
     }
+    timestamp(attribute, "plan_end_date")?;
     let now = now_ms();
     let (mut success, mut failed) = (Vec::new(), Vec::new());
     for id in ids {
@@ -348,6 +350,24 @@ fn user_from(value: &Value) -> Option<User> {
 }
 
 /// A string, or a number as its digits (dates and workloads come as both).
+/// A date member as the service documents it, a Unix timestamp in
+/// milliseconds: up to 13 digits with an optional minus sign, as a number
+/// or a string. Anything else refuses the request, as the service does
+/// (and an answer must carry a number there).
+fn timestamp(input: &Value, key: &str) -> Result<Option<String>, Answer> {
+    let Some(value) = input.get(key).filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let text = scalar_text(value).unwrap_or_default();
+    let digits = text.strip_prefix('-').unwrap_or(&text);
+    if digits.is_empty() || digits.len() > 13 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid(format!(
+            "`{key}` must be a timestamp in milliseconds, not {value}."
+        )));
+    }
+    Ok(Some(text))
+}
+
 fn scalar_text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
