@@ -128,6 +128,8 @@ pub struct Pagination {
     pub items: Vec<String>,
     /// Names from the answer's root to the total, if it has one.
     pub total: Option<Vec<String>>,
+    /// The item field that identifies an item, if the spec names one.
+    pub id: Option<String>,
     /// Whether an offset must be a multiple of the page size.
     pub offset_aligned: bool,
 }
@@ -154,6 +156,7 @@ impl Pagination {
             size: place(text("size")?),
             items: path(text("items")?),
             total: text("total").map(path),
+            id: text("id").map(str::to_string),
             offset_aligned: value.get("offset_aligned").and_then(Value::as_bool) == Some(true),
         })
     }

@@ -204,7 +204,8 @@ impl From<ApiError> for Failure {
             | ApiError::UnexpectedStatus { .. }
             | ApiError::Redirect { .. }
             | ApiError::InvalidPayload { .. }
-            | ApiError::BodyTooLarge { .. } => status::SERVICE,
+            | ApiError::BodyTooLarge { .. }
+            | ApiError::Pagination(_) => status::SERVICE,
             _ => status::OTHER,
         };
         Self {

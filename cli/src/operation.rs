@@ -405,6 +405,12 @@ async fn send(
 /// `--all`: every page, through the library's paginator (its stopping
 /// rules and guards), each item printed as it comes, as one JSON array:
 /// only one page is ever held. A progress line goes to a terminal.
+///
+/// Nothing is written before the first page is in, so a call that fails
+/// at once writes nothing and exits as it would without `--all` (a usage
+/// error with 2). A failure after that closes the array, so stdout is
+/// still valid JSON (the items so far), and exits non-zero with the error
+/// on stderr.
 async fn all_pages(
     connection: &Connection,
     op: &'static Operation,
@@ -435,26 +441,41 @@ async fn all_pages(
         .and_then(|s| s.schema.as_ref())
         .and_then(|schema| Catalogue::bundled().schema_at(schema, &paging.items))
         .and_then(|list| list.get("items").cloned());
+    // A failure before anything was sent (a usage error) keeps its own exit
+    // status: the paginator's stream carries only `ApiError`s.
+    let local = std::sync::Mutex::new(None::<Failure>);
     let fetch = |position: u64, size: u64| {
         let (mut values, mut body) = (values.clone(), body.clone());
         place(op, &paging.position, position, &mut values, &mut body);
         place(op, &paging.size, size, &mut values, &mut body);
+        let local = &local;
         async move {
-            let response = send(connection, op, &values, body.as_ref(), None)
-                .await
-                .map_err(|f| codearts_ipd_runtime::ApiError::InvalidRequest(f.message))?;
+            let response = match send(connection, op, &values, body.as_ref(), None).await {
+                Ok(response) => response,
+                Err(failure) => {
+                    let error =
+                        codearts_ipd_runtime::ApiError::InvalidRequest(failure.message.clone());
+                    *local.lock().unwrap_or_else(|e| e.into_inner()) = Some(failure);
+                    return Err(error);
+                }
+            };
             match response.status() {
                 200..=299 => response.json::<Value>().await.map(|r| r.into_inner()),
                 status => Err(response.error((400..500).contains(&status)).await),
             }
         }
     };
+    // The items: absent or null is an empty page; anything but a list is
+    // the paginator's error.
     let items_at = items_reader(move |page| {
         let mut at = page;
         for field in &paging.items {
             at = at.get(field).unwrap_or(&Value::Null);
         }
-        at.as_array().map(Vec::as_slice).unwrap_or_default()
+        match at {
+            Value::Null => Some(&[][..]),
+            other => other.as_array().map(Vec::as_slice),
+        }
     });
     let total_at = |page: &Value| {
         let mut at = page;
@@ -463,6 +484,12 @@ async fn all_pages(
         }
         at.as_u64()
             .or_else(|| at.as_str().and_then(|s| s.parse().ok()))
+    };
+    let id_of = |item: &Value| {
+        let id = item.get(paging.id.as_deref()?)?;
+        id.as_str()
+            .map(str::to_string)
+            .or_else(|| id.is_number().then(|| id.to_string()))
     };
     // `--page-size`, ours or the size parameter's own flag.
     let size = matches
@@ -476,17 +503,27 @@ async fn all_pages(
             }
             ipd_catalogue::Place::Body(_) => None,
         });
-    let mut stream = std::pin::pin!(pages(rules, size, fetch, items_at, total_at));
+    let mut stream = std::pin::pin!(pages(rules, size, fetch, items_at, total_at, id_of));
     let progress = crate::progress_line();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = |e: std::io::Error| Failure::local(format!("cannot write the listing: {e}"));
-    write!(out, "[").map_err(written)?;
     let (mut count, mut page_no) = (0u64, 0u64);
+    let mut failed = None;
     while let Some(page) = stream.next().await {
-        let page = page?;
+        let page = match page {
+            Ok(page) => page,
+            Err(error) => {
+                let local = local.lock().unwrap_or_else(|e| e.into_inner()).take();
+                failed = Some(local.unwrap_or_else(|| error.into()));
+                break;
+            }
+        };
+        if page_no == 0 {
+            write!(out, "[").map_err(written)?;
+        }
         page_no += 1;
-        for item in items_at(&page) {
+        for item in items_at(&page).unwrap_or_default() {
             let item = match &item_schema {
                 Some(schema) => Catalogue::bundled().normalise(schema, item),
                 None => item.clone(),
@@ -500,13 +537,26 @@ async fn all_pages(
         progress.set_message(format!("{count} items, {page_no} pages"));
     }
     progress.finish_and_clear();
-    writeln!(out, "{}]", if count == 0 { "" } else { "\n" }).map_err(written)?;
-    Ok(())
+    if page_no > 0 {
+        writeln!(out, "{}]", if count == 0 { "" } else { "\n" }).map_err(written)?;
+        out.flush().map_err(written)?;
+    }
+    match failed {
+        Some(failure) if page_no > 0 => Err(Failure {
+            status: failure.status,
+            message: format!(
+                "the listing stopped after {count} items on {page_no} pages (written as a complete JSON array): {}",
+                failure.message
+            ),
+        }),
+        Some(failure) => Err(failure),
+        None => Ok(()),
+    }
 }
 
 /// A closure reading a page's items, with the signature the paginator needs
 /// (a closure's own would not tie the answer's lifetime to the page's).
-fn items_reader<F: for<'p> Fn(&'p Value) -> &'p [Value]>(read: F) -> F {
+fn items_reader<F: for<'p> Fn(&'p Value) -> Option<&'p [Value]>>(read: F) -> F {
     read
 }
 

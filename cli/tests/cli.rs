@@ -1063,3 +1063,198 @@ fn every_work_item_type_is_created_and_read_back() {
         assert_eq!(shown["result"][0]["title"], title.as_str(), "{shown}");
     }
 }
+
+/// `ipd list-ipd-project-issues --all` against a server scripted to send
+/// `pages` (each `result` of one answer), as `(exit status, stdout,
+/// stderr)`.
+async fn list_all_from(pages: Vec<serde_json::Value>, page_size: &str) -> (i32, String, String) {
+    use ipd_testkit::faults::{ScriptedServer, Step};
+    let scripts: Vec<Vec<Step>> = pages
+        .into_iter()
+        .map(|result| {
+            let body = serde_json::json!({ "status": "success", "result": result }).to_string();
+            vec![Step::Send(
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                )
+                .into_bytes(),
+            )]
+        })
+        .collect();
+    let server = ScriptedServer::start_sequence(scripts).await.unwrap();
+    let url = server.url();
+    let size = page_size.to_string();
+    let output = tokio::task::spawn_blocking(move || {
+        run(&[
+            "--endpoint",
+            &url,
+            "--project-id",
+            "p",
+            "list-ipd-project-issues",
+            "--issue-type",
+            "Bug",
+            "--all",
+            "--page-size",
+            &size,
+        ])
+    })
+    .await
+    .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn issues(ids: impl IntoIterator<Item = u32>) -> Vec<serde_json::Value> {
+    ids.into_iter()
+        .map(|i| serde_json::json!({ "id": i.to_string(), "title": "t" }))
+        .collect()
+}
+
+/// The hostile paginated servers: each listing ends with an error naming
+/// the page, a non-zero exit, and the items so far as valid JSON.
+#[tokio::test(flavor = "multi_thread")]
+async fn lying_paginated_servers_end_the_listing_with_an_error_and_valid_json() {
+    // Items that are not a list.
+    let (code, out, err) = list_all_from(
+        vec![serde_json::json!({ "issues": { "a": 1 }, "total": 3 })],
+        "20",
+    )
+    .await;
+    assert_eq!(code, 3, "{err}");
+    assert!(out.is_empty(), "nothing before the first page: {out}");
+    assert!(err.contains("page 1's items are not a list"), "{err}");
+    // Page 2 repeats page 1 in reverse order, total 60.
+    let page = |ids: Vec<serde_json::Value>| serde_json::json!({ "issues": ids, "total": 60 });
+    let mut reversed = issues(0..20);
+    reversed.reverse();
+    let (code, out, err) = list_all_from(vec![page(issues(0..20)), page(reversed)], "20").await;
+    assert_eq!(code, 3, "{err}");
+    let listed: Vec<serde_json::Value> = serde_json::from_str(&out).expect("a closed JSON array");
+    assert_eq!(listed.len(), 20);
+    assert!(err.contains("page 2 repeats item 19"), "{err}");
+    // A server that ignores the page size: 50 items for a page of 20.
+    let (code, out, err) = list_all_from(
+        vec![serde_json::json!({ "issues": issues(0..50), "total": 120 })],
+        "20",
+    )
+    .await;
+    assert_eq!(code, 3, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("page 1 has 50 items, more than the 20 asked for"),
+        "{err}"
+    );
+    // A total the pages contradict.
+    let (code, out, err) = list_all_from(
+        vec![serde_json::json!({ "issues": issues(0..5), "total": 9 })],
+        "20",
+    )
+    .await;
+    assert_eq!(code, 3, "{err}");
+    let listed: Vec<serde_json::Value> = serde_json::from_str(&out).expect("a closed JSON array");
+    assert_eq!(listed.len(), 5);
+    assert!(err.contains("but the service counts 9"), "{err}");
+}
+
+/// A required parameter missing is the same usage error with or without
+/// `--all`: exit 2, nothing on stdout.
+#[test]
+fn a_usage_error_with_all_exits_2_and_writes_nothing() {
+    for all in [false, true] {
+        let mut args = vec![
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--project-id",
+            "p",
+            "list-ipd-project-issues",
+        ];
+        if all {
+            args.push("--all");
+        }
+        let output = run(&args);
+        assert_eq!(output.status.code(), Some(2), "{output:?}");
+        assert!(output.stdout.is_empty(), "{output:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("issue_type"),
+            "{output:?}"
+        );
+    }
+}
+
+/// The plan service and external links, reachable by name like every
+/// other operation.
+#[test]
+fn plans_and_external_links_are_reachable_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let release = succeeded(&demo(
+        dir.path(),
+        &[
+            "create-plans",
+            "--title",
+            "R1",
+            "--category",
+            "PI",
+            "--plan-start-date",
+            "2024-01-01",
+            "--plan-end-date",
+            "2024-03-31",
+        ],
+    ));
+    let release = release["result"]["id"].as_str().unwrap().to_string();
+    succeeded(&demo(
+        dir.path(),
+        &[
+            "create-plans",
+            "--title",
+            "S1",
+            "--category",
+            "Iteration",
+            "--parent-id",
+            &release,
+            "--plan-start-date",
+            "2024-01-01",
+            "--plan-end-date",
+            "2024-01-14",
+        ],
+    ));
+    let listed = succeeded(&demo(dir.path(), &["list-plan"]));
+    assert_eq!(
+        listed["result"][0]["children"][0]["title"], "S1",
+        "{listed}"
+    );
+    let item = succeeded(&demo(
+        dir.path(),
+        &[
+            "create-ipd-project-issue",
+            "--title",
+            "Linked",
+            "--description",
+            "-",
+        ],
+    ));
+    let issue = item["result"][0]["id"].as_str().unwrap().to_string();
+    succeeded(&demo(
+        dir.path(),
+        &[
+            "associate-ipd-third-party",
+            "--issue-id",
+            &issue,
+            "--title",
+            "Design",
+            "--url",
+            "https://example.com/d",
+        ],
+    ));
+    let links = succeeded(&demo(
+        dir.path(),
+        &["show-ipd-third-party-associated", "--issue-id", &issue],
+    ));
+    assert_eq!(
+        links["result"]["data"]["result"][0]["title"], "Design",
+        "{links}"
+    );
+}

@@ -44,6 +44,13 @@ pub fn generate_file(path: &Path, display_name: &str) -> Result<String, Error> {
     generate_sources(&root, &fragments)
 }
 
+/// Reads YAML (or JSON) text as the code generator reads a spec: YAML 1.1
+/// booleans (`yes`, `on`) stay strings, duplicate keys are refused. For
+/// tools that write YAML the generator must read back unchanged.
+pub fn parse_yaml(text: &str) -> Result<serde_json::Value, SpecError> {
+    load::parse(text)
+}
+
 /// The spec at `path` with its fragments, bundled into one document, as
 /// the generator sees it before preparing it: for validators and tools.
 pub fn bundle_file(path: &Path, display_name: &str) -> Result<serde_json::Value, Error> {

@@ -365,7 +365,8 @@ pub fn check_operations(api: &OpenAPI) -> Result<(), SpecError> {
 }
 
 /// A path is `/`-separated literal text and `{name}` parameters: nothing
-/// that a URL would treat as the end of the path, an escape, or a space.
+/// that a URL would treat as the end of the path, an escape, or a space,
+/// and no segment that is empty, `.` or `..`.
 fn check_path_template(path: &str, ptr: &str) -> Result<(), SpecError> {
     let bad = |why: String| Err(SpecError::at(ptr.to_string(), why));
     if !path.starts_with('/') {
@@ -410,6 +411,22 @@ fn check_path_template(path: &str, ptr: &str) -> Result<(), SpecError> {
     }
     if in_param {
         return bad(format!("unbalanced braces in the path `{path}`"));
+    }
+    // A URL resolver drops `.` segments and climbs on `..` ones, and an
+    // empty segment is a different path on most servers: the request would
+    // reach another resource than the one documented. (`%`, so any
+    // encoded form of them, is refused above.)
+    let segments: Vec<&str> = path[1..].split('/').collect();
+    for (i, segment) in segments.iter().enumerate() {
+        let why = match *segment {
+            "" if i + 1 == segments.len() => "a trailing `/`, an empty last segment".to_string(),
+            "" => "an empty segment (`//`)".to_string(),
+            "." | ".." => {
+                format!("a dot segment (`/{segment}/`), which URL resolution removes or climbs on")
+            }
+            _ => continue,
+        };
+        return bad(format!("the path `{path}` has {why}"));
     }
     Ok(())
 }

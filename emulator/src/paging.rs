@@ -163,6 +163,7 @@ mod tests {
                 Place::Body(vec!["page".into(), "page_size".into()])
             },
             items: vec!["result".into(), "issues".into()],
+            id: Some("id".into()),
             total: Some(vec!["result".into(), "total".into()]),
             offset_aligned: offsets,
         }

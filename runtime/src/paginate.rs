@@ -10,14 +10,27 @@
 //! - the documented total reached;
 //! - the operation's last page (its documented page-number limit).
 //!
-//! A server that answers a page with the same items as the page before
-//! ends the stream with [`ApiError::Pagination`](crate::ApiError::Pagination)
-//! ([`PaginationError::RepeatedPage`]) instead of looping; so does a server
-//! that gives no total and fills every page up to the operation's page
-//! limit, or [`MAX_PAGES`] where none is documented
-//! ([`PaginationError::TooManyPages`]): the listing is not complete, and
-//! the stream says so rather than stopping silently. An error answer ends
-//! the stream after it is yielded, with its request id.
+//! **A listing is complete and exact, or an error.** A server that answers
+//! in a way that would make the listing loop, skip or repeat items ends the
+//! stream with [`ApiError::Pagination`](crate::ApiError::Pagination),
+//! naming the page, instead of stopping silently:
+//! - a page with the same items as the page before
+//!   ([`PaginationError::RepeatedPage`]), which would never end;
+//! - an item seen on an earlier page, by the id the operation's spec names
+//!   ([`PaginationError::RepeatedItem`]): the pages overlap, so others
+//!   were skipped;
+//! - a page with more items than the page size asked for
+//!   ([`PaginationError::OversizedPage`]): the server ignores the size, so
+//!   the positions that follow would overlap it;
+//! - items that are not a list ([`PaginationError::NotAList`]);
+//! - a documented total that the items counted contradict, when the
+//!   listing ends ([`PaginationError::TotalMismatch`]);
+//! - full pages up to the operation's page limit, or [`MAX_PAGES`] where
+//!   none is documented, and no total to end them
+//!   ([`PaginationError::TooManyPages`]).
+//!
+//! An error answer ends the stream after it is yielded, with its request
+//! id.
 //!
 //! Page sizes are clamped to what the operation documents (so a page is
 //! never "short" because the service capped it), and an offset is always
@@ -54,6 +67,46 @@ pub enum PaginationError {
     TooManyPages {
         /// How many pages were fetched.
         pages: u64,
+    },
+    /// Page `page` holds an item (by its id) that an earlier page held:
+    /// the pages overlap, so the listing would repeat some items and miss
+    /// others.
+    #[error("page {page} repeats item {id} of an earlier page, so the listing would not be exact")]
+    RepeatedItem {
+        /// The page number (from 1).
+        page: u64,
+        /// The repeated item's id.
+        id: String,
+    },
+    /// Page `page` holds more items than the page size asked for: the
+    /// service ignores the size, so the pages that follow would overlap.
+    #[error("page {page} has {items} items, more than the {size} asked for")]
+    OversizedPage {
+        /// The page number (from 1).
+        page: u64,
+        /// How many items it had.
+        items: u64,
+        /// The page size asked for.
+        size: u64,
+    },
+    /// Page `page`'s items are not a list.
+    #[error("page {page}'s items are not a list")]
+    NotAList {
+        /// The page number (from 1).
+        page: u64,
+    },
+    /// The listing ended at page `page` with `counted` items, but the
+    /// service said there are `total`.
+    #[error(
+        "the listing ended at page {page} with {counted} items, but the service counts {total}"
+    )]
+    TotalMismatch {
+        /// The last page's number (from 1).
+        page: u64,
+        /// The total the service gave.
+        total: u64,
+        /// The items the pages held.
+        counted: u64,
     },
 }
 
@@ -140,6 +193,12 @@ pub trait Pages: Sized + Send {
     fn items(page: &Self::Page) -> &[Self::Item];
     /// The total number of items, if the page says.
     fn total(page: &Self::Page) -> Option<u64>;
+    /// An item's id, if the spec names the field that holds it (`id` in
+    /// `x-pagination`): an id seen twice ends the listing with an error.
+    fn item_id(item: &Self::Item) -> Option<String> {
+        let _ = item;
+        None
+    }
 }
 
 /// Every page of a paged call; see the [module docs](self). Made by the
@@ -171,8 +230,9 @@ impl<B: Pages> Paginator<B> {
             B::PAGING,
             self.size,
             move |position, size| call.at(position, size).fetch(),
-            |page: &Response<B::Page>| B::items(page.body()),
+            |page: &Response<B::Page>| Some(B::items(page.body())),
             |page: &Response<B::Page>| B::total(page.body()),
+            B::item_id,
         )
     }
 
@@ -201,10 +261,13 @@ impl<B: Pages> ItemPaginator<B> {
 }
 
 /// Where a paged listing stands between two pages.
-struct Walk<F, P, I, It, To> {
+struct Walk<F, P, I, It, To, Id> {
     fetch: F,
     items: It,
     total: To,
+    id: Id,
+    /// The ids of the items so far (where the operation names one).
+    ids: std::collections::HashSet<String>,
     paging: Paging,
     size: u64,
     position: u64,
@@ -218,15 +281,17 @@ struct Walk<F, P, I, It, To> {
 }
 
 /// The pages `fetch` gives, from the first position on, with the stopping
-/// rules of the [module docs](self). `items` and `total` read a page. For
-/// typed paginators and the `ipd` command's generic ones.
+/// rules and guards of the [module docs](self). `items` reads a page's
+/// items (`None`: they are not a list), `total` its total, `id` an item's
+/// id. For typed paginators and the `ipd` command's generic ones.
 #[doc(hidden)]
 pub fn pages<P, I, F, Fut>(
     paging: Paging,
     size: Option<u64>,
     fetch: F,
-    items: impl Fn(&P) -> &[I] + Send,
+    items: impl Fn(&P) -> Option<&[I]> + Send,
     total: impl Fn(&P) -> Option<u64> + Send,
+    id: impl Fn(&I) -> Option<String> + Send,
 ) -> impl Stream<Item = Result<P, ApiError>> + Send
 where
     P: Send,
@@ -235,10 +300,12 @@ where
     Fut: Future<Output = Result<P, ApiError>> + Send,
 {
     let size = paging.clamp(size.unwrap_or(paging.default_size));
-    let walk: Walk<F, P, I, _, _> = Walk {
+    let walk: Walk<F, P, I, _, _, _> = Walk {
         fetch,
         items,
         total,
+        id,
+        ids: std::collections::HashSet::new(),
         paging,
         size,
         position: paging.first,
@@ -266,19 +333,57 @@ where
                 }
             };
             walk.pages += 1;
-            let these = (walk.items)(&page);
+            let page_no = walk.pages;
+            // Ends the listing with this error instead of the page.
+            macro_rules! fail {
+                ($error:expr) => {{
+                    walk.done = true;
+                    return Some((Err($error.into()), walk));
+                }};
+            }
+            let Some(these) = (walk.items)(&page) else {
+                fail!(PaginationError::NotAList { page: page_no })
+            };
             let count = these.len() as u64;
             if count > 0 && walk.previous.as_deref() == Some(these) {
-                walk.done = true;
-                let page = walk.pages;
-                return Some((Err(PaginationError::RepeatedPage { page }.into()), walk));
+                fail!(PaginationError::RepeatedPage { page: page_no })
+            }
+            if count > walk.size {
+                let size = walk.size;
+                fail!(PaginationError::OversizedPage {
+                    page: page_no,
+                    items: count,
+                    size
+                })
+            }
+            let (id_of, ids) = (&walk.id, &mut walk.ids);
+            let repeated = these
+                .iter()
+                .filter_map(id_of)
+                .find(|id| !ids.insert(id.clone()));
+            if let Some(id) = repeated {
+                fail!(PaginationError::RepeatedItem { page: page_no, id })
             }
             walk.seen += count;
-            let over = count == 0
-                || count < walk.size
-                || (walk.total)(&page).is_some_and(|t| walk.seen >= t);
+            let total = (walk.total)(&page);
+            let over = count == 0 || count < walk.size || total.is_some_and(|t| walk.seen >= t);
             if over {
                 walk.done = true;
+                // The end: the items counted must be the total the service
+                // gave (fewer means some were never served; more that the
+                // total was wrong, or items were served twice).
+                if let Some(total) = total.filter(|t| *t != walk.seen) {
+                    let counted = walk.seen;
+                    walk.pending = Some(
+                        PaginationError::TotalMismatch {
+                            page: page_no,
+                            total,
+                            counted,
+                        }
+                        .into(),
+                    );
+                    walk.done = false;
+                }
             } else if walk.pages >= walk.paging.max_pages.unwrap_or(MAX_PAGES) {
                 // A full page at the last page allowed, and no total to say
                 // it was the end: what follows cannot be reached.
@@ -331,8 +436,9 @@ mod tests {
                 let serve = serve.clone();
                 async move { serve(position, size) }
             },
-            |page: &Page| page.0.as_slice(),
+            |page: &Page| Some(page.0.as_slice()),
             |page: &Page| page.1,
+            |item: &u32| Some(item.to_string()),
         );
         let got = stream
             .map(|p| p.map(|p| p.0).map_err(|e| e.to_string()))
@@ -404,8 +510,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_total_that_lies_ends_at_the_total_or_at_the_short_page() {
-        // It claims 30 but would go on forever: 30 it is.
+    async fn a_total_ends_it_and_one_the_items_contradict_is_an_error() {
+        // It claims 30 and would go on: 30 it is, as the total says.
         let forever = |page: u64, size: u64| {
             let start = ((page - 1) * size) as u32;
             Ok(((start..start + size as u32).collect(), Some(30)))
@@ -413,12 +519,76 @@ mod tests {
         let (pages, _) = walk(NUMBERS, Some(10), forever).await;
         let items: Vec<u32> = pages.into_iter().flat_map(Result::unwrap).collect();
         assert_eq!(items.len(), 30);
-        // It claims 1000 but has 25: the short page ends it.
+        // It claims 1000 but ends at 25: the 25 are yielded, then the
+        // contradiction, naming the last page.
         let (pages, _) = walk(NUMBERS, None, |p, s| {
             numbered(25, false)(p, s).map(|(i, _)| (i, Some(1000)))
         })
         .await;
-        assert_eq!(pages.into_iter().flat_map(Result::unwrap).count(), 25);
+        assert_eq!(pages.len(), 3);
+        assert_eq!(pages[..2].iter().flatten().flatten().count(), 25);
+        let error = pages[2].as_ref().unwrap_err();
+        assert!(
+            error.contains("ended at page 2 with 25 items, but the service counts 1000"),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn overlapping_pages_end_with_an_error_naming_the_page_and_item() {
+        // Page 2 is page 1 in reverse order (total 60): not a repeated
+        // page, but the same items.
+        let (pages, _) = walk(NUMBERS, None, |page, _| {
+            let mut items: Vec<u32> = (0..20).collect();
+            if page == 2 {
+                items.reverse();
+            }
+            Ok((items, Some(60)))
+        })
+        .await;
+        assert_eq!(pages.len(), 2);
+        let error = pages[1].as_ref().unwrap_err();
+        assert!(error.contains("page 2 repeats item 19"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_server_ignoring_the_page_size_ends_with_an_error() {
+        // 50 items at each offset, whatever the size (total 120).
+        let offsets = Paging {
+            kind: PageKind::Offset,
+            first: 0,
+            min_size: 1,
+            max_size: 20,
+            default_size: 20,
+            max_pages: None,
+        };
+        let (pages, asked) = walk(offsets, None, |offset, _| {
+            let items: Vec<u32> = (offset as u32..(offset as u32 + 50).min(120)).collect();
+            Ok((items, Some(120)))
+        })
+        .await;
+        assert_eq!(asked.len(), 1);
+        let error = pages[0].as_ref().unwrap_err();
+        assert!(
+            error.contains("page 1 has 50 items, more than the 20 asked for"),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn items_that_are_not_a_list_end_with_an_error() {
+        let stream = pages(
+            NUMBERS,
+            None,
+            |_, _| async { Ok::<_, ApiError>(serde_json::json!({ "items": { "a": 1 } })) },
+            |page: &serde_json::Value| page["items"].as_array().map(Vec::as_slice),
+            |_| None,
+            |_| None,
+        );
+        let got: Vec<_> = stream.collect().await;
+        assert_eq!(got.len(), 1);
+        let error = got[0].as_ref().unwrap_err().to_string();
+        assert!(error.contains("page 1's items are not a list"), "{error}");
     }
 
     #[tokio::test]

@@ -1797,6 +1797,9 @@ The whole body at once; its fields also have setters of their own on this builde
                 ::std::option::Option::None
             }
         }
+        fn item_id(item: &Self::Item) -> ::std::option::Option<::std::string::String> {
+            ::std::option::Option::Some(item.text().to_string())
+        }
     }
     impl<'a> SearchNotes<'a> {
         ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 1 to 20, by default 20); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.

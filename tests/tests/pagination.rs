@@ -248,7 +248,8 @@ async fn a_server_that_repeats_a_full_page_ends_in_a_typed_error() {
 
 #[tokio::test]
 async fn a_total_that_lies_ends_where_the_pages_do() {
-    // It claims 1000 items, then runs out on page 2.
+    // It claims 1000 items, then runs out on page 2: the 25 are yielded,
+    // then the contradiction, as a typed error naming the page.
     let server = ScriptedServer::start_sequence(vec![
         vec![comments_page(0, 20, Some(1000))],
         vec![comments_page(20, 25, Some(1000))],
@@ -257,15 +258,28 @@ async fn a_total_that_lies_ends_where_the_pages_do() {
     .await
     .unwrap();
     let pages = comment_pages(&server.url()).await;
+    assert_eq!(pages.len(), 3, "{pages:?}");
     assert_eq!(
-        pages
+        pages[..2]
             .iter()
             .map(|p| *p.as_ref().unwrap())
             .collect::<Vec<_>>(),
         [20, 5]
     );
+    assert!(
+        matches!(
+            &pages[2],
+            Err(ApiError::Pagination(PaginationError::TotalMismatch {
+                page: 2,
+                total: 1000,
+                counted: 25
+            }))
+        ),
+        "{pages:?}"
+    );
     assert_eq!(server.requests().len(), 2);
-    // It claims 30, but would go on: 30 it is.
+    // It claims 30, but serves 40 before a page ends it: the same error,
+    // after the second page, and no third request.
     let server = ScriptedServer::start_sequence(vec![
         vec![comments_page(0, 20, Some(30))],
         vec![comments_page(20, 40, Some(30))],
@@ -274,8 +288,55 @@ async fn a_total_that_lies_ends_where_the_pages_do() {
     .await
     .unwrap();
     let pages = comment_pages(&server.url()).await;
-    assert_eq!(pages.len(), 2);
+    assert_eq!(pages.len(), 3, "{pages:?}");
+    assert!(
+        matches!(
+            &pages[2],
+            Err(ApiError::Pagination(PaginationError::TotalMismatch {
+                page: 2,
+                total: 30,
+                counted: 40
+            }))
+        ),
+        "{pages:?}"
+    );
     assert_eq!(server.requests().len(), 2);
+}
+
+/// Pages that overlap (page 2 starts halfway through page 1, total 40):
+/// the ids the spec names (`x-pagination` `id`) show it, and the item
+/// stream ends with a typed error rather than repeating ten items and
+/// missing ten.
+#[tokio::test]
+async fn overlapping_pages_end_the_item_stream_with_a_typed_error() {
+    let server = ScriptedServer::start_sequence(vec![
+        vec![comments_page(0, 20, Some(40))],
+        vec![comments_page(10, 30, Some(40))],
+    ])
+    .await
+    .unwrap();
+    let client = client(&server.url());
+    let items: Vec<_> = client
+        .list_ipd_issue_comments()
+        .project_id(PROJECT)
+        .issue_id(ISSUE)
+        .category("comment")
+        .into_paginator()
+        .page_size(20)
+        .items()
+        .send()
+        .collect()
+        .await;
+    assert_eq!(items.len(), 21, "the first page's 20 items, then the error");
+    assert!(items[..20].iter().all(Result::is_ok));
+    assert!(
+        matches!(
+            &items[20],
+            Err(ApiError::Pagination(PaginationError::RepeatedItem { page: 2, id })) if id == "c10"
+        ),
+        "{:?}",
+        items[20]
+    );
 }
 
 #[tokio::test]

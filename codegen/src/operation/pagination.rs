@@ -16,6 +16,7 @@
 //!   max_pages: 10000      # the last page number the operation serves, if documented
 //!   items: result.issues  # where a page's items are in the answer (an array)
 //!   total: result.total   # where the total number of items is, if the answer says
+//!   id: id                # the field of an item that identifies it, if it has one
 //!   offset_aligned: true  # the offset must be a multiple of the size (default false)
 //! ```
 
@@ -43,6 +44,8 @@ pub struct Pagination {
     pub items: Vec<String>,
     /// Field names from the answer's root to the total.
     pub total: Option<Vec<String>>,
+    /// The item field that identifies an item.
+    pub id: Option<String>,
 }
 
 /// Where a page position or size goes.
@@ -64,6 +67,7 @@ const KEYS: &[&str] = &[
     "max_pages",
     "items",
     "total",
+    "id",
     "offset_aligned",
 ];
 
@@ -182,7 +186,15 @@ pub fn read(
         }
         None => None,
     };
+    let id = match text("id")? {
+        Some(id) => {
+            check_item_id(api, answer, &items, id, &at("id"))?;
+            Some(id.to_string())
+        }
+        None => None,
+    };
     Ok(Some(Pagination {
+        id,
         offsets,
         first: number("first")?.unwrap_or(u64::from(!offsets)),
         min_size,
@@ -194,6 +206,49 @@ pub fn read(
         items,
         total,
     }))
+}
+
+/// The items (at `items` in the answer) are objects with a string or
+/// integer field `id`.
+fn check_item_id(
+    api: &OpenAPI,
+    answer: &str,
+    items: &[String],
+    id: &str,
+    pointer: &str,
+) -> Result<(), SpecError> {
+    let mut schema = component_of_type(api, answer);
+    for field in items {
+        schema = schema
+            .and_then(|s| object_of(api, s))
+            .and_then(|(properties, _)| property(api, properties, field));
+    }
+    let item = schema.and_then(|s| match &s.schema_kind {
+        SchemaKind::Type(Type::Array(array)) => array.items.as_ref().and_then(|i| match i {
+            ReferenceOr::Reference { reference } => {
+                component(api, reference.trim_start_matches("#/components/schemas/"))
+            }
+            ReferenceOr::Item(item) => Some(&**item),
+        }),
+        _ => None,
+    });
+    let field = item
+        .and_then(|s| object_of(api, s))
+        .and_then(|(properties, _)| property(api, properties, id));
+    let scalar = field.is_some_and(|f| {
+        is_integer(api, f)
+            || matches!(&f.schema_kind, SchemaKind::Type(Type::String(_)))
+            || matches!(&f.schema_kind, SchemaKind::AllOf { all_of } if all_of.len() == 1
+                && resolve(api, &all_of[0]).is_ok_and(|s| matches!(&s.schema_kind, SchemaKind::Type(Type::String(_)))))
+    });
+    if scalar {
+        Ok(())
+    } else {
+        Err(SpecError::at(
+            pointer.into(),
+            format!("`{id}` is not a string or integer field of the items"),
+        ))
+    }
 }
 
 fn path(text: &str) -> Vec<String> {

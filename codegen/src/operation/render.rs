@@ -955,6 +955,28 @@ mod paging {
                 ::std::option::Option::None
             }),
         };
+        let item_id = match &pagination.id {
+            Some(id) => {
+                let name = crate::model::last_ident(&item).unwrap_or_default();
+                let field = models.structs[&name]
+                    .fields
+                    .iter()
+                    .find(|f| &f.wire == id)
+                    .expect("validated");
+                let ident = &field.ident;
+                let value = if field.inner().optional {
+                    quote!(item.#ident().map(|v| v.to_string()))
+                } else {
+                    quote!(::std::option::Option::Some(item.#ident().to_string()))
+                };
+                quote! {
+                    fn item_id(item: &Self::Item) -> ::std::option::Option<::std::string::String> {
+                        #value
+                    }
+                }
+            }
+            None => TokenStream::new(),
+        };
         let set_position = set(op, models, &pagination.position, quote!(position));
         let set_size = set(op, models, &pagination.size, quote!(size));
         let kind = if pagination.offsets {
@@ -1011,6 +1033,7 @@ mod paging {
                 fn total(page: &Self::Page) -> ::std::option::Option<u64> {
                     #total
                 }
+                #item_id
             }
 
             impl<'a> #builder<'a> {

@@ -37971,6 +37971,9 @@ pub mod builder {
                 .and_then(|x| x.total())
                 .and_then(|n| <u64 as ::std::convert::TryFrom<_>>::try_from(n).ok())
         }
+        fn item_id(item: &Self::Item) -> ::std::option::Option<::std::string::String> {
+            item.id().map(|v| v.to_string())
+        }
     }
     impl<'a> ListIpdIssueComments<'a> {
         ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 1 to 200, by default 200); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.
@@ -39368,6 +39371,9 @@ Body field `title`.*/
             page.result()
                 .and_then(|x| x.total())
                 .and_then(|n| <u64 as ::std::convert::TryFrom<_>>::try_from(n).ok())
+        }
+        fn item_id(item: &Self::Item) -> ::std::option::Option<::std::string::String> {
+            item.id().map(|v| v.to_string())
         }
     }
     impl<'a> ListIpdProjectFields<'a> {
@@ -41198,6 +41204,9 @@ Body field `source_issue_type`.*/
                 .and_then(|x| x.total())
                 .and_then(|n| <u64 as ::std::convert::TryFrom<_>>::try_from(n).ok())
         }
+        fn item_id(item: &Self::Item) -> ::std::option::Option<::std::string::String> {
+            item.id().map(|v| v.to_string())
+        }
     }
     impl<'a> QueryIssueAssociatedItem<'a> {
         ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 1 to 100, by default 20); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.
@@ -42404,6 +42413,9 @@ Body field `sort`.*/
                 .and_then(|x| x.total())
                 .and_then(|n| <u64 as ::std::convert::TryFrom<_>>::try_from(n).ok())
         }
+        fn item_id(item: &Self::Item) -> ::std::option::Option<::std::string::String> {
+            item.id().map(|v| v.to_string())
+        }
     }
     impl<'a> ListIpdProjectIssues<'a> {
         ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 5 to 200, by default 20); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.
@@ -42799,6 +42811,9 @@ Body field `sort`.*/
                 let _ = page;
                 ::std::option::Option::None
             }
+        }
+        fn item_id(item: &Self::Item) -> ::std::option::Option<::std::string::String> {
+            item.id().map(|v| v.to_string())
         }
     }
     impl<'a> ShowTenantIssueList<'a> {
@@ -44675,6 +44690,9 @@ Body field `issue_category`.*/
             page.page()
                 .and_then(|x| x.count())
                 .and_then(|n| <u64 as ::std::convert::TryFrom<_>>::try_from(n).ok())
+        }
+        fn item_id(item: &Self::Item) -> ::std::option::Option<::std::string::String> {
+            item.id().map(|v| v.to_string())
         }
     }
     impl<'a> ListIssueFields<'a> {

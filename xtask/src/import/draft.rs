@@ -133,6 +133,16 @@ pub fn referenced(ty: &str) -> Option<String> {
 }
 
 /// Reads a page.
+/// Whether a URI's path would not stay where it says: an empty, `.` or
+/// `..` segment, or a percent escape (which could decode to one).
+fn climbs(path: &str) -> bool {
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    path.contains('%')
+        || path[1..]
+            .split('/')
+            .any(|segment| matches!(segment, "" | "." | ".."))
+}
+
 pub fn read(page_name: &str, text: &str) -> Import {
     let (rendering, blocks) = page::blocks(text);
     let mut import = Import {
@@ -231,6 +241,19 @@ pub fn read(page_name: &str, text: &str) -> Import {
                     // "For details, see Calling APIs.": the same on every page.
                     Section::Calling => {}
                     Section::Uri => match text.split_once(' ') {
+                        Some((_, path))
+                            if import.method.is_empty()
+                                && path.starts_with('/')
+                                && climbs(path.trim()) =>
+                        {
+                            note(
+                                &mut import,
+                                t.line,
+                                &format!(
+                                    "{text}: not drafted, the path has an empty, `.` or `..` segment (or an escape), which would reach another resource"
+                                ),
+                            );
+                        }
                         Some((method, path))
                             if import.method.is_empty() && path.starts_with('/') =>
                         {
@@ -1066,4 +1089,45 @@ pub fn draft(imports: &[Import]) -> (Value, Vec<String>) {
     doc.insert("paths".into(), Value::Object(paths));
     doc.insert("components".into(), json!({ "schemas": schemas }));
     (Value::Object(doc), conflicts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A page whose URI would climb out of its service, or reach another
+    /// resource, is noted and not drafted: no route, so no operation.
+    #[test]
+    fn a_uri_with_dot_or_empty_segments_or_escapes_is_not_drafted() {
+        let page = std::fs::read_to_string(
+            crate::workspace_root().join("tests/fixtures/pages/DeleteIpdLabel.txt"),
+        )
+        .unwrap();
+        let original = "DELETE /v1/ipdprojectservice/projects/{project_id}/tags/{label_id}";
+        assert!(page.contains(original));
+        for path in [
+            "/v1/ipdprojectservice/projects/{project_id}/../../../admin/x",
+            "/v1/ipdprojectservice/./projects/{project_id}/tags/{label_id}",
+            "/v1/ipdprojectservice//projects/{project_id}/tags/{label_id}",
+            "/v1/ipdprojectservice/projects/{project_id}/%2e%2e/admin",
+            "/v1/ipdprojectservice/projects/{project_id}/tags/",
+        ] {
+            let import = read(
+                "hostile.txt",
+                &page.replace(original, &format!("DELETE {path}")),
+            );
+            assert!(
+                import.method.is_empty() && import.path.is_empty(),
+                "{path} drafted"
+            );
+            assert!(
+                import.notes.iter().any(|n| n.text.contains("not drafted")),
+                "{path}: {:?}",
+                import.notes
+            );
+            let (draft, conflicts) = draft(std::slice::from_ref(&import));
+            assert_eq!(draft["paths"], serde_json::json!({}));
+            assert_eq!(conflicts, ["hostile.txt: no route, so no operation"]);
+        }
+    }
 }
