@@ -39,6 +39,11 @@ pub struct Config {
     /// keeps (default 1,000): older ones are forgotten, so a long-running
     /// emulator's memory stays bounded.
     pub recorded_requests: usize,
+    /// The host names it answers for, as a real gateway answers only for
+    /// its own (`projectman-ext.<region>.myhuaweicloud.com`): a request
+    /// whose `Host` (without its port) is not one of them is refused with a
+    /// 400, before its signature is checked. Empty (the default): any.
+    pub hosts: Vec<String>,
 }
 
 impl Config {
@@ -55,6 +60,7 @@ impl Config {
             store_busy_timeout: Duration::from_secs(10),
             stateful: true,
             recorded_requests: 1000,
+            hosts: Vec::new(),
         }
     }
 }

@@ -77,20 +77,39 @@ impl Drop for Emulator {
     }
 }
 
-/// Serves on `listener` until `shutdown` resolves (for the binary), with
-/// the work items `deleted` (project id, work item id) marked deleted.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    config: Config,
-    deleted: &[(String, String)],
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let header_read_timeout = config.header_read_timeout;
-    let shared = Arc::new(Shared::open(config).await?);
-    for (project, issue) in deleted {
-        shared.mark_deleted(project, issue)?;
+/// An emulator ready to serve (for the binary): its store opened and the
+/// work items to mark deleted marked, so that a process can say it is
+/// listening only once nothing can fail any more.
+pub struct Ready {
+    shared: Arc<Shared>,
+    header_read_timeout: std::time::Duration,
+}
+
+impl Ready {
+    /// Opens the store of `config`, with the work items `deleted` (project
+    /// id, work item id) marked deleted.
+    pub async fn open(config: Config, deleted: &[(String, String)]) -> std::io::Result<Ready> {
+        let header_read_timeout = config.header_read_timeout;
+        let shared = Arc::new(Shared::open(config).await?);
+        for (project, issue) in deleted {
+            shared.mark_deleted(project, issue)?;
+        }
+        Ok(Ready {
+            shared,
+            header_read_timeout,
+        })
     }
-    crate::server::serve(listener, router(&shared), header_read_timeout, shutdown).await
+
+    /// Serves on `listener` until `shutdown` resolves, then lets requests
+    /// in flight finish.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let router = router(&self.shared);
+        crate::server::serve(listener, router, self.header_read_timeout, shutdown).await
+    }
 }
 
 /// Every request takes the same route: an id, the gateway, routing and
@@ -134,6 +153,11 @@ impl Shared {
             recording: crate::controls::Recording::new(config.recorded_requests),
             injected: Mutex::new(Vec::new()),
             body_idle_timeout: config.body_idle_timeout,
+            hosts: config
+                .hosts
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
         };
         let generic = Generic {
             catalogue: Catalogue::bundled(),

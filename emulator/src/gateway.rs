@@ -242,6 +242,30 @@ pub(crate) struct Gate {
     pub injected: Mutex<Vec<StatusCode>>,
     /// A body must bring 1 KiB in each such window (`crate::body`).
     pub body_idle_timeout: Duration,
+    /// The host names answered for, lower-case (empty: any).
+    pub hosts: Vec<String>,
+}
+
+/// Whether `Host` names one of `hosts` (any, if none is given).
+fn host_allowed(hosts: &[String], headers: &axum::http::HeaderMap) -> bool {
+    if hosts.is_empty() {
+        return true;
+    }
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    // Without the port; an IPv6 literal keeps its brackets.
+    let name = match host.rsplit_once(':') {
+        Some((name, port))
+            if !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && !name.ends_with(':') =>
+        {
+            name
+        }
+        _ => host,
+    };
+    hosts.iter().any(|h| h.eq_ignore_ascii_case(name))
 }
 
 /// Every response carries an `X-Request-Id`.
@@ -272,6 +296,14 @@ pub(crate) async fn authenticate(
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .pop();
+    if !host_allowed(&gate.hosts, request.headers()) {
+        crate::body::drain(request.into_body(), gate.body_idle_timeout).await;
+        return error(
+            StatusCode::BAD_REQUEST,
+            "APIGW.0101",
+            "The API does not exist or has not been published in the environment.",
+        );
+    }
     if let Some(status) = injected {
         // A gateway refuses a request it has received; reading the body
         // first lets the client see the status, not a reset connection.

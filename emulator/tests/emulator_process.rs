@@ -195,3 +195,48 @@ async fn a_sigkill_mid_stream_loses_no_acknowledged_write() {
     assert!(stored.values().all(|t| t.starts_with("writer ")));
     stop(child, "-TERM");
 }
+
+/// A SIGTERM at once after the "listening" line (before any request) stops
+/// the emulator cleanly, every time: its handler is in place before the
+/// line is printed.
+#[test]
+fn a_sigterm_right_after_start_exits_cleanly() {
+    for _ in 0..3 {
+        let dir = tempfile::tempdir().unwrap();
+        let (child, _) = spawn(&dir.path().join("data"));
+        stop(child, "-TERM");
+    }
+}
+
+/// A store that cannot be opened is reported before any "listening" line:
+/// nothing says it is ready when it is not.
+#[test]
+fn a_start_up_error_comes_before_any_listening_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the data directory should be.
+    let data = dir.path().join("data");
+    std::fs::write(&data, "not a directory").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_ipd-emulator"))
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--access-key",
+            AK,
+            "--secret-key",
+            SK,
+            "--data-dir",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{output:?}");
+    assert!(
+        output.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr).starts_with("error:"),
+        "{output:?}"
+    );
+}

@@ -191,12 +191,18 @@ impl Credentials {
 
     /// The `[basic]` section of an INI profile file (keys `ak`, `sk`,
     /// `project_id`, `security_token`); `None` if the file does not exist.
+    ///
+    /// The file must be a regular file of at most [`MAX_PROFILE_BYTES`],
+    /// read within [`PROFILE_READ_DEADLINE`]: a FIFO, a device, a
+    /// directory or a huge file is an error naming it, never a hang or an
+    /// unbounded read (the file is read while the client is built, before
+    /// any call's timeout applies).
     pub fn from_profile(path: &Path) -> Result<Option<Self>, CredentialsError> {
         let error = |message: String| CredentialsError::Profile {
             path: path.to_path_buf(),
             message,
         };
-        let text = match std::fs::read_to_string(path) {
+        let text = match read_profile(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(error(e.to_string())),
@@ -266,6 +272,65 @@ fn ini_section(
         }
     }
     Ok(section)
+}
+
+/// The largest credentials file read: a few keys take well under 1 KiB.
+pub const MAX_PROFILE_BYTES: u64 = 64 * 1024;
+
+/// How long reading the credentials file may take.
+pub const PROFILE_READ_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The text of a credentials file: a regular file (checked before it is
+/// opened, so a FIFO or a device is never opened), at most
+/// [`MAX_PROFILE_BYTES`], read within [`PROFILE_READ_DEADLINE`] (the read
+/// runs on a thread of its own; should the file be swapped for one that
+/// blocks, the caller gets an error and that thread is left to it).
+fn read_profile(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "it is not a regular file (a directory, FIFO, socket or device cannot hold credentials)",
+        ));
+    }
+    if meta.len() > MAX_PROFILE_BYTES {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!(
+                "it is {} bytes; a credentials file is at most {MAX_PROFILE_BYTES}",
+                meta.len()
+            ),
+        ));
+    }
+    let (send, receive) = std::sync::mpsc::channel();
+    let owned = path.to_path_buf();
+    std::thread::Builder::new()
+        .name("ipd-credentials-file".into())
+        .spawn(move || {
+            let read = std::fs::File::open(&owned).and_then(|file| {
+                let mut bytes = Vec::new();
+                file.take(MAX_PROFILE_BYTES + 1).read_to_end(&mut bytes)?;
+                Ok(bytes)
+            });
+            let _ = send.send(read);
+        })?;
+    let bytes = match receive.recv_timeout(PROFILE_READ_DEADLINE) {
+        Ok(read) => read?,
+        Err(_) => {
+            return Err(Error::new(
+                ErrorKind::TimedOut,
+                format!("it could not be read within {PROFILE_READ_DEADLINE:?}"),
+            ));
+        }
+    };
+    if bytes.len() as u64 > MAX_PROFILE_BYTES {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!("it grew past {MAX_PROFILE_BYTES} bytes while being read"),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| Error::new(ErrorKind::InvalidData, "it is not UTF-8 text"))
 }
 
 /// `HUAWEICLOUD_SDK_CREDENTIALS_FILE`, else `~/.huaweicloud/credentials`.
@@ -351,6 +416,47 @@ mod tests {
     fn half_set_credentials_are_an_error_that_names_the_missing_key() {
         let err = Credentials::from_lookup(lookup(&[("CLOUD_SDK_AK", "AK2")])).unwrap_err();
         assert!(err.to_string().contains("CLOUD_SDK_SK"), "{err}");
+    }
+
+    #[test]
+    fn profile_files_that_are_not_small_regular_files_are_named_errors() {
+        let dir = std::env::temp_dir().join(format!("ipd-profile-bounds-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let message = |path: &Path| match Credentials::from_profile(path) {
+            Err(e @ CredentialsError::Profile { .. }) => e.to_string(),
+            other => panic!("{}: {other:?}", path.display()),
+        };
+        // A directory, a device that never ends, a sparse 1 GiB file.
+        let error = message(&dir);
+        assert!(
+            error.contains("not a regular file") && error.contains(&*dir.to_string_lossy()),
+            "{error}"
+        );
+        let zero = Path::new("/dev/zero");
+        if zero.exists() {
+            assert!(message(zero).contains("not a regular file"));
+        }
+        let sparse = dir.join("sparse");
+        std::fs::File::create(&sparse)
+            .unwrap()
+            .set_len(1 << 30)
+            .unwrap();
+        assert!(
+            message(&sparse).contains("1073741824 bytes"),
+            "{}",
+            message(&sparse)
+        );
+        // A FIFO (where mkfifo exists): refused before it is opened, so
+        // nothing waits for a writer.
+        let fifo = dir.join("fifo");
+        if std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            assert!(message(&fifo).contains("not a regular file"));
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

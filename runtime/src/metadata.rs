@@ -37,6 +37,10 @@ const TIMEOUT: Duration = Duration::from_secs(3);
 /// How much of an error answer a message keeps.
 const SNIPPET: usize = 200;
 
+/// The largest answer read from the metadata service: a session token or
+/// a security key (an AK, an SK and a security token) takes a few KiB.
+const MAX_ANSWER: usize = 16 * 1024;
+
 /// Temporary AK/SK and security token from the ECS metadata service; see
 /// the [module docs](self).
 #[derive(Debug)]
@@ -117,12 +121,31 @@ impl EcsMetadataProvider {
             .map_err(|e| self.unreachable(&e))?;
         let status = response.status().as_u16();
         match status {
-            200 => Ok(Some(
-                response.text().await.map_err(|e| self.unreachable(&e))?,
-            )),
+            200 => Ok(Some(self.text(response).await?)),
             404 | 405 | 503 if !required => Ok(None),
             _ => Err(self.refused("the session token", status, response).await),
         }
+    }
+
+    /// An answer's body, at most [`MAX_ANSWER`] bytes: a service that
+    /// sends more (or never stops) is an error, not unbounded memory.
+    async fn bounded(&self, mut response: reqwest::Response) -> Result<Vec<u8>, CredentialsError> {
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.unreachable(&e))? {
+            if body.len() + chunk.len() > MAX_ANSWER {
+                return Err(self.failed(format!(
+                    "its answer is larger than {MAX_ANSWER} bytes, which no credentials need"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    /// [`bounded`](Self::bounded), as text.
+    async fn text(&self, response: reqwest::Response) -> Result<String, CredentialsError> {
+        let body = self.bounded(response).await?;
+        Ok(String::from_utf8_lossy(&body).into_owned())
     }
 
     fn unreachable(&self, error: &reqwest::Error) -> CredentialsError {
@@ -145,7 +168,7 @@ impl EcsMetadataProvider {
         response: reqwest::Response,
     ) -> CredentialsError {
         // Error answers carry no credentials; show their start, escaped.
-        let body = response.text().await.unwrap_or_default();
+        let body = self.text(response).await.unwrap_or_default();
         let body: String = crate::error::printable(&body)
             .chars()
             .take(SNIPPET)
@@ -174,7 +197,7 @@ impl EcsMetadataProvider {
         }
         let (mut status, mut response) = self.security_key(&http, session.as_deref()).await?;
         if status == 401 {
-            let body = response.text().await.unwrap_or_default();
+            let body = self.text(response).await.unwrap_or_default();
             if body.contains(NO_AGENCY) {
                 return Err(self.failed(format!(
                     "the instance has no agency: {NO_AGENCY} (ECS console, Management Information)"
@@ -186,7 +209,7 @@ impl EcsMetadataProvider {
         if status >= 400 {
             return Err(self.refused("the security key", status, response).await);
         }
-        let body = response.bytes().await.map_err(|e| self.unreachable(&e))?;
+        let body = self.bounded(response).await?;
         // Never show the body: it holds the secret key.
         let parsed: serde_json::Value = serde_json::from_slice(&body)
             .map_err(|_| self.failed("the security key is not JSON".into()))?;

@@ -175,3 +175,44 @@ async fn an_operation_the_spec_lacks_is_not_found() {
     let (status, code, _) = refused(&client, Method::GET, "/no-such-thing", &[], None).await;
     assert_eq!((status, code.as_str()), (404, "PM.00000404"));
 }
+
+/// With `Config::hosts` (`--host`), the emulator answers only for those
+/// names, as a real gateway does: a request signed for, and addressed to,
+/// another host is refused before its signature is even checked.
+#[tokio::test]
+async fn only_the_configured_host_names_are_answered() {
+    for (hosts, refused) in [
+        (
+            vec!["projectman-ext.cn-north-4.myhuaweicloud.com".to_string()],
+            true,
+        ),
+        (
+            vec![
+                "PROJECTMAN-EXT.cn-north-4.myhuaweicloud.com".into(),
+                "127.0.0.1".into(),
+            ],
+            false,
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::new(AK, SK, dir.path());
+        config.hosts = hosts;
+        let emulator = Emulator::start("127.0.0.1:0".parse().unwrap(), config)
+            .await
+            .unwrap();
+        let client = Client::builder()
+            .endpoint(emulator.url())
+            .credentials(Credentials::new(AK, SK))
+            .build()
+            .unwrap();
+        let answer = client.list_ipd_labels().project_id(PROJECT).send().await;
+        match answer {
+            Err(ApiError::ClientRequest(e)) if refused => {
+                assert_eq!(e.status().as_u16(), 400);
+                assert_eq!(e.error_code(), Some("APIGW.0101"));
+            }
+            Ok(_) if !refused => {}
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -475,3 +475,31 @@ async fn without_a_metadata_service_the_first_call_says_where_it_looked() {
         "{error}"
     );
 }
+
+/// A metadata service whose security key never ends (a chunked body that
+/// keeps coming): the provider stops reading past a few KiB and says so;
+/// memory does not grow with what the service sends.
+#[tokio::test]
+async fn an_endless_metadata_answer_is_cut_off_and_refused() {
+    use ipd_testkit::faults::{ScriptedServer, Step};
+    // A session token first, then the endless key, for each connection.
+    let token = b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\ntoken".to_vec();
+    let endless = vec![
+        Step::Send(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n".to_vec()),
+        Step::Repeat(b"4000\r\n".iter().copied().chain(std::iter::repeat_n(b'x', 0x4000)).chain(*b"\r\n").collect(), Duration::from_millis(1)),
+    ];
+    let server = ScriptedServer::start_sequence(vec![vec![Step::Send(token)], endless])
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .endpoint("http://127.0.0.1:9")
+        .credentials_provider(EcsMetadataProvider::new().with_endpoint(server.url()))
+        .build()
+        .unwrap();
+    let error = list_labels(&client).await.unwrap_err();
+    assert!(matches!(error, ApiError::Credentials(_)), "{error:?}");
+    assert!(
+        error.to_string().contains("larger than 16384 bytes"),
+        "{error}"
+    );
+}

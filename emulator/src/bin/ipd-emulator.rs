@@ -35,6 +35,10 @@ struct Args {
     /// keeping no state (as a mock server would).
     #[arg(long)]
     spec_only: bool,
+    /// Answer only requests addressed to this host name (repeatable), as
+    /// a real gateway answers only for its own names; by default, any.
+    #[arg(long = "host", value_name = "NAME")]
+    hosts: Vec<String>,
     /// Mark a work item deleted, as PROJECT_ID/ISSUE_ID (repeatable).
     #[arg(long, value_name = "PROJECT_ID/ISSUE_ID")]
     deleted_issue: Vec<String>,
@@ -42,6 +46,15 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // First, so that a SIGTERM or SIGINT from now on stops the emulator
+    // cleanly (exit 0) rather than with the default action, however early.
+    let shutdown = match Shutdown::install() {
+        Ok(shutdown) => shutdown,
+        Err(e) => {
+            eprintln!("error: cannot handle signals: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let args = Args::parse();
     let mut deleted = Vec::new();
     for item in &args.deleted_issue {
@@ -59,6 +72,7 @@ async fn main() -> ExitCode {
     config.token = args.token;
     config.max_attachment = args.max_attachment_bytes;
     config.stateful = !args.spec_only;
+    config.hosts = args.hosts;
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(l) => l,
         Err(e) => {
@@ -73,8 +87,18 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The store opened (a start-up error is reported before the line
+    // below, never after it), then "listening": a client that reads the
+    // line can call at once.
+    let ready = match ipd_emulator::emulator::Ready::open(config, &deleted).await {
+        Ok(ready) => ready,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     println!("listening on http://{addr}");
-    match ipd_emulator::emulator::serve(listener, config, &deleted, shutdown_signal()).await {
+    match ready.serve(listener, shutdown.wait()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -83,23 +107,40 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGTERM and SIGINT, registered when installed: a signal that arrives
+/// before the server waits for it is kept, and ends it as soon as it does.
+struct Shutdown {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    #[cfg(unix)]
+    fn install() -> std::io::Result<Shutdown> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Shutdown {
+            term: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
+    }
+
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    fn install() -> std::io::Result<Shutdown> {
+        Ok(Shutdown {})
+    }
+
+    #[cfg(unix)]
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {},
+            _ = self.interrupt.recv() => {},
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn wait(self) {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
