@@ -272,6 +272,29 @@ fn generate_sources(root: &Source, fragments: &[Source]) -> Result<String, Error
             && let Some((_, items)) = &mut module.content
         {
             let read = model::Models::read(items);
+            if let Some((ty, ident, first, second)) = read.colliding_field() {
+                // Located at the property, in the component typify named
+                // this struct after (or the document, for an inline one).
+                let pointer = api
+                    .components
+                    .iter()
+                    .flat_map(|c| c.schemas.keys())
+                    .find(|name| naming::type_name(name) == ty)
+                    .map(|name| {
+                        format!(
+                            "/components/schemas/{}/properties/{}",
+                            document::escape_token(name),
+                            document::escape_token(&second)
+                        )
+                    })
+                    .unwrap_or_default();
+                return Err(located(
+                    pointer,
+                    format!(
+                        "the properties `{first}` and `{second}` of {ty} are both `{ident}` in Rust, as typify names fields: rename one"
+                    ),
+                ));
+            }
             *items = read.render(std::mem::take(items), &enum_specs);
             models = Some(read);
         }

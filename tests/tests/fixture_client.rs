@@ -25,6 +25,27 @@ mod inline {
     include!("../generated/multipart_inline_response.rs");
 }
 
+/// Models nested as deep as the code generator allows (its
+/// `MAX_SCHEMA_DEPTH`): compiling this module is the proof that such a
+/// chain compiles; one level more is a located error
+/// (`bad-specs/models-nested-too-deep.yaml`).
+#[allow(dead_code, clippy::all)]
+mod deep {
+    include!("../generated/deep_nesting.rs");
+}
+
+#[test]
+fn models_nested_to_the_limit_compile_build_and_decode() {
+    let mut json = serde_json::json!({ "name": "31" });
+    for i in (0..31).rev() {
+        json = serde_json::json!({ "name": i.to_string(), "next": json });
+    }
+    let level: deep::types::Level0 = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&level).unwrap(), json);
+    let built = deep::types::Level0::builder().name("0").build();
+    assert_eq!(built.name(), Some("0"));
+}
+
 type Seen = Arc<Mutex<Vec<serde_json::Value>>>;
 
 /// Verifies the signature, then echoes what a multipart body held.

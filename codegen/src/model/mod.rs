@@ -272,6 +272,23 @@ fn is_tagged_or_untagged(attrs: &[syn::Attribute]) -> bool {
 }
 
 impl Models {
+    /// Two fields of one struct that typify gave the same Rust name (it
+    /// names `-1` `minus1`, as a property `minus1` is named too), which
+    /// rustc would refuse (E0124): the struct, the name, and both
+    /// properties as the spec names them.
+    pub fn colliding_field(&self) -> Option<(String, String, String, String)> {
+        for (name, model) in &self.structs {
+            let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+            for field in &model.fields {
+                let ident = field.ident.to_string();
+                if let Some(first) = seen.insert(ident.clone(), &field.wire) {
+                    return Some((name.clone(), ident, first.to_string(), field.wire.clone()));
+                }
+            }
+        }
+        None
+    }
+
     /// Reads the items of typify's `types` module.
     pub fn read(items: &[Item]) -> Models {
         let mut models = Models {

@@ -169,7 +169,10 @@ pub fn read(page_name: &str, text: &str) -> Import {
     let mut sdk_class = None;
     let mut status_codes: Vec<(u16, String, usize)> = Vec::new();
     // Model names referenced and not yet given a table, in order.
-    let mut wanted: Vec<(String, usize)> = Vec::new();
+    let mut wanted = Wanted::default();
+    // The models given a table so far (beside `import.models`, for lookups
+    // that stay linear on a page of thousands of models).
+    let mut defined: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut seen_uri_tables = 0;
     let mut pending_example: Option<(usize, String)> = None;
     let mut last_line = 0;
@@ -304,10 +307,9 @@ pub fn read(page_name: &str, text: &str) -> Import {
                 let fields = fields_of(&mut import, table);
                 for f in &fields {
                     if let Some(name) = referenced(&f.ty)
-                        && !wanted.iter().any(|(w, _)| *w == name)
-                        && !import.models.iter().any(|m| m.name == name)
+                        && !defined.contains(&name)
                     {
-                        wanted.push((name, f.line));
+                        wanted.push(name, f.line);
                     }
                 }
                 if table.cut {
@@ -355,7 +357,8 @@ pub fn read(page_name: &str, text: &str) -> Import {
                         }
                     }
                     Kind::Model(name) => {
-                        wanted.retain(|(w, _)| *w != name);
+                        wanted.remove(&name);
+                        defined.insert(name.clone());
                         let request = section == Section::Request;
                         import.models.push(Model {
                             name,
@@ -398,7 +401,7 @@ pub fn read(page_name: &str, text: &str) -> Import {
             r.description = description.clone();
         }
     }
-    for (name, line) in wanted {
+    for (name, line) in wanted.in_order() {
         note(
             &mut import,
             line,
@@ -550,7 +553,7 @@ fn kind_of(
     table: &Table,
     section: Section,
     seen_uri_tables: &mut usize,
-    wanted: &[(String, usize)],
+    wanted: &Wanted,
 ) -> Kind {
     if table.column("Status Code").is_some() || table.column("Error Code").is_some() {
         return Kind::StatusCodes;
@@ -620,10 +623,46 @@ fn kind_of(
 
 /// An uncaptioned nested table is the first model referenced and not yet
 /// given a table (pages list them in the order they are referenced).
-fn next_model(wanted: &[(String, usize)]) -> Kind {
+fn next_model(wanted: &Wanted) -> Kind {
     match wanted.first() {
-        Some((name, _)) => Kind::Model(name.clone()),
+        Some(name) => Kind::Model(name.to_string()),
         None => Kind::Other,
+    }
+}
+
+/// The models referenced and not yet given a table, in the order first
+/// referenced, each with the line that referenced it: a queue with lookup
+/// and removal by name, so a page of thousands of models reads in linear
+/// time.
+#[derive(Default)]
+struct Wanted {
+    order: std::collections::BTreeMap<u64, (String, usize)>,
+    by_name: std::collections::HashMap<String, u64>,
+    next: u64,
+}
+
+impl Wanted {
+    /// Adds `name`, unless it is already wanted.
+    fn push(&mut self, name: String, line: usize) {
+        if !self.by_name.contains_key(&name) {
+            self.by_name.insert(name.clone(), self.next);
+            self.order.insert(self.next, (name, line));
+            self.next += 1;
+        }
+    }
+
+    fn remove(&mut self, name: &str) {
+        if let Some(seq) = self.by_name.remove(name) {
+            self.order.remove(&seq);
+        }
+    }
+
+    fn first(&self) -> Option<&str> {
+        self.order.values().next().map(|(name, _)| name.as_str())
+    }
+
+    fn in_order(self) -> impl Iterator<Item = (String, usize)> {
+        self.order.into_values()
     }
 }
 
@@ -672,8 +711,22 @@ enum Side {
 }
 
 /// The JSON type of a Type cell, and its schema (refs by name).
+/// How deep a Type cell's types may nest (`Array of Map<String, ...>`):
+/// more is no type a page means, and reading it must stay linear.
+const MAX_TYPE_DEPTH: usize = 16;
+
 fn schema_of(ty: &str, side: Side, notes: &mut Vec<String>) -> (String, Value) {
+    schema_at(ty, side, notes, 0)
+}
+
+fn schema_at(ty: &str, side: Side, notes: &mut Vec<String>, depth: usize) -> (String, Value) {
     let t = ty.trim();
+    if depth > MAX_TYPE_DEPTH {
+        notes.push(format!(
+            "a type nested more than {MAX_TYPE_DEPTH} deep: left free-form"
+        ));
+        return ("object".into(), json!({}));
+    }
     let integer = |format: &str| {
         let mut s = json!({ "type": "integer", "format": format });
         if side == Side::Response {
@@ -701,7 +754,7 @@ fn schema_of(ty: &str, side: Side, notes: &mut Vec<String>) -> (String, Value) {
         let inner = rest
             .trim_end_matches(" objects")
             .trim_end_matches(" object");
-        let (_, items) = schema_of(
+        let (_, items) = schema_at(
             &match inner {
                 "strings" => "String".into(),
                 "integers" => "Integer".into(),
@@ -711,6 +764,7 @@ fn schema_of(ty: &str, side: Side, notes: &mut Vec<String>) -> (String, Value) {
             },
             side,
             notes,
+            depth + 1,
         );
         return ("array".into(), json!({ "type": "array", "items": items }));
     }
@@ -727,7 +781,7 @@ fn schema_of(ty: &str, side: Side, notes: &mut Vec<String>) -> (String, Value) {
                 json!({ "type": "object", "additionalProperties": {} }),
             );
         }
-        let (_, values) = schema_of(
+        let (_, values) = schema_at(
             &(if scalar(value).is_some() {
                 value.to_string()
             } else {
@@ -735,6 +789,7 @@ fn schema_of(ty: &str, side: Side, notes: &mut Vec<String>) -> (String, Value) {
             }),
             side,
             notes,
+            depth + 1,
         );
         return (
             "object".into(),
@@ -950,9 +1005,10 @@ fn operation(
     }
     // Models referenced without a table.
     let mut missing = Vec::new();
-    collect_refs(&Value::Object(op.clone()), &mut missing);
+    let mut seen = std::collections::HashSet::new();
+    collect_refs_into(&Value::Object(op.clone()), &mut missing, &mut seen);
     for schema in schemas.values() {
-        collect_refs(schema, &mut missing);
+        collect_refs_into(schema, &mut missing, &mut seen);
     }
     for name in missing {
         if !schemas.contains_key(&name) {
@@ -978,7 +1034,14 @@ fn operation(
     Value::Object(op)
 }
 
-fn collect_refs(value: &Value, out: &mut Vec<String>) {
+/// Adds the names of the models `value` references to `out`, each once,
+/// in the order first met (`seen`, a set beside the list, keeps it linear
+/// in the references).
+fn collect_refs_into(
+    value: &Value,
+    out: &mut Vec<String>,
+    seen: &mut std::collections::HashSet<String>,
+) {
     match value {
         Value::Object(map) => {
             for (k, v) in map {
@@ -986,14 +1049,14 @@ fn collect_refs(value: &Value, out: &mut Vec<String>) {
                     && let Some(name) = v
                         .as_str()
                         .and_then(|r| r.strip_prefix("#/components/schemas/"))
-                    && !out.iter().any(|o| o == name)
+                    && seen.insert(name.to_string())
                 {
                     out.push(name.to_string());
                 }
-                collect_refs(v, out);
+                collect_refs_into(v, out, seen);
             }
         }
-        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        Value::Array(items) => items.iter().for_each(|v| collect_refs_into(v, out, seen)),
         _ => {}
     }
 }
@@ -1129,5 +1192,69 @@ mod tests {
             assert_eq!(draft["paths"], serde_json::json!({}));
             assert_eq!(conflicts, ["hostile.txt: no route, so no operation"]);
         }
+    }
+
+    /// A Type cell nested 100,000 deep (`Map<String, Map<String, ...>>`)
+    /// is read to a bounded depth, noted, and left free-form there: no
+    /// stack overflow, no memory quadratic in the depth.
+    #[test]
+    fn a_type_nested_beyond_reason_is_cut_at_a_bounded_depth() {
+        let deep = format!(
+            "{}String{}",
+            "Map<String,".repeat(100_000),
+            ">".repeat(100_000)
+        );
+        let mut notes = Vec::new();
+        let (_, schema) = schema_of(&deep, Side::Request, &mut notes);
+        assert!(
+            notes.iter().any(|n| n.contains("nested more than 16 deep")),
+            "{notes:?}"
+        );
+        let mut depth = 0;
+        let mut at = &schema;
+        while let Some(inner) = at.get("additionalProperties") {
+            depth += 1;
+            at = inner;
+        }
+        assert_eq!(depth, MAX_TYPE_DEPTH + 1, "{schema}");
+        let array = format!("{}String objects", "Array of ".repeat(50_000));
+        let mut notes = Vec::new();
+        schema_of(&array, Side::Response, &mut notes);
+        assert!(
+            notes.iter().any(|n| n.contains("nested more than")),
+            "{notes:?}"
+        );
+    }
+
+    /// A page of 2,000 models, each referenced from one table and given
+    /// its own: every one is read, in order, with nothing missing.
+    #[test]
+    fn a_page_of_many_models_reads_every_one() {
+        let page = std::fs::read_to_string(
+            crate::workspace_root().join("tests/fixtures/pages/DeleteIpdLabel.txt"),
+        )
+        .unwrap();
+        let head = &page[..page.find("Table 3 LabelEntity").unwrap()];
+        let n = 2000;
+        let rows: String = (0..n)
+            .map(|i| format!("field_{i}\n\nModel{i} object\n\nField {i}.\n\n"))
+            .collect();
+        let tables: String = (0..n)
+            .map(|i| format!("Table {} Model{i}\n\nParameter\n\nType\n\nDescription\n\nvalue\n\nString\n\nV.\n\n", i + 4))
+            .collect();
+        let text = format!(
+            "{head}Table 3 LabelEntity\n\nParameter\n\nType\n\nDescription\n\n{rows}{tables}"
+        );
+        let import = read("many.txt", &text);
+        assert_eq!(import.models.len(), n + 1);
+        assert_eq!(import.models[n].name, format!("Model{}", n - 1));
+        assert!(
+            !import
+                .notes
+                .iter()
+                .any(|n| n.text.contains("is referenced but")),
+            "{:?}",
+            import.notes.first()
+        );
     }
 }
