@@ -1226,6 +1226,31 @@ mod tests {
         );
     }
 
+    /// A value range YAML would read as numbers (`.inf`, `.nan`) becomes
+    /// an enum of strings that the draft writes quoted, so the code
+    /// generator reads it back as written and generates it.
+    #[test]
+    fn a_value_range_that_reads_as_floats_generates() {
+        let page = std::fs::read_to_string(
+            crate::workspace_root().join("tests/fixtures/pages/DeleteIpdLabel.txt"),
+        )
+        .unwrap()
+        .replace("Tag ID.", "Tag ID. Value range: .inf, .nan, plain")
+        .replace("/tags/{label_id}", "/things/{label_id}");
+        let import = read("floats.txt", &page);
+        let (draft, _) = draft(std::slice::from_ref(&import));
+        let text = crate::import::yaml::to_yaml(&draft);
+        let back = ipd_codegen::parse_yaml(&text).unwrap();
+        let param = &back["paths"]["/v1/ipdprojectservice/projects/{project_id}/things/{label_id}"]
+            ["delete"]["parameters"][1];
+        assert_eq!(
+            param["schema"]["enum"],
+            serde_json::json!([".inf", ".nan", "plain"]),
+            "{text}"
+        );
+        ipd_codegen::generate(&text, "floats.yaml").unwrap_or_else(|e| panic!("{e}\n{text}"));
+    }
+
     /// A page of 2,000 models, each referenced from one table and given
     /// its own: every one is read, in order, with nothing missing.
     #[test]
