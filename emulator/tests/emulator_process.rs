@@ -1,13 +1,44 @@
 //! The `ipd-emulator` binary: its start-up line, clean stops, and a data
 //! directory that survives restarts.
 
-use ipd_testkit as common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use codearts_ipd::{FilePart, RetryPolicy};
-use common::*;
+use codearts_ipd::{Client, Credentials, FilePart, RetryPolicy};
+
+// The emulator's own tests use the client, not the workspace's test kit,
+// which depends on the emulator: no crate depends on itself, even through
+// dev-dependencies.
+const AK: &str = "EMULATORAK0000000001";
+const SK: &str = "emulator-secret-key-do-not-use-for-real";
+const PROJECT: &str = "gdbdf969b32694524a949b5ef6b3e124a";
+const ISSUE: &str = "956239067176935400";
+
+fn client(url: &str, retry: RetryPolicy) -> Client {
+    Client::builder()
+        .endpoint(url)
+        .credentials(Credentials::new(AK, SK))
+        .retry(retry)
+        .build()
+        .unwrap()
+}
+
+async fn upload(
+    client: &Client,
+    issue: &str,
+    part: FilePart,
+) -> Result<
+    codearts_ipd::Response<codearts_ipd::types::CreateIpdProjectIssueAttachmentResponseBody>,
+    codearts_ipd::ApiError,
+> {
+    client
+        .create_ipd_project_issue_attachment()
+        .project_id(PROJECT)
+        .issue_id(issue)
+        .body(codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm::new(part))
+        .send()
+        .await
+}
 
 fn spawn(data_dir: &std::path::Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ipd-emulator"))

@@ -126,7 +126,7 @@ fn every_vector_is_reproduced() {
 fn authorization_round_trips_through_the_parser() {
     for vector in vectors() {
         let parsed =
-            ipd_testkit::signature::parse_authorization(str_of(&vector, "authorization")).unwrap();
+            ipd_testkit_signature::parse_authorization(str_of(&vector, "authorization")).unwrap();
         assert_eq!(parsed.access_key, "HPUAEXAMPLEAK1234567");
         assert!(parsed.signed_headers.contains(&"x-sdk-date".to_string()));
         assert_eq!(parsed.signature.len(), 64);

@@ -4,7 +4,9 @@
 //! ([`faults`]). A dev-dependency only; nothing published depends on it.
 
 pub mod faults;
-pub mod signature;
+/// Reading an `Authorization` header as a verifier does (a crate of its
+/// own, so that the runtime's tests use it without this kit).
+pub use ipd_testkit_signature as signature;
 
 use std::path::Path;
 

@@ -324,6 +324,62 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// Dependencies flow one way: no workspace crate depends on itself
+    /// through the others, dev- and build-dependencies included (a dev
+    /// cycle links a crate's tests against another copy of it, and
+    /// rebuilds the world when it changes).
+    #[test]
+    fn no_two_workspace_crates_depend_on_each_other() {
+        let output = std::process::Command::new(env!("CARGO"))
+            .current_dir(workspace_root())
+            .args([
+                "metadata",
+                "--format-version",
+                "1",
+                "--no-deps",
+                "--offline",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let packages = metadata["packages"].as_array().unwrap();
+        let ours: std::collections::BTreeSet<&str> =
+            packages.iter().filter_map(|p| p["name"].as_str()).collect();
+        let edges: std::collections::BTreeMap<&str, Vec<&str>> = packages
+            .iter()
+            .map(|p| {
+                let deps = p["dependencies"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|d| d["name"].as_str())
+                    .filter(|d| ours.contains(d))
+                    .collect();
+                (p["name"].as_str().unwrap(), deps)
+            })
+            .collect();
+        // From each crate, every crate it reaches; reaching itself is a cycle.
+        for start in &ours {
+            let mut stack: Vec<Vec<&str>> = vec![vec![start]];
+            let mut seen = std::collections::BTreeSet::new();
+            while let Some(path) = stack.pop() {
+                for next in &edges[path.last().unwrap()] {
+                    let mut longer = path.clone();
+                    longer.push(next);
+                    assert!(next != start, "a dependency cycle: {}", longer.join(" -> "));
+                    if seen.insert(*next) {
+                        stack.push(longer);
+                    }
+                }
+            }
+        }
+    }
+
     /// The declared `rust-version` is what the dependency tree really
     /// needs: no dependency declares a newer one. (No second toolchain can
     /// be installed here to `cargo +MSRV check`; the declarations are the
