@@ -71,6 +71,7 @@ fn flag(op: &Operation, index: usize) -> Option<String> {
 }
 
 /// A flag for a top-level field of a JSON object body.
+#[derive(Clone)]
 struct BodyFlag {
     flag: String,
     /// The field's name in the body.
@@ -79,6 +80,9 @@ struct BodyFlag {
     kind: String,
     required: bool,
     description: String,
+    /// The values a string field (or a string array's items) takes, if
+    /// the spec lists them.
+    choices: Vec<String>,
 }
 
 /// The flags of `op`'s body fields: `--<field>`, or `--body-<field>` where
@@ -91,7 +95,7 @@ fn body_flags(catalogue: &Catalogue, op: &Operation) -> Vec<BodyFlag> {
     let mut taken: Vec<String> = (0..op.params.len()).filter_map(|i| flag(op, i)).collect();
     taken.extend(RESERVED.iter().map(|s| s.to_string()));
     let mut flags = Vec::new();
-    for (field, kind, required, description) in fields(catalogue, &body.schema) {
+    for (field, kind, required, description, choices) in fields(catalogue, &body.schema) {
         let plain = field.replace('_', "-").to_ascii_lowercase();
         if !plain.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             continue;
@@ -107,6 +111,7 @@ fn body_flags(catalogue: &Catalogue, op: &Operation) -> Vec<BodyFlag> {
             kind,
             required,
             description,
+            choices,
         });
     }
     flags
@@ -142,14 +147,33 @@ fn command(catalogue: &Catalogue, op: &'static Operation) -> Command {
         if body_flag.required {
             help = format!("[required] {help}");
         }
-        let structured = body_flag.kind.starts_with("array") || body_flag.kind == "object";
+        let array = body_flag.kind.starts_with("array of ");
+        let scalar_items = matches!(
+            body_flag.kind.as_str(),
+            "array of string" | "array of integer" | "array of number" | "array of boolean"
+        );
+        let value_name = match body_flag.kind.as_str() {
+            _ if scalar_items => body_flag.kind["array of ".len()..].to_ascii_uppercase(),
+            "object" | "any" => "JSON".to_string(),
+            _ if array => "JSON".to_string(),
+            kind => kind.to_ascii_uppercase(),
+        };
+        if !body_flag.choices.is_empty() {
+            help.push_str(&format!(" One of: {}.", body_flag.choices.join(", ")));
+        }
+        if scalar_items {
+            help.push_str(
+                " Repeat the flag or separate values with commas; a JSON array also works.",
+            );
+        }
         command = command.arg(
             Arg::new(body_flag.flag.clone())
                 .long(body_flag.flag)
-                .value_name(if structured {
-                    "JSON".to_string()
+                .value_name(value_name)
+                .action(if array {
+                    ArgAction::Append
                 } else {
-                    body_flag.kind.to_ascii_uppercase()
+                    ArgAction::Set
                 })
                 .help(help),
         );
@@ -260,9 +284,14 @@ fn after_help(catalogue: &Catalogue, op: &Operation) -> String {
             body.content_type,
             if body.required { ", required" } else { "" }
         ));
-        for (name, kind, required, description) in fields(catalogue, &body.schema) {
+        for (name, kind, required, description, choices) in fields(catalogue, &body.schema) {
+            let values = if choices.is_empty() {
+                String::new()
+            } else {
+                format!(" One of: {}.", choices.join(", "))
+            };
             text.push_str(&format!(
-                "  {name}{} ({kind}) {}\n",
+                "  {name}{} ({kind}) {}{values}\n",
                 if required { " [required]" } else { "" },
                 first_sentence(&description)
             ));
@@ -271,8 +300,39 @@ fn after_help(catalogue: &Catalogue, op: &Operation) -> String {
     text
 }
 
+/// A body's field: name, type, required, description, and the values a
+/// string (or string array) field takes, where the spec lists them.
+type FieldInfo = (String, String, bool, String, Vec<String>);
+
+/// The values of a string enum `schema` (or of its items, for an array).
+fn choices(catalogue: &Catalogue, schema: &Value) -> Vec<String> {
+    let mut resolved = catalogue.resolve(schema);
+    for _ in 0..8 {
+        match resolved
+            .get("allOf")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .or_else(|| resolved.get("items").map(std::slice::from_ref))
+        {
+            Some([only]) => resolved = catalogue.resolve(only),
+            _ => break,
+        }
+    }
+    resolved
+        .get("enum")
+        .and_then(Value::as_array)
+        .map(|values| {
+            values
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The top-level fields of an object schema (through `allOf`).
-fn fields(catalogue: &Catalogue, schema: &Value) -> Vec<(String, String, bool, String)> {
+fn fields(catalogue: &Catalogue, schema: &Value) -> Vec<FieldInfo> {
     let schema = catalogue.resolve(schema);
     let mut out = Vec::new();
     for part in schema
@@ -302,6 +362,7 @@ fn fields(catalogue: &Catalogue, schema: &Value) -> Vec<(String, String, bool, S
             type_name(catalogue, property),
             required.contains(&name.as_str()),
             description,
+            choices(catalogue, property),
         ));
     }
     out
@@ -743,9 +804,15 @@ fn with_body_flags(
 ) -> Result<Option<Value>, Failure> {
     let mut given = Vec::new();
     for body_flag in body_flags(Catalogue::bundled(), op) {
-        if let Some(text) = matches.get_one::<String>(&body_flag.flag) {
-            given.push((body_flag.field.clone(), parse_field(&body_flag, text)?));
-        }
+        let Some(texts) = matches.get_many::<String>(&body_flag.flag) else {
+            continue;
+        };
+        let texts: Vec<&String> = texts.collect();
+        let value = match body_flag.kind.strip_prefix("array of ") {
+            Some(item) => parse_array(&body_flag, item, &texts)?,
+            None => parse_field(&body_flag, texts.last().map_or("", |t| t.as_str()))?,
+        };
+        given.push((body_flag.field.clone(), value));
     }
     if given.is_empty() {
         return Ok(body);
@@ -762,6 +829,50 @@ fn with_body_flags(
     Ok(Some(body))
 }
 
+/// An array field's flag, given once or more: each value a JSON array
+/// (its items), or bare values separated by commas, each read as the item
+/// type says. Items of a string array stay strings whatever they look
+/// like: `--id 1100000000000000108` sends `["1100000000000000108"]`, not a
+/// number that many JSON readers would round.
+fn parse_array(body_flag: &BodyFlag, item: &str, texts: &[&String]) -> Result<Value, Failure> {
+    let item_flag = BodyFlag {
+        kind: item.to_string(),
+        ..body_flag.clone()
+    };
+    let mut items = Vec::new();
+    for text in texts {
+        if text.trim_start().starts_with('[') {
+            match serde_json::from_str::<Value>(text) {
+                Ok(Value::Array(values)) => {
+                    items.extend(values.into_iter().map(|v| match (item, v) {
+                        // A number given for a string keeps its digits.
+                        ("string", Value::Number(n)) => Value::String(n.to_string()),
+                        (_, v) => v,
+                    }));
+                    continue;
+                }
+                _ => {
+                    return Err(Failure::usage(format!(
+                        "--{} takes values or a JSON array, not `{}`",
+                        body_flag.flag,
+                        printable(text)
+                    )));
+                }
+            }
+        }
+        match item {
+            "string" | "integer" | "number" | "boolean" => {
+                for piece in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                    items.push(parse_field(&item_flag, piece)?);
+                }
+            }
+            // Objects and arrays of them: JSON, one item per value.
+            _ => items.push(parse_field(&item_flag, text)?),
+        }
+    }
+    Ok(Value::Array(items))
+}
+
 fn parse_field(body_flag: &BodyFlag, text: &str) -> Result<Value, Failure> {
     let bad = |what: &str| {
         Failure::usage(format!(
@@ -771,6 +882,14 @@ fn parse_field(body_flag: &BodyFlag, text: &str) -> Result<Value, Failure> {
         ))
     };
     match body_flag.kind.as_str() {
+        // A listed value, as the spec spells it, matched ignoring case
+        // (`bug` is `Bug`); anything else is refused with the list.
+        "string" if !body_flag.choices.is_empty() => body_flag
+            .choices
+            .iter()
+            .find(|c| c.eq_ignore_ascii_case(text.trim()))
+            .map(|c| Value::String(c.clone()))
+            .ok_or_else(|| bad(&format!("one of {}", body_flag.choices.join(", ")))),
         "string" => Ok(Value::String(text.to_string())),
         "integer" => text
             .trim()

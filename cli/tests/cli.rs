@@ -540,7 +540,8 @@ fn body_fields_are_flags_parsed_by_type_and_win_over_the_body_file() {
     let help = run(&["create-ipd-label", "--help"]);
     let help = String::from_utf8_lossy(&help.stdout);
     assert!(help.contains("--title <STRING>"), "{help}");
-    assert!(help.contains("--category-types <JSON>"), "{help}");
+    assert!(help.contains("--category-types <STRING>"), "{help}");
+    assert!(help.contains("One of: RR, IR, AR, SR, Bug"), "{help}");
     // Flags alone make the body; an array field takes JSON.
     let created = succeeded(&demo(
         dir.path(),
@@ -572,13 +573,84 @@ fn body_fields_are_flags_parsed_by_type_and_win_over_the_body_file() {
             "--title",
             "t",
             "--category-types",
-            "bug",
+            "bugs",
         ],
     );
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     assert!(
-        String::from_utf8_lossy(&output.stderr).contains("--category-types takes JSON"),
+        String::from_utf8_lossy(&output.stderr)
+            .contains("--category-types takes one of RR, IR, AR, SR, Bug"),
         "{output:?}"
+    );
+}
+
+/// An array flag takes what people type: a bare value, the flag repeated,
+/// comma-separated values, or JSON; a listed value in any case; and the
+/// items of a string array are sent as strings, digits included.
+#[tokio::test(flavor = "multi_thread")]
+async fn array_flags_take_bare_repeated_and_comma_separated_values_as_strings() {
+    let setup = ipd_testkit::start().await;
+    let url = setup.emulator.url();
+    let call = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ipd"))
+            .args([
+                "--endpoint",
+                url.as_str(),
+                "--project-id",
+                ipd_testkit::PROJECT,
+            ])
+            .args(args)
+            .env("CLOUD_SDK_AK", ipd_testkit::AK)
+            .env("CLOUD_SDK_SK", ipd_testkit::SK)
+            .env_remove("HUAWEICLOUD_SDK_AK")
+            .env_remove("HUAWEICLOUD_SDK_SK")
+            .output()
+            .unwrap()
+    };
+    let body_of = |setup: &ipd_testkit::Setup| {
+        setup
+            .emulator
+            .recorded()
+            .last()
+            .and_then(|r| r.body.clone())
+            .unwrap()
+    };
+    for (args, sent) in [
+        (vec!["--category-types", "Bug"], serde_json::json!(["Bug"])),
+        (
+            vec!["--category-types", "bug", "--category-types", "task"],
+            serde_json::json!(["Bug", "Task"]),
+        ),
+        (
+            vec!["--category-types", "Bug,RR"],
+            serde_json::json!(["Bug", "RR"]),
+        ),
+        (
+            vec!["--category-types", r#"["IR"]"#],
+            serde_json::json!(["IR"]),
+        ),
+    ] {
+        let title = format!("label {}", sent);
+        let mut command = vec!["create-ipd-label", "--title", &title, "--color", "#6DDEBB"];
+        command.extend(args.iter().copied());
+        let output = tokio::task::block_in_place(|| call(&command));
+        assert!(output.status.success(), "{args:?}: {output:?}");
+        assert_eq!(body_of(&setup)["category_types"], sent, "{args:?}");
+    }
+    // A 19-digit id stays a string: `"id": ["1100000000000000108"]`.
+    let output = tokio::task::block_in_place(|| {
+        call(&[
+            "batch-update-ipd-issues",
+            "--id",
+            "1100000000000000108",
+            "--attribute",
+            r#"{"priority": "高"}"#,
+        ])
+    });
+    assert!(output.status.code().is_some(), "{output:?}");
+    assert_eq!(
+        body_of(&setup)["id"],
+        serde_json::json!(["1100000000000000108"])
     );
 }
 
