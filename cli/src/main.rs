@@ -81,10 +81,13 @@ fn after_help() -> String {
          --endpoint URL any http(s) endpoint, such as a proxy or a local ipd-emulator\n  \
          --demo         a local emulator run in-process with demo credentials; its data\n                 \
          persists in --demo-dir (default: {})\n\n\
-         Credentials (for --region and --endpoint), the first found:\n  \
+         Credentials (for --region and --endpoint), the first found, in this order:\n  \
+         HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (with HUAWEICLOUD_SDK_PROJECT_ID,\n    \
+         HUAWEICLOUD_SDK_SECURITY_TOKEN)\n  \
          CLOUD_SDK_AK and CLOUD_SDK_SK (with CLOUD_SDK_PROJECT_ID, CLOUD_SDK_SECURITY_TOKEN)\n  \
-         HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (with HUAWEICLOUD_SDK_PROJECT_ID)\n  \
-         ~/.huaweicloud/credentials, section [basic]: ak, sk, project_id\n\n\
+         the file HUAWEICLOUD_SDK_CREDENTIALS_FILE names, else ~/.huaweicloud/credentials,\n    \
+         section [basic]: ak, sk, project_id, security_token\n  \
+         the ECS metadata service, on a Huawei Cloud instance with an agency\n\n\
          Exit status: 0 success, 1 other failure, 2 usage error, 3 the service answered\n\
          with an error, 4 network failure or timeout, 5 local file error.",
         regions.join(", "),
@@ -564,22 +567,30 @@ fn check_output(output: &std::path::Path, force: bool) -> Result<(), Failure> {
     }
 }
 
-/// `-v` logs calls and attempts (spans with their fields, when they close)
-/// to stderr; `-vv` more.
+/// `-v` logs this client's own calls and attempts (spans with their
+/// fields, when they close) to stderr; `-vv` adds the HTTP library's and
+/// everything else's.
 fn init_logging(verbose: u8) {
+    use tracing::level_filters::LevelFilter;
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     if verbose == 0 {
         return;
     }
-    let level = if verbose == 1 {
-        tracing::Level::DEBUG
+    let ours = ["codearts_ipd_runtime", "codearts_ipd", "ipd", "ipd_emulator"];
+    let (own, others) = if verbose == 1 {
+        (LevelFilter::DEBUG, LevelFilter::OFF)
     } else {
-        tracing::Level::TRACE
+        (LevelFilter::TRACE, LevelFilter::DEBUG)
     };
-    tracing_subscriber::fmt()
+    let filter = Targets::new()
+        .with_default(others)
+        .with_targets(ours.map(|target| (target, own)));
+    let format = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_max_level(level)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .init();
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE);
+    tracing_subscriber::registry().with(format).with(filter).init();
 }
 
 /// Runs one operation of the spec, named by its subcommand.

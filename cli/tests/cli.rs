@@ -108,9 +108,17 @@ fn help_names_credential_sources_and_regions() {
     let output = run(&["--help"]);
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
+    // In the order they are read: the HUAWEICLOUD_ variables win.
+    let (huawei, cloud) = (
+        help.find("HUAWEICLOUD_SDK_AK").unwrap(),
+        help.find("\n  CLOUD_SDK_AK and").unwrap(),
+    );
+    assert!(huawei < cloud, "{help}");
     for expected in [
         "CLOUD_SDK_AK",
         "HUAWEICLOUD_SDK_AK",
+        "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+        "ECS metadata service",
         "~/.huaweicloud/credentials",
         "cn-north-4",
         "sa-brazil-1",
@@ -374,6 +382,16 @@ fn verbose_logs_one_span_per_call_with_its_request_id() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("ipd.call"), "{stderr}");
     assert!(stderr.contains("request_id="), "{stderr}");
+    // One -v is the client's own lines only; -vv adds the HTTP library's.
+    let library = |text: &str| {
+        text.lines()
+            .any(|l| l.contains("hyper") || l.contains("reqwest") || l.contains("rustls"))
+    };
+    assert!(!library(&stderr), "{stderr}");
+    let output = demo(dir.path(), &["-vv", "list"]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("ipd.call") && library(&stderr), "{stderr}");
 }
 
 #[cfg(target_os = "linux")]
@@ -1329,4 +1347,25 @@ fn plans_and_external_links_are_reachable_from_the_command_line() {
         links["result"]["data"]["result"][0]["title"], "Design",
         "{links}"
     );
+}
+
+/// A refused connection says where and why, without the path or query.
+#[test]
+fn a_refused_connection_names_the_address_and_the_cause() {
+    let output = run(&[
+        "--endpoint",
+        "http://127.0.0.1:9",
+        "--project-id",
+        "p",
+        "list-ipd-labels",
+        "--title",
+        "secret-looking-query",
+    ]);
+    assert_eq!(output.status.code(), Some(4), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("127.0.0.1:9"), "{stderr}");
+    assert!(stderr.contains("Connection refused"), "{stderr}");
+    assert!(!stderr.contains("secret-looking-query"), "{stderr}");
+    // Said once: the cause is not repeated by the error's chain.
+    assert_eq!(stderr.matches("Connection refused").count(), 1, "{stderr}");
 }

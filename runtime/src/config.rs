@@ -526,7 +526,13 @@ fn redact(given: &str) -> String {
 /// default provider to avoid compiling aws-lc, panics otherwise.
 pub fn install_default_tls_provider() {
     // Fails, harmlessly, when the application installed a provider first.
+    // rustls 0.23.48 deprecates ring's provider for lacking post-quantum
+    // key exchange, and 0.23 offers no other way to make one; ring is kept
+    // on purpose (aws-lc-rs needs cmake and a long C build in every user's
+    // first build), and an application that wants post-quantum key
+    // exchange installs aws-lc-rs's provider before building a client.
     #[cfg(feature = "rustls")]
+    #[allow(deprecated)]
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 

@@ -98,39 +98,91 @@ impl fmt::Display for ServiceError {
 
 impl std::error::Error for ServiceError {}
 
-/// A failure of the HTTP transport: the connection, a timeout, TLS. Its
-/// source is the HTTP client's own error, for logs; the type does not
-/// expose that client, so upgrading it is not a breaking change.
+/// A failure of the HTTP transport: the connection, a timeout, TLS. It
+/// says where (the host and port, never the path or query) and why (the
+/// underlying cause, as "Connection refused" or a DNS error); its source is
+/// the HTTP client's own error, without the URL, for logs. The type does
+/// not expose that client, so upgrading it is not a breaking change.
 #[derive(Debug)]
-pub struct TransportError(reqwest::Error);
+pub struct TransportError {
+    error: reqwest::Error,
+    /// `host:port` of the request.
+    at: Option<String>,
+}
 
 impl TransportError {
+    fn new(error: reqwest::Error) -> Self {
+        let at = error.url().and_then(|url| {
+            Some(format!(
+                "{}:{}",
+                url.host_str()?,
+                url.port_or_known_default()?
+            ))
+        });
+        TransportError {
+            error: error.without_url(),
+            at,
+        }
+    }
+
     /// Whether the connection could not be made (so nothing was sent).
     pub fn is_connect(&self) -> bool {
-        self.0.is_connect()
+        self.error.is_connect()
     }
 
     /// Whether a connect or read timeout passed.
     pub fn is_timeout(&self) -> bool {
-        self.0.is_timeout()
+        self.error.is_timeout()
+    }
+
+    /// The host and port the request went to, as `host:port`.
+    pub fn address(&self) -> Option<&str> {
+        self.at.as_deref()
+    }
+
+    /// The underlying causes, outermost first, as text: what the HTTP
+    /// client's own error wraps (a connect error, then the system's
+    /// "Connection refused"; a DNS error), escaped.
+    pub fn cause(&self) -> String {
+        let mut causes: Vec<String> = Vec::new();
+        let mut next = std::error::Error::source(&self.error);
+        while let Some(e) = next {
+            let text = e.to_string();
+            if causes.last() != Some(&text) {
+                causes.push(text);
+            }
+            next = e.source();
+        }
+        if causes.is_empty() {
+            causes.push(self.error.to_string());
+        }
+        printable(&causes.join(": ")).into_owned()
+    }
+
+    /// ` at host:port`, or nothing.
+    fn at(&self) -> String {
+        self.at
+            .as_deref()
+            .map_or_else(String::new, |at| format!(" at {at}"))
     }
 }
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_timeout() {
-            f.write_str("timed out")
-        } else if self.0.is_connect() {
-            f.write_str("cannot connect")
+        let what = if self.error.is_timeout() {
+            "timed out"
+        } else if self.error.is_connect() {
+            "cannot connect"
         } else {
-            f.write_str("the HTTP exchange failed")
-        }
+            "the HTTP exchange failed"
+        };
+        write!(f, "{what}{}: {}", self.at(), self.cause())
     }
 }
 
 impl std::error::Error for TransportError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.0)
+        Some(&self.error)
     }
 }
 
@@ -277,18 +329,22 @@ pub enum ApiError {
     /// nothing was sent.
     #[error(transparent)]
     Credentials(#[from] CredentialsError),
-    /// The connect or read timeout passed.
-    #[error("the request timed out")]
-    Timeout(#[source] TransportError),
+    /// The connect or read timeout passed. Its message names the host and
+    /// port and the cause (so it has no `source()`: printing the chain
+    /// would say it twice).
+    #[error("the request to the service{} timed out: {}", .0.at(), .0.cause())]
+    Timeout(TransportError),
     /// No connection could be made, or it broke mid-request or mid-response.
-    #[error("cannot reach the service, or the connection broke")]
-    Connection(#[source] TransportError),
+    /// Its message names the host and port and the cause, as "Connection
+    /// refused" or a DNS error.
+    #[error("cannot reach the service{}, or the connection broke: {}", .0.at(), .0.cause())]
+    Connection(TransportError),
     /// The request could not be built or sent as given.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
-    /// Any other transport failure.
-    #[error("request failed")]
-    Transport(#[source] TransportError),
+    /// Any other transport failure, with the host and port and the cause.
+    #[error("the request to the service{} failed: {}", .0.at(), .0.cause())]
+    Transport(TransportError),
     /// A paginator ended a listing it could not finish (a page that
     /// repeats, no end within the page limit).
     #[error(transparent)]
@@ -449,11 +505,11 @@ impl ApiError {
             cause = e.source();
         }
         if error.is_timeout() {
-            ApiError::Timeout(TransportError(error))
+            ApiError::Timeout(TransportError::new(error))
         } else if error.is_connect() || error.is_request() || error.is_body() || error.is_decode() {
-            ApiError::Connection(TransportError(error))
+            ApiError::Connection(TransportError::new(error))
         } else {
-            ApiError::Transport(TransportError(error))
+            ApiError::Transport(TransportError::new(error))
         }
     }
 
@@ -567,6 +623,11 @@ mod tests {
         let (refused, timed_out) = transport_errors().await;
         let connection = ApiError::from_reqwest(refused);
         assert!(matches!(&connection, ApiError::Connection(e) if e.is_connect()));
+        // Where and why, and no path or query.
+        let message = connection.to_string();
+        assert!(message.contains("at 127.0.0.1:9"), "{message}");
+        assert!(message.contains("Connection refused"), "{message}");
+        assert!(!message.contains("http://"), "{message}");
         let timeout = ApiError::from_reqwest(timed_out);
         assert!(matches!(timeout, ApiError::Timeout(_)));
         let json_error = serde_json::from_str::<u8>("x").unwrap_err();

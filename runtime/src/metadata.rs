@@ -41,8 +41,18 @@ const SNIPPET: usize = 200;
 /// a security key (an AK, an SK and a security token) takes a few KiB.
 const MAX_ANSWER: usize = 16 * 1024;
 
-/// Temporary AK/SK and security token from the ECS metadata service; see
-/// the [module docs](self).
+/// Temporary AK/SK and security token from the ECS metadata service, for
+/// programs on a Huawei Cloud ECS instance whose agency grants them: what
+/// the official SDKs' `MetadataCredentialProvider` does.
+///
+/// The protocol, as `huaweicloudsdkcore` 3.1.219 speaks it: `PUT
+/// /meta-data/latest/api/token` gives a session token (none on instances
+/// without one); `GET /openstack/latest/securitykey`, with that token,
+/// answers the credentials and their expiry; a 401 means the session token
+/// expired, so a new one is asked for once. The endpoint is
+/// `http://169.254.169.254` ([`with_endpoint`](Self::with_endpoint) changes
+/// it, for tests); requests to it never go through a proxy, time out after
+/// 3 seconds, and read at most 16 KiB of any answer.
 #[derive(Debug)]
 pub struct EcsMetadataProvider {
     endpoint: String,

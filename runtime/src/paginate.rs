@@ -12,7 +12,7 @@
 //!
 //! **A listing is complete and exact, or an error.** A server that answers
 //! in a way that would make the listing loop, skip or repeat items ends the
-//! stream with [`ApiError::Pagination`](crate::ApiError::Pagination),
+//! stream with [`crate::ApiError::Pagination`],
 //! naming the page, instead of stopping silently:
 //! - a page with the same items as the page before
 //!   ([`PaginationError::RepeatedPage`]), which would never end;

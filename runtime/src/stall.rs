@@ -26,8 +26,13 @@ use crate::error::{ApiError, Direction};
 /// How often a stalled body is checked.
 const CHECK_EVERY: Duration = Duration::from_secs(1);
 
-/// The floor and grace period of stalled-stream protection; see the
-/// [module docs](self). The default, as aws-sdk-rust's, never trips a slow
+/// The floor and grace period of stalled-stream protection, as aws-sdk-rust
+/// has it: a body (an upload, a JSON or error answer, a download) whose
+/// throughput stays below the floor for longer than the grace period fails
+/// with [`ApiError::StalledStream`](crate::ApiError::StalledStream), so a
+/// peer that trickles bytes cannot hold a call (the idle timeout cannot
+/// catch that: each trickled byte resets it). Only time spent waiting on
+/// the network counts. The default, as aws-sdk-rust's, never trips a slow
 /// but live link: less than 1 byte per second for 20 seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StalledStreamProtection {
