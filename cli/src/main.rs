@@ -578,7 +578,12 @@ fn init_logging(verbose: u8) {
     if verbose == 0 {
         return;
     }
-    let ours = ["codearts_ipd_runtime", "codearts_ipd", "ipd", "ipd_emulator"];
+    let ours = [
+        "codearts_ipd_runtime",
+        "codearts_ipd",
+        "ipd",
+        "ipd_emulator",
+    ];
     let (own, others) = if verbose == 1 {
         (LevelFilter::DEBUG, LevelFilter::OFF)
     } else {
@@ -590,7 +595,10 @@ fn init_logging(verbose: u8) {
     let format = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE);
-    tracing_subscriber::registry().with(format).with(filter).init();
+    tracing_subscriber::registry()
+        .with(format)
+        .with(filter)
+        .init();
 }
 
 /// Runs one operation of the spec, named by its subcommand.

@@ -742,10 +742,8 @@ fn check_body_setters(
     let Ok(body) = resolve(api, body) else {
         return Ok(());
     };
+    // JSON and form bodies alike: each field is a setter.
     for (content_type, media) in &body.content {
-        if !crate::document::is_json(content_type) {
-            continue;
-        }
         let Some(schema) = &media.schema else {
             continue;
         };

@@ -2,23 +2,22 @@
 //! project service.
 //!
 //! ```no_run
-//! use codearts_ipd::{Client, FilePart, Region, forms};
+//! use codearts_ipd::{Client, FilePart, Region};
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! // Credentials come from CLOUD_SDK_AK/CLOUD_SDK_SK, HUAWEICLOUD_SDK_*, or
-//! // ~/.huaweicloud/credentials.
+//! // Credentials come from HUAWEICLOUD_SDK_AK/_SK, else CLOUD_SDK_AK/_SK,
+//! // else ~/.huaweicloud/credentials, else the ECS metadata service.
 //! let client = Client::builder().region(Region::CnNorth4).build()?;
-//! let file = FilePart::from_path("design.pdf").await?;
 //! let uploaded = client
 //!     .create_ipd_project_issue_attachment()
 //!     .project_id("gdbdf969b32694524a949b5ef6b3e124a")
 //!     .issue_id("956239067176935400")
-//!     .body(forms::CreateIpdProjectIssueAttachmentForm::new(file))
+//!     .attachment(FilePart::from_path("design.pdf").await?)
 //!     .send()
 //!     .await?;
 //! println!("request id {:?}", uploaded.request_id());
-//! for attachment in uploaded.result.iter().flatten() {
-//!     println!("{:?} ({:?} bytes)", attachment.id, attachment.filesize);
+//! for attachment in uploaded.result() {
+//!     println!("{:?} ({:?} bytes)", attachment.id(), attachment.filesize());
 //! }
 //! # Ok(()) }
 //! ```
@@ -103,6 +102,7 @@ pub use codearts_ipd_runtime::{
     OneOrMany, PaginationError, Paginator, ProvideCredentials, ProvideToken, REQUEST_ID_HEADER,
     Region, Response, RetryPolicy, SaveToFile, ServiceError, StalledStreamProtection, StatusCode,
     Token, Transport, TransportError, UnknownVariant, WriteError, credentials,
-    install_default_tls_provider, multipart, printable, provider, region, reqwest, retry, signer,
+    install_default_tls_provider, multipart, paginate, printable, provider, region, reqwest, retry,
+    signer,
 };
 pub use generated::*;

@@ -1642,7 +1642,7 @@ Body field `thing_id`.*/
         }
     }
     impl<'a> ListNotes<'a> {
-        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the offsets and the page size (`.page_size(n)`, 1 to 50, by default 50); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.
+        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the offsets and the page size (`.page_size(n)`, 1 to 50, by default 50); the other parameters are this builder's. See [`paginate`](crate::paginate) for when it stops, and the errors that end a listing that would not be complete and exact.
         pub fn into_paginator(self) -> ::codearts_ipd_runtime::Paginator<Self> {
             ::codearts_ipd_runtime::Paginator::new(self)
         }
@@ -1802,7 +1802,7 @@ The whole body at once; its fields also have setters of their own on this builde
         }
     }
     impl<'a> SearchNotes<'a> {
-        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 1 to 20, by default 20); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.
+        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 1 to 20, by default 20); the other parameters are this builder's. See [`paginate`](crate::paginate) for when it stops, and the errors that end a listing that would not be complete and exact.
         pub fn into_paginator(self) -> ::codearts_ipd_runtime::Paginator<Self> {
             ::codearts_ipd_runtime::Paginator::new(self)
         }

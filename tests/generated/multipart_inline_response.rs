@@ -142,6 +142,7 @@ pub mod builder {
         client: &'a super::Client,
         customize: ::codearts_ipd_runtime::CallConfig,
         body: ::std::option::Option<forms::PostXForm>,
+        form_file: ::std::option::Option<::codearts_ipd_runtime::FilePart>,
     }
     impl<'a> PostX<'a> {
         pub(super) fn new(client: &'a super::Client) -> Self {
@@ -149,6 +150,7 @@ pub mod builder {
                 client,
                 customize: ::std::default::Default::default(),
                 body: ::std::default::Default::default(),
+                form_file: ::std::default::Default::default(),
             }
         }
         ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
@@ -161,18 +163,42 @@ pub mod builder {
             self.customize = f(self.customize);
             self
         }
-        ///The `multipart/form-data` body.
+        /**The `multipart/form-data` body.
+
+The whole form at once; its fields also have setters of their own on this builder (`.attachment(FilePart::from_path(..).await?)`). A field set on this builder replaces the form's.*/
         pub fn body(mut self, value: forms::PostXForm) -> Self {
             self.body = ::std::option::Option::Some(value);
             self
         }
+        ///Sets the form field `file`.
+        pub fn file(mut self, value: ::codearts_ipd_runtime::FilePart) -> Self {
+            self.form_file = ::std::option::Option::Some(value);
+            self
+        }
         ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
         pub async fn send(
-            self,
+            mut self,
         ) -> ::std::result::Result<
             ::codearts_ipd_runtime::Response<types::PostXResponse200>,
             ::codearts_ipd_runtime::ApiError,
         > {
+            let form_body: ::std::option::Option<forms::PostXForm> = match self
+                .body
+                .take()
+            {
+                ::std::option::Option::Some(form) => ::std::option::Option::Some(form),
+                ::std::option::Option::None if false || self.form_file.is_some() => {
+                    ::std::option::Option::Some(forms::PostXForm::new())
+                }
+                ::std::option::Option::None => ::std::option::Option::None,
+            };
+            let form_body = form_body
+                .map(|mut form| {
+                    if let ::std::option::Option::Some(v) = self.form_file.take() {
+                        form.file = ::std::option::Option::Some(v);
+                    }
+                    form
+                });
             let response = self
                 .client
                 .transport()
@@ -182,8 +208,7 @@ pub mod builder {
                 .path("/x")
                 .accept("application/json")
                 .form(
-                    self
-                        .body
+                    form_body
                         .as_ref()
                         .map(|form| {
                             form as &(dyn ::codearts_ipd_runtime::ToMultipart + Sync)

@@ -390,6 +390,13 @@ pub mod builder {
         label: ::std::option::Option<::std::string::String>,
         x_trace: ::std::option::Option<::std::string::String>,
         body: ::std::option::Option<forms::AddDocumentsForm>,
+        form_title: ::std::option::Option<::std::string::String>,
+        form_main: ::std::option::Option<::codearts_ipd_runtime::FilePart>,
+        form_priority: ::std::option::Option<i32>,
+        form_extras: ::std::option::Option<
+            ::std::vec::Vec<::codearts_ipd_runtime::FilePart>,
+        >,
+        form_kind: ::std::option::Option<types::Kind>,
     }
     impl<'a> AddDocuments<'a> {
         pub(super) fn new(client: &'a super::Client) -> Self {
@@ -401,6 +408,11 @@ pub mod builder {
                 label: ::std::default::Default::default(),
                 x_trace: ::std::default::Default::default(),
                 body: ::std::default::Default::default(),
+                form_title: ::std::default::Default::default(),
+                form_main: ::std::default::Default::default(),
+                form_priority: ::std::default::Default::default(),
+                form_extras: ::std::default::Default::default(),
+                form_kind: ::std::default::Default::default(),
             }
         }
         ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
@@ -442,18 +454,106 @@ pub mod builder {
             self.x_trace = ::std::option::Option::Some(value.into());
             self
         }
-        ///The `multipart/form-data` body.
+        /**The `multipart/form-data` body.
+
+The whole form at once; its fields also have setters of their own on this builder (`.attachment(FilePart::from_path(..).await?)`). A field set on this builder replaces the form's.*/
         pub fn body(mut self, value: forms::AddDocumentsForm) -> Self {
             self.body = ::std::option::Option::Some(value);
             self
         }
+        /**Title of the set.
+
+Form field `title`.*/
+        pub fn title(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.form_title = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**The main document.
+
+Form field `main`.*/
+        pub fn main(mut self, value: ::codearts_ipd_runtime::FilePart) -> Self {
+            self.form_main = ::std::option::Option::Some(value);
+            self
+        }
+        /**Priority, 1 to 5.
+
+Form field `priority`.*/
+        pub fn priority(mut self, value: i32) -> Self {
+            self.form_priority = ::std::option::Option::Some(value);
+            self
+        }
+        /**More documents.
+
+Form field `extras`.*/
+        pub fn extras(
+            mut self,
+            value: impl ::std::iter::IntoIterator<
+                Item = ::codearts_ipd_runtime::FilePart,
+            >,
+        ) -> Self {
+            self.form_extras = ::std::option::Option::Some(value.into_iter().collect());
+            self
+        }
+        ///Sets the form field `kind`.
+        pub fn kind(mut self, value: types::Kind) -> Self {
+            self.form_kind = ::std::option::Option::Some(value);
+            self
+        }
         ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
         pub async fn send(
-            self,
+            mut self,
         ) -> ::std::result::Result<
             ::codearts_ipd_runtime::Response<types::Receipt>,
             ::codearts_ipd_runtime::ApiError,
         > {
+            let form_body: ::std::option::Option<forms::AddDocumentsForm> = match self
+                .body
+                .take()
+            {
+                ::std::option::Option::Some(form) => ::std::option::Option::Some(form),
+                ::std::option::Option::None if false || self.form_title.is_some()
+                    || self.form_main.is_some() || self.form_priority.is_some()
+                    || self.form_extras.is_some() || self.form_kind.is_some() => {
+                    let ::std::option::Option::Some(title) = self.form_title.take() else {
+                        return ::std::result::Result::Err(::codearts_ipd_runtime::ApiError::MissingParameter {
+                            operation: "AddDocuments",
+                            parameter: "title",
+                        });
+                    };
+                    let ::std::option::Option::Some(main) = self.form_main.take() else {
+                        return ::std::result::Result::Err(::codearts_ipd_runtime::ApiError::MissingParameter {
+                            operation: "AddDocuments",
+                            parameter: "main",
+                        });
+                    };
+                    ::std::option::Option::Some(
+                        forms::AddDocumentsForm::new(title, main),
+                    )
+                }
+                ::std::option::Option::None => ::std::option::Option::None,
+            };
+            let form_body = form_body
+                .map(|mut form| {
+                    if let ::std::option::Option::Some(v) = self.form_title.take() {
+                        form.title = v;
+                    }
+                    if let ::std::option::Option::Some(v) = self.form_main.take() {
+                        form.main = v;
+                    }
+                    if let ::std::option::Option::Some(v) = self.form_priority.take() {
+                        form.priority = ::std::option::Option::Some(v);
+                    }
+                    if let ::std::option::Option::Some(v) = self.form_extras.take() {
+                        form.extras = ::std::option::Option::Some(v);
+                    }
+                    if let ::std::option::Option::Some(v) = self.form_kind.take() {
+                        form.kind = ::std::option::Option::Some(v);
+                    }
+                    form
+                });
             let response = self
                 .client
                 .transport()
@@ -468,8 +568,7 @@ pub mod builder {
                 .header("X-Trace", self.x_trace.as_ref(), false)
                 .accept("application/json")
                 .form(
-                    self
-                        .body
+                    form_body
                         .as_ref()
                         .map(|form| {
                             form as &(dyn ::codearts_ipd_runtime::ToMultipart + Sync)
@@ -495,6 +594,9 @@ pub mod builder {
         box_id: ::std::option::Option<i64>,
         dpi: ::std::option::Option<i64>,
         body: ::std::option::Option<forms::PutCoverForm>,
+        form_image: ::std::option::Option<::codearts_ipd_runtime::FilePart>,
+        form_thumbnail: ::std::option::Option<::codearts_ipd_runtime::FilePart>,
+        form_caption: ::std::option::Option<::std::string::String>,
     }
     impl<'a> PutCover<'a> {
         pub(super) fn new(client: &'a super::Client) -> Self {
@@ -504,6 +606,9 @@ pub mod builder {
                 box_id: ::std::default::Default::default(),
                 dpi: ::std::default::Default::default(),
                 body: ::std::default::Default::default(),
+                form_image: ::std::default::Default::default(),
+                form_thumbnail: ::std::default::Default::default(),
+                form_caption: ::std::default::Default::default(),
             }
         }
         ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
@@ -526,18 +631,68 @@ pub mod builder {
             self.dpi = ::std::option::Option::Some(value);
             self
         }
-        ///The `multipart/form-data` body.
+        /**The `multipart/form-data` body.
+
+The whole form at once; its fields also have setters of their own on this builder (`.attachment(FilePart::from_path(..).await?)`). A field set on this builder replaces the form's.*/
         pub fn body(mut self, value: forms::PutCoverForm) -> Self {
             self.body = ::std::option::Option::Some(value);
             self
         }
+        ///Sets the form field `image`.
+        pub fn image(mut self, value: ::codearts_ipd_runtime::FilePart) -> Self {
+            self.form_image = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sets the form field `thumbnail`.
+        pub fn thumbnail(mut self, value: ::codearts_ipd_runtime::FilePart) -> Self {
+            self.form_thumbnail = ::std::option::Option::Some(value);
+            self
+        }
+        ///Sets the form field `caption`.
+        pub fn caption(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.form_caption = ::std::option::Option::Some(value.into());
+            self
+        }
         ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
         pub async fn send(
-            self,
+            mut self,
         ) -> ::std::result::Result<
             ::codearts_ipd_runtime::Response<()>,
             ::codearts_ipd_runtime::ApiError,
         > {
+            let form_body: ::std::option::Option<forms::PutCoverForm> = match self
+                .body
+                .take()
+            {
+                ::std::option::Option::Some(form) => ::std::option::Option::Some(form),
+                ::std::option::Option::None if false || self.form_image.is_some()
+                    || self.form_thumbnail.is_some() || self.form_caption.is_some() => {
+                    let ::std::option::Option::Some(image) = self.form_image.take() else {
+                        return ::std::result::Result::Err(::codearts_ipd_runtime::ApiError::MissingParameter {
+                            operation: "put-cover",
+                            parameter: "image",
+                        });
+                    };
+                    ::std::option::Option::Some(forms::PutCoverForm::new(image))
+                }
+                ::std::option::Option::None => ::std::option::Option::None,
+            };
+            let form_body = form_body
+                .map(|mut form| {
+                    if let ::std::option::Option::Some(v) = self.form_image.take() {
+                        form.image = v;
+                    }
+                    if let ::std::option::Option::Some(v) = self.form_thumbnail.take() {
+                        form.thumbnail = ::std::option::Option::Some(v);
+                    }
+                    if let ::std::option::Option::Some(v) = self.form_caption.take() {
+                        form.caption = ::std::option::Option::Some(v);
+                    }
+                    form
+                });
             let response = self
                 .client
                 .transport()
@@ -549,8 +704,7 @@ pub mod builder {
                 .path("/cover")
                 .query("dpi", self.dpi.as_ref(), false)
                 .form(
-                    self
-                        .body
+                    form_body
                         .as_ref()
                         .map(|form| {
                             form as &(dyn ::codearts_ipd_runtime::ToMultipart + Sync)

@@ -25,6 +25,68 @@ mod inline {
     include!("../generated/multipart_inline_response.rs");
 }
 
+/// Every form field is a setter of the operation's builder, as JSON body
+/// fields are: the same request as with the form struct; a field set on
+/// the builder replaces the given form's; a required field left unset is
+/// `MissingParameter`, and nothing is sent.
+#[tokio::test]
+async fn form_fields_are_setters_of_the_operation_builder() {
+    let (url, seen) = start().await;
+    let client = client(&url);
+    let receipt = client
+        .add_documents()
+        .box_id("b")
+        .overwrite(true)
+        .title("by setters")
+        .main(FilePart::from_bytes("main.txt", "main body"))
+        .priority(2)
+        .extras([FilePart::from_bytes("a.bin", vec![1u8; 10])])
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(receipt.names, ["main=main.txt:9", "extras=a.bin:10"]);
+    assert_eq!(receipt.fields["title"], "by setters");
+    assert_eq!(receipt.fields["priority"], "2");
+    // A setter after a whole form replaces that field only.
+    let receipt = client
+        .add_documents()
+        .box_id("b")
+        .overwrite(true)
+        .body(boxes::forms::AddDocumentsForm::new(
+            "from the form",
+            FilePart::from_bytes("m.txt", "m"),
+        ))
+        .title("from the setter")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(receipt.fields["title"], "from the setter");
+    assert_eq!(receipt.names, ["main=m.txt:1"]);
+    // A required field missing: refused before sending.
+    let sent = seen.lock().unwrap().len();
+    let error = client
+        .add_documents()
+        .box_id("b")
+        .overwrite(true)
+        .title("no main")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            ApiError::MissingParameter {
+                parameter: "main",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(seen.lock().unwrap().len(), sent, "nothing was sent");
+}
+
 /// Models nested as deep as the code generator allows (its
 /// `MAX_SCHEMA_DEPTH`): compiling this module is the proof that such a
 /// chain compiles; one level more is a located error

@@ -371,3 +371,30 @@ async fn a_corpus_of_hostile_file_names_never_escapes_its_part() {
     }
     assert!(!setup.dir.path().join("etc").exists());
 }
+
+/// The upload as a user writes it: the file part as a setter of the call,
+/// streamed from disk, stored intact, and listed with accessors.
+#[tokio::test]
+async fn the_attachment_setter_uploads_a_file_from_disk() -> Result<(), Box<dyn std::error::Error>>
+{
+    let setup = start().await;
+    let path = setup.dir.path().join("design.pdf");
+    write_file(&path, 300_000);
+    let client = client(&setup.emulator.url(), RetryPolicy::default());
+    let uploaded = client
+        .create_ipd_project_issue_attachment()
+        .project_id(PROJECT)
+        .issue_id(ISSUE)
+        .attachment(FilePart::from_path(&path).await?)
+        .send()
+        .await?;
+    let attachment = uploaded.result().first().expect("one attachment");
+    assert_eq!(attachment.store_filename(), Some("design.pdf"));
+    assert_eq!(attachment.filesize(), Some(300_000));
+    let stored = setup.emulator.attachments();
+    assert_eq!(
+        sha256_file(&setup.emulator.content_path(&stored[0])),
+        sha256_file(&path)
+    );
+    Ok(())
+}

@@ -337,13 +337,130 @@ impl Operation {
                         stored: quote!(::std::option::Option<forms::#form>),
                         setter_arg: quote!(forms::#form),
                         convert: quote!(::std::option::Option::Some(value)),
-                        doc,
+                        doc: format!(
+                            "{doc}\n\nThe whole form at once; its fields also have setters of \
+                             their own on this builder (`.attachment(FilePart::from_path(..).await?)`). \
+                             A field set on this builder replaces the form's."
+                        ),
                     }
                 }
             };
             members.push(member);
+            members.extend(self.form_setters().into_iter().map(|f| f.member));
         }
         members
+    }
+
+    /// A builder member and setter per field of a `multipart/form-data`
+    /// body, as JSON bodies have per field: named as the field, or
+    /// `body_<field>` where a parameter or a member of the builder has the
+    /// name (validation makes sure that one is free).
+    fn form_setters(&self) -> Vec<FormSetter> {
+        let Some(Body {
+            kind: BodyKind::Form(fields),
+            ..
+        }) = &self.body
+        else {
+            return Vec::new();
+        };
+        let rt = rt();
+        let params: Vec<String> = self
+            .params
+            .iter()
+            .map(|p| snake_ident(&p.name).to_string())
+            .collect();
+        fields
+            .iter()
+            .map(|field| {
+                let ident = snake_ident(&field.name);
+                let setter = format_ident!("{}", body_setter(&ident.to_string(), &params));
+                let slot = format_ident!("form_{}", ident.to_string().trim_start_matches("r#"));
+                let (stored, arg, convert) = match &field.kind {
+                    FieldKind::File => {
+                        (quote!(#rt::FilePart), quote!(#rt::FilePart), quote!(value))
+                    }
+                    FieldKind::Files => (
+                        quote!(::std::vec::Vec<#rt::FilePart>),
+                        quote!(impl ::std::iter::IntoIterator<Item = #rt::FilePart>),
+                        quote!(value.into_iter().collect()),
+                    ),
+                    FieldKind::Text(scalar) => {
+                        let (arg, convert) = scalar.form_setter();
+                        (scalar.stored(), arg, convert)
+                    }
+                };
+                let doc = match &field.description {
+                    Some(d) if !d.is_empty() => format!("{d}\n\nForm field `{}`.", field.name),
+                    _ => format!("Sets the form field `{}`.", field.name),
+                };
+                FormSetter {
+                    member: Member {
+                        ident: slot.clone(),
+                        stored: quote!(::std::option::Option<#stored>),
+                        setter_arg: arg,
+                        convert: quote!(::std::option::Option::Some(#convert)),
+                        doc,
+                    },
+                    setter,
+                    form_ident: ident,
+                    name: field.name.clone(),
+                    required: field.required,
+                }
+            })
+            .collect()
+    }
+
+    /// Statements that make the form to send, as `form_body`: the form
+    /// given whole, with the fields set one by one over it; or, if only
+    /// fields were set, a form of them (a required one unset is
+    /// `MissingParameter`, before anything is sent).
+    fn form_assembly(&self) -> TokenStream {
+        let fields = self.form_setters();
+        if fields.is_empty() {
+            return TokenStream::new();
+        }
+        let rt = rt();
+        let form = self.form_name();
+        let id = &self.id;
+        let overrides = fields.iter().map(|f| {
+            let (slot, ident) = (&f.member.ident, &f.form_ident);
+            if f.required {
+                quote!(if let ::std::option::Option::Some(v) = self.#slot.take() { form.#ident = v; })
+            } else {
+                quote!(if let ::std::option::Option::Some(v) = self.#slot.take() { form.#ident = ::std::option::Option::Some(v); })
+            }
+        });
+        let any_set = fields.iter().map(|f| {
+            let slot = &f.member.ident;
+            quote!(self.#slot.is_some())
+        });
+        let required: Vec<_> = fields.iter().filter(|f| f.required).collect();
+        let takes = required.iter().map(|f| {
+            let (slot, ident, name) = (&f.member.ident, &f.form_ident, &f.name);
+            quote! {
+                let ::std::option::Option::Some(#ident) = self.#slot.take() else {
+                    return ::std::result::Result::Err(#rt::ApiError::MissingParameter {
+                        operation: #id,
+                        parameter: #name,
+                    });
+                };
+            }
+        });
+        let new_args = required.iter().map(|f| &f.form_ident);
+        quote! {
+            let form_body: ::std::option::Option<forms::#form> = match self.body.take() {
+                ::std::option::Option::Some(form) => ::std::option::Option::Some(form),
+                ::std::option::Option::None if false #(|| #any_set)* => {
+                    #(#takes)*
+                    ::std::option::Option::Some(forms::#form::new(#(#new_args),*))
+                }
+                ::std::option::Option::None => ::std::option::Option::None,
+            };
+            let form_body = form_body.map(|mut form| {
+                #(#overrides)*
+                form
+            });
+        }
     }
 
     /// The builder of a call, for module `builder`.
@@ -363,16 +480,25 @@ impl Operation {
             let ident = &m.ident;
             quote!(#ident: ::std::default::Default::default(),)
         });
+        let form_setters = self.form_setters();
         let setters = members.iter().map(|m| {
             let (ident, arg, convert, doc) = (&m.ident, &m.setter_arg, &m.convert, &m.doc);
+            // A form field's member is `form_<field>`; its setter is named
+            // as the field.
+            let setter = form_setters
+                .iter()
+                .find(|f| f.member.ident == *ident)
+                .map_or(ident, |f| &f.setter);
             quote! {
                 #[doc = #doc]
-                pub fn #ident(mut self, value: #arg) -> Self {
+                pub fn #setter(mut self, value: #arg) -> Self {
                     self.#ident = #convert;
                     self
                 }
             }
         });
+        let form_assembly = self.form_assembly();
+        let mutable = (!form_setters.is_empty()).then(|| quote!(mut));
         let body_setters = self.body_fields(models).into_iter().map(|f| {
             let (setter, arg, forward, doc) = (&f.setter, &f.arg, &f.forward, &f.doc);
             quote! {
@@ -434,9 +560,10 @@ impl Operation {
                 #(#body_setters)*
 
                 #[doc = #send_doc]
-                pub async fn send(self) -> ::std::result::Result<#rt::Response<#success>, #rt::ApiError> {
+                pub async fn send(#mutable self) -> ::std::result::Result<#rt::Response<#success>, #rt::ApiError> {
                     #(#checks)*
                     #body_check
+                    #form_assembly
                     let response = self.client.transport()
                         #chain
                         .send()
@@ -545,7 +672,7 @@ impl Operation {
                 BodyKind::Json(_) => quote!(.json(#content_type, self.body.as_ref(), #required)),
                 BodyKind::Form(_) => quote! {
                     .form(
-                        self.body.as_ref().map(|form| form as &(dyn #rt::ToMultipart + Sync)),
+                        form_body.as_ref().map(|form| form as &(dyn #rt::ToMultipart + Sync)),
                         #required,
                     )
                 },
@@ -677,6 +804,19 @@ impl Operation {
             }
         })
     }
+}
+
+/// A form field's setter on an operation's builder.
+struct FormSetter {
+    /// The builder's member keeping it (`form_<field>`).
+    member: Member,
+    /// The setter's name.
+    setter: proc_macro2::Ident,
+    /// The field's member in the form struct.
+    form_ident: proc_macro2::Ident,
+    /// The field's name in the spec.
+    name: String,
+    required: bool,
 }
 
 /// What one form field adds to its form struct.
@@ -1003,8 +1143,8 @@ mod paging {
             "Every page of this call, as a stream: `.into_paginator().send()` for the pages, \
              `.into_paginator().items().send()` for their items. The paginator sets the {what} \
              and the page size (`.page_size(n)`, {min} to {max}, by default {default}); the \
-             other parameters are this builder's. See `codearts_ipd::paginate` for when it \
-             stops."
+             other parameters are this builder's. See [`paginate`](crate::paginate) for when it \
+             stops, and the errors that end a listing that would not be complete and exact."
         );
         quote! {
             impl<'a> #rt::paginate::Pages for #builder<'a> {

@@ -37573,6 +37573,7 @@ pub mod builder {
         project_id: ::std::option::Option<::std::string::String>,
         issue_id: ::std::option::Option<::std::string::String>,
         body: ::std::option::Option<forms::CreateIpdProjectIssueAttachmentForm>,
+        form_attachment: ::std::option::Option<::codearts_ipd_runtime::FilePart>,
     }
     impl<'a> CreateIpdProjectIssueAttachment<'a> {
         pub(super) fn new(client: &'a super::Client) -> Self {
@@ -37582,6 +37583,7 @@ pub mod builder {
                 project_id: ::std::default::Default::default(),
                 issue_id: ::std::default::Default::default(),
                 body: ::std::default::Default::default(),
+                form_attachment: ::std::default::Default::default(),
             }
         }
         ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
@@ -37610,7 +37612,9 @@ pub mod builder {
             self.issue_id = ::std::option::Option::Some(value.into());
             self
         }
-        ///The `multipart/form-data` body.
+        /**The `multipart/form-data` body.
+
+The whole form at once; its fields also have setters of their own on this builder (`.attachment(FilePart::from_path(..).await?)`). A field set on this builder replaces the form's.*/
         pub fn body(
             mut self,
             value: forms::CreateIpdProjectIssueAttachmentForm,
@@ -37618,15 +37622,49 @@ pub mod builder {
             self.body = ::std::option::Option::Some(value);
             self
         }
+        /**Attachment. At most 200 MB.
+
+Form field `attachment`.*/
+        pub fn attachment(mut self, value: ::codearts_ipd_runtime::FilePart) -> Self {
+            self.form_attachment = ::std::option::Option::Some(value);
+            self
+        }
         ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
         pub async fn send(
-            self,
+            mut self,
         ) -> ::std::result::Result<
             ::codearts_ipd_runtime::Response<
                 types::CreateIpdProjectIssueAttachmentResponseBody,
             >,
             ::codearts_ipd_runtime::ApiError,
         > {
+            let form_body: ::std::option::Option<
+                forms::CreateIpdProjectIssueAttachmentForm,
+            > = match self.body.take() {
+                ::std::option::Option::Some(form) => ::std::option::Option::Some(form),
+                ::std::option::Option::None if false
+                    || self.form_attachment.is_some() => {
+                    let ::std::option::Option::Some(attachment) = self
+                        .form_attachment
+                        .take() else {
+                        return ::std::result::Result::Err(::codearts_ipd_runtime::ApiError::MissingParameter {
+                            operation: "CreateIpdProjectIssueAttachment",
+                            parameter: "attachment",
+                        });
+                    };
+                    ::std::option::Option::Some(
+                        forms::CreateIpdProjectIssueAttachmentForm::new(attachment),
+                    )
+                }
+                ::std::option::Option::None => ::std::option::Option::None,
+            };
+            let form_body = form_body
+                .map(|mut form| {
+                    if let ::std::option::Option::Some(v) = self.form_attachment.take() {
+                        form.attachment = v;
+                    }
+                    form
+                });
             let response = self
                 .client
                 .transport()
@@ -37643,8 +37681,7 @@ pub mod builder {
                 .path("/attachments/upload")
                 .accept("application/json")
                 .form(
-                    self
-                        .body
+                    form_body
                         .as_ref()
                         .map(|form| {
                             form as &(dyn ::codearts_ipd_runtime::ToMultipart + Sync)
@@ -37976,7 +38013,7 @@ pub mod builder {
         }
     }
     impl<'a> ListIpdIssueComments<'a> {
-        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 1 to 200, by default 200); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.
+        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 1 to 200, by default 200); the other parameters are this builder's. See [`paginate`](crate::paginate) for when it stops, and the errors that end a listing that would not be complete and exact.
         pub fn into_paginator(self) -> ::codearts_ipd_runtime::Paginator<Self> {
             ::codearts_ipd_runtime::Paginator::new(self)
         }
@@ -38947,6 +38984,7 @@ Body field `title`.*/
         project_id: ::std::option::Option<::std::string::String>,
         issue_id: ::std::option::Option<::std::string::String>,
         body: ::std::option::Option<forms::UploadIpdImageInIssueForm>,
+        form_file: ::std::option::Option<::codearts_ipd_runtime::FilePart>,
     }
     impl<'a> UploadIpdImageInIssue<'a> {
         pub(super) fn new(client: &'a super::Client) -> Self {
@@ -38956,6 +38994,7 @@ Body field `title`.*/
                 project_id: ::std::default::Default::default(),
                 issue_id: ::std::default::Default::default(),
                 body: ::std::default::Default::default(),
+                form_file: ::std::default::Default::default(),
             }
         }
         ///This call's own retry policy, deadline, attempt timeout or stalled-stream protection, over the client's: `.customize(|c| c.retry(RetryPolicy::none()).deadline(Duration::from_secs(30)))`.
@@ -38984,18 +39023,52 @@ Body field `title`.*/
             self.issue_id = ::std::option::Option::Some(value.into());
             self
         }
-        ///The `multipart/form-data` body.
+        /**The `multipart/form-data` body.
+
+The whole form at once; its fields also have setters of their own on this builder (`.attachment(FilePart::from_path(..).await?)`). A field set on this builder replaces the form's.*/
         pub fn body(mut self, value: forms::UploadIpdImageInIssueForm) -> Self {
             self.body = ::std::option::Option::Some(value);
             self
         }
+        /**Image to be uploaded. Currently, JPG, JPEG, PNG, GIF, BMP, TIFF, and SVG images are supported.
+
+Form field `file`.*/
+        pub fn file(mut self, value: ::codearts_ipd_runtime::FilePart) -> Self {
+            self.form_file = ::std::option::Option::Some(value);
+            self
+        }
         ///Sends the call: checks the required parameters, then signs, sends and (when safe) retries it. Nothing is sent if a required parameter is missing or a path parameter is not exactly one segment.
         pub async fn send(
-            self,
+            mut self,
         ) -> ::std::result::Result<
             ::codearts_ipd_runtime::Response<types::UploadIpdImageInIssueResponseBody>,
             ::codearts_ipd_runtime::ApiError,
         > {
+            let form_body: ::std::option::Option<forms::UploadIpdImageInIssueForm> = match self
+                .body
+                .take()
+            {
+                ::std::option::Option::Some(form) => ::std::option::Option::Some(form),
+                ::std::option::Option::None if false || self.form_file.is_some() => {
+                    let ::std::option::Option::Some(file) = self.form_file.take() else {
+                        return ::std::result::Result::Err(::codearts_ipd_runtime::ApiError::MissingParameter {
+                            operation: "UploadIpdImageInIssue",
+                            parameter: "file",
+                        });
+                    };
+                    ::std::option::Option::Some(
+                        forms::UploadIpdImageInIssueForm::new(file),
+                    )
+                }
+                ::std::option::Option::None => ::std::option::Option::None,
+            };
+            let form_body = form_body
+                .map(|mut form| {
+                    if let ::std::option::Option::Some(v) = self.form_file.take() {
+                        form.file = v;
+                    }
+                    form
+                });
             let response = self
                 .client
                 .transport()
@@ -39008,8 +39081,7 @@ Body field `title`.*/
                 .query("issue_id", self.issue_id.as_ref(), true)
                 .accept("application/json")
                 .form(
-                    self
-                        .body
+                    form_body
                         .as_ref()
                         .map(|form| {
                             form as &(dyn ::codearts_ipd_runtime::ToMultipart + Sync)
@@ -39377,7 +39449,7 @@ Body field `title`.*/
         }
     }
     impl<'a> ListIpdProjectFields<'a> {
-        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the offsets and the page size (`.page_size(n)`, 1 to 100, by default 20); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.
+        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the offsets and the page size (`.page_size(n)`, 1 to 100, by default 20); the other parameters are this builder's. See [`paginate`](crate::paginate) for when it stops, and the errors that end a listing that would not be complete and exact.
         pub fn into_paginator(self) -> ::codearts_ipd_runtime::Paginator<Self> {
             ::codearts_ipd_runtime::Paginator::new(self)
         }
@@ -41209,7 +41281,7 @@ Body field `source_issue_type`.*/
         }
     }
     impl<'a> QueryIssueAssociatedItem<'a> {
-        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 1 to 100, by default 20); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.
+        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 1 to 100, by default 20); the other parameters are this builder's. See [`paginate`](crate::paginate) for when it stops, and the errors that end a listing that would not be complete and exact.
         pub fn into_paginator(self) -> ::codearts_ipd_runtime::Paginator<Self> {
             ::codearts_ipd_runtime::Paginator::new(self)
         }
@@ -42418,7 +42490,7 @@ Body field `sort`.*/
         }
     }
     impl<'a> ListIpdProjectIssues<'a> {
-        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 5 to 200, by default 20); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.
+        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 5 to 200, by default 20); the other parameters are this builder's. See [`paginate`](crate::paginate) for when it stops, and the errors that end a listing that would not be complete and exact.
         pub fn into_paginator(self) -> ::codearts_ipd_runtime::Paginator<Self> {
             ::codearts_ipd_runtime::Paginator::new(self)
         }
@@ -42817,7 +42889,7 @@ Body field `sort`.*/
         }
     }
     impl<'a> ShowTenantIssueList<'a> {
-        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 5 to 200, by default 20); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.
+        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 5 to 200, by default 20); the other parameters are this builder's. See [`paginate`](crate::paginate) for when it stops, and the errors that end a listing that would not be complete and exact.
         pub fn into_paginator(self) -> ::codearts_ipd_runtime::Paginator<Self> {
             ::codearts_ipd_runtime::Paginator::new(self)
         }
@@ -44696,7 +44768,7 @@ Body field `issue_category`.*/
         }
     }
     impl<'a> ListIssueFields<'a> {
-        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 10 to 1000, by default 100); the other parameters are this builder's. See `codearts_ipd::paginate` for when it stops.
+        ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 10 to 1000, by default 100); the other parameters are this builder's. See [`paginate`](crate::paginate) for when it stops, and the errors that end a listing that would not be complete and exact.
         pub fn into_paginator(self) -> ::codearts_ipd_runtime::Paginator<Self> {
             ::codearts_ipd_runtime::Paginator::new(self)
         }
