@@ -214,29 +214,83 @@ impl<T> Slot<Vec<T>> {
     }
 }
 
-/// A value of a string enum that this version of the crate does not know,
-/// kept exactly as the service sent it, so that it decodes and encodes
-/// again unchanged. Read it with [`as_str`](Self::as_str); it is made only
-/// by the enums' `From<&str>`.
+/// A value of a string enum that this version of the crate does not know.
+///
+/// - **In answers**, kept exactly as the service sent it, so that it
+///   decodes and encodes again unchanged.
+/// - **In requests**, a value newer than this crate is sent on purpose by
+///   building it: `Priority::Unknown(UnknownVariant::new("超高"))`. A
+///   string converted with `From<&str>` that matches no value (nor, ignoring
+///   case, a value or a variant's name) is a typo, not a newer value: a
+///   request holding one is refused before anything is sent, naming the
+///   values the enum knows.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct UnknownVariant(String);
+pub struct UnknownVariant {
+    value: String,
+    /// Converted from a string that matched nothing (else sent or received
+    /// as it is).
+    unrecognised: bool,
+}
 
 impl UnknownVariant {
-    /// For generated enums' `From<&str>`.
-    #[doc(hidden)]
-    pub fn new(value: &str) -> Self {
-        UnknownVariant(value.to_string())
+    /// A value this crate does not know, to send as it is (a value the
+    /// service added after this release).
+    pub fn new(value: impl Into<String>) -> Self {
+        UnknownVariant {
+            value: value.into(),
+            unrecognised: false,
+        }
     }
 
-    /// The value, as the service sent it.
-    pub fn as_str(&self) -> &str {
-        &self.0
+    /// For generated enums' `From<&str>`: a string that matched no value.
+    #[doc(hidden)]
+    pub fn unrecognised(value: &str) -> Self {
+        UnknownVariant {
+            value: value.to_string(),
+            unrecognised: true,
+        }
     }
+
+    /// The value, as the service sent it (or as given).
+    pub fn as_str(&self) -> &str {
+        &self.value
+    }
+
+    /// Whether it came from a string that matched none of the enum's
+    /// values: a request holding it is refused before sending.
+    pub fn is_unrecognised(&self) -> bool {
+        self.unrecognised
+    }
+}
+
+/// A generated enum's conversion from the exact value the service sends,
+/// for decoding answers (unknown values kept, not refused). For generated
+/// code.
+#[doc(hidden)]
+pub trait FromWire {
+    /// The variant of this exact value, else `Unknown`.
+    fn from_wire(value: &str) -> Self;
+}
+
+/// The error a request gets for a string that named none of an enum's
+/// values (see [`UnknownVariant`]). For generated enums' `Serialize`.
+#[doc(hidden)]
+pub fn unrecognised_value<E: serde::ser::Error>(
+    enum_name: &str,
+    value: &str,
+    values: &[&str],
+) -> E {
+    E::custom(format!(
+        "`{}` is not a value of {enum_name}: one of {} (or, ignoring case, their variant names); \
+         to send a value newer than this crate, use {enum_name}::Unknown(UnknownVariant::new(..))",
+        crate::error::printable(value),
+        values.join(", ")
+    ))
 }
 
 impl fmt::Display for UnknownVariant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.value)
     }
 }
 
@@ -246,16 +300,16 @@ impl fmt::Display for UnknownVariant {
 pub fn deserialize_enum<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
-    T: for<'a> From<&'a str>,
+    T: FromWire,
 {
     struct EnumVisitor<T>(PhantomData<T>);
-    impl<T: for<'a> From<&'a str>> Visitor<'_> for EnumVisitor<T> {
+    impl<T: FromWire> Visitor<'_> for EnumVisitor<T> {
         type Value = T;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a string")
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
-            Ok(T::from(v))
+            Ok(T::from_wire(v))
         }
     }
     deserializer.deserialize_str(EnumVisitor(PhantomData))

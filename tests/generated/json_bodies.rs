@@ -207,7 +207,7 @@ pub mod types {
     }
     /**`AddNoteSort`
 
-Converts from any string: a value this version does not know is kept as [`AddNoteSort::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`AddNoteSort::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `AddNoteSort::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum AddNoteSort {
@@ -232,6 +232,29 @@ Converts from any string: a value this version does not know is kept as [`AddNot
     }
     impl ::std::convert::From<&str> for AddNoteSort {
         fn from(value: &str) -> Self {
+            match value {
+                "newest" => Self::Newest,
+                "oldest" => Self::Oldest,
+                _ => {
+                    if value.eq_ignore_ascii_case("newest")
+                        || value.eq_ignore_ascii_case("Newest")
+                    {
+                        return Self::Newest;
+                    }
+                    if value.eq_ignore_ascii_case("oldest")
+                        || value.eq_ignore_ascii_case("Oldest")
+                    {
+                        return Self::Oldest;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for AddNoteSort {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "newest" => Self::Newest,
                 "oldest" => Self::Oldest,
@@ -272,7 +295,18 @@ Converts from any string: a value this version does not know is kept as [`AddNot
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "AddNoteSort",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for AddNoteSort {
@@ -284,7 +318,7 @@ Converts from any string: a value this version does not know is kept as [`AddNot
     }
     /**How urgent a note is.
 
-Converts from any string: a value this version does not know is kept as [`Priority::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`Priority::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `Priority::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum Priority {
@@ -309,6 +343,29 @@ Converts from any string: a value this version does not know is kept as [`Priori
     }
     impl ::std::convert::From<&str> for Priority {
         fn from(value: &str) -> Self {
+            match value {
+                "高" => Self::High,
+                "低" => Self::Low,
+                _ => {
+                    if value.eq_ignore_ascii_case("高")
+                        || value.eq_ignore_ascii_case("High")
+                    {
+                        return Self::High;
+                    }
+                    if value.eq_ignore_ascii_case("低")
+                        || value.eq_ignore_ascii_case("Low")
+                    {
+                        return Self::Low;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for Priority {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "高" => Self::High,
                 "低" => Self::Low,
@@ -349,7 +406,18 @@ Converts from any string: a value this version does not know is kept as [`Priori
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "Priority",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for Priority {

@@ -64,7 +64,7 @@ pub mod types {
     }
     /**`Kind`
 
-Converts from any string: a value this version does not know is kept as [`Kind::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`Kind::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `Kind::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum Kind {
@@ -89,6 +89,29 @@ Converts from any string: a value this version does not know is kept as [`Kind::
     }
     impl ::std::convert::From<&str> for Kind {
         fn from(value: &str) -> Self {
+            match value {
+                "draft" => Self::Draft,
+                "final" => Self::Final,
+                _ => {
+                    if value.eq_ignore_ascii_case("draft")
+                        || value.eq_ignore_ascii_case("Draft")
+                    {
+                        return Self::Draft;
+                    }
+                    if value.eq_ignore_ascii_case("final")
+                        || value.eq_ignore_ascii_case("Final")
+                    {
+                        return Self::Final;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for Kind {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "draft" => Self::Draft,
                 "final" => Self::Final,
@@ -129,7 +152,18 @@ Converts from any string: a value this version does not know is kept as [`Kind::
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "Kind",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for Kind {

@@ -164,3 +164,78 @@ async fn an_unreadable_file_is_an_error_naming_its_path() {
     assert_eq!(file.path, path);
     assert!(e.to_string().contains("vanishing.bin"), "{e}");
 }
+
+/// The request rules a new user meets first: a title shorter than the
+/// documented 2 characters and an enum value that is a typo are refused
+/// before anything is sent; a value or variant name in any case is the
+/// variant; a value newer than the crate, built on purpose, is sent as is.
+#[tokio::test]
+async fn constraints_and_enum_values_are_checked_before_sending() {
+    use codearts_ipd::UnknownVariant;
+    use codearts_ipd::types::Priority;
+    let setup = crate::common::start().await;
+    let client = crate::common::client(&setup.emulator.url(), codearts_ipd::RetryPolicy::none());
+    let create = || {
+        client
+            .create_ipd_project_issue()
+            .project_id(crate::common::PROJECT)
+            .description("d")
+    };
+    let error = create().title("x").send().await.unwrap_err();
+    assert!(
+        matches!(error, ApiError::InvalidParameter { .. }),
+        "{error:?}"
+    );
+    let error = create()
+        .title("A typo")
+        .priority("hihg")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ApiError::InvalidRequest(_)), "{error:?}");
+    let message = error.to_string();
+    assert!(
+        message.contains("`hihg` is not a value of Priority: one of 高, 中, 低"),
+        "{message}"
+    );
+    assert!(setup.emulator.recorded().is_empty(), "nothing was sent");
+
+    assert_eq!(Priority::from("high"), Priority::High);
+    assert_eq!(Priority::from("高"), Priority::High);
+    assert!(matches!(Priority::from("hihg"), Priority::Unknown(ref v) if v.is_unrecognised()));
+    create()
+        .title("By name")
+        .priority("HIGH")
+        .send()
+        .await
+        .unwrap();
+    let sent = setup
+        .emulator
+        .recorded()
+        .last()
+        .unwrap()
+        .body
+        .clone()
+        .unwrap();
+    assert_eq!(sent["priority"], "高");
+
+    // Built on purpose: sent as given (the emulator, like the service,
+    // refuses a value it does not list, with a 400).
+    let newer = Priority::Unknown(UnknownVariant::new("超高"));
+    let error = create()
+        .title("Newer")
+        .priority(newer)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(400), "{error:?}");
+    let sent = setup
+        .emulator
+        .recorded()
+        .last()
+        .unwrap()
+        .body
+        .clone()
+        .unwrap();
+    assert_eq!(sent["priority"], "超高");
+}

@@ -453,6 +453,17 @@ fn render_enum(e: &StringEnum, spec: Option<&EnumSpec>) -> TokenStream {
         let ident = variant(ident, wire);
         quote!(#wire => Self::#ident,)
     });
+    let from_wire = from_str.clone();
+    // What a caller may type for a variant, ignoring case: its value, or
+    // its name (`high` is `High`, `bug` is `Bug`).
+    let loose = e.variants.iter().map(|(ident, wire)| {
+        let ident = variant(ident, wire);
+        let name = ident.to_string();
+        quote!(if value.eq_ignore_ascii_case(#wire) || value.eq_ignore_ascii_case(#name) {
+            return Self::#ident;
+        })
+    });
+    let enum_name = name.to_string();
     let wires = e.variants.iter().map(|(_, wire)| wire);
     let doc = if e.doc.is_empty() {
         format!("The values of `{name}`.")
@@ -460,8 +471,13 @@ fn render_enum(e: &StringEnum, spec: Option<&EnumSpec>) -> TokenStream {
         e.doc.clone()
     };
     let doc = format!(
-        "{doc}\n\nConverts from any string: a value this version does not know is kept as \
-         [`{name}::Unknown`], and encodes again unchanged."
+        "{doc}\n\nIn answers, a value this version does not know is kept as \
+         [`{name}::Unknown`], and encodes again unchanged. From a string (`From<&str>`, \
+         `FromStr`, and so every setter), a value or a variant's name matches ignoring case \
+         (`\"high\"` would be `High`); a string matching none is kept as `Unknown` too, but a \
+         request holding it is refused before it is sent, naming the values: a typo never \
+         reaches the service. A value newer than this crate is sent on purpose as \
+         `{name}::Unknown(UnknownVariant::new(..))`."
     );
     quote! {
         #[doc = #doc]
@@ -490,6 +506,18 @@ fn render_enum(e: &StringEnum, spec: Option<&EnumSpec>) -> TokenStream {
             fn from(value: &str) -> Self {
                 match value {
                     #(#from_str)*
+                    _ => {
+                        #(#loose)*
+                        Self::Unknown(#rt::UnknownVariant::unrecognised(value))
+                    }
+                }
+            }
+        }
+
+        impl #rt::model::FromWire for #name {
+            fn from_wire(value: &str) -> Self {
+                match value {
+                    #(#from_wire)*
                     other => Self::Unknown(#rt::UnknownVariant::new(other)),
                 }
             }
@@ -528,7 +556,12 @@ fn render_enum(e: &StringEnum, spec: Option<&EnumSpec>) -> TokenStream {
 
         impl ::serde::Serialize for #name {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
+                match self {
+                    Self::Unknown(value) if value.is_unrecognised() => ::std::result::Result::Err(
+                        #rt::model::unrecognised_value(#enum_name, value.as_str(), Self::VALUES),
+                    ),
+                    _ => serializer.serialize_str(self.as_str()),
+                }
             }
         }
 

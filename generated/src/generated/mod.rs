@@ -1256,7 +1256,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub category_layer_id: ::std::option::Option<::std::string::String>,
         ///Work item description, 0 to 500,000 characters.
-        pub description: ::std::string::String,
+        pub description: CreateIpdProjectIssueParamDescription,
         ///ID of the project space of the owning project (32 letters and digits). Obtain it from the API for querying the IPD project list (`domain_id`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub domain_id: ::std::option::Option<::std::string::String>,
@@ -1315,13 +1315,128 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub submitted_by: ::std::option::Option<::std::string::String>,
         ///Work item title, 2 to 256 characters.
-        pub title: ::std::string::String,
+        pub title: CreateIpdProjectIssueParamTitle,
         ///ID of the RR associated with a US.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub us2rr: ::std::option::Option<::std::string::String>,
         ///Planned workload.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub workload_man_day: ::std::option::Option<i32>,
+    }
+    ///Work item description, 0 to 500,000 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateIpdProjectIssueParamDescription(::std::string::String);
+    impl ::std::ops::Deref for CreateIpdProjectIssueParamDescription {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateIpdProjectIssueParamDescription>
+    for ::std::string::String {
+        fn from(value: CreateIpdProjectIssueParamDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateIpdProjectIssueParamDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 500000usize {
+                return Err("longer than 500000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateIpdProjectIssueParamDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateIpdProjectIssueParamDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateIpdProjectIssueParamDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Work item title, 2 to 256 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateIpdProjectIssueParamTitle(::std::string::String);
+    impl ::std::ops::Deref for CreateIpdProjectIssueParamTitle {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateIpdProjectIssueParamTitle>
+    for ::std::string::String {
+        fn from(value: CreateIpdProjectIssueParamTitle) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateIpdProjectIssueParamTitle {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 256usize {
+                return Err("longer than 256 characters".into());
+            }
+            if value.chars().count() < 2usize {
+                return Err("shorter than 2 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateIpdProjectIssueParamTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateIpdProjectIssueParamTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateIpdProjectIssueParamTitle {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     ///Result of creating a work item.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -2220,7 +2335,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub custom_fields: ::std::vec::Vec<FieldCodeValuePair>,
         ///Work item description, 0 to 500,000 characters.
-        pub description: ::std::string::String,
+        pub description: IssueCreateEntityDescription,
         ///Feature set ID. SF and FE only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub feature_set: ::std::option::Option<::std::string::String>,
@@ -2263,10 +2378,122 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub submitted_by: ::std::vec::Vec<UserEntity>,
         ///Work item title, 2 to 256 characters.
-        pub title: ::std::string::String,
+        pub title: IssueCreateEntityTitle,
         ///Planned workload, a number from 0 to 999999999.9 as a string.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub workload: ::std::option::Option<::std::string::String>,
+    }
+    ///Work item description, 0 to 500,000 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct IssueCreateEntityDescription(::std::string::String);
+    impl ::std::ops::Deref for IssueCreateEntityDescription {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IssueCreateEntityDescription> for ::std::string::String {
+        fn from(value: IssueCreateEntityDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IssueCreateEntityDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 500000usize {
+                return Err("longer than 500000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IssueCreateEntityDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IssueCreateEntityDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IssueCreateEntityDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Work item title, 2 to 256 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct IssueCreateEntityTitle(::std::string::String);
+    impl ::std::ops::Deref for IssueCreateEntityTitle {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IssueCreateEntityTitle> for ::std::string::String {
+        fn from(value: IssueCreateEntityTitle) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IssueCreateEntityTitle {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 256usize {
+                return Err("longer than 256 characters".into());
+            }
+            if value.chars().count() < 2usize {
+                return Err("shorter than 2 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IssueCreateEntityTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for IssueCreateEntityTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IssueCreateEntityTitle {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     ///A work item, as the workbench lists it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -2607,7 +2834,7 @@ pub mod types {
         pub delivered_owner: ::std::option::Option<UserEntity>,
         ///Work item description, 1 to 500,000 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        pub description: ::std::option::Option<IssueUpdateAttributeDescription>,
         ///Development owner.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub develop_owner: ::std::option::Option<UserEntity>,
@@ -2616,7 +2843,9 @@ pub mod types {
         pub doing_owner: ::std::option::Option<UserEntity>,
         ///Expected delivery date, a timestamp string in milliseconds (11 to 19 characters).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub expect_delivery_time: ::std::option::Option<::std::string::String>,
+        pub expect_delivery_time: ::std::option::Option<
+            IssueUpdateAttributeExpectDeliveryTime,
+        >,
         ///Expected fix date (bugs only), a Unix timestamp in milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expected_repair_date: ::std::option::Option<::std::string::String>,
@@ -2634,25 +2863,25 @@ pub mod types {
         pub found_pi: ::std::option::Option<::std::string::String>,
         ///Function scenario of an SF/FE, 0 to 512 characters. Ignored for other types.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub function_scene: ::std::option::Option<::std::string::String>,
+        pub function_scene: ::std::option::Option<IssueUpdateAttributeFunctionScene>,
         ///ID of the SF associated with an IR; only IRs.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ir2feature: ::std::option::Option<::std::string::String>,
         ///IDs of the RRs associated with an IR, separated by commas (,); 0 to 1024 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ir2rr: ::std::option::Option<::std::string::String>,
+        pub ir2rr: ::std::option::Option<IssueUpdateAttributeIr2rr>,
         ///Work item labels, 0 to 50.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub labels: ::std::vec::Vec<LabelEntity>,
         ///IDs of associated work items, separated by commas (,); at most 50, 0 to 2048 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub link: ::std::option::Option<::std::string::String>,
+        pub link: ::std::option::Option<IssueUpdateAttributeLink>,
         ///Whether decomposition is needed: `yes` or `no`. Only decomposable work item types.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub need_break: ::std::option::Option<YesNo>,
         ///Reason why no decomposition is needed (0 to 512 characters), when `need_break` is `no`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub no_break_reason: ::std::option::Option<::std::string::String>,
+        pub no_break_reason: ::std::option::Option<IssueUpdateAttributeNoBreakReason>,
         ///ID of the parent work item, 18 to 19 digits.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub parent_id: ::std::option::Option<::std::string::String>,
@@ -2670,7 +2899,7 @@ pub mod types {
         pub plan_pi: ::std::option::Option<::std::string::String>,
         ///Planned start date, a timestamp string in milliseconds (11 to 19 characters).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub plan_start_date: ::std::option::Option<::std::string::String>,
+        pub plan_start_date: ::std::option::Option<IssueUpdateAttributePlanStartDate>,
         ///Planned test end date of a bug, a timestamp string in milliseconds. Ignored for other types.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub plan_test_end_date: ::std::option::Option<::std::string::String>,
@@ -2685,7 +2914,7 @@ pub mod types {
         pub promised: ::std::option::Option<YesNo>,
         ///Cause analysis (bugs only), 0 to 50,000 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub reason_analysis: ::std::option::Option<::std::string::String>,
+        pub reason_analysis: ::std::option::Option<IssueUpdateAttributeReasonAnalysis>,
         ///Recipients of an RR. Ignored for other types.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub recipient: ::std::vec::Vec<UserEntity>,
@@ -2694,7 +2923,7 @@ pub mod types {
         pub related_network_security: ::std::option::Option<YesNo>,
         ///Fix solution (bugs only), 0 to 50,000 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub repair_solution: ::std::option::Option<::std::string::String>,
+        pub repair_solution: ::std::option::Option<IssueUpdateAttributeRepairSolution>,
         ///R&D owner.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub researchanddevelop_owner: ::std::option::Option<UserEntity>,
@@ -2706,7 +2935,7 @@ pub mod types {
         pub severity: ::std::option::Option<Severity>,
         ///Work item status code (2 to 32 characters), as returned by the Querying Work Item Statuses API (`code`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<::std::string::String>,
+        pub status: ::std::option::Option<IssueUpdateAttributeStatus>,
         ///Proposers.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub submitted_by: ::std::vec::Vec<UserEntity>,
@@ -2715,7 +2944,9 @@ pub mod types {
         pub sys_activation_reason: ::std::option::Option<::std::string::String>,
         ///Reason why an RR needs no development, 0 to 50,000 characters. Ignored for other types.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub sys_no_develop_reason: ::std::option::Option<::std::string::String>,
+        pub sys_no_develop_reason: ::std::option::Option<
+            IssueUpdateAttributeSysNoDevelopReason,
+        >,
         ///Reason why no fix is needed (bugs only).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sys_no_repair_reason: ::std::option::Option<::std::string::String>,
@@ -2732,13 +2963,690 @@ pub mod types {
         pub test_owner: ::std::option::Option<UserEntity>,
         ///Test report (bugs only), 0 to 50,000 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub test_report: ::std::option::Option<::std::string::String>,
+        pub test_report: ::std::option::Option<IssueUpdateAttributeTestReport>,
         ///Whether an SF/FE is a value feature: `yes` or `no`. Ignored for other types.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub val_feature: ::std::option::Option<YesNo>,
         ///Planned workload, 0 to 999999999.9 with one decimal place.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub workload: ::std::option::Option<::std::string::String>,
+    }
+    ///Work item description, 1 to 500,000 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct IssueUpdateAttributeDescription(::std::string::String);
+    impl ::std::ops::Deref for IssueUpdateAttributeDescription {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IssueUpdateAttributeDescription>
+    for ::std::string::String {
+        fn from(value: IssueUpdateAttributeDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IssueUpdateAttributeDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 500000usize {
+                return Err("longer than 500000 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IssueUpdateAttributeDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IssueUpdateAttributeDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IssueUpdateAttributeDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Expected delivery date, a timestamp string in milliseconds (11 to 19 characters).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct IssueUpdateAttributeExpectDeliveryTime(::std::string::String);
+    impl ::std::ops::Deref for IssueUpdateAttributeExpectDeliveryTime {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IssueUpdateAttributeExpectDeliveryTime>
+    for ::std::string::String {
+        fn from(value: IssueUpdateAttributeExpectDeliveryTime) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IssueUpdateAttributeExpectDeliveryTime {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 19usize {
+                return Err("longer than 19 characters".into());
+            }
+            if value.chars().count() < 11usize {
+                return Err("shorter than 11 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IssueUpdateAttributeExpectDeliveryTime {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IssueUpdateAttributeExpectDeliveryTime {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IssueUpdateAttributeExpectDeliveryTime {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Function scenario of an SF/FE, 0 to 512 characters. Ignored for other types.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct IssueUpdateAttributeFunctionScene(::std::string::String);
+    impl ::std::ops::Deref for IssueUpdateAttributeFunctionScene {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IssueUpdateAttributeFunctionScene>
+    for ::std::string::String {
+        fn from(value: IssueUpdateAttributeFunctionScene) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IssueUpdateAttributeFunctionScene {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 512usize {
+                return Err("longer than 512 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IssueUpdateAttributeFunctionScene {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IssueUpdateAttributeFunctionScene {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IssueUpdateAttributeFunctionScene {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///IDs of the RRs associated with an IR, separated by commas (,); 0 to 1024 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct IssueUpdateAttributeIr2rr(::std::string::String);
+    impl ::std::ops::Deref for IssueUpdateAttributeIr2rr {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IssueUpdateAttributeIr2rr> for ::std::string::String {
+        fn from(value: IssueUpdateAttributeIr2rr) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IssueUpdateAttributeIr2rr {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 1024usize {
+                return Err("longer than 1024 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IssueUpdateAttributeIr2rr {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for IssueUpdateAttributeIr2rr {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IssueUpdateAttributeIr2rr {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///IDs of associated work items, separated by commas (,); at most 50, 0 to 2048 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct IssueUpdateAttributeLink(::std::string::String);
+    impl ::std::ops::Deref for IssueUpdateAttributeLink {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IssueUpdateAttributeLink> for ::std::string::String {
+        fn from(value: IssueUpdateAttributeLink) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IssueUpdateAttributeLink {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 2048usize {
+                return Err("longer than 2048 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IssueUpdateAttributeLink {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for IssueUpdateAttributeLink {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IssueUpdateAttributeLink {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Reason why no decomposition is needed (0 to 512 characters), when `need_break` is `no`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct IssueUpdateAttributeNoBreakReason(::std::string::String);
+    impl ::std::ops::Deref for IssueUpdateAttributeNoBreakReason {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IssueUpdateAttributeNoBreakReason>
+    for ::std::string::String {
+        fn from(value: IssueUpdateAttributeNoBreakReason) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IssueUpdateAttributeNoBreakReason {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 512usize {
+                return Err("longer than 512 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IssueUpdateAttributeNoBreakReason {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IssueUpdateAttributeNoBreakReason {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IssueUpdateAttributeNoBreakReason {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Planned start date, a timestamp string in milliseconds (11 to 19 characters).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct IssueUpdateAttributePlanStartDate(::std::string::String);
+    impl ::std::ops::Deref for IssueUpdateAttributePlanStartDate {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IssueUpdateAttributePlanStartDate>
+    for ::std::string::String {
+        fn from(value: IssueUpdateAttributePlanStartDate) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IssueUpdateAttributePlanStartDate {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 19usize {
+                return Err("longer than 19 characters".into());
+            }
+            if value.chars().count() < 11usize {
+                return Err("shorter than 11 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IssueUpdateAttributePlanStartDate {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IssueUpdateAttributePlanStartDate {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IssueUpdateAttributePlanStartDate {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Cause analysis (bugs only), 0 to 50,000 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct IssueUpdateAttributeReasonAnalysis(::std::string::String);
+    impl ::std::ops::Deref for IssueUpdateAttributeReasonAnalysis {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IssueUpdateAttributeReasonAnalysis>
+    for ::std::string::String {
+        fn from(value: IssueUpdateAttributeReasonAnalysis) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IssueUpdateAttributeReasonAnalysis {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 50000usize {
+                return Err("longer than 50000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IssueUpdateAttributeReasonAnalysis {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IssueUpdateAttributeReasonAnalysis {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IssueUpdateAttributeReasonAnalysis {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Fix solution (bugs only), 0 to 50,000 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct IssueUpdateAttributeRepairSolution(::std::string::String);
+    impl ::std::ops::Deref for IssueUpdateAttributeRepairSolution {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IssueUpdateAttributeRepairSolution>
+    for ::std::string::String {
+        fn from(value: IssueUpdateAttributeRepairSolution) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IssueUpdateAttributeRepairSolution {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 50000usize {
+                return Err("longer than 50000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IssueUpdateAttributeRepairSolution {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IssueUpdateAttributeRepairSolution {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IssueUpdateAttributeRepairSolution {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Work item status code (2 to 32 characters), as returned by the Querying Work Item Statuses API (`code`).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct IssueUpdateAttributeStatus(::std::string::String);
+    impl ::std::ops::Deref for IssueUpdateAttributeStatus {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IssueUpdateAttributeStatus> for ::std::string::String {
+        fn from(value: IssueUpdateAttributeStatus) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IssueUpdateAttributeStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 32usize {
+                return Err("longer than 32 characters".into());
+            }
+            if value.chars().count() < 2usize {
+                return Err("shorter than 2 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IssueUpdateAttributeStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for IssueUpdateAttributeStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IssueUpdateAttributeStatus {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Reason why an RR needs no development, 0 to 50,000 characters. Ignored for other types.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct IssueUpdateAttributeSysNoDevelopReason(::std::string::String);
+    impl ::std::ops::Deref for IssueUpdateAttributeSysNoDevelopReason {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IssueUpdateAttributeSysNoDevelopReason>
+    for ::std::string::String {
+        fn from(value: IssueUpdateAttributeSysNoDevelopReason) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IssueUpdateAttributeSysNoDevelopReason {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 50000usize {
+                return Err("longer than 50000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IssueUpdateAttributeSysNoDevelopReason {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IssueUpdateAttributeSysNoDevelopReason {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IssueUpdateAttributeSysNoDevelopReason {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Test report (bugs only), 0 to 50,000 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct IssueUpdateAttributeTestReport(::std::string::String);
+    impl ::std::ops::Deref for IssueUpdateAttributeTestReport {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IssueUpdateAttributeTestReport> for ::std::string::String {
+        fn from(value: IssueUpdateAttributeTestReport) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IssueUpdateAttributeTestReport {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 50000usize {
+                return Err("longer than 50000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IssueUpdateAttributeTestReport {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IssueUpdateAttributeTestReport {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IssueUpdateAttributeTestReport {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     ///A work item, as listed.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -5713,11 +6621,70 @@ pub mod types {
     #[non_exhaustive]
     pub struct WorkItemFlowRequestBody {
         ///Work item transition code, 1 to 500 characters.
-        pub flow_code: ::std::string::String,
+        pub flow_code: WorkItemFlowRequestBodyFlowCode,
         ///Unique ID of a work item, 18 to 19 digits.
         pub id: ::std::string::String,
         ///Work item type: RR, IR, AR, SR, Bug, FE, Task, US, Epic or SF.
         pub issue_category: IssueCategory,
+    }
+    ///Work item transition code, 1 to 500 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WorkItemFlowRequestBodyFlowCode(::std::string::String);
+    impl ::std::ops::Deref for WorkItemFlowRequestBodyFlowCode {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WorkItemFlowRequestBodyFlowCode>
+    for ::std::string::String {
+        fn from(value: WorkItemFlowRequestBodyFlowCode) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for WorkItemFlowRequestBodyFlowCode {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 500usize {
+                return Err("longer than 500 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WorkItemFlowRequestBodyFlowCode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for WorkItemFlowRequestBodyFlowCode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WorkItemFlowRequestBodyFlowCode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     ///A transition rule.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -5922,7 +6889,7 @@ pub mod types {
     }
     /**Baseline status of a work item or plan, and the baseline flag of a batch baseline request.
 
-Converts from any string: a value this version does not know is kept as [`BaselineStatus::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`BaselineStatus::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `BaselineStatus::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum BaselineStatus {
@@ -5954,6 +6921,35 @@ Converts from any string: a value this version does not know is kept as [`Baseli
     }
     impl ::std::convert::From<&str> for BaselineStatus {
         fn from(value: &str) -> Self {
+            match value {
+                "baselined" => Self::Baselined,
+                "unbaseline" => Self::Unbaseline,
+                "baseline-reviewing" => Self::BaselineReviewing,
+                _ => {
+                    if value.eq_ignore_ascii_case("baselined")
+                        || value.eq_ignore_ascii_case("Baselined")
+                    {
+                        return Self::Baselined;
+                    }
+                    if value.eq_ignore_ascii_case("unbaseline")
+                        || value.eq_ignore_ascii_case("Unbaseline")
+                    {
+                        return Self::Unbaseline;
+                    }
+                    if value.eq_ignore_ascii_case("baseline-reviewing")
+                        || value.eq_ignore_ascii_case("BaselineReviewing")
+                    {
+                        return Self::BaselineReviewing;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for BaselineStatus {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "baselined" => Self::Baselined,
                 "unbaseline" => Self::Unbaseline,
@@ -5995,7 +6991,18 @@ Converts from any string: a value this version does not know is kept as [`Baseli
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "BaselineStatus",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for BaselineStatus {
@@ -6007,7 +7014,7 @@ Converts from any string: a value this version does not know is kept as [`Baseli
     }
     /**How a bug was closed.
 
-Converts from any string: a value this version does not know is kept as [`CloseType::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`CloseType::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `CloseType::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum CloseType {
@@ -6043,6 +7050,41 @@ Converts from any string: a value this version does not know is kept as [`CloseT
     }
     impl ::std::convert::From<&str> for CloseType {
         fn from(value: &str) -> Self {
+            match value {
+                "problem_solved" => Self::ProblemSolved,
+                "problem_to_requirement" => Self::ProblemToRequirement,
+                "duplicate_problem" => Self::DuplicateProblem,
+                "not_a_problem" => Self::NotAProblem,
+                _ => {
+                    if value.eq_ignore_ascii_case("problem_solved")
+                        || value.eq_ignore_ascii_case("ProblemSolved")
+                    {
+                        return Self::ProblemSolved;
+                    }
+                    if value.eq_ignore_ascii_case("problem_to_requirement")
+                        || value.eq_ignore_ascii_case("ProblemToRequirement")
+                    {
+                        return Self::ProblemToRequirement;
+                    }
+                    if value.eq_ignore_ascii_case("duplicate_problem")
+                        || value.eq_ignore_ascii_case("DuplicateProblem")
+                    {
+                        return Self::DuplicateProblem;
+                    }
+                    if value.eq_ignore_ascii_case("not_a_problem")
+                        || value.eq_ignore_ascii_case("NotAProblem")
+                    {
+                        return Self::NotAProblem;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for CloseType {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "problem_solved" => Self::ProblemSolved,
                 "problem_to_requirement" => Self::ProblemToRequirement,
@@ -6085,7 +7127,18 @@ Converts from any string: a value this version does not know is kept as [`CloseT
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "CloseType",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for CloseType {
@@ -6097,7 +7150,7 @@ Converts from any string: a value this version does not know is kept as [`CloseT
     }
     /**Type of a work item comment.
 
-Converts from any string: a value this version does not know is kept as [`CommentCategory::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`CommentCategory::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `CommentCategory::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum CommentCategory {
@@ -6125,6 +7178,35 @@ Converts from any string: a value this version does not know is kept as [`Commen
     }
     impl ::std::convert::From<&str> for CommentCategory {
         fn from(value: &str) -> Self {
+            match value {
+                "comment" => Self::Comment,
+                "reply" => Self::Reply,
+                "operation" => Self::Operation,
+                _ => {
+                    if value.eq_ignore_ascii_case("comment")
+                        || value.eq_ignore_ascii_case("Comment")
+                    {
+                        return Self::Comment;
+                    }
+                    if value.eq_ignore_ascii_case("reply")
+                        || value.eq_ignore_ascii_case("Reply")
+                    {
+                        return Self::Reply;
+                    }
+                    if value.eq_ignore_ascii_case("operation")
+                        || value.eq_ignore_ascii_case("Operation")
+                    {
+                        return Self::Operation;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for CommentCategory {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "comment" => Self::Comment,
                 "reply" => Self::Reply,
@@ -6166,7 +7248,18 @@ Converts from any string: a value this version does not know is kept as [`Commen
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "CommentCategory",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for CommentCategory {
@@ -6178,7 +7271,7 @@ Converts from any string: a value this version does not know is kept as [`Commen
     }
     /**How the values of one filter condition combine.
 
-Converts from any string: a value this version does not know is kept as [`ConditionOperator::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`ConditionOperator::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `ConditionOperator::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ConditionOperator {
@@ -6203,6 +7296,29 @@ Converts from any string: a value this version does not know is kept as [`Condit
     }
     impl ::std::convert::From<&str> for ConditionOperator {
         fn from(value: &str) -> Self {
+            match value {
+                "||" => Self::Or,
+                "&&" => Self::And,
+                _ => {
+                    if value.eq_ignore_ascii_case("||")
+                        || value.eq_ignore_ascii_case("Or")
+                    {
+                        return Self::Or;
+                    }
+                    if value.eq_ignore_ascii_case("&&")
+                        || value.eq_ignore_ascii_case("And")
+                    {
+                        return Self::And;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for ConditionOperator {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "||" => Self::Or,
                 "&&" => Self::And,
@@ -6243,7 +7359,18 @@ Converts from any string: a value this version does not know is kept as [`Condit
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "ConditionOperator",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ConditionOperator {
@@ -6255,7 +7382,7 @@ Converts from any string: a value this version does not know is kept as [`Condit
     }
     /**How the filters of a work item query combine.
 
-Converts from any string: a value this version does not know is kept as [`FilterMode::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`FilterMode::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `FilterMode::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum FilterMode {
@@ -6280,6 +7407,29 @@ Converts from any string: a value this version does not know is kept as [`Filter
     }
     impl ::std::convert::From<&str> for FilterMode {
         fn from(value: &str) -> Self {
+            match value {
+                "OR_AND" => Self::OrAnd,
+                "AND_OR" => Self::AndOr,
+                _ => {
+                    if value.eq_ignore_ascii_case("OR_AND")
+                        || value.eq_ignore_ascii_case("OrAnd")
+                    {
+                        return Self::OrAnd;
+                    }
+                    if value.eq_ignore_ascii_case("AND_OR")
+                        || value.eq_ignore_ascii_case("AndOr")
+                    {
+                        return Self::AndOr;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for FilterMode {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "OR_AND" => Self::OrAnd,
                 "AND_OR" => Self::AndOr,
@@ -6320,7 +7470,18 @@ Converts from any string: a value this version does not know is kept as [`Filter
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "FilterMode",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for FilterMode {
@@ -6332,7 +7493,7 @@ Converts from any string: a value this version does not know is kept as [`Filter
     }
     /**Work item type codes (`category`, `issue_category`, `issue_type`): the work item types of the three IPD project models. System device projects use RR, SF, IR, SR, AR, Task and Bug; standalone software projects RR, SF, IR, US, Task and Bug; cloud service projects RR, Epic, FE, US, Task and Bug.
 
-Converts from any string: a value this version does not know is kept as [`IssueCategory::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`IssueCategory::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `IssueCategory::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum IssueCategory {
@@ -6403,6 +7564,77 @@ Converts from any string: a value this version does not know is kept as [`IssueC
                 "US" => Self::Us,
                 "Epic" => Self::Epic,
                 "SF" => Self::Sf,
+                _ => {
+                    if value.eq_ignore_ascii_case("RR")
+                        || value.eq_ignore_ascii_case("Rr")
+                    {
+                        return Self::Rr;
+                    }
+                    if value.eq_ignore_ascii_case("IR")
+                        || value.eq_ignore_ascii_case("Ir")
+                    {
+                        return Self::Ir;
+                    }
+                    if value.eq_ignore_ascii_case("AR")
+                        || value.eq_ignore_ascii_case("Ar")
+                    {
+                        return Self::Ar;
+                    }
+                    if value.eq_ignore_ascii_case("SR")
+                        || value.eq_ignore_ascii_case("Sr")
+                    {
+                        return Self::Sr;
+                    }
+                    if value.eq_ignore_ascii_case("Bug")
+                        || value.eq_ignore_ascii_case("Bug")
+                    {
+                        return Self::Bug;
+                    }
+                    if value.eq_ignore_ascii_case("FE")
+                        || value.eq_ignore_ascii_case("Fe")
+                    {
+                        return Self::Fe;
+                    }
+                    if value.eq_ignore_ascii_case("Task")
+                        || value.eq_ignore_ascii_case("Task")
+                    {
+                        return Self::Task;
+                    }
+                    if value.eq_ignore_ascii_case("US")
+                        || value.eq_ignore_ascii_case("Us")
+                    {
+                        return Self::Us;
+                    }
+                    if value.eq_ignore_ascii_case("Epic")
+                        || value.eq_ignore_ascii_case("Epic")
+                    {
+                        return Self::Epic;
+                    }
+                    if value.eq_ignore_ascii_case("SF")
+                        || value.eq_ignore_ascii_case("Sf")
+                    {
+                        return Self::Sf;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for IssueCategory {
+        fn from_wire(value: &str) -> Self {
+            match value {
+                "RR" => Self::Rr,
+                "IR" => Self::Ir,
+                "AR" => Self::Ar,
+                "SR" => Self::Sr,
+                "Bug" => Self::Bug,
+                "FE" => Self::Fe,
+                "Task" => Self::Task,
+                "US" => Self::Us,
+                "Epic" => Self::Epic,
+                "SF" => Self::Sf,
                 other => {
                     Self::Unknown(::codearts_ipd_runtime::UnknownVariant::new(other))
                 }
@@ -6440,7 +7672,18 @@ Converts from any string: a value this version does not know is kept as [`IssueC
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "IssueCategory",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for IssueCategory {
@@ -6452,7 +7695,7 @@ Converts from any string: a value this version does not know is kept as [`IssueC
     }
     /**Work item class (`type` of work items, `label_type` of labels on listed work items): a coarser grouping than IssueCategory, for display.
 
-Converts from any string: a value this version does not know is kept as [`IssueType::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`IssueType::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `IssueType::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum IssueType {
@@ -6503,6 +7746,53 @@ Converts from any string: a value this version does not know is kept as [`IssueT
                 "task" => Self::Task,
                 "feature" => Self::Feature,
                 "raw_requirement" => Self::RawRequirementUnderscored,
+                _ => {
+                    if value.eq_ignore_ascii_case("requirement")
+                        || value.eq_ignore_ascii_case("Requirement")
+                    {
+                        return Self::Requirement;
+                    }
+                    if value.eq_ignore_ascii_case("raw requirement")
+                        || value.eq_ignore_ascii_case("RawRequirement")
+                    {
+                        return Self::RawRequirement;
+                    }
+                    if value.eq_ignore_ascii_case("bug")
+                        || value.eq_ignore_ascii_case("Bug")
+                    {
+                        return Self::Bug;
+                    }
+                    if value.eq_ignore_ascii_case("task")
+                        || value.eq_ignore_ascii_case("Task")
+                    {
+                        return Self::Task;
+                    }
+                    if value.eq_ignore_ascii_case("feature")
+                        || value.eq_ignore_ascii_case("Feature")
+                    {
+                        return Self::Feature;
+                    }
+                    if value.eq_ignore_ascii_case("raw_requirement")
+                        || value.eq_ignore_ascii_case("RawRequirementUnderscored")
+                    {
+                        return Self::RawRequirementUnderscored;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for IssueType {
+        fn from_wire(value: &str) -> Self {
+            match value {
+                "requirement" => Self::Requirement,
+                "raw requirement" => Self::RawRequirement,
+                "bug" => Self::Bug,
+                "task" => Self::Task,
+                "feature" => Self::Feature,
+                "raw_requirement" => Self::RawRequirementUnderscored,
                 other => {
                     Self::Unknown(::codearts_ipd_runtime::UnknownVariant::new(other))
                 }
@@ -6540,7 +7830,18 @@ Converts from any string: a value this version does not know is kept as [`IssueT
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "IssueType",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for IssueType {
@@ -6552,7 +7853,7 @@ Converts from any string: a value this version does not know is kept as [`IssueT
     }
     /**View mode of a work item query.
 
-Converts from any string: a value this version does not know is kept as [`IssueView::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`IssueView::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `IssueView::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum IssueView {
@@ -6577,6 +7878,29 @@ Converts from any string: a value this version does not know is kept as [`IssueV
     }
     impl ::std::convert::From<&str> for IssueView {
         fn from(value: &str) -> Self {
+            match value {
+                "tree" => Self::Tree,
+                "list" => Self::List,
+                _ => {
+                    if value.eq_ignore_ascii_case("tree")
+                        || value.eq_ignore_ascii_case("Tree")
+                    {
+                        return Self::Tree;
+                    }
+                    if value.eq_ignore_ascii_case("list")
+                        || value.eq_ignore_ascii_case("List")
+                    {
+                        return Self::List;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for IssueView {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "tree" => Self::Tree,
                 "list" => Self::List,
@@ -6617,7 +7941,18 @@ Converts from any string: a value this version does not know is kept as [`IssueV
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "IssueView",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for IssueView {
@@ -6629,7 +7964,7 @@ Converts from any string: a value this version does not know is kept as [`IssueV
     }
     /**Color of a label (tag), one of the 20 color codes the service offers.
 
-Converts from any string: a value this version does not know is kept as [`LabelColor::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`LabelColor::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `LabelColor::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum LabelColor {
@@ -6750,6 +8085,137 @@ Converts from any string: a value this version does not know is kept as [`LabelC
                 "#572DB3" => Self::Hex572db3,
                 "#4F4F4F" => Self::Hex4f4f4f,
                 "#3C51A6" => Self::Hex3c51a6,
+                _ => {
+                    if value.eq_ignore_ascii_case("#86CAFF")
+                        || value.eq_ignore_ascii_case("Hex86caff")
+                    {
+                        return Self::Hex86caff;
+                    }
+                    if value.eq_ignore_ascii_case("#6DDEBB")
+                        || value.eq_ignore_ascii_case("Hex6ddebb")
+                    {
+                        return Self::Hex6ddebb;
+                    }
+                    if value.eq_ignore_ascii_case("#A6DD82")
+                        || value.eq_ignore_ascii_case("Hexa6dd82")
+                    {
+                        return Self::Hexa6dd82;
+                    }
+                    if value.eq_ignore_ascii_case("#FAC20A")
+                        || value.eq_ignore_ascii_case("Hexfac20a")
+                    {
+                        return Self::Hexfac20a;
+                    }
+                    if value.eq_ignore_ascii_case("#FA9841")
+                        || value.eq_ignore_ascii_case("Hexfa9841")
+                    {
+                        return Self::Hexfa9841;
+                    }
+                    if value.eq_ignore_ascii_case("#F66F6A")
+                        || value.eq_ignore_ascii_case("Hexf66f6a")
+                    {
+                        return Self::Hexf66f6a;
+                    }
+                    if value.eq_ignore_ascii_case("#F3689A")
+                        || value.eq_ignore_ascii_case("Hexf3689a")
+                    {
+                        return Self::Hexf3689a;
+                    }
+                    if value.eq_ignore_ascii_case("#A97AF8")
+                        || value.eq_ignore_ascii_case("Hexa97af8")
+                    {
+                        return Self::Hexa97af8;
+                    }
+                    if value.eq_ignore_ascii_case("#71757F")
+                        || value.eq_ignore_ascii_case("Hex71757f")
+                    {
+                        return Self::Hex71757f;
+                    }
+                    if value.eq_ignore_ascii_case("#5E7CE0")
+                        || value.eq_ignore_ascii_case("Hex5e7ce0")
+                    {
+                        return Self::Hex5e7ce0;
+                    }
+                    if value.eq_ignore_ascii_case("#207AB3")
+                        || value.eq_ignore_ascii_case("Hex207ab3")
+                    {
+                        return Self::Hex207ab3;
+                    }
+                    if value.eq_ignore_ascii_case("#169E6C")
+                        || value.eq_ignore_ascii_case("Hex169e6c")
+                    {
+                        return Self::Hex169e6c;
+                    }
+                    if value.eq_ignore_ascii_case("#6CA83B")
+                        || value.eq_ignore_ascii_case("Hex6ca83b")
+                    {
+                        return Self::Hex6ca83b;
+                    }
+                    if value.eq_ignore_ascii_case("#B58200")
+                        || value.eq_ignore_ascii_case("Hexb58200")
+                    {
+                        return Self::Hexb58200;
+                    }
+                    if value.eq_ignore_ascii_case("#B54E04")
+                        || value.eq_ignore_ascii_case("Hexb54e04")
+                    {
+                        return Self::Hexb54e04;
+                    }
+                    if value.eq_ignore_ascii_case("#B02121")
+                        || value.eq_ignore_ascii_case("Hexb02121")
+                    {
+                        return Self::Hexb02121;
+                    }
+                    if value.eq_ignore_ascii_case("#AD215B")
+                        || value.eq_ignore_ascii_case("Hexad215b")
+                    {
+                        return Self::Hexad215b;
+                    }
+                    if value.eq_ignore_ascii_case("#572DB3")
+                        || value.eq_ignore_ascii_case("Hex572db3")
+                    {
+                        return Self::Hex572db3;
+                    }
+                    if value.eq_ignore_ascii_case("#4F4F4F")
+                        || value.eq_ignore_ascii_case("Hex4f4f4f")
+                    {
+                        return Self::Hex4f4f4f;
+                    }
+                    if value.eq_ignore_ascii_case("#3C51A6")
+                        || value.eq_ignore_ascii_case("Hex3c51a6")
+                    {
+                        return Self::Hex3c51a6;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for LabelColor {
+        fn from_wire(value: &str) -> Self {
+            match value {
+                "#86CAFF" => Self::Hex86caff,
+                "#6DDEBB" => Self::Hex6ddebb,
+                "#A6DD82" => Self::Hexa6dd82,
+                "#FAC20A" => Self::Hexfac20a,
+                "#FA9841" => Self::Hexfa9841,
+                "#F66F6A" => Self::Hexf66f6a,
+                "#F3689A" => Self::Hexf3689a,
+                "#A97AF8" => Self::Hexa97af8,
+                "#71757F" => Self::Hex71757f,
+                "#5E7CE0" => Self::Hex5e7ce0,
+                "#207AB3" => Self::Hex207ab3,
+                "#169E6C" => Self::Hex169e6c,
+                "#6CA83B" => Self::Hex6ca83b,
+                "#B58200" => Self::Hexb58200,
+                "#B54E04" => Self::Hexb54e04,
+                "#B02121" => Self::Hexb02121,
+                "#AD215B" => Self::Hexad215b,
+                "#572DB3" => Self::Hex572db3,
+                "#4F4F4F" => Self::Hex4f4f4f,
+                "#3C51A6" => Self::Hex3c51a6,
                 other => {
                     Self::Unknown(::codearts_ipd_runtime::UnknownVariant::new(other))
                 }
@@ -6787,7 +8253,18 @@ Converts from any string: a value this version does not know is kept as [`LabelC
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "LabelColor",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for LabelColor {
@@ -6799,7 +8276,7 @@ Converts from any string: a value this version does not know is kept as [`LabelC
     }
     /**Lifecycle (`state`) of a work item, plan, label or review, as the service spells it (Chinese).
 
-Converts from any string: a value this version does not know is kept as [`LifecycleState::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`LifecycleState::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `LifecycleState::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum LifecycleState {
@@ -6831,6 +8308,35 @@ Converts from any string: a value this version does not know is kept as [`Lifecy
     }
     impl ::std::convert::From<&str> for LifecycleState {
         fn from(value: &str) -> Self {
+            match value {
+                "正在工作" => Self::Working,
+                "作废" => Self::Obsolete,
+                "删除" => Self::Deleted,
+                _ => {
+                    if value.eq_ignore_ascii_case("正在工作")
+                        || value.eq_ignore_ascii_case("Working")
+                    {
+                        return Self::Working;
+                    }
+                    if value.eq_ignore_ascii_case("作废")
+                        || value.eq_ignore_ascii_case("Obsolete")
+                    {
+                        return Self::Obsolete;
+                    }
+                    if value.eq_ignore_ascii_case("删除")
+                        || value.eq_ignore_ascii_case("Deleted")
+                    {
+                        return Self::Deleted;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for LifecycleState {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "正在工作" => Self::Working,
                 "作废" => Self::Obsolete,
@@ -6872,7 +8378,18 @@ Converts from any string: a value this version does not know is kept as [`Lifecy
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "LifecycleState",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for LifecycleState {
@@ -6884,7 +8401,7 @@ Converts from any string: a value this version does not know is kept as [`Lifecy
     }
     /**Category of a plan.
 
-Converts from any string: a value this version does not know is kept as [`PlanCategory::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`PlanCategory::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `PlanCategory::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum PlanCategory {
@@ -6916,6 +8433,35 @@ Converts from any string: a value this version does not know is kept as [`PlanCa
     }
     impl ::std::convert::From<&str> for PlanCategory {
         fn from(value: &str) -> Self {
+            match value {
+                "PI" => Self::Pi,
+                "Iteration" => Self::Iteration,
+                "PlanMilestone" => Self::PlanMilestone,
+                _ => {
+                    if value.eq_ignore_ascii_case("PI")
+                        || value.eq_ignore_ascii_case("Pi")
+                    {
+                        return Self::Pi;
+                    }
+                    if value.eq_ignore_ascii_case("Iteration")
+                        || value.eq_ignore_ascii_case("Iteration")
+                    {
+                        return Self::Iteration;
+                    }
+                    if value.eq_ignore_ascii_case("PlanMilestone")
+                        || value.eq_ignore_ascii_case("PlanMilestone")
+                    {
+                        return Self::PlanMilestone;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for PlanCategory {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "PI" => Self::Pi,
                 "Iteration" => Self::Iteration,
@@ -6957,7 +8503,18 @@ Converts from any string: a value this version does not know is kept as [`PlanCa
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "PlanCategory",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for PlanCategory {
@@ -6969,7 +8526,7 @@ Converts from any string: a value this version does not know is kept as [`PlanCa
     }
     /**What ChangePlanStatus does to a release or sprint.
 
-Converts from any string: a value this version does not know is kept as [`PlanOperation::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`PlanOperation::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `PlanOperation::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum PlanOperation {
@@ -7015,6 +8572,47 @@ Converts from any string: a value this version does not know is kept as [`PlanOp
                 "reset" => Self::Reset,
                 "restart" => Self::Restart,
                 "move" => Self::Move,
+                _ => {
+                    if value.eq_ignore_ascii_case("start")
+                        || value.eq_ignore_ascii_case("Start")
+                    {
+                        return Self::Start;
+                    }
+                    if value.eq_ignore_ascii_case("complete")
+                        || value.eq_ignore_ascii_case("Complete")
+                    {
+                        return Self::Complete;
+                    }
+                    if value.eq_ignore_ascii_case("reset")
+                        || value.eq_ignore_ascii_case("Reset")
+                    {
+                        return Self::Reset;
+                    }
+                    if value.eq_ignore_ascii_case("restart")
+                        || value.eq_ignore_ascii_case("Restart")
+                    {
+                        return Self::Restart;
+                    }
+                    if value.eq_ignore_ascii_case("move")
+                        || value.eq_ignore_ascii_case("Move")
+                    {
+                        return Self::Move;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for PlanOperation {
+        fn from_wire(value: &str) -> Self {
+            match value {
+                "start" => Self::Start,
+                "complete" => Self::Complete,
+                "reset" => Self::Reset,
+                "restart" => Self::Restart,
+                "move" => Self::Move,
                 other => {
                     Self::Unknown(::codearts_ipd_runtime::UnknownVariant::new(other))
                 }
@@ -7052,7 +8650,18 @@ Converts from any string: a value this version does not know is kept as [`PlanOp
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "PlanOperation",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for PlanOperation {
@@ -7064,7 +8673,7 @@ Converts from any string: a value this version does not know is kept as [`PlanOp
     }
     /**Status of a release or sprint.
 
-Converts from any string: a value this version does not know is kept as [`PlanStatus::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`PlanStatus::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `PlanStatus::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum PlanStatus {
@@ -7092,6 +8701,35 @@ Converts from any string: a value this version does not know is kept as [`PlanSt
     }
     impl ::std::convert::From<&str> for PlanStatus {
         fn from(value: &str) -> Self {
+            match value {
+                "planned" => Self::Planned,
+                "going" => Self::Going,
+                "ended" => Self::Ended,
+                _ => {
+                    if value.eq_ignore_ascii_case("planned")
+                        || value.eq_ignore_ascii_case("Planned")
+                    {
+                        return Self::Planned;
+                    }
+                    if value.eq_ignore_ascii_case("going")
+                        || value.eq_ignore_ascii_case("Going")
+                    {
+                        return Self::Going;
+                    }
+                    if value.eq_ignore_ascii_case("ended")
+                        || value.eq_ignore_ascii_case("Ended")
+                    {
+                        return Self::Ended;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for PlanStatus {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "planned" => Self::Planned,
                 "going" => Self::Going,
@@ -7133,7 +8771,18 @@ Converts from any string: a value this version does not know is kept as [`PlanSt
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "PlanStatus",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for PlanStatus {
@@ -7145,7 +8794,7 @@ Converts from any string: a value this version does not know is kept as [`PlanSt
     }
     /**Priority of a work item, as the service spells it (Chinese).
 
-Converts from any string: a value this version does not know is kept as [`Priority::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`Priority::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `Priority::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum Priority {
@@ -7173,6 +8822,35 @@ Converts from any string: a value this version does not know is kept as [`Priori
     }
     impl ::std::convert::From<&str> for Priority {
         fn from(value: &str) -> Self {
+            match value {
+                "高" => Self::High,
+                "中" => Self::Medium,
+                "低" => Self::Low,
+                _ => {
+                    if value.eq_ignore_ascii_case("高")
+                        || value.eq_ignore_ascii_case("High")
+                    {
+                        return Self::High;
+                    }
+                    if value.eq_ignore_ascii_case("中")
+                        || value.eq_ignore_ascii_case("Medium")
+                    {
+                        return Self::Medium;
+                    }
+                    if value.eq_ignore_ascii_case("低")
+                        || value.eq_ignore_ascii_case("Low")
+                    {
+                        return Self::Low;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for Priority {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "高" => Self::High,
                 "中" => Self::Medium,
@@ -7214,7 +8892,18 @@ Converts from any string: a value this version does not know is kept as [`Priori
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "Priority",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for Priority {
@@ -7226,7 +8915,7 @@ Converts from any string: a value this version does not know is kept as [`Priori
     }
     /**Model of an IPD project (`model_id`).
 
-Converts from any string: a value this version does not know is kept as [`ProjectModel::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`ProjectModel::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `ProjectModel::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ProjectModel {
@@ -7254,6 +8943,35 @@ Converts from any string: a value this version does not know is kept as [`Projec
     }
     impl ::std::convert::From<&str> for ProjectModel {
         fn from(value: &str) -> Self {
+            match value {
+                "10001" => Self::SystemDevice,
+                "10002" => Self::StandaloneSoftware,
+                "10003" => Self::CloudService,
+                _ => {
+                    if value.eq_ignore_ascii_case("10001")
+                        || value.eq_ignore_ascii_case("SystemDevice")
+                    {
+                        return Self::SystemDevice;
+                    }
+                    if value.eq_ignore_ascii_case("10002")
+                        || value.eq_ignore_ascii_case("StandaloneSoftware")
+                    {
+                        return Self::StandaloneSoftware;
+                    }
+                    if value.eq_ignore_ascii_case("10003")
+                        || value.eq_ignore_ascii_case("CloudService")
+                    {
+                        return Self::CloudService;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for ProjectModel {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "10001" => Self::SystemDevice,
                 "10002" => Self::StandaloneSoftware,
@@ -7295,7 +9013,18 @@ Converts from any string: a value this version does not know is kept as [`Projec
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "ProjectModel",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ProjectModel {
@@ -7307,7 +9036,7 @@ Converts from any string: a value this version does not know is kept as [`Projec
     }
     /**Type of a project.
 
-Converts from any string: a value this version does not know is kept as [`ProjectType::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`ProjectType::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `ProjectType::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ProjectType {
@@ -7335,6 +9064,35 @@ Converts from any string: a value this version does not know is kept as [`Projec
     }
     impl ::std::convert::From<&str> for ProjectType {
         fn from(value: &str) -> Self {
+            match value {
+                "ipd" => Self::Ipd,
+                "scrum" => Self::Scrum,
+                "xboard" => Self::Xboard,
+                _ => {
+                    if value.eq_ignore_ascii_case("ipd")
+                        || value.eq_ignore_ascii_case("Ipd")
+                    {
+                        return Self::Ipd;
+                    }
+                    if value.eq_ignore_ascii_case("scrum")
+                        || value.eq_ignore_ascii_case("Scrum")
+                    {
+                        return Self::Scrum;
+                    }
+                    if value.eq_ignore_ascii_case("xboard")
+                        || value.eq_ignore_ascii_case("Xboard")
+                    {
+                        return Self::Xboard;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for ProjectType {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "ipd" => Self::Ipd,
                 "scrum" => Self::Scrum,
@@ -7376,7 +9134,18 @@ Converts from any string: a value this version does not know is kept as [`Projec
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "ProjectType",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ProjectType {
@@ -7388,7 +9157,7 @@ Converts from any string: a value this version does not know is kept as [`Projec
     }
     /**Cardinality of an association between work item types.
 
-Converts from any string: a value this version does not know is kept as [`RelateType::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`RelateType::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `RelateType::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum RelateType {
@@ -7424,6 +9193,41 @@ Converts from any string: a value this version does not know is kept as [`Relate
     }
     impl ::std::convert::From<&str> for RelateType {
         fn from(value: &str) -> Self {
+            match value {
+                "ONE_TO_ONE" => Self::OneToOne,
+                "ONE_TO_MANY" => Self::OneToMany,
+                "MANY_TO_ONE" => Self::ManyToOne,
+                "MANY_TO_MANY" => Self::ManyToMany,
+                _ => {
+                    if value.eq_ignore_ascii_case("ONE_TO_ONE")
+                        || value.eq_ignore_ascii_case("OneToOne")
+                    {
+                        return Self::OneToOne;
+                    }
+                    if value.eq_ignore_ascii_case("ONE_TO_MANY")
+                        || value.eq_ignore_ascii_case("OneToMany")
+                    {
+                        return Self::OneToMany;
+                    }
+                    if value.eq_ignore_ascii_case("MANY_TO_ONE")
+                        || value.eq_ignore_ascii_case("ManyToOne")
+                    {
+                        return Self::ManyToOne;
+                    }
+                    if value.eq_ignore_ascii_case("MANY_TO_MANY")
+                        || value.eq_ignore_ascii_case("ManyToMany")
+                    {
+                        return Self::ManyToMany;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for RelateType {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "ONE_TO_ONE" => Self::OneToOne,
                 "ONE_TO_MANY" => Self::OneToMany,
@@ -7466,7 +9270,18 @@ Converts from any string: a value this version does not know is kept as [`Relate
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "RelateType",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for RelateType {
@@ -7478,7 +9293,7 @@ Converts from any string: a value this version does not know is kept as [`Relate
     }
     /**Outcome in the `status` of a response body.
 
-Converts from any string: a value this version does not know is kept as [`ResponseStatus::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`ResponseStatus::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `ResponseStatus::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ResponseStatus {
@@ -7503,6 +9318,29 @@ Converts from any string: a value this version does not know is kept as [`Respon
     }
     impl ::std::convert::From<&str> for ResponseStatus {
         fn from(value: &str) -> Self {
+            match value {
+                "success" => Self::Success,
+                "error" => Self::Error,
+                _ => {
+                    if value.eq_ignore_ascii_case("success")
+                        || value.eq_ignore_ascii_case("Success")
+                    {
+                        return Self::Success;
+                    }
+                    if value.eq_ignore_ascii_case("error")
+                        || value.eq_ignore_ascii_case("Error")
+                    {
+                        return Self::Error;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for ResponseStatus {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "success" => Self::Success,
                 "error" => Self::Error,
@@ -7543,7 +9381,18 @@ Converts from any string: a value this version does not know is kept as [`Respon
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "ResponseStatus",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ResponseStatus {
@@ -7555,7 +9404,7 @@ Converts from any string: a value this version does not know is kept as [`Respon
     }
     /**Status of a change review.
 
-Converts from any string: a value this version does not know is kept as [`ReviewStatus::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`ReviewStatus::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `ReviewStatus::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ReviewStatus {
@@ -7606,6 +9455,53 @@ Converts from any string: a value this version does not know is kept as [`Review
                 "Canceled" => Self::Canceled,
                 "ReCommitted" => Self::ReCommitted,
                 "Rejected" => Self::Rejected,
+                _ => {
+                    if value.eq_ignore_ascii_case("ToBeReviewed")
+                        || value.eq_ignore_ascii_case("ToBeReviewed")
+                    {
+                        return Self::ToBeReviewed;
+                    }
+                    if value.eq_ignore_ascii_case("ToBeApproved")
+                        || value.eq_ignore_ascii_case("ToBeApproved")
+                    {
+                        return Self::ToBeApproved;
+                    }
+                    if value.eq_ignore_ascii_case("Committed")
+                        || value.eq_ignore_ascii_case("Committed")
+                    {
+                        return Self::Committed;
+                    }
+                    if value.eq_ignore_ascii_case("Canceled")
+                        || value.eq_ignore_ascii_case("Canceled")
+                    {
+                        return Self::Canceled;
+                    }
+                    if value.eq_ignore_ascii_case("ReCommitted")
+                        || value.eq_ignore_ascii_case("ReCommitted")
+                    {
+                        return Self::ReCommitted;
+                    }
+                    if value.eq_ignore_ascii_case("Rejected")
+                        || value.eq_ignore_ascii_case("Rejected")
+                    {
+                        return Self::Rejected;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for ReviewStatus {
+        fn from_wire(value: &str) -> Self {
+            match value {
+                "ToBeReviewed" => Self::ToBeReviewed,
+                "ToBeApproved" => Self::ToBeApproved,
+                "Committed" => Self::Committed,
+                "Canceled" => Self::Canceled,
+                "ReCommitted" => Self::ReCommitted,
+                "Rejected" => Self::Rejected,
                 other => {
                     Self::Unknown(::codearts_ipd_runtime::UnknownVariant::new(other))
                 }
@@ -7643,7 +9539,18 @@ Converts from any string: a value this version does not know is kept as [`Review
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "ReviewStatus",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ReviewStatus {
@@ -7655,7 +9562,7 @@ Converts from any string: a value this version does not know is kept as [`Review
     }
     /**Severity of a bug, as the service spells it (Chinese).
 
-Converts from any string: a value this version does not know is kept as [`Severity::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`Severity::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `Severity::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum Severity {
@@ -7691,6 +9598,41 @@ Converts from any string: a value this version does not know is kept as [`Severi
     }
     impl ::std::convert::From<&str> for Severity {
         fn from(value: &str) -> Self {
+            match value {
+                "致命" => Self::Critical,
+                "严重" => Self::Major,
+                "一般" => Self::Minor,
+                "提示" => Self::Suggestion,
+                _ => {
+                    if value.eq_ignore_ascii_case("致命")
+                        || value.eq_ignore_ascii_case("Critical")
+                    {
+                        return Self::Critical;
+                    }
+                    if value.eq_ignore_ascii_case("严重")
+                        || value.eq_ignore_ascii_case("Major")
+                    {
+                        return Self::Major;
+                    }
+                    if value.eq_ignore_ascii_case("一般")
+                        || value.eq_ignore_ascii_case("Minor")
+                    {
+                        return Self::Minor;
+                    }
+                    if value.eq_ignore_ascii_case("提示")
+                        || value.eq_ignore_ascii_case("Suggestion")
+                    {
+                        return Self::Suggestion;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for Severity {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "致命" => Self::Critical,
                 "严重" => Self::Major,
@@ -7733,7 +9675,18 @@ Converts from any string: a value this version does not know is kept as [`Severi
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "Severity",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for Severity {
@@ -7745,7 +9698,7 @@ Converts from any string: a value this version does not know is kept as [`Severi
     }
     /**Whether a project space is a project or a program.
 
-Converts from any string: a value this version does not know is kept as [`SpaceCategory::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`SpaceCategory::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `SpaceCategory::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum SpaceCategory {
@@ -7770,6 +9723,29 @@ Converts from any string: a value this version does not know is kept as [`SpaceC
     }
     impl ::std::convert::From<&str> for SpaceCategory {
         fn from(value: &str) -> Self {
+            match value {
+                "Project" => Self::Project,
+                "Group" => Self::Group,
+                _ => {
+                    if value.eq_ignore_ascii_case("Project")
+                        || value.eq_ignore_ascii_case("Project")
+                    {
+                        return Self::Project;
+                    }
+                    if value.eq_ignore_ascii_case("Group")
+                        || value.eq_ignore_ascii_case("Group")
+                    {
+                        return Self::Group;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for SpaceCategory {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "Project" => Self::Project,
                 "Group" => Self::Group,
@@ -7810,7 +9786,18 @@ Converts from any string: a value this version does not know is kept as [`SpaceC
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "SpaceCategory",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for SpaceCategory {
@@ -7822,7 +9809,7 @@ Converts from any string: a value this version does not know is kept as [`SpaceC
     }
     /**Status attribute of a work item status: where it sits in the workflow.
 
-Converts from any string: a value this version does not know is kept as [`StatusBelonging::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`StatusBelonging::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `StatusBelonging::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum StatusBelonging {
@@ -7850,6 +9837,35 @@ Converts from any string: a value this version does not know is kept as [`Status
     }
     impl ::std::convert::From<&str> for StatusBelonging {
         fn from(value: &str) -> Self {
+            match value {
+                "START" => Self::Start,
+                "IN_PROGRESS" => Self::InProgress,
+                "END" => Self::End,
+                _ => {
+                    if value.eq_ignore_ascii_case("START")
+                        || value.eq_ignore_ascii_case("Start")
+                    {
+                        return Self::Start;
+                    }
+                    if value.eq_ignore_ascii_case("IN_PROGRESS")
+                        || value.eq_ignore_ascii_case("InProgress")
+                    {
+                        return Self::InProgress;
+                    }
+                    if value.eq_ignore_ascii_case("END")
+                        || value.eq_ignore_ascii_case("End")
+                    {
+                        return Self::End;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for StatusBelonging {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "START" => Self::Start,
                 "IN_PROGRESS" => Self::InProgress,
@@ -7891,7 +9907,18 @@ Converts from any string: a value this version does not know is kept as [`Status
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "StatusBelonging",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for StatusBelonging {
@@ -7903,7 +9930,7 @@ Converts from any string: a value this version does not know is kept as [`Status
     }
     /**A yes/no field of a work item (need_break, promised, val_feature, related_network_security).
 
-Converts from any string: a value this version does not know is kept as [`YesNo::Unknown`], and encodes again unchanged.*/
+In answers, a value this version does not know is kept as [`YesNo::Unknown`], and encodes again unchanged. From a string (`From<&str>`, `FromStr`, and so every setter), a value or a variant's name matches ignoring case (`"high"` would be `High`); a string matching none is kept as `Unknown` too, but a request holding it is refused before it is sent, naming the values: a typo never reaches the service. A value newer than this crate is sent on purpose as `YesNo::Unknown(UnknownVariant::new(..))`.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum YesNo {
@@ -7928,6 +9955,29 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
     }
     impl ::std::convert::From<&str> for YesNo {
         fn from(value: &str) -> Self {
+            match value {
+                "yes" => Self::Yes,
+                "no" => Self::No,
+                _ => {
+                    if value.eq_ignore_ascii_case("yes")
+                        || value.eq_ignore_ascii_case("Yes")
+                    {
+                        return Self::Yes;
+                    }
+                    if value.eq_ignore_ascii_case("no")
+                        || value.eq_ignore_ascii_case("No")
+                    {
+                        return Self::No;
+                    }
+                    Self::Unknown(
+                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                    )
+                }
+            }
+        }
+    }
+    impl ::codearts_ipd_runtime::model::FromWire for YesNo {
+        fn from_wire(value: &str) -> Self {
             match value {
                 "yes" => Self::Yes,
                 "no" => Self::No,
@@ -7968,7 +10018,18 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) if value.is_unrecognised() => {
+                    ::std::result::Result::Err(
+                        ::codearts_ipd_runtime::model::unrecognised_value(
+                            "YesNo",
+                            value.as_str(),
+                            Self::VALUES,
+                        ),
+                    )
+                }
+                _ => serializer.serialize_str(self.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for YesNo {
@@ -9603,10 +11664,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             ::std::result::Result::Ok(Self {
                 attribute: builder
                     .attribute
-                    .ok_or(::codearts_ipd_runtime::FieldError::Missing {
-                        model: "BatchUpdateIssuesParam",
-                        field: "attribute",
-                    })?,
+                    .required("BatchUpdateIssuesParam", "attribute")?,
                 id: builder
                     .id
                     .ok_or(::codearts_ipd_runtime::FieldError::Missing {
@@ -9621,7 +11679,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         /// A builder holding every field of the model, to change some.
         fn from(model: BatchUpdateIssuesParam) -> Self {
             Self {
-                attribute: ::std::option::Option::Some(model.attribute),
+                attribute: ::codearts_ipd_runtime::model::Slot::Set(model.attribute),
                 id: ::std::option::Option::Some(model.id),
             }
         }
@@ -10808,7 +12866,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         ///Work item description, 0 to 500,000 characters.
         #[inline]
         pub fn description(&self) -> &str {
-            &self.description
+            self.description.as_str()
         }
         ///ID of the project space of the owning project (32 letters and digits). Obtain it from the API for querying the IPD project list (`domain_id`).
         #[inline]
@@ -10898,7 +12956,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         ///Work item title, 2 to 256 characters.
         #[inline]
         pub fn title(&self) -> &str {
-            &self.title
+            self.title.as_str()
         }
         ///ID of the RR associated with a US.
         #[inline]
@@ -10927,10 +12985,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 category_layer_id: builder.category_layer_id,
                 description: builder
                     .description
-                    .ok_or(::codearts_ipd_runtime::FieldError::Missing {
-                        model: "CreateIpdProjectIssueParam",
-                        field: "description",
-                    })?,
+                    .required("CreateIpdProjectIssueParam", "description")?,
                 domain_id: builder.domain_id,
                 expect_delivery_time: builder.expect_delivery_time,
                 feature_set: builder.feature_set,
@@ -10950,12 +13005,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 src_domain: builder.src_domain,
                 status: builder.status,
                 submitted_by: builder.submitted_by,
-                title: builder
-                    .title
-                    .ok_or(::codearts_ipd_runtime::FieldError::Missing {
-                        model: "CreateIpdProjectIssueParam",
-                        field: "title",
-                    })?,
+                title: builder.title.required("CreateIpdProjectIssueParam", "title")?,
                 us2rr: builder.us2rr,
                 workload_man_day: builder.workload_man_day,
             })
@@ -10971,7 +13021,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 business_domain: model.business_domain,
                 category: model.category,
                 category_layer_id: model.category_layer_id,
-                description: ::std::option::Option::Some(model.description),
+                description: ::codearts_ipd_runtime::model::Slot::Set(model.description),
                 domain_id: model.domain_id,
                 expect_delivery_time: model.expect_delivery_time,
                 feature_set: model.feature_set,
@@ -10989,7 +13039,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 src_domain: model.src_domain,
                 status: model.status,
                 submitted_by: model.submitted_by,
-                title: ::std::option::Option::Some(model.title),
+                title: ::codearts_ipd_runtime::model::Slot::Set(model.title),
                 us2rr: model.us2rr,
                 workload_man_day: model.workload_man_day,
             }
@@ -12942,7 +14992,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         ///Work item description, 0 to 500,000 characters.
         #[inline]
         pub fn description(&self) -> &str {
-            &self.description
+            self.description.as_str()
         }
         ///Feature set ID. SF and FE only.
         #[inline]
@@ -13017,7 +15067,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         ///Work item title, 2 to 256 characters.
         #[inline]
         pub fn title(&self) -> &str {
-            &self.title
+            self.title.as_str()
         }
         ///Planned workload, a number from 0 to 999999999.9 as a string.
         #[inline]
@@ -13060,10 +15110,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                     .unwrap_or_else(::std::default::Default::default),
                 description: builder
                     .description
-                    .ok_or(::codearts_ipd_runtime::FieldError::Missing {
-                        model: "IssueCreateEntity",
-                        field: "description",
-                    })?,
+                    .required("IssueCreateEntity", "description")?,
                 feature_set: builder.feature_set,
                 ir2feature: builder.ir2feature,
                 ir2rr: builder.ir2rr,
@@ -13087,12 +15134,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 submitted_by: builder
                     .submitted_by
                     .unwrap_or_else(::std::default::Default::default),
-                title: builder
-                    .title
-                    .ok_or(::codearts_ipd_runtime::FieldError::Missing {
-                        model: "IssueCreateEntity",
-                        field: "title",
-                    })?,
+                title: builder.title.required("IssueCreateEntity", "title")?,
                 workload: builder.workload,
             })
         }
@@ -13108,7 +15150,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 category_layer_id: ::std::option::Option::Some(model.category_layer_id),
                 collaboratives: model.collaboratives,
                 custom_fields: ::std::option::Option::Some(model.custom_fields),
-                description: ::std::option::Option::Some(model.description),
+                description: ::codearts_ipd_runtime::model::Slot::Set(model.description),
                 feature_set: model.feature_set,
                 ir2feature: model.ir2feature,
                 ir2rr: model.ir2rr,
@@ -13123,7 +15165,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 security_level: model.security_level,
                 status: ::std::option::Option::Some(model.status),
                 submitted_by: ::std::option::Option::Some(model.submitted_by),
-                title: ::std::option::Option::Some(model.title),
+                title: ::codearts_ipd_runtime::model::Slot::Set(model.title),
                 workload: model.workload,
             }
         }
@@ -13889,7 +15931,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         ///Work item description, 1 to 500,000 characters.
         #[inline]
         pub fn description(&self) -> ::std::option::Option<&str> {
-            self.description.as_deref()
+            self.description.as_deref().map(::std::string::String::as_str)
         }
         ///Development owner.
         #[inline]
@@ -13904,7 +15946,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         ///Expected delivery date, a timestamp string in milliseconds (11 to 19 characters).
         #[inline]
         pub fn expect_delivery_time(&self) -> ::std::option::Option<&str> {
-            self.expect_delivery_time.as_deref()
+            self.expect_delivery_time.as_deref().map(::std::string::String::as_str)
         }
         ///Expected fix date (bugs only), a Unix timestamp in milliseconds.
         #[inline]
@@ -13934,7 +15976,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         ///Function scenario of an SF/FE, 0 to 512 characters. Ignored for other types.
         #[inline]
         pub fn function_scene(&self) -> ::std::option::Option<&str> {
-            self.function_scene.as_deref()
+            self.function_scene.as_deref().map(::std::string::String::as_str)
         }
         ///ID of the SF associated with an IR; only IRs.
         #[inline]
@@ -13944,7 +15986,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         ///IDs of the RRs associated with an IR, separated by commas (,); 0 to 1024 characters.
         #[inline]
         pub fn ir2rr(&self) -> ::std::option::Option<&str> {
-            self.ir2rr.as_deref()
+            self.ir2rr.as_deref().map(::std::string::String::as_str)
         }
         ///Work item labels, 0 to 50.
         #[inline]
@@ -13954,7 +15996,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         ///IDs of associated work items, separated by commas (,); at most 50, 0 to 2048 characters.
         #[inline]
         pub fn link(&self) -> ::std::option::Option<&str> {
-            self.link.as_deref()
+            self.link.as_deref().map(::std::string::String::as_str)
         }
         ///Whether decomposition is needed: `yes` or `no`. Only decomposable work item types.
         #[inline]
@@ -13964,7 +16006,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         ///Reason why no decomposition is needed (0 to 512 characters), when `need_break` is `no`.
         #[inline]
         pub fn no_break_reason(&self) -> ::std::option::Option<&str> {
-            self.no_break_reason.as_deref()
+            self.no_break_reason.as_deref().map(::std::string::String::as_str)
         }
         ///ID of the parent work item, 18 to 19 digits.
         #[inline]
@@ -13994,7 +16036,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         ///Planned start date, a timestamp string in milliseconds (11 to 19 characters).
         #[inline]
         pub fn plan_start_date(&self) -> ::std::option::Option<&str> {
-            self.plan_start_date.as_deref()
+            self.plan_start_date.as_deref().map(::std::string::String::as_str)
         }
         ///Planned test end date of a bug, a timestamp string in milliseconds. Ignored for other types.
         #[inline]
@@ -14019,7 +16061,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         ///Cause analysis (bugs only), 0 to 50,000 characters.
         #[inline]
         pub fn reason_analysis(&self) -> ::std::option::Option<&str> {
-            self.reason_analysis.as_deref()
+            self.reason_analysis.as_deref().map(::std::string::String::as_str)
         }
         ///Recipients of an RR. Ignored for other types.
         #[inline]
@@ -14034,7 +16076,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         ///Fix solution (bugs only), 0 to 50,000 characters.
         #[inline]
         pub fn repair_solution(&self) -> ::std::option::Option<&str> {
-            self.repair_solution.as_deref()
+            self.repair_solution.as_deref().map(::std::string::String::as_str)
         }
         ///R&D owner.
         #[inline]
@@ -14054,7 +16096,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         ///Work item status code (2 to 32 characters), as returned by the Querying Work Item Statuses API (`code`).
         #[inline]
         pub fn status(&self) -> ::std::option::Option<&str> {
-            self.status.as_deref()
+            self.status.as_deref().map(::std::string::String::as_str)
         }
         ///Proposers.
         #[inline]
@@ -14069,7 +16111,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         ///Reason why an RR needs no development, 0 to 50,000 characters. Ignored for other types.
         #[inline]
         pub fn sys_no_develop_reason(&self) -> ::std::option::Option<&str> {
-            self.sys_no_develop_reason.as_deref()
+            self.sys_no_develop_reason.as_deref().map(::std::string::String::as_str)
         }
         ///Reason why no fix is needed (bugs only).
         #[inline]
@@ -14094,7 +16136,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         ///Test report (bugs only), 0 to 50,000 characters.
         #[inline]
         pub fn test_report(&self) -> ::std::option::Option<&str> {
-            self.test_report.as_deref()
+            self.test_report.as_deref().map(::std::string::String::as_str)
         }
         ///Whether an SF/FE is a value feature: `yes` or `no`. Ignored for other types.
         #[inline]
@@ -14107,10 +16149,13 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             self.workload.as_deref()
         }
     }
-    impl ::std::convert::From<builders::IssueUpdateAttributeBuilder>
+    impl ::std::convert::TryFrom<builders::IssueUpdateAttributeBuilder>
     for IssueUpdateAttribute {
-        fn from(builder: builders::IssueUpdateAttributeBuilder) -> Self {
-            Self {
+        type Error = ::codearts_ipd_runtime::FieldError;
+        fn try_from(
+            builder: builders::IssueUpdateAttributeBuilder,
+        ) -> ::std::result::Result<Self, ::codearts_ipd_runtime::FieldError> {
+            ::std::result::Result::Ok(Self {
                 analyse_owner: builder.analyse_owner,
                 assigned_cc: builder
                     .assigned_cc
@@ -14125,55 +16170,73 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                     .custom_fields
                     .unwrap_or_else(::std::default::Default::default),
                 delivered_owner: builder.delivered_owner,
-                description: builder.description,
+                description: builder
+                    .description
+                    .optional("IssueUpdateAttribute", "description")?,
                 develop_owner: builder.develop_owner,
                 doing_owner: builder.doing_owner,
-                expect_delivery_time: builder.expect_delivery_time,
+                expect_delivery_time: builder
+                    .expect_delivery_time
+                    .optional("IssueUpdateAttribute", "expect_delivery_time")?,
                 expected_repair_date: builder.expected_repair_date,
                 feature_set: builder.feature_set,
                 fixed_owner: builder.fixed_owner,
                 found_iteration: builder.found_iteration,
                 found_pi: builder.found_pi,
-                function_scene: builder.function_scene,
+                function_scene: builder
+                    .function_scene
+                    .optional("IssueUpdateAttribute", "function_scene")?,
                 ir2feature: builder.ir2feature,
-                ir2rr: builder.ir2rr,
+                ir2rr: builder.ir2rr.optional("IssueUpdateAttribute", "ir2rr")?,
                 labels: builder.labels.unwrap_or_else(::std::default::Default::default),
-                link: builder.link,
+                link: builder.link.optional("IssueUpdateAttribute", "link")?,
                 need_break: builder.need_break,
-                no_break_reason: builder.no_break_reason,
+                no_break_reason: builder
+                    .no_break_reason
+                    .optional("IssueUpdateAttribute", "no_break_reason")?,
                 parent_id: builder.parent_id,
                 plan_end_date: builder.plan_end_date,
                 plan_iteration: builder.plan_iteration,
                 plan_owner: builder.plan_owner,
                 plan_pi: builder.plan_pi,
-                plan_start_date: builder.plan_start_date,
+                plan_start_date: builder
+                    .plan_start_date
+                    .optional("IssueUpdateAttribute", "plan_start_date")?,
                 plan_test_end_date: builder.plan_test_end_date,
                 priority: builder.priority,
                 processing_owner: builder.processing_owner,
                 promised: builder.promised,
-                reason_analysis: builder.reason_analysis,
+                reason_analysis: builder
+                    .reason_analysis
+                    .optional("IssueUpdateAttribute", "reason_analysis")?,
                 recipient: builder
                     .recipient
                     .unwrap_or_else(::std::default::Default::default),
                 related_network_security: builder.related_network_security,
-                repair_solution: builder.repair_solution,
+                repair_solution: builder
+                    .repair_solution
+                    .optional("IssueUpdateAttribute", "repair_solution")?,
                 researchanddevelop_owner: builder.researchanddevelop_owner,
                 security_level: builder.security_level,
                 severity: builder.severity,
-                status: builder.status,
+                status: builder.status.optional("IssueUpdateAttribute", "status")?,
                 submitted_by: builder
                     .submitted_by
                     .unwrap_or_else(::std::default::Default::default),
                 sys_activation_reason: builder.sys_activation_reason,
-                sys_no_develop_reason: builder.sys_no_develop_reason,
+                sys_no_develop_reason: builder
+                    .sys_no_develop_reason
+                    .optional("IssueUpdateAttribute", "sys_no_develop_reason")?,
                 sys_no_repair_reason: builder.sys_no_repair_reason,
                 sys_return_reason: builder.sys_return_reason,
                 test_failures_times: builder.test_failures_times,
                 test_owner: builder.test_owner,
-                test_report: builder.test_report,
+                test_report: builder
+                    .test_report
+                    .optional("IssueUpdateAttribute", "test_report")?,
                 val_feature: builder.val_feature,
                 workload: builder.workload,
-            }
+            })
         }
     }
     impl ::std::convert::From<IssueUpdateAttribute>
@@ -14191,48 +16254,62 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 close_type: model.close_type,
                 custom_fields: ::std::option::Option::Some(model.custom_fields),
                 delivered_owner: model.delivered_owner,
-                description: model.description,
+                description: ::codearts_ipd_runtime::model::Slot::of(model.description),
                 develop_owner: model.develop_owner,
                 doing_owner: model.doing_owner,
-                expect_delivery_time: model.expect_delivery_time,
+                expect_delivery_time: ::codearts_ipd_runtime::model::Slot::of(
+                    model.expect_delivery_time,
+                ),
                 expected_repair_date: model.expected_repair_date,
                 feature_set: model.feature_set,
                 fixed_owner: model.fixed_owner,
                 found_iteration: model.found_iteration,
                 found_pi: model.found_pi,
-                function_scene: model.function_scene,
+                function_scene: ::codearts_ipd_runtime::model::Slot::of(
+                    model.function_scene,
+                ),
                 ir2feature: model.ir2feature,
-                ir2rr: model.ir2rr,
+                ir2rr: ::codearts_ipd_runtime::model::Slot::of(model.ir2rr),
                 labels: ::std::option::Option::Some(model.labels),
-                link: model.link,
+                link: ::codearts_ipd_runtime::model::Slot::of(model.link),
                 need_break: model.need_break,
-                no_break_reason: model.no_break_reason,
+                no_break_reason: ::codearts_ipd_runtime::model::Slot::of(
+                    model.no_break_reason,
+                ),
                 parent_id: model.parent_id,
                 plan_end_date: model.plan_end_date,
                 plan_iteration: model.plan_iteration,
                 plan_owner: model.plan_owner,
                 plan_pi: model.plan_pi,
-                plan_start_date: model.plan_start_date,
+                plan_start_date: ::codearts_ipd_runtime::model::Slot::of(
+                    model.plan_start_date,
+                ),
                 plan_test_end_date: model.plan_test_end_date,
                 priority: model.priority,
                 processing_owner: model.processing_owner,
                 promised: model.promised,
-                reason_analysis: model.reason_analysis,
+                reason_analysis: ::codearts_ipd_runtime::model::Slot::of(
+                    model.reason_analysis,
+                ),
                 recipient: ::std::option::Option::Some(model.recipient),
                 related_network_security: model.related_network_security,
-                repair_solution: model.repair_solution,
+                repair_solution: ::codearts_ipd_runtime::model::Slot::of(
+                    model.repair_solution,
+                ),
                 researchanddevelop_owner: model.researchanddevelop_owner,
                 security_level: model.security_level,
                 severity: model.severity,
-                status: model.status,
+                status: ::codearts_ipd_runtime::model::Slot::of(model.status),
                 submitted_by: ::std::option::Option::Some(model.submitted_by),
                 sys_activation_reason: model.sys_activation_reason,
-                sys_no_develop_reason: model.sys_no_develop_reason,
+                sys_no_develop_reason: ::codearts_ipd_runtime::model::Slot::of(
+                    model.sys_no_develop_reason,
+                ),
                 sys_no_repair_reason: model.sys_no_repair_reason,
                 sys_return_reason: model.sys_return_reason,
                 test_failures_times: model.test_failures_times,
                 test_owner: model.test_owner,
-                test_report: model.test_report,
+                test_report: ::codearts_ipd_runtime::model::Slot::of(model.test_report),
                 val_feature: model.val_feature,
                 workload: model.workload,
             }
@@ -20598,7 +22675,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         ///Work item transition code, 1 to 500 characters.
         #[inline]
         pub fn flow_code(&self) -> &str {
-            &self.flow_code
+            self.flow_code.as_str()
         }
         ///Unique ID of a work item, 18 to 19 digits.
         #[inline]
@@ -20620,10 +22697,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             ::std::result::Result::Ok(Self {
                 flow_code: builder
                     .flow_code
-                    .ok_or(::codearts_ipd_runtime::FieldError::Missing {
-                        model: "WorkItemFlowRequestBody",
-                        field: "flow_code",
-                    })?,
+                    .required("WorkItemFlowRequestBody", "flow_code")?,
                 id: builder
                     .id
                     .ok_or(::codearts_ipd_runtime::FieldError::Missing {
@@ -20644,7 +22718,7 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         /// A builder holding every field of the model, to change some.
         fn from(model: WorkItemFlowRequestBody) -> Self {
             Self {
-                flow_code: ::std::option::Option::Some(model.flow_code),
+                flow_code: ::codearts_ipd_runtime::model::Slot::Set(model.flow_code),
                 id: ::std::option::Option::Some(model.id),
                 issue_category: ::std::option::Option::Some(model.issue_category),
             }
@@ -22868,16 +24942,21 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct BatchUpdateIssuesParamBuilder {
-            pub(crate) attribute: ::std::option::Option<IssueUpdateAttribute>,
+            pub(crate) attribute: ::codearts_ipd_runtime::model::Slot<
+                IssueUpdateAttribute,
+            >,
             pub(crate) id: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         }
         impl BatchUpdateIssuesParamBuilder {
             ///Work item updates.
             pub fn attribute(
                 mut self,
-                value: impl ::std::convert::Into<IssueUpdateAttribute>,
+                value: impl ::std::convert::TryInto<
+                    IssueUpdateAttribute,
+                    Error: ::std::fmt::Display,
+                >,
             ) -> Self {
-                self.attribute = ::std::option::Option::Some(value.into());
+                self.attribute = ::codearts_ipd_runtime::model::Slot::new(value);
                 self
             }
             ///IDs of the work items to update (18 to 19 digits each). You can obtain them from the Performing Advanced Query of Work Items API (`id` in the response body).
@@ -24278,7 +26357,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             pub(crate) business_domain: ::std::option::Option<::std::string::String>,
             pub(crate) category: ::std::option::Option<IssueCategory>,
             pub(crate) category_layer_id: ::std::option::Option<::std::string::String>,
-            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) description: ::codearts_ipd_runtime::model::Slot<
+                CreateIpdProjectIssueParamDescription,
+            >,
             pub(crate) domain_id: ::std::option::Option<::std::string::String>,
             pub(crate) expect_delivery_time: ::std::option::Option<
                 ::codearts_ipd_runtime::LenientInt<i64>,
@@ -24304,7 +26385,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             pub(crate) src_domain: ::std::option::Option<::std::string::String>,
             pub(crate) status: ::std::option::Option<::std::string::String>,
             pub(crate) submitted_by: ::std::option::Option<::std::string::String>,
-            pub(crate) title: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::codearts_ipd_runtime::model::Slot<
+                CreateIpdProjectIssueParamTitle,
+            >,
             pub(crate) us2rr: ::std::option::Option<::std::string::String>,
             pub(crate) workload_man_day: ::std::option::Option<i32>,
         }
@@ -24359,9 +26442,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             ///Work item description, 0 to 500,000 characters.
             pub fn description(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::TryInto<
+                    CreateIpdProjectIssueParamDescription,
+                    Error: ::std::fmt::Display,
+                >,
             ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
+                self.description = ::codearts_ipd_runtime::model::Slot::new(value);
                 self
             }
             ///ID of the project space of the owning project (32 letters and digits). Obtain it from the API for querying the IPD project list (`domain_id`).
@@ -24516,9 +26602,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             ///Work item title, 2 to 256 characters.
             pub fn title(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::TryInto<
+                    CreateIpdProjectIssueParamTitle,
+                    Error: ::std::fmt::Display,
+                >,
             ) -> Self {
-                self.title = ::std::option::Option::Some(value.into());
+                self.title = ::codearts_ipd_runtime::model::Slot::new(value);
                 self
             }
             ///ID of the RR associated with a US.
@@ -26702,7 +28791,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             pub(crate) custom_fields: ::std::option::Option<
                 ::std::vec::Vec<FieldCodeValuePair>,
             >,
-            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) description: ::codearts_ipd_runtime::model::Slot<
+                IssueCreateEntityDescription,
+            >,
             pub(crate) feature_set: ::std::option::Option<::std::string::String>,
             pub(crate) ir2feature: ::std::option::Option<::std::string::String>,
             pub(crate) ir2rr: ::std::option::Option<::std::string::String>,
@@ -26717,7 +28808,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             pub(crate) security_level: ::std::option::Option<::std::string::String>,
             pub(crate) status: ::std::option::Option<::std::string::String>,
             pub(crate) submitted_by: ::std::option::Option<::std::vec::Vec<UserEntity>>,
-            pub(crate) title: ::std::option::Option<::std::string::String>,
+            pub(crate) title: ::codearts_ipd_runtime::model::Slot<
+                IssueCreateEntityTitle,
+            >,
             pub(crate) workload: ::std::option::Option<::std::string::String>,
         }
         impl IssueCreateEntityBuilder {
@@ -26794,9 +28887,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             ///Work item description, 0 to 500,000 characters.
             pub fn description(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::TryInto<
+                    IssueCreateEntityDescription,
+                    Error: ::std::fmt::Display,
+                >,
             ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
+                self.description = ::codearts_ipd_runtime::model::Slot::new(value);
                 self
             }
             ///Feature set ID. SF and FE only.
@@ -26937,9 +29033,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             ///Work item title, 2 to 256 characters.
             pub fn title(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::TryInto<
+                    IssueCreateEntityTitle,
+                    Error: ::std::fmt::Display,
+                >,
             ) -> Self {
-                self.title = ::std::option::Option::Some(value.into());
+                self.title = ::codearts_ipd_runtime::model::Slot::new(value);
                 self
             }
             ///Planned workload, a number from 0 to 999999999.9 as a string.
@@ -27917,11 +30016,13 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 ::std::vec::Vec<FieldCodeValuePair>,
             >,
             pub(crate) delivered_owner: ::std::option::Option<UserEntity>,
-            pub(crate) description: ::std::option::Option<::std::string::String>,
+            pub(crate) description: ::codearts_ipd_runtime::model::Slot<
+                IssueUpdateAttributeDescription,
+            >,
             pub(crate) develop_owner: ::std::option::Option<UserEntity>,
             pub(crate) doing_owner: ::std::option::Option<UserEntity>,
-            pub(crate) expect_delivery_time: ::std::option::Option<
-                ::std::string::String,
+            pub(crate) expect_delivery_time: ::codearts_ipd_runtime::model::Slot<
+                IssueUpdateAttributeExpectDeliveryTime,
             >,
             pub(crate) expected_repair_date: ::std::option::Option<
                 ::std::string::String,
@@ -27930,37 +30031,53 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             pub(crate) fixed_owner: ::std::option::Option<UserEntity>,
             pub(crate) found_iteration: ::std::option::Option<::std::string::String>,
             pub(crate) found_pi: ::std::option::Option<::std::string::String>,
-            pub(crate) function_scene: ::std::option::Option<::std::string::String>,
+            pub(crate) function_scene: ::codearts_ipd_runtime::model::Slot<
+                IssueUpdateAttributeFunctionScene,
+            >,
             pub(crate) ir2feature: ::std::option::Option<::std::string::String>,
-            pub(crate) ir2rr: ::std::option::Option<::std::string::String>,
+            pub(crate) ir2rr: ::codearts_ipd_runtime::model::Slot<
+                IssueUpdateAttributeIr2rr,
+            >,
             pub(crate) labels: ::std::option::Option<::std::vec::Vec<LabelEntity>>,
-            pub(crate) link: ::std::option::Option<::std::string::String>,
+            pub(crate) link: ::codearts_ipd_runtime::model::Slot<
+                IssueUpdateAttributeLink,
+            >,
             pub(crate) need_break: ::std::option::Option<YesNo>,
-            pub(crate) no_break_reason: ::std::option::Option<::std::string::String>,
+            pub(crate) no_break_reason: ::codearts_ipd_runtime::model::Slot<
+                IssueUpdateAttributeNoBreakReason,
+            >,
             pub(crate) parent_id: ::std::option::Option<::std::string::String>,
             pub(crate) plan_end_date: ::std::option::Option<::std::string::String>,
             pub(crate) plan_iteration: ::std::option::Option<::std::string::String>,
             pub(crate) plan_owner: ::std::option::Option<UserEntity>,
             pub(crate) plan_pi: ::std::option::Option<::std::string::String>,
-            pub(crate) plan_start_date: ::std::option::Option<::std::string::String>,
+            pub(crate) plan_start_date: ::codearts_ipd_runtime::model::Slot<
+                IssueUpdateAttributePlanStartDate,
+            >,
             pub(crate) plan_test_end_date: ::std::option::Option<::std::string::String>,
             pub(crate) priority: ::std::option::Option<Priority>,
             pub(crate) processing_owner: ::std::option::Option<UserEntity>,
             pub(crate) promised: ::std::option::Option<YesNo>,
-            pub(crate) reason_analysis: ::std::option::Option<::std::string::String>,
+            pub(crate) reason_analysis: ::codearts_ipd_runtime::model::Slot<
+                IssueUpdateAttributeReasonAnalysis,
+            >,
             pub(crate) recipient: ::std::option::Option<::std::vec::Vec<UserEntity>>,
             pub(crate) related_network_security: ::std::option::Option<YesNo>,
-            pub(crate) repair_solution: ::std::option::Option<::std::string::String>,
+            pub(crate) repair_solution: ::codearts_ipd_runtime::model::Slot<
+                IssueUpdateAttributeRepairSolution,
+            >,
             pub(crate) researchanddevelop_owner: ::std::option::Option<UserEntity>,
             pub(crate) security_level: ::std::option::Option<::std::string::String>,
             pub(crate) severity: ::std::option::Option<Severity>,
-            pub(crate) status: ::std::option::Option<::std::string::String>,
+            pub(crate) status: ::codearts_ipd_runtime::model::Slot<
+                IssueUpdateAttributeStatus,
+            >,
             pub(crate) submitted_by: ::std::option::Option<::std::vec::Vec<UserEntity>>,
             pub(crate) sys_activation_reason: ::std::option::Option<
                 ::std::string::String,
             >,
-            pub(crate) sys_no_develop_reason: ::std::option::Option<
-                ::std::string::String,
+            pub(crate) sys_no_develop_reason: ::codearts_ipd_runtime::model::Slot<
+                IssueUpdateAttributeSysNoDevelopReason,
             >,
             pub(crate) sys_no_repair_reason: ::std::option::Option<
                 ::std::string::String,
@@ -27970,7 +30087,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 ::codearts_ipd_runtime::LenientInt<i32>,
             >,
             pub(crate) test_owner: ::std::option::Option<UserEntity>,
-            pub(crate) test_report: ::std::option::Option<::std::string::String>,
+            pub(crate) test_report: ::codearts_ipd_runtime::model::Slot<
+                IssueUpdateAttributeTestReport,
+            >,
             pub(crate) val_feature: ::std::option::Option<YesNo>,
             pub(crate) workload: ::std::option::Option<::std::string::String>,
         }
@@ -28072,9 +30191,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             ///Work item description, 1 to 500,000 characters.
             pub fn description(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::TryInto<
+                    IssueUpdateAttributeDescription,
+                    Error: ::std::fmt::Display,
+                >,
             ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
+                self.description = ::codearts_ipd_runtime::model::Slot::new(value);
                 self
             }
             ///Development owner.
@@ -28096,9 +30218,14 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             ///Expected delivery date, a timestamp string in milliseconds (11 to 19 characters).
             pub fn expect_delivery_time(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::TryInto<
+                    IssueUpdateAttributeExpectDeliveryTime,
+                    Error: ::std::fmt::Display,
+                >,
             ) -> Self {
-                self.expect_delivery_time = ::std::option::Option::Some(value.into());
+                self.expect_delivery_time = ::codearts_ipd_runtime::model::Slot::new(
+                    value,
+                );
                 self
             }
             ///Expected fix date (bugs only), a Unix timestamp in milliseconds.
@@ -28144,9 +30271,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             ///Function scenario of an SF/FE, 0 to 512 characters. Ignored for other types.
             pub fn function_scene(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::TryInto<
+                    IssueUpdateAttributeFunctionScene,
+                    Error: ::std::fmt::Display,
+                >,
             ) -> Self {
-                self.function_scene = ::std::option::Option::Some(value.into());
+                self.function_scene = ::codearts_ipd_runtime::model::Slot::new(value);
                 self
             }
             ///ID of the SF associated with an IR; only IRs.
@@ -28160,9 +30290,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             ///IDs of the RRs associated with an IR, separated by commas (,); 0 to 1024 characters.
             pub fn ir2rr(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::TryInto<
+                    IssueUpdateAttributeIr2rr,
+                    Error: ::std::fmt::Display,
+                >,
             ) -> Self {
-                self.ir2rr = ::std::option::Option::Some(value.into());
+                self.ir2rr = ::codearts_ipd_runtime::model::Slot::new(value);
                 self
             }
             ///Work item labels, 0 to 50.
@@ -28183,9 +30316,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             ///IDs of associated work items, separated by commas (,); at most 50, 0 to 2048 characters.
             pub fn link(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::TryInto<
+                    IssueUpdateAttributeLink,
+                    Error: ::std::fmt::Display,
+                >,
             ) -> Self {
-                self.link = ::std::option::Option::Some(value.into());
+                self.link = ::codearts_ipd_runtime::model::Slot::new(value);
                 self
             }
             ///Whether decomposition is needed: `yes` or `no`. Only decomposable work item types.
@@ -28199,9 +30335,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             ///Reason why no decomposition is needed (0 to 512 characters), when `need_break` is `no`.
             pub fn no_break_reason(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::TryInto<
+                    IssueUpdateAttributeNoBreakReason,
+                    Error: ::std::fmt::Display,
+                >,
             ) -> Self {
-                self.no_break_reason = ::std::option::Option::Some(value.into());
+                self.no_break_reason = ::codearts_ipd_runtime::model::Slot::new(value);
                 self
             }
             ///ID of the parent work item, 18 to 19 digits.
@@ -28247,9 +30386,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             ///Planned start date, a timestamp string in milliseconds (11 to 19 characters).
             pub fn plan_start_date(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::TryInto<
+                    IssueUpdateAttributePlanStartDate,
+                    Error: ::std::fmt::Display,
+                >,
             ) -> Self {
-                self.plan_start_date = ::std::option::Option::Some(value.into());
+                self.plan_start_date = ::codearts_ipd_runtime::model::Slot::new(value);
                 self
             }
             ///Planned test end date of a bug, a timestamp string in milliseconds. Ignored for other types.
@@ -28284,9 +30426,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             ///Cause analysis (bugs only), 0 to 50,000 characters.
             pub fn reason_analysis(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::TryInto<
+                    IssueUpdateAttributeReasonAnalysis,
+                    Error: ::std::fmt::Display,
+                >,
             ) -> Self {
-                self.reason_analysis = ::std::option::Option::Some(value.into());
+                self.reason_analysis = ::codearts_ipd_runtime::model::Slot::new(value);
                 self
             }
             ///Recipients of an RR. Ignored for other types.
@@ -28317,9 +30462,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             ///Fix solution (bugs only), 0 to 50,000 characters.
             pub fn repair_solution(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::TryInto<
+                    IssueUpdateAttributeRepairSolution,
+                    Error: ::std::fmt::Display,
+                >,
             ) -> Self {
-                self.repair_solution = ::std::option::Option::Some(value.into());
+                self.repair_solution = ::codearts_ipd_runtime::model::Slot::new(value);
                 self
             }
             ///R&D owner.
@@ -28351,9 +30499,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             ///Work item status code (2 to 32 characters), as returned by the Querying Work Item Statuses API (`code`).
             pub fn status(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::TryInto<
+                    IssueUpdateAttributeStatus,
+                    Error: ::std::fmt::Display,
+                >,
             ) -> Self {
-                self.status = ::std::option::Option::Some(value.into());
+                self.status = ::codearts_ipd_runtime::model::Slot::new(value);
                 self
             }
             ///Proposers.
@@ -28382,9 +30533,14 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             ///Reason why an RR needs no development, 0 to 50,000 characters. Ignored for other types.
             pub fn sys_no_develop_reason(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::TryInto<
+                    IssueUpdateAttributeSysNoDevelopReason,
+                    Error: ::std::fmt::Display,
+                >,
             ) -> Self {
-                self.sys_no_develop_reason = ::std::option::Option::Some(value.into());
+                self.sys_no_develop_reason = ::codearts_ipd_runtime::model::Slot::new(
+                    value,
+                );
                 self
             }
             ///Reason why no fix is needed (bugs only).
@@ -28424,9 +30580,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             ///Test report (bugs only), 0 to 50,000 characters.
             pub fn test_report(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::TryInto<
+                    IssueUpdateAttributeTestReport,
+                    Error: ::std::fmt::Display,
+                >,
             ) -> Self {
-                self.test_report = ::std::option::Option::Some(value.into());
+                self.test_report = ::codearts_ipd_runtime::model::Slot::new(value);
                 self
             }
             ///Whether an SF/FE is a value feature: `yes` or `no`. Ignored for other types.
@@ -28445,9 +30604,14 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
                 self.workload = ::std::option::Option::Some(value.into());
                 self
             }
-            /// Builds the model.
-            pub fn build(self) -> IssueUpdateAttribute {
-                ::std::convert::From::from(self)
+            ///Builds the model; fails if a required field was not set or a value given to a setter was refused.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                IssueUpdateAttribute,
+                ::codearts_ipd_runtime::FieldError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
             }
         }
         ///A builder of [`IssueVo`]: a setter per field, then [`build`](Self::build). Made by [`IssueVo::builder`].
@@ -35944,7 +38108,9 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct WorkItemFlowRequestBodyBuilder {
-            pub(crate) flow_code: ::std::option::Option<::std::string::String>,
+            pub(crate) flow_code: ::codearts_ipd_runtime::model::Slot<
+                WorkItemFlowRequestBodyFlowCode,
+            >,
             pub(crate) id: ::std::option::Option<::std::string::String>,
             pub(crate) issue_category: ::std::option::Option<IssueCategory>,
         }
@@ -35952,9 +38118,12 @@ Converts from any string: a value this version does not know is kept as [`YesNo:
             ///Work item transition code, 1 to 500 characters.
             pub fn flow_code(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::TryInto<
+                    WorkItemFlowRequestBodyFlowCode,
+                    Error: ::std::fmt::Display,
+                >,
             ) -> Self {
-                self.flow_code = ::std::option::Option::Some(value.into());
+                self.flow_code = ::codearts_ipd_runtime::model::Slot::new(value);
                 self
             }
             ///Unique ID of a work item, 18 to 19 digits.
@@ -41509,7 +43678,10 @@ Body field `category_layer_id`.*/
 Body field `description`.*/
         pub fn description(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::TryInto<
+                types::CreateIpdProjectIssueParamDescription,
+                Error: ::std::fmt::Display,
+            >,
         ) -> Self {
             self.body = ::std::option::Option::Some(
                 self.body.unwrap_or_default().description(value),
@@ -41721,7 +43893,10 @@ Body field `submitted_by`.*/
 Body field `title`.*/
         pub fn title(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::TryInto<
+                types::CreateIpdProjectIssueParamTitle,
+                Error: ::std::fmt::Display,
+            >,
         ) -> Self {
             self.body = ::std::option::Option::Some(
                 self.body.unwrap_or_default().title(value),
@@ -42076,7 +44251,10 @@ The whole body at once; its fields also have setters of their own on this builde
 Body field `attribute`.*/
         pub fn attribute(
             mut self,
-            value: impl ::std::convert::Into<types::IssueUpdateAttribute>,
+            value: impl ::std::convert::TryInto<
+                types::IssueUpdateAttribute,
+                Error: ::std::fmt::Display,
+            >,
         ) -> Self {
             self.body = ::std::option::Option::Some(
                 self.body.unwrap_or_default().attribute(value),
@@ -44561,7 +46739,10 @@ The whole body at once; its fields also have setters of their own on this builde
 Body field `flow_code`.*/
         pub fn flow_code(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::TryInto<
+                types::WorkItemFlowRequestBodyFlowCode,
+                Error: ::std::fmt::Display,
+            >,
         ) -> Self {
             self.body = ::std::option::Option::Some(
                 self.body.unwrap_or_default().flow_code(value),
