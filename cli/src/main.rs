@@ -47,6 +47,9 @@ mod status {
     pub const NETWORK: u8 = 4;
     /// A local file could not be read or written.
     pub const LOCAL_IO: u8 = 5;
+    /// The service answered a batch with success, but reported some of
+    /// its items failed (printed on stderr; the answer is on stdout).
+    pub const PARTIAL: u8 = 6;
 }
 
 /// Calls CodeArts Req's IPD project service: every operation of its API, and
@@ -89,7 +92,8 @@ fn after_help() -> String {
          section [basic]: ak, sk, project_id, security_token\n  \
          the ECS metadata service, on a Huawei Cloud instance with an agency\n\n\
          Exit status: 0 success, 1 other failure, 2 usage error, 3 the service answered\n\
-         with an error, 4 network failure or timeout, 5 local file error.",
+         with an error, 4 network failure or timeout, 5 local file error, 6 a batch\n\
+         answered with some items failed (the answer on stdout, a line on stderr).",
         regions.join(", "),
         default_demo_dir().map_or("none found; give --demo-dir".into(), |d| d
             .display()

@@ -83,6 +83,8 @@ struct BodyFlag {
     /// The values a string field (or a string array's items) takes, if
     /// the spec lists them.
     choices: Vec<String>,
+    /// An object field's own fields, as `name (type)`.
+    members: Vec<String>,
 }
 
 /// The flags of `op`'s body fields: `--<field>`, or `--body-<field>` where
@@ -95,7 +97,7 @@ fn body_flags(catalogue: &Catalogue, op: &Operation) -> Vec<BodyFlag> {
     let mut taken: Vec<String> = (0..op.params.len()).filter_map(|i| flag(op, i)).collect();
     taken.extend(RESERVED.iter().map(|s| s.to_string()));
     let mut flags = Vec::new();
-    for (field, kind, required, description, choices) in fields(catalogue, &body.schema) {
+    for (field, kind, required, description, choices, members) in fields(catalogue, &body.schema) {
         let plain = field.replace('_', "-").to_ascii_lowercase();
         if !plain.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             continue;
@@ -112,6 +114,7 @@ fn body_flags(catalogue: &Catalogue, op: &Operation) -> Vec<BodyFlag> {
             required,
             description,
             choices,
+            members,
         });
     }
     flags
@@ -161,6 +164,12 @@ fn command(catalogue: &Catalogue, op: &'static Operation) -> Command {
         if !body_flag.choices.is_empty() {
             help.push_str(&format!(" One of: {}.", body_flag.choices.join(", ")));
         }
+        if !body_flag.members.is_empty() {
+            help.push_str(&format!(
+                " A JSON object with: {}.",
+                body_flag.members.join(", ")
+            ));
+        }
         if scalar_items {
             help.push_str(
                 " Repeat the flag or separate values with commas; a JSON array also works.",
@@ -178,6 +187,27 @@ fn command(catalogue: &Catalogue, op: &'static Operation) -> Command {
                 .help(help),
         );
     }
+    // `--body` and `--form` only where the operation takes such a body.
+    let json_body = op.body.as_ref().is_some_and(|b| b.is_json());
+    let form_body = op.body.as_ref().is_some_and(|b| !b.is_json());
+    if json_body {
+        command = command.arg(
+            Arg::new("body")
+                .long("body")
+                .value_name("FILE")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("The JSON body, from FILE or `-` for stdin"),
+        );
+    }
+    if form_body {
+        command = command.arg(
+            Arg::new("form")
+                .long("form")
+                .value_name("NAME=VALUE|NAME=@FILE")
+                .action(ArgAction::Append)
+                .help("A multipart field: text, or a file after `@` (repeatable)"),
+        );
+    }
     command
         .arg(
             Arg::new("param")
@@ -185,20 +215,6 @@ fn command(catalogue: &Catalogue, op: &'static Operation) -> Command {
                 .value_name("NAME=VALUE")
                 .action(ArgAction::Append)
                 .help("A parameter by its spec name (repeatable)"),
-        )
-        .arg(
-            Arg::new("body")
-                .long("body")
-                .value_name("FILE")
-                .value_parser(clap::value_parser!(PathBuf))
-                .help("The JSON body, from FILE or `-` for stdin"),
-        )
-        .arg(
-            Arg::new("form")
-                .long("form")
-                .value_name("NAME=VALUE|NAME=@FILE")
-                .action(ArgAction::Append)
-                .help("A multipart field: text, or a file after `@` (repeatable)"),
         )
         .arg(
             Arg::new("output")
@@ -284,7 +300,7 @@ fn after_help(catalogue: &Catalogue, op: &Operation) -> String {
             body.content_type,
             if body.required { ", required" } else { "" }
         ));
-        for (name, kind, required, description, choices) in fields(catalogue, &body.schema) {
+        for (name, kind, required, description, choices, _) in fields(catalogue, &body.schema) {
             let values = if choices.is_empty() {
                 String::new()
             } else {
@@ -300,9 +316,10 @@ fn after_help(catalogue: &Catalogue, op: &Operation) -> String {
     text
 }
 
-/// A body's field: name, type, required, description, and the values a
-/// string (or string array) field takes, where the spec lists them.
-type FieldInfo = (String, String, bool, String, Vec<String>);
+/// A body's field: name, type, required, description, the values a string
+/// (or string array) field takes where the spec lists them, and an object
+/// field's own fields (`name (type)`).
+type FieldInfo = (String, String, bool, String, Vec<String>, Vec<String>);
 
 /// The values of a string enum `schema` (or of its items, for an array).
 fn choices(catalogue: &Catalogue, schema: &Value) -> Vec<String> {
@@ -357,12 +374,22 @@ fn fields(catalogue: &Catalogue, schema: &Value) -> Vec<FieldInfo> {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
+        let kind = type_name(catalogue, property);
+        let members = if kind == "object" {
+            fields(catalogue, property)
+                .into_iter()
+                .map(|(name, kind, ..)| format!("{name} ({kind})"))
+                .collect()
+        } else {
+            Vec::new()
+        };
         out.push((
             name.clone(),
-            type_name(catalogue, property),
+            kind,
             required.contains(&name.as_str()),
             description,
             choices(catalogue, property),
+            members,
         ));
     }
     out
@@ -666,7 +693,16 @@ async fn answer(
             Some(schema) => Catalogue::bundled().normalise(schema, &body),
             None => body,
         };
-        return crate::print_json(&body);
+        crate::print_json(&body)?;
+        return match failed_items(&body) {
+            0 => Ok(()),
+            n => Err(Failure {
+                status: crate::status::PARTIAL,
+                message: format!(
+                    "the service answered 200 but reports {n} item(s) failed (`failed` or `fail` in the answer above)"
+                ),
+            }),
+        };
     }
     if !binary {
         let status = response.status();
@@ -686,6 +722,25 @@ async fn answer(
         "path": output.display().to_string(),
         "bytes": saved,
     }))
+}
+
+/// How many items a batch answer reports failed inside a success: the
+/// entries of non-empty `failed` or `fail` lists of its `result` (or of
+/// each item of a `result` list), as every batch operation of the service
+/// reports them.
+fn failed_items(body: &Value) -> usize {
+    let count = |result: &Value| {
+        ["failed", "fail"]
+            .iter()
+            .filter_map(|key| result.get(*key).and_then(Value::as_array))
+            .map(Vec::len)
+            .sum::<usize>()
+    };
+    match body.get("result") {
+        Some(Value::Array(items)) => items.iter().map(count).sum(),
+        Some(result) => count(result),
+        None => 0,
+    }
 }
 
 fn is_binary(op: &Operation) -> bool {
@@ -774,7 +829,7 @@ fn parameter_values(
 }
 
 fn read_body(op: &Operation, matches: &ArgMatches) -> Result<Option<Value>, Failure> {
-    let Some(path) = matches.get_one::<PathBuf>("body") else {
+    let Some(path) = matches.try_get_one::<PathBuf>("body").ok().flatten() else {
         return Ok(None);
     };
     if !op.body.as_ref().is_some_and(|b| b.is_json()) {
@@ -940,7 +995,9 @@ impl ToMultipart for Form {
 
 async fn read_form(op: &Operation, matches: &ArgMatches) -> Result<Option<Form>, Failure> {
     let given: Vec<&String> = matches
-        .get_many::<String>("form")
+        .try_get_many::<String>("form")
+        .ok()
+        .flatten()
         .into_iter()
         .flatten()
         .collect();

@@ -1369,3 +1369,78 @@ fn a_refused_connection_names_the_address_and_the_cause() {
     // Said once: the cause is not repeated by the error's chain.
     assert_eq!(stderr.matches("Connection refused").count(), 1, "{stderr}");
 }
+
+/// A batch the service answers with 200 but some items failed: the answer
+/// on stdout, the failures counted on stderr, and exit status 6.
+#[test]
+fn a_batch_with_failed_items_exits_6_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let item = succeeded(&demo(
+        dir.path(),
+        &[
+            "create-ipd-project-issue",
+            "--title",
+            "Kept",
+            "--description",
+            "-",
+        ],
+    ));
+    let id = item["result"][0]["id"].as_str().unwrap().to_string();
+    let output = demo(
+        dir.path(),
+        &[
+            "batch-update-ipd-issues",
+            "--id",
+            &id,
+            "--id",
+            "1100000000000009999",
+            "--attribute",
+            r#"{"priority": "高"}"#,
+        ],
+    );
+    assert_eq!(output.status.code(), Some(6), "{output:?}");
+    let answer = stdout_json(&output).remove(0);
+    assert_eq!(
+        answer["result"][0]["failed"][0]["id"], "1100000000000009999",
+        "{answer}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("1 item(s) failed"), "{stderr}");
+    // All items done: exit 0.
+    let output = demo(
+        dir.path(),
+        &[
+            "batch-update-ipd-issues",
+            "--id",
+            &id,
+            "--attribute",
+            r#"{"priority": "低"}"#,
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+}
+
+/// `--body` and `--form` only where the operation takes such a body; an
+/// object field's flag lists its fields.
+#[test]
+fn help_offers_only_the_body_an_operation_takes() {
+    let help = |op: &str| String::from_utf8_lossy(&run(&[op, "--help"]).stdout).into_owned();
+    let get = help("list-ipd-labels");
+    assert!(!get.contains("--body") && !get.contains("--form"), "{get}");
+    let json = help("create-ipd-label");
+    assert!(
+        json.contains("--body") && !json.contains("--form"),
+        "{json}"
+    );
+    let form = help("create-ipd-project-issue-attachment");
+    assert!(
+        form.contains("--form") && !form.contains("--body <"),
+        "{form}"
+    );
+    let update = help("batch-update-ipd-issues");
+    assert!(
+        update.contains("A JSON object with: analyse_owner (object)"),
+        "{update}"
+    );
+    assert!(update.contains("priority (string)"), "{update}");
+}

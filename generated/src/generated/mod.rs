@@ -3661,7 +3661,7 @@ pub mod types {
         ///Owner.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub assignee: ::std::option::Option<UserVo>,
-        ///Baseline status.
+        ///Baseline status. Its `value` is a BaselineStatus, read with `BaselineStatus::from(value)`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub baseline: ::std::option::Option<OptionVo>,
         ///Whether the work item was submitted across projects: `1` yes, `0` no.
@@ -3791,7 +3791,7 @@ pub mod types {
         ///Module.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub module: ::std::option::Option<OptionVo>,
-        ///Whether decomposition is needed.
+        ///Whether decomposition is needed. Its `value` is a YesNo, read with `YesNo::from(value)`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub need_break: ::std::option::Option<OptionVo>,
         ///Whether development is needed.
@@ -3849,7 +3849,7 @@ pub mod types {
         ///Initial sort position of the work item in the list.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub position_float: ::std::option::Option<::std::string::String>,
-        ///Priority.
+        ///Priority. Its `value` is a Priority as the service spells it, read with `Priority::from(value)`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub priority: ::std::option::Option<OptionVo>,
         ///Processing owner, usually of the Processing status node.
@@ -3858,7 +3858,7 @@ pub mod types {
         ///Project space.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub project: ::std::option::Option<DomainVo>,
-        ///Whether delivery is promised.
+        ///Whether delivery is promised. Its `value` is a YesNo, read with `YesNo::from(value)`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub promised: ::std::option::Option<OptionVo>,
         ///Cause analysis.
@@ -3873,7 +3873,7 @@ pub mod types {
         ///Number of failed regressions, set automatically when a bug fails its test.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub regression_failure_number: ::std::option::Option<::std::string::String>,
-        ///Whether cyber security is involved.
+        ///Whether cyber security is involved. Its `value` is a YesNo, read with `YesNo::from(value)`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub related_network_security: ::std::option::Option<OptionVo>,
         ///Fix solution, usually for bugs.
@@ -3894,7 +3894,7 @@ pub mod types {
         ///ID of the downstream collaborative requirement of a raw requirement.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub send_to: ::std::option::Option<::std::string::String>,
-        ///Severity.
+        ///Severity (bugs). Its `value` is a Severity as the service spells it, read with `Severity::from(value)`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub severity: ::std::option::Option<OptionVo>,
         ///Proposing project space.
@@ -3973,7 +3973,7 @@ pub mod types {
         ///Work item class: `requirement`, `raw requirement`, `bug`, `task` or `feature`.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<IssueType>,
-        ///Value feature.
+        ///Value feature. Its `value` is a YesNo, read with `YesNo::from(value)`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub val_feature: ::std::option::Option<OptionVo>,
         ///ID of the Gantt chart associated with the work item.
@@ -16335,7 +16335,7 @@ In answers, a value this version does not know is kept as [`YesNo::Unknown`], an
         pub fn assignee(&self) -> ::std::option::Option<&UserVo> {
             self.assignee.as_ref()
         }
-        ///Baseline status.
+        ///Baseline status. Its `value` is a BaselineStatus, read with `BaselineStatus::from(value)`.
         #[inline]
         pub fn baseline(&self) -> ::std::option::Option<&OptionVo> {
             self.baseline.as_ref()
@@ -16539,7 +16539,7 @@ In answers, a value this version does not know is kept as [`YesNo::Unknown`], an
         pub fn module(&self) -> ::std::option::Option<&OptionVo> {
             self.module.as_ref()
         }
-        ///Whether decomposition is needed.
+        ///Whether decomposition is needed. Its `value` is a YesNo, read with `YesNo::from(value)`.
         #[inline]
         pub fn need_break(&self) -> ::std::option::Option<&OptionVo> {
             self.need_break.as_ref()
@@ -16619,7 +16619,7 @@ In answers, a value this version does not know is kept as [`YesNo::Unknown`], an
         pub fn position_float(&self) -> ::std::option::Option<&str> {
             self.position_float.as_deref()
         }
-        ///Priority.
+        ///Priority. Its `value` is a Priority as the service spells it, read with `Priority::from(value)`.
         #[inline]
         pub fn priority(&self) -> ::std::option::Option<&OptionVo> {
             self.priority.as_ref()
@@ -16634,7 +16634,7 @@ In answers, a value this version does not know is kept as [`YesNo::Unknown`], an
         pub fn project(&self) -> ::std::option::Option<&DomainVo> {
             self.project.as_ref()
         }
-        ///Whether delivery is promised.
+        ///Whether delivery is promised. Its `value` is a YesNo, read with `YesNo::from(value)`.
         #[inline]
         pub fn promised(&self) -> ::std::option::Option<&OptionVo> {
             self.promised.as_ref()
@@ -16659,7 +16659,7 @@ In answers, a value this version does not know is kept as [`YesNo::Unknown`], an
         pub fn regression_failure_number(&self) -> ::std::option::Option<&str> {
             self.regression_failure_number.as_deref()
         }
-        ///Whether cyber security is involved.
+        ///Whether cyber security is involved. Its `value` is a YesNo, read with `YesNo::from(value)`.
         #[inline]
         pub fn related_network_security(&self) -> ::std::option::Option<&OptionVo> {
             self.related_network_security.as_ref()
@@ -16694,7 +16694,7 @@ In answers, a value this version does not know is kept as [`YesNo::Unknown`], an
         pub fn send_to(&self) -> ::std::option::Option<&str> {
             self.send_to.as_deref()
         }
-        ///Severity.
+        ///Severity (bugs). Its `value` is a Severity as the service spells it, read with `Severity::from(value)`.
         #[inline]
         pub fn severity(&self) -> ::std::option::Option<&OptionVo> {
             self.severity.as_ref()
@@ -16819,7 +16819,7 @@ In answers, a value this version does not know is kept as [`YesNo::Unknown`], an
         pub fn type_(&self) -> ::std::option::Option<&IssueType> {
             self.type_.as_ref()
         }
-        ///Value feature.
+        ///Value feature. Its `value` is a YesNo, read with `YesNo::from(value)`.
         #[inline]
         pub fn val_feature(&self) -> ::std::option::Option<&OptionVo> {
             self.val_feature.as_ref()
@@ -30810,7 +30810,7 @@ In answers, a value this version does not know is kept as [`YesNo::Unknown`], an
                 self.assignee = ::std::option::Option::Some(value.into());
                 self
             }
-            ///Baseline status.
+            ///Baseline status. Its `value` is a BaselineStatus, read with `BaselineStatus::from(value)`.
             pub fn baseline(
                 mut self,
                 value: impl ::std::convert::Into<OptionVo>,
@@ -31142,7 +31142,7 @@ In answers, a value this version does not know is kept as [`YesNo::Unknown`], an
                 self.module = ::std::option::Option::Some(value.into());
                 self
             }
-            ///Whether decomposition is needed.
+            ///Whether decomposition is needed. Its `value` is a YesNo, read with `YesNo::from(value)`.
             pub fn need_break(
                 mut self,
                 value: impl ::std::convert::Into<OptionVo>,
@@ -31277,7 +31277,7 @@ In answers, a value this version does not know is kept as [`YesNo::Unknown`], an
                 self.position_float = ::std::option::Option::Some(value.into());
                 self
             }
-            ///Priority.
+            ///Priority. Its `value` is a Priority as the service spells it, read with `Priority::from(value)`.
             pub fn priority(
                 mut self,
                 value: impl ::std::convert::Into<OptionVo>,
@@ -31301,7 +31301,7 @@ In answers, a value this version does not know is kept as [`YesNo::Unknown`], an
                 self.project = ::std::option::Option::Some(value.into());
                 self
             }
-            ///Whether delivery is promised.
+            ///Whether delivery is promised. Its `value` is a YesNo, read with `YesNo::from(value)`.
             pub fn promised(
                 mut self,
                 value: impl ::std::convert::Into<OptionVo>,
@@ -31350,7 +31350,7 @@ In answers, a value this version does not know is kept as [`YesNo::Unknown`], an
                 );
                 self
             }
-            ///Whether cyber security is involved.
+            ///Whether cyber security is involved. Its `value` is a YesNo, read with `YesNo::from(value)`.
             pub fn related_network_security(
                 mut self,
                 value: impl ::std::convert::Into<OptionVo>,
@@ -31410,7 +31410,7 @@ In answers, a value this version does not know is kept as [`YesNo::Unknown`], an
                 self.send_to = ::std::option::Option::Some(value.into());
                 self
             }
-            ///Severity.
+            ///Severity (bugs). Its `value` is a Severity as the service spells it, read with `Severity::from(value)`.
             pub fn severity(
                 mut self,
                 value: impl ::std::convert::Into<OptionVo>,
@@ -31616,7 +31616,7 @@ In answers, a value this version does not know is kept as [`YesNo::Unknown`], an
                 self.type_ = ::std::option::Option::Some(value.into());
                 self
             }
-            ///Value feature.
+            ///Value feature. Its `value` is a YesNo, read with `YesNo::from(value)`.
             pub fn val_feature(
                 mut self,
                 value: impl ::std::convert::Into<OptionVo>,
