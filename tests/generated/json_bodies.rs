@@ -1551,6 +1551,18 @@ Body field `thing_id`.*/
             ::codearts_ipd_runtime::Response<types::AddNoteResponse200>,
             ::codearts_ipd_runtime::ApiError,
         > {
+            if let ::std::option::Option::Some(types::AddNoteSort::Unknown(value)) = &self
+                .sort && value.is_unrecognised()
+            {
+                return ::std::result::Result::Err(::codearts_ipd_runtime::ApiError::InvalidParameter {
+                    operation: "AddNote",
+                    parameter: "sort",
+                    reason: ::std::format!(
+                        "`{}` is not one of {}", ::codearts_ipd_runtime::printable(value
+                        .as_str()), types::AddNoteSort::VALUES.join(", ")
+                    ),
+                });
+            }
             let (body, body_problem) = ::codearts_ipd_runtime::model::into_body(
                 self
                     .body

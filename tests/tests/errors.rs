@@ -198,6 +198,20 @@ async fn constraints_and_enum_values_are_checked_before_sending() {
         message.contains("`hihg` is not a value of Priority: one of 高, 中, 低"),
         "{message}"
     );
+    // A query parameter's enum alike.
+    let error = client
+        .query_issue_associated_item()
+        .project_id(crate::common::PROJECT)
+        .issue_id(crate::common::ISSUE)
+        .issue_type("bgu")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, ApiError::InvalidParameter { parameter: "issue_type", reason, .. }
+            if reason.contains("`bgu` is not one of RR, IR")),
+        "{error:?}"
+    );
     assert!(setup.emulator.recorded().is_empty(), "nothing was sent");
 
     assert_eq!(Priority::from("high"), Priority::High);

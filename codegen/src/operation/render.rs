@@ -523,6 +523,32 @@ impl Operation {
                 quote!(let (#ident, #problem) = self.#ident.into_param(#id, #name);)
             });
         let body_check = self.body_check(models);
+        // A string that names no value of a parameter's enum is a typo:
+        // refused before sending, as a body field's is.
+        let enum_checks = self.params.iter().filter_map(|p| {
+            let super::model::Scalar::Named(ty) = &p.ty else {
+                return None;
+            };
+            if !models.enums.contains_key(ty) || p.ty.in_slot(models) {
+                return None;
+            }
+            let (ident, name, ty) = (snake_ident(&p.name), &p.name, format_ident!("{}", ty));
+            Some(quote! {
+                if let ::std::option::Option::Some(types::#ty::Unknown(value)) = &self.#ident
+                    && value.is_unrecognised()
+                {
+                    return ::std::result::Result::Err(#rt::ApiError::InvalidParameter {
+                        operation: #id,
+                        parameter: #name,
+                        reason: ::std::format!(
+                            "`{}` is not one of {}",
+                            #rt::printable(value.as_str()),
+                            types::#ty::VALUES.join(", ")
+                        ),
+                    });
+                }
+            })
+        });
         let doc = format!(
             "A call of [`Client::{fn_name}`](super::Client::{fn_name}): set its parameters, \
              then [`send`](Self::send) it."
@@ -561,6 +587,7 @@ impl Operation {
 
                 #[doc = #send_doc]
                 pub async fn send(#mutable self) -> ::std::result::Result<#rt::Response<#success>, #rt::ApiError> {
+                    #(#enum_checks)*
                     #(#checks)*
                     #body_check
                     #form_assembly

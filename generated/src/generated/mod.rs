@@ -41401,6 +41401,18 @@ Form field `file`.*/
             ::codearts_ipd_runtime::Response<types::ShowIpdProjectListResponseBody>,
             ::codearts_ipd_runtime::ApiError,
         > {
+            if let ::std::option::Option::Some(types::ProjectModel::Unknown(value)) = &self
+                .model && value.is_unrecognised()
+            {
+                return ::std::result::Result::Err(::codearts_ipd_runtime::ApiError::InvalidParameter {
+                    operation: "ShowIpdProjectList",
+                    parameter: "model",
+                    reason: ::std::format!(
+                        "`{}` is not one of {}", ::codearts_ipd_runtime::printable(value
+                        .as_str()), types::ProjectModel::VALUES.join(", ")
+                    ),
+                });
+            }
             let response = self
                 .client
                 .transport()
@@ -43374,6 +43386,18 @@ Body field `source_issue_type`.*/
             >,
             ::codearts_ipd_runtime::ApiError,
         > {
+            if let ::std::option::Option::Some(types::IssueCategory::Unknown(value)) = &self
+                .issue_type && value.is_unrecognised()
+            {
+                return ::std::result::Result::Err(::codearts_ipd_runtime::ApiError::InvalidParameter {
+                    operation: "QueryIssueAssociatedItem",
+                    parameter: "issue_type",
+                    reason: ::std::format!(
+                        "`{}` is not one of {}", ::codearts_ipd_runtime::printable(value
+                        .as_str()), types::IssueCategory::VALUES.join(", ")
+                    ),
+                });
+            }
             let response = self
                 .client
                 .transport()
@@ -44579,6 +44603,18 @@ Body field `sort`.*/
             ::codearts_ipd_runtime::Response<types::ListIpdProjectIssuesResponseBody>,
             ::codearts_ipd_runtime::ApiError,
         > {
+            if let ::std::option::Option::Some(types::IssueView::Unknown(value)) = &self
+                .view && value.is_unrecognised()
+            {
+                return ::std::result::Result::Err(::codearts_ipd_runtime::ApiError::InvalidParameter {
+                    operation: "ListIpdProjectIssues",
+                    parameter: "view",
+                    reason: ::std::format!(
+                        "`{}` is not one of {}", ::codearts_ipd_runtime::printable(value
+                        .as_str()), types::IssueView::VALUES.join(", ")
+                    ),
+                });
+            }
             let body = self
                 .body
                 .or(
@@ -44744,6 +44780,18 @@ Body field `sort`.*/
             ::codearts_ipd_runtime::Response<types::ShowIssueDetailResponseBody>,
             ::codearts_ipd_runtime::ApiError,
         > {
+            if let ::std::option::Option::Some(types::IssueCategory::Unknown(value)) = &self
+                .issue_type && value.is_unrecognised()
+            {
+                return ::std::result::Result::Err(::codearts_ipd_runtime::ApiError::InvalidParameter {
+                    operation: "ShowIssueDetail",
+                    parameter: "issue_type",
+                    reason: ::std::format!(
+                        "`{}` is not one of {}", ::codearts_ipd_runtime::printable(value
+                        .as_str()), types::IssueCategory::VALUES.join(", ")
+                    ),
+                });
+            }
             let response = self
                 .client
                 .transport()
@@ -44828,6 +44876,18 @@ Body field `sort`.*/
             ::codearts_ipd_runtime::Response<types::ShowIpdIssueDetailV2ResponseBody>,
             ::codearts_ipd_runtime::ApiError,
         > {
+            if let ::std::option::Option::Some(types::IssueCategory::Unknown(value)) = &self
+                .category && value.is_unrecognised()
+            {
+                return ::std::result::Result::Err(::codearts_ipd_runtime::ApiError::InvalidParameter {
+                    operation: "ShowIpdIssueDetailV2",
+                    parameter: "category",
+                    reason: ::std::format!(
+                        "`{}` is not one of {}", ::codearts_ipd_runtime::printable(value
+                        .as_str()), types::IssueCategory::VALUES.join(", ")
+                    ),
+                });
+            }
             let response = self
                 .client
                 .transport()
@@ -46600,6 +46660,18 @@ Body field `status`.*/
             ::codearts_ipd_runtime::Response<types::ShowIssueConfigFieldsResponseBody>,
             ::codearts_ipd_runtime::ApiError,
         > {
+            if let ::std::option::Option::Some(types::IssueCategory::Unknown(value)) = &self
+                .issue_category && value.is_unrecognised()
+            {
+                return ::std::result::Result::Err(::codearts_ipd_runtime::ApiError::InvalidParameter {
+                    operation: "ShowIssueConfigFields",
+                    parameter: "issue_category",
+                    reason: ::std::format!(
+                        "`{}` is not one of {}", ::codearts_ipd_runtime::printable(value
+                        .as_str()), types::IssueCategory::VALUES.join(", ")
+                    ),
+                });
+            }
             let response = self
                 .client
                 .transport()
@@ -46671,6 +46743,18 @@ Body field `status`.*/
             ::codearts_ipd_runtime::Response<types::ShowWorkflowTemplateResponseBody>,
             ::codearts_ipd_runtime::ApiError,
         > {
+            if let ::std::option::Option::Some(types::IssueCategory::Unknown(value)) = &self
+                .issue_category && value.is_unrecognised()
+            {
+                return ::std::result::Result::Err(::codearts_ipd_runtime::ApiError::InvalidParameter {
+                    operation: "ShowWorkflowTemplate",
+                    parameter: "issue_category",
+                    reason: ::std::format!(
+                        "`{}` is not one of {}", ::codearts_ipd_runtime::printable(value
+                        .as_str()), types::IssueCategory::VALUES.join(", ")
+                    ),
+                });
+            }
             let response = self
                 .client
                 .transport()
