@@ -694,15 +694,22 @@ async fn answer(
             None => body,
         };
         crate::print_json(&body)?;
-        return match failed_items(&body) {
-            0 => Ok(()),
-            n => Err(Failure {
-                status: crate::status::PARTIAL,
-                message: format!(
-                    "the service answered 200 but reports {n} item(s) failed (`failed` or `fail` in the answer above)"
-                ),
-            }),
-        };
+        let failed = failed_items(&body);
+        if failed.is_empty() {
+            return Ok(());
+        }
+        let listed: Vec<String> = failed
+            .iter()
+            .map(|item| format!("  {}", crate::escape_json_controls(&item.to_string())))
+            .collect();
+        return Err(Failure {
+            status: crate::status::PARTIAL,
+            message: format!(
+                "the service answered 200 but reports {} item(s) failed:\n{}",
+                failed.len(),
+                listed.join("\n")
+            ),
+        });
     }
     if !binary {
         let status = response.status();
@@ -724,22 +731,22 @@ async fn answer(
     }))
 }
 
-/// How many items a batch answer reports failed inside a success: the
-/// entries of non-empty `failed` or `fail` lists of its `result` (or of
+/// The items a batch answer reports failed inside a success: the entries
+/// of `failed` or `fail` lists of its `result` (or of
 /// each item of a `result` list), as every batch operation of the service
 /// reports them.
-fn failed_items(body: &Value) -> usize {
-    let count = |result: &Value| {
+fn failed_items(body: &Value) -> Vec<&Value> {
+    fn of(result: &Value) -> Vec<&Value> {
         ["failed", "fail"]
             .iter()
             .filter_map(|key| result.get(*key).and_then(Value::as_array))
-            .map(Vec::len)
-            .sum::<usize>()
-    };
+            .flatten()
+            .collect()
+    }
     match body.get("result") {
-        Some(Value::Array(items)) => items.iter().map(count).sum(),
-        Some(result) => count(result),
-        None => 0,
+        Some(Value::Array(items)) => items.iter().flat_map(of).collect(),
+        Some(result) => of(result),
+        None => Vec::new(),
     }
 }
 

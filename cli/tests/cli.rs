@@ -1406,6 +1406,10 @@ fn a_batch_with_failed_items_exits_6_and_says_so() {
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("1 item(s) failed"), "{stderr}");
+    assert!(
+        stderr.contains("1100000000000009999"),
+        "the failed item itself: {stderr}"
+    );
     // All items done: exit 0.
     let output = demo(
         dir.path(),
