@@ -2,32 +2,38 @@
 // Do not edit by hand: change the spec and run `cargo xtask codegen`.
 
 /// Sends `operation` with what `request` gives, through its typed builder.
-async fn send(client: &Client, operation: &str, request: &Value) -> Result<Sent, ApiError> {
+/// Each operation's call is a future of its own, on the heap: one
+/// future for them all would be as large as the largest, on the stack.
+fn send<'a>(
+    client: &'a Client,
+    operation: &str,
+    request: &'a Value,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Sent, ApiError>> + Send + 'a>> {
     match operation {
-        "CreateIpdProjectIssueAttachment" => {
+        "CreateIpdProjectIssueAttachment" => Box::pin(async move {
             let mut call = client.create_ipd_project_issue_attachment();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
             call = call.body(forms::CreateIpdProjectIssueAttachmentForm::new(file(request)));
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ShowIpdAttachmentByWorkItemId" => {
+        }),
+        "ShowIpdAttachmentByWorkItemId" => Box::pin(async move {
             let mut call = client.show_ipd_attachment_by_work_item_id();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
             if let Some(v) = param::<String>(request, "source_project_id") { call = call.source_project_id(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "DownloadIpdIssueAttachment" => {
+        }),
+        "DownloadIpdIssueAttachment" => Box::pin(async move {
             let mut call = client.download_ipd_issue_attachment();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "id") { call = call.id(v); }
             let response = call.send().await?;
             Ok(Sent::raw(response).await)
-        }
-        "ListIpdIssueComments" => {
+        }),
+        "ListIpdIssueComments" => Box::pin(async move {
             let mut call = client.list_ipd_issue_comments();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
@@ -37,16 +43,16 @@ async fn send(client: &Client, operation: &str, request: &Value) -> Result<Sent,
             if let Some(v) = param::<String>(request, "category") { call = call.category(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "CreateIpdIssueComments" => {
+        }),
+        "CreateIpdIssueComments" => Box::pin(async move {
             let mut call = client.create_ipd_issue_comments();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
             if let Some(v) = body::<types::CommentCreateVo>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "UpdateIpdIssueComment" => {
+        }),
+        "UpdateIpdIssueComment" => Box::pin(async move {
             let mut call = client.update_ipd_issue_comment();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
@@ -54,16 +60,16 @@ async fn send(client: &Client, operation: &str, request: &Value) -> Result<Sent,
             if let Some(v) = body::<types::CommentUpdateVo>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "DeleteIpdIssueComment" => {
+        }),
+        "DeleteIpdIssueComment" => Box::pin(async move {
             let mut call = client.delete_ipd_issue_comment();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
             if let Some(v) = param::<String>(request, "comment_id") { call = call.comment_id(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ListIpdLabels" => {
+        }),
+        "ListIpdLabels" => Box::pin(async move {
             let mut call = client.list_ipd_labels();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "label_type") { call = call.label_type(v); }
@@ -71,30 +77,30 @@ async fn send(client: &Client, operation: &str, request: &Value) -> Result<Sent,
             if let Some(v) = param::<String>(request, "category_types") { call = call.category_types(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "CreateIpdLabel" => {
+        }),
+        "CreateIpdLabel" => Box::pin(async move {
             let mut call = client.create_ipd_label();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = body::<types::LabelParam>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "UpdateIpdLabel" => {
+        }),
+        "UpdateIpdLabel" => Box::pin(async move {
             let mut call = client.update_ipd_label();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "label_id") { call = call.label_id(v); }
             if let Some(v) = body::<types::LabelParam>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "DeleteIpdLabel" => {
+        }),
+        "DeleteIpdLabel" => Box::pin(async move {
             let mut call = client.delete_ipd_label();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "label_id") { call = call.label_id(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "DownloadIpdImageInIssue" => {
+        }),
+        "DownloadIpdImageInIssue" => Box::pin(async move {
             let mut call = client.download_ipd_image_in_issue();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
@@ -102,37 +108,37 @@ async fn send(client: &Client, operation: &str, request: &Value) -> Result<Sent,
             if let Some(v) = param::<String>(request, "field_code") { call = call.field_code(v); }
             let response = call.send().await?;
             Ok(Sent::raw(response).await)
-        }
-        "UploadIpdImageInIssue" => {
+        }),
+        "UploadIpdImageInIssue" => Box::pin(async move {
             let mut call = client.upload_ipd_image_in_issue();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
             call = call.body(forms::UploadIpdImageInIssueForm::new(file(request)));
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "DeleteIpdImageInIssue" => {
+        }),
+        "DeleteIpdImageInIssue" => Box::pin(async move {
             let mut call = client.delete_ipd_image_in_issue();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
             if let Some(v) = param::<String>(request, "file_name") { call = call.file_name(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ShowIpdProjectList" => {
+        }),
+        "ShowIpdProjectList" => Box::pin(async move {
             let mut call = client.show_ipd_project_list();
             if let Some(v) = param::<String>(request, "search") { call = call.search(v); }
             if let Some(v) = param::<types::ProjectModel>(request, "model") { call = call.model(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ListProjectUsers" => {
+        }),
+        "ListProjectUsers" => Box::pin(async move {
             let mut call = client.list_project_users();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ListIpdProjectFields" => {
+        }),
+        "ListIpdProjectFields" => Box::pin(async move {
             let mut call = client.list_ipd_project_fields();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "keyword") { call = call.keyword(v); }
@@ -140,97 +146,97 @@ async fn send(client: &Client, operation: &str, request: &Value) -> Result<Sent,
             if let Some(v) = param::<i32>(request, "limit") { call = call.limit(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "GetModelConfig" => {
+        }),
+        "GetModelConfig" => Box::pin(async move {
             let mut call = client.get_model_config();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "CreatePlans" => {
+        }),
+        "CreatePlans" => Box::pin(async move {
             let mut call = client.create_plans();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = body::<types::PlanCreateParam>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ListPlan" => {
+        }),
+        "ListPlan" => Box::pin(async move {
             let mut call = client.list_plan();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "key_word") { call = call.key_word(v); }
             if let Some(v) = param::<String>(request, "updated_time_interval") { call = call.updated_time_interval(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ListPlanDetail" => {
+        }),
+        "ListPlanDetail" => Box::pin(async move {
             let mut call = client.list_plan_detail();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "plan_id") { call = call.plan_id(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "UpdatePlanInfo" => {
+        }),
+        "UpdatePlanInfo" => Box::pin(async move {
             let mut call = client.update_plan_info();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "plan_id") { call = call.plan_id(v); }
             if let Some(v) = body::<types::PlanVo>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ChangePlanStatus" => {
+        }),
+        "ChangePlanStatus" => Box::pin(async move {
             let mut call = client.change_plan_status();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "plan_id") { call = call.plan_id(v); }
             if let Some(v) = body::<types::CompleteSprintVo>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "BatchDeletePlans" => {
+        }),
+        "BatchDeletePlans" => Box::pin(async move {
             let mut call = client.batch_delete_plans();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = body::<types::BatchOperateReqVo>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "BatchUpdateBaseline" => {
+        }),
+        "BatchUpdateBaseline" => Box::pin(async move {
             let mut call = client.batch_update_baseline();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = body::<types::OperateSprintReqVo>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ShowIpdThirdPartyAssociated" => {
+        }),
+        "ShowIpdThirdPartyAssociated" => Box::pin(async move {
             let mut call = client.show_ipd_third_party_associated();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "UpdateIpdThirdParty" => {
+        }),
+        "UpdateIpdThirdParty" => Box::pin(async move {
             let mut call = client.update_ipd_third_party();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
             if let Some(v) = body::<types::UpdateThirdPartyAssociateVo>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "AssociateIpdThirdParty" => {
+        }),
+        "AssociateIpdThirdParty" => Box::pin(async move {
             let mut call = client.associate_ipd_third_party();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
             if let Some(v) = body::<types::CreateThirdPartyAssociateVo>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "DeleteIpdThirdParty" => {
+        }),
+        "DeleteIpdThirdParty" => Box::pin(async move {
             let mut call = client.delete_ipd_third_party();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
             if let Some(v) = body::<types::DeleteThirdPartyAssociateVo>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "AssociateIssues" => {
+        }),
+        "AssociateIssues" => Box::pin(async move {
             let mut call = client.associate_issues();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
@@ -238,8 +244,8 @@ async fn send(client: &Client, operation: &str, request: &Value) -> Result<Sent,
             if let Some(v) = body::<types::IssueAssociateVo>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "QueryIssueAssociatedItem" => {
+        }),
+        "QueryIssueAssociatedItem" => Box::pin(async move {
             let mut call = client.query_issue_associated_item();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
@@ -251,36 +257,36 @@ async fn send(client: &Client, operation: &str, request: &Value) -> Result<Sent,
             if let Some(v) = param::<i32>(request, "page_size") { call = call.page_size(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "BatchBaselineIpdIssues" => {
+        }),
+        "BatchBaselineIpdIssues" => Box::pin(async move {
             let mut call = client.batch_baseline_ipd_issues();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = body::<types::BatchBaselineIpdIssuesParam>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "CreateIpdProjectIssue" => {
+        }),
+        "CreateIpdProjectIssue" => Box::pin(async move {
             let mut call = client.create_ipd_project_issue();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = body::<types::CreateIpdProjectIssueParam>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "BatchCreateIpdIssues" => {
+        }),
+        "BatchCreateIpdIssues" => Box::pin(async move {
             let mut call = client.batch_create_ipd_issues();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = body::<types::BatchCreateIpdIssuesRequestBody>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "BatchCreateIssuesV2" => {
+        }),
+        "BatchCreateIssuesV2" => Box::pin(async move {
             let mut call = client.batch_create_issues_v2();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = body::<types::BatchCreateIssuesV2RequestBody>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "BatchDeleteIpdIssue" => {
+        }),
+        "BatchDeleteIpdIssue" => Box::pin(async move {
             let mut call = client.batch_delete_ipd_issue();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<bool>(request, "is_permanent_delete") { call = call.is_permanent_delete(v); }
@@ -288,15 +294,15 @@ async fn send(client: &Client, operation: &str, request: &Value) -> Result<Sent,
             if let Some(v) = body::<types::BatchDeleteIpdIssueRequestBody>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "BatchUpdateIpdIssues" => {
+        }),
+        "BatchUpdateIpdIssues" => Box::pin(async move {
             let mut call = client.batch_update_ipd_issues();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = body::<types::BatchUpdateIssuesParam>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "BatchDeleteIpdIssues" => {
+        }),
+        "BatchDeleteIpdIssues" => Box::pin(async move {
             let mut call = client.batch_delete_ipd_issues();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<bool>(request, "is_permanent_delete") { call = call.is_permanent_delete(v); }
@@ -304,8 +310,8 @@ async fn send(client: &Client, operation: &str, request: &Value) -> Result<Sent,
             if let Some(v) = body::<types::BatchDeleteIpdIssuesRequestBody>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ListIpdProjectIssues" => {
+        }),
+        "ListIpdProjectIssues" => Box::pin(async move {
             let mut call = client.list_ipd_project_issues();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<bool>(request, "is_backlog") { call = call.is_backlog(v); }
@@ -315,8 +321,8 @@ async fn send(client: &Client, operation: &str, request: &Value) -> Result<Sent,
             if let Some(v) = body::<types::SearchIpdIssuesRequestBody>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ShowIssueDetail" => {
+        }),
+        "ShowIssueDetail" => Box::pin(async move {
             let mut call = client.show_issue_detail();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
@@ -324,87 +330,87 @@ async fn send(client: &Client, operation: &str, request: &Value) -> Result<Sent,
             if let Some(v) = param::<String>(request, "domain_id") { call = call.domain_id(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ShowIpdIssueDetailV2" => {
+        }),
+        "ShowIpdIssueDetailV2" => Box::pin(async move {
             let mut call = client.show_ipd_issue_detail_v2();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
             if let Some(v) = param::<types::IssueCategory>(request, "category") { call = call.category(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ShowTenantIssueList" => {
+        }),
+        "ShowTenantIssueList" => Box::pin(async move {
             let mut call = client.show_tenant_issue_list();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_type") { call = call.issue_type(v); }
             if let Some(v) = body::<types::QueryVo>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ShowIpdIssueRelationsConfigByProject" => {
+        }),
+        "ShowIpdIssueRelationsConfigByProject" => Box::pin(async move {
             let mut call = client.show_ipd_issue_relations_config_by_project();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "BatchCreateIssueSnapitems" => {
+        }),
+        "BatchCreateIssueSnapitems" => Box::pin(async move {
             let mut call = client.batch_create_issue_snapitems();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = body::<types::BatchCreateSnapshotRequest>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "BatchDeleteSnapshots" => {
+        }),
+        "BatchDeleteSnapshots" => Box::pin(async move {
             let mut call = client.batch_delete_snapshots();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = body::<types::BatchDeleteSnapshotRecordVo>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "BatchUpdateSnapshotDeletableFlag" => {
+        }),
+        "BatchUpdateSnapshotDeletableFlag" => Box::pin(async move {
             let mut call = client.batch_update_snapshot_deletable_flag();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = body::<types::BatchUpdateSnapshotDeletableVo>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "CreateSprintSnapshots" => {
+        }),
+        "CreateSprintSnapshots" => Box::pin(async move {
             let mut call = client.create_sprint_snapshots();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = body::<types::SprintSnapshotsCreateParam>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ListIssueBySnapIds" => {
+        }),
+        "ListIssueBySnapIds" => Box::pin(async move {
             let mut call = client.list_issue_by_snap_ids();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = body::<types::SnapshotIssueRequest>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ListIssueSprintSnapshots" => {
+        }),
+        "ListIssueSprintSnapshots" => Box::pin(async move {
             let mut call = client.list_issue_sprint_snapshots();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ShowBaselineSnapshots" => {
+        }),
+        "ShowBaselineSnapshots" => Box::pin(async move {
             let mut call = client.show_baseline_snapshots();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "snapshot_version_id") { call = call.snapshot_version_id(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "BatchTransferIpdWorkItemFlow" => {
+        }),
+        "BatchTransferIpdWorkItemFlow" => Box::pin(async move {
             let mut call = client.batch_transfer_ipd_work_item_flow();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<bool>(request, "is_recover") { call = call.is_recover(v); }
             if let Some(v) = body::<types::WorkItemFlowVo>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "CreateIpdProcessInstance" => {
+        }),
+        "CreateIpdProcessInstance" => Box::pin(async move {
             let mut call = client.create_ipd_process_instance();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "operate_type") { call = call.operate_type(v); }
@@ -412,52 +418,52 @@ async fn send(client: &Client, operation: &str, request: &Value) -> Result<Sent,
             if let Some(v) = body::<types::CreateProcessInstanceReq>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ListIpdReviewFormsByIssueId" => {
+        }),
+        "ListIpdReviewFormsByIssueId" => Box::pin(async move {
             let mut call = client.list_ipd_review_forms_by_issue_id();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "PutIpdChangeReviewFormV2" => {
+        }),
+        "PutIpdChangeReviewFormV2" => Box::pin(async move {
             let mut call = client.put_ipd_change_review_form_v2();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "review_id") { call = call.review_id(v); }
             if let Some(v) = body::<types::ReviewUpdateBodyV2>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ShowIpdWorkItemFlow" => {
+        }),
+        "ShowIpdWorkItemFlow" => Box::pin(async move {
             let mut call = client.show_ipd_work_item_flow();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
             if let Some(v) = param::<String>(request, "issue_category") { call = call.issue_category(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ShowIssueConfigFields" => {
+        }),
+        "ShowIssueConfigFields" => Box::pin(async move {
             let mut call = client.show_issue_config_fields();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<types::IssueCategory>(request, "issue_category") { call = call.issue_category(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ShowWorkflowTemplate" => {
+        }),
+        "ShowWorkflowTemplate" => Box::pin(async move {
             let mut call = client.show_workflow_template();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<types::IssueCategory>(request, "issue_category") { call = call.issue_category(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "TransferWorkItemFlow" => {
+        }),
+        "TransferWorkItemFlow" => Box::pin(async move {
             let mut call = client.transfer_work_item_flow();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = body::<types::WorkItemFlowRequestBody>(request) { call = call.body(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ListIssueFields" => {
+        }),
+        "ListIssueFields" => Box::pin(async move {
             let mut call = client.list_issue_fields();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "category_id") { call = call.category_id(v); }
@@ -465,22 +471,22 @@ async fn send(client: &Client, operation: &str, request: &Value) -> Result<Sent,
             if let Some(v) = param::<i32>(request, "size") { call = call.size(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ListIssueStatues" => {
+        }),
+        "ListIssueStatues" => Box::pin(async move {
             let mut call = client.list_issue_statues();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "category_id") { call = call.category_id(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ShowCategoryStatus" => {
+        }),
+        "ShowCategoryStatus" => Box::pin(async move {
             let mut call = client.show_category_status();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "categories") { call = call.categories(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
-        "ShowIpdFieldsV2" => {
+        }),
+        "ShowIpdFieldsV2" => Box::pin(async move {
             let mut call = client.show_ipd_fields_v2();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
             if let Some(v) = param::<String>(request, "category_id") { call = call.category_id(v); }
@@ -488,7 +494,7 @@ async fn send(client: &Client, operation: &str, request: &Value) -> Result<Sent,
             if let Some(v) = param::<String>(request, "target_project_id") { call = call.target_project_id(v); }
             let response = call.send().await?;
             Ok(Sent::json(&response))
-        }
+        }),
         other => panic!("no operation {other}"),
     }
 }

@@ -142,14 +142,17 @@ pub fn dispatch(spec: &Path, display: &str) -> anyhow::Result<String> {
     let calls = ipd_codegen::operation_calls(spec, display)?;
     code.push_str(
         "/// Sends `operation` with what `request` gives, through its typed builder.\n\
-         async fn send(client: &Client, operation: &str, request: &Value) -> Result<Sent, ApiError> {\n    \
+         /// Each operation's call is a future of its own, on the heap: one\n\
+         /// future for them all would be as large as the largest, on the stack.\n\
+         fn send<'a>(\n    client: &'a Client,\n    operation: &str,\n    request: &'a Value,\n\
+         ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Sent, ApiError>> + Send + 'a>> {\n    \
          match operation {\n",
     );
     for call in &calls {
         let id = &call.operation_id;
         writeln!(
             code,
-            "        {id:?} => {{\n            let mut call = client.{}();",
+            "        {id:?} => Box::pin(async move {{\n            let mut call = client.{}();",
             call.method
         )?;
         for input in &call.inputs {
@@ -192,7 +195,7 @@ pub fn dispatch(spec: &Path, display: &str) -> anyhow::Result<String> {
         };
         writeln!(
             code,
-            "            let response = call.send().await?;\n            Ok({sent})\n        }}"
+            "            let response = call.send().await?;\n            Ok({sent})\n        }}),"
         )?;
     }
     code.push_str(
