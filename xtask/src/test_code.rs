@@ -76,6 +76,25 @@ pub fn examples(spec: &Path, display: &str) -> anyhow::Result<String> {
     Ok(code)
 }
 
+/// `forms::X::new(...)` with the form's required fields: `file` for each
+/// file, `text(name, type)` for each text field.
+fn form_new(
+    type_name: &str,
+    required: &[FormField],
+    file: &str,
+    text: impl Fn(&str, &str) -> String,
+) -> String {
+    let args: Vec<String> = required
+        .iter()
+        .map(|field| match field {
+            FormField::File => file.to_string(),
+            FormField::Files => format!("vec![{file}]"),
+            FormField::Text(name, ty) => text(name, ty),
+        })
+        .collect();
+    format!("forms::{type_name}::new({})", args.join(", "))
+}
+
 /// One `#[tokio::test]` per operation. Each sets every parameter and the
 /// body (a form's required fields) to a value synthesised from the spec
 /// (`sample`, `sample_body`), sends the call, and checks the documented
@@ -94,19 +113,9 @@ pub fn operations(spec: &Path, display: &str) -> anyhow::Result<String> {
                 InputKind::Form {
                     type_name,
                     required,
-                } => {
-                    let args: Vec<String> = required
-                        .iter()
-                        .map(|field| match field {
-                            FormField::File => "sample_file()".to_string(),
-                            FormField::Files => "vec![sample_file()]".to_string(),
-                            FormField::Text(name, ty) => {
-                                format!("sample_field::<{ty}>({id:?}, {name:?})")
-                            }
-                        })
-                        .collect();
-                    format!("forms::{type_name}::new({})", args.join(", "))
-                }
+                } => form_new(type_name, required, "sample_file()", |name, ty| {
+                    format!("sample_field::<{ty}>({id:?}, {name:?})")
+                }),
             };
             write!(chain, "\n        .{}({value})", input.setter)?;
         }
@@ -170,21 +179,10 @@ pub fn dispatch(spec: &Path, display: &str) -> anyhow::Result<String> {
                     type_name,
                     required,
                 } => {
-                    let args: Vec<String> = required
-                        .iter()
-                        .map(|field| match field {
-                            FormField::File => "file(request)".to_string(),
-                            FormField::Files => "vec![file(request)]".to_string(),
-                            FormField::Text(name, ty) => {
-                                format!("param::<{ty}>(request, {name:?}).unwrap_or_default()")
-                            }
-                        })
-                        .collect();
-                    writeln!(
-                        code,
-                        "            call = call.body(forms::{type_name}::new({}));",
-                        args.join(", ")
-                    )?;
+                    let form = form_new(type_name, required, "file(request)", |name, ty| {
+                        format!("param::<{ty}>(request, {name:?}).unwrap_or_default()")
+                    });
+                    writeln!(code, "            call = call.body({form});")?;
                 }
             }
         }
