@@ -18,6 +18,7 @@ mod describe;
 pub mod diff;
 pub mod draft;
 pub mod page;
+pub mod read;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -25,13 +26,13 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde_json::Value;
 
-pub use draft::Import;
+pub use read::Import;
 
 /// Reads a page file; notes name it by `name`.
 pub fn read(path: &Path, name: &str) -> anyhow::Result<Import> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(draft::read(name, &text))
+    Ok(read::read(name, &text))
 }
 
 /// The spec's operation at `method` `path`, if it has one.
