@@ -610,7 +610,7 @@ async fn array_flags_take_bare_repeated_and_comma_separated_values_as_strings() 
     let setup = ipd_testkit::start().await;
     let url = setup.emulator.url();
     let call = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_ipd"))
+        with_testkit_keys()
             .args([
                 "--endpoint",
                 url.as_str(),
@@ -618,10 +618,6 @@ async fn array_flags_take_bare_repeated_and_comma_separated_values_as_strings() 
                 ipd_testkit::PROJECT,
             ])
             .args(args)
-            .env("CLOUD_SDK_AK", ipd_testkit::AK)
-            .env("CLOUD_SDK_SK", ipd_testkit::SK)
-            .env_remove("HUAWEICLOUD_SDK_AK")
-            .env_remove("HUAWEICLOUD_SDK_SK")
             .output()
             .unwrap()
     };
@@ -822,14 +818,21 @@ fn uploads_print_one_shape_whichever_command_sends_them() {
 
 /// Runs `ipd` with `args` and the test kit's credentials, polling its peak
 /// resident size; returns its status, stdout and peak (KiB).
-fn run_measured(args: Vec<String>) -> (std::process::ExitStatus, Vec<u8>, u64) {
-    use std::io::Read;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ipd"))
-        .args(&args)
+/// `ipd`, with the test kit's emulator keys as the only credentials.
+fn with_testkit_keys() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ipd"));
+    command
         .env("CLOUD_SDK_AK", ipd_testkit::AK)
         .env("CLOUD_SDK_SK", ipd_testkit::SK)
         .env_remove("HUAWEICLOUD_SDK_AK")
-        .env_remove("HUAWEICLOUD_SDK_SK")
+        .env_remove("HUAWEICLOUD_SDK_SK");
+    command
+}
+
+fn run_measured(args: Vec<String>) -> (std::process::ExitStatus, Vec<u8>, u64) {
+    use std::io::Read;
+    let mut child = with_testkit_keys()
+        .args(&args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
