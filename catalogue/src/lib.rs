@@ -1,12 +1,13 @@
-//! The spec as the emulator and the `ipd` command read it: the operations
-//! of the bundled OpenAPI document the client was generated from
-//! ([`OPENAPI`], written by `cargo xtask codegen` beside the client and
-//! covered by its drift check), so neither can drift from the client.
+//! The spec as the emulator and the `ipd` command read it. The code
+//! generator lowers the spec once; `cargo xtask codegen` writes, beside the
+//! client, what it made of every operation (a table in `operations.rs`:
+//! route, parameters, body, success response, idempotency, paging) and the
+//! bundled OpenAPI document ([`OPENAPI`]) whose schemas the table points
+//! into. Both are covered by the drift check, so neither the emulator nor
+//! the CLI can drift from the client, and no rule is derived here again.
 //!
-//! Only what serving and calling need is modelled: each operation's route,
-//! parameters, body and success response. Schemas stay JSON and are read by
-//! [`schema`], which validates values and synthesises answers. Nothing here
-//! knows any one operation's names.
+//! Schemas stay JSON and are read by [`schema`], which validates values and
+//! synthesises answers. Nothing here knows any one operation's names.
 
 #![warn(missing_docs)]
 
@@ -15,13 +16,19 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+// Written by `cargo xtask codegen` (prettyplease's layout, not rustfmt's).
+#[rustfmt::skip]
+mod operations;
 pub mod schema;
+mod table;
 
 /// The OpenAPI document the client crate was generated from: the spec and
 /// its fragments bundled into one JSON document by `cargo xtask codegen`.
 pub const OPENAPI: &str = include_str!("openapi.json");
 
 pub use schema::Invalid;
+
+use table::{OperationRow, PagingRow, PlaceRow};
 
 /// Where a parameter travels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,8 +111,8 @@ pub enum Place {
     Body(Vec<String>),
 }
 
-/// How an operation pages, from its `x-pagination` (validated by the code
-/// generator before the document was written).
+/// How an operation pages, every default applied (by the code generator,
+/// which lowered the spec into the operations table).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pagination {
     /// Item offsets (else page numbers).
@@ -135,30 +142,26 @@ pub struct Pagination {
 }
 
 impl Pagination {
-    fn read(value: &Value) -> Option<Pagination> {
-        let text = |key: &str| value.get(key).and_then(Value::as_str);
-        let number = |key: &str| value.get(key).and_then(Value::as_u64);
-        let path = |text: &str| text.split('.').map(str::to_string).collect::<Vec<_>>();
-        let place = |text: &str| match text.strip_prefix("body.") {
-            Some(fields) => Place::Body(path(fields)),
-            None => Place::Query(text.to_string()),
+    fn from_row(row: &PagingRow) -> Pagination {
+        let path = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
+        let place = |place: &PlaceRow| match place {
+            PlaceRow::Query(name) => Place::Query(name.to_string()),
+            PlaceRow::Body(fields) => Place::Body(path(fields)),
         };
-        let offsets = text("kind")? == "offset";
-        let max_size = number("max_size")?;
-        Some(Pagination {
-            offsets,
-            first: number("first").unwrap_or(u64::from(!offsets)),
-            min_size: number("min_size").unwrap_or(1),
-            max_size,
-            default_size: number("default_size").unwrap_or(max_size),
-            max_pages: number("max_pages"),
-            position: place(text("position")?),
-            size: place(text("size")?),
-            items: path(text("items")?),
-            total: text("total").map(path),
-            id: text("id").map(str::to_string),
-            offset_aligned: value.get("offset_aligned").and_then(Value::as_bool) == Some(true),
-        })
+        Pagination {
+            offsets: row.offsets,
+            first: row.first,
+            min_size: row.min_size,
+            max_size: row.max_size,
+            default_size: row.default_size,
+            max_pages: row.max_pages,
+            position: place(&row.position),
+            size: place(&row.size),
+            items: path(row.items),
+            total: row.total.map(path),
+            id: row.id.map(str::to_string),
+            offset_aligned: row.offset_aligned,
+        }
     }
 }
 
@@ -183,12 +186,11 @@ pub struct Operation {
     pub body: Option<Body>,
     /// The first documented 2xx response.
     pub success: Option<Success>,
-    /// Whether sending it twice does what sending it once does: by its
-    /// method (GET, HEAD, PUT, DELETE, OPTIONS), or as its `x-idempotent`
-    /// says. The client retries other operations only when the service
-    /// certainly did not process them.
+    /// Whether sending it twice does what sending it once does, as the
+    /// code generator decided for the client. The client retries other
+    /// operations only when the service certainly did not process them.
     pub idempotent: bool,
-    /// How it pages, if it does (`x-pagination`).
+    /// How it pages, if it does.
     pub pagination: Option<Pagination>,
     segments: Vec<Segment>,
 }
@@ -235,9 +237,6 @@ pub struct Catalogue {
     operations: Vec<Operation>,
 }
 
-/// HTTP methods an OpenAPI path item can hold.
-const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch"];
-
 impl Catalogue {
     /// The spec the client crate was generated from; read once.
     pub fn bundled() -> &'static Catalogue {
@@ -245,136 +244,69 @@ impl Catalogue {
         CATALOGUE.get_or_init(|| {
             // The document is written by codegen after it validated it, and
             // checked for drift in CI: failing to read it is a build defect.
-            Catalogue::from_json(OPENAPI)
-                .expect("the bundled spec written by `cargo xtask codegen` is readable")
+            let document = serde_json::from_str(OPENAPI)
+                .expect("the bundled spec written by `cargo xtask codegen` is JSON");
+            Catalogue::from_table(document, operations::OPERATIONS)
         })
     }
 
-    /// Reads a bundled OpenAPI 3.0 document.
-    pub fn from_json(text: &str) -> Result<Catalogue, String> {
-        let document: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        let mut catalogue = Catalogue {
-            document,
-            operations: Vec::new(),
-        };
-        let paths = catalogue
-            .document
-            .get("paths")
-            .and_then(Value::as_object)
-            .ok_or("the document has no `paths`")?;
-        let mut operations = Vec::new();
-        for (path, item) in paths {
-            let item = catalogue.resolve(item);
-            let shared = item.get("parameters").cloned().unwrap_or(Value::Null);
-            for method in METHODS {
-                if let Some(op) = item.get(*method) {
-                    operations.push(catalogue.operation(path, method, &shared, op)?);
-                }
-            }
-        }
-        catalogue.operations = operations;
-        Ok(catalogue)
+    /// A catalogue of `document` with no operations: for reading schemas.
+    pub fn of_document(document: Value) -> Catalogue {
+        Catalogue::from_table(document, &[])
     }
 
-    fn operation(
-        &self,
-        path: &str,
-        method: &str,
-        shared: &Value,
-        op: &Value,
-    ) -> Result<Operation, String> {
-        let id = op
-            .get("operationId")
-            .and_then(Value::as_str)
-            .ok_or_else(|| format!("{method} {path} has no operationId"))?
-            .to_string();
-        let mut params: Vec<Param> = Vec::new();
-        for list in [shared, op.get("parameters").unwrap_or(&Value::Null)] {
-            for param in list.as_array().into_iter().flatten() {
-                let param = self.param(self.resolve(param))?;
-                // An operation's parameter overrides the path item's.
-                params.retain(|p| !(p.name == param.name && p.location == param.location));
-                params.push(param);
-            }
-        }
-        let segments = path
-            .trim_start_matches('/')
-            .split('/')
-            .map(
-                |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                    Some(name) => Segment::Param(name.to_string()),
-                    None => Segment::Literal(s.to_string()),
-                },
-            )
-            .collect();
-        Ok(Operation {
-            command: kebab(&id),
-            id,
-            method: method.to_ascii_uppercase(),
-            path: path.to_string(),
-            summary: text(op, "summary"),
-            description: text(op, "description"),
-            params,
-            body: op
-                .get("requestBody")
-                .and_then(|b| self.body(self.resolve(b))),
-            success: self.success(op),
-            idempotent: op
-                .get("x-idempotent")
-                .and_then(Value::as_bool)
-                .unwrap_or(matches!(
-                    method,
-                    "get" | "head" | "put" | "delete" | "options"
-                )),
-            pagination: op.get("x-pagination").and_then(Pagination::read),
-            segments,
-        })
-    }
-
-    fn param(&self, param: &Value) -> Result<Param, String> {
-        let name = text(param, "name").ok_or("a parameter has no name")?;
-        let location = match param.get("in").and_then(Value::as_str) {
-            Some("path") => Location::Path,
-            Some("query") => Location::Query,
-            Some("header") => Location::Header,
-            other => return Err(format!("parameter `{name}` is in {other:?}")),
-        };
-        Ok(Param {
-            location,
-            required: location == Location::Path
-                || param.get("required").and_then(Value::as_bool) == Some(true),
-            schema: param.get("schema").cloned().unwrap_or(Value::Null),
-            description: text(param, "description"),
-            name,
-        })
-    }
-
-    fn body(&self, body: &Value) -> Option<Body> {
-        let (content_type, media) = body.get("content")?.as_object()?.iter().next()?;
-        Some(Body {
-            content_type: content_type.clone(),
-            required: body.get("required").and_then(Value::as_bool) == Some(true),
-            schema: media.get("schema").cloned().unwrap_or(Value::Null),
-        })
-    }
-
-    fn success(&self, op: &Value) -> Option<Success> {
-        let responses = op.get("responses")?.as_object()?;
-        let (status, response) = responses
+    fn from_table(document: Value, rows: &[OperationRow]) -> Catalogue {
+        let at = |pointer: &str| document.pointer(pointer).cloned();
+        let operations = rows
             .iter()
-            .find(|(status, _)| status.starts_with('2'))?;
-        let status = status.parse().unwrap_or(200);
-        let response = self.resolve(response);
-        let media = response
-            .get("content")
-            .and_then(Value::as_object)
-            .and_then(|c| c.iter().next());
-        Some(Success {
-            status,
-            content_type: media.map(|(c, _)| c.clone()),
-            schema: media.and_then(|(_, m)| m.get("schema").cloned()),
-            example: media.and_then(|(_, m)| m.get("example").cloned()),
-        })
+            .map(|row| Operation {
+                id: row.id.into(),
+                command: row.command.into(),
+                method: row.method.into(),
+                path: row.path.into(),
+                summary: row.summary.map(str::to_string),
+                description: row.description.map(str::to_string),
+                params: row
+                    .params
+                    .iter()
+                    .map(|p| Param {
+                        name: p.name.into(),
+                        location: p.location,
+                        required: p.required,
+                        schema: at(p.schema).unwrap_or(Value::Null),
+                        description: p.description.map(str::to_string),
+                    })
+                    .collect(),
+                body: row.body.as_ref().map(|b| Body {
+                    content_type: b.content_type.into(),
+                    required: b.required,
+                    schema: at(b.schema).unwrap_or(Value::Null),
+                }),
+                success: row.success.as_ref().map(|s| Success {
+                    status: s.status,
+                    content_type: s.content_type.map(str::to_string),
+                    schema: s.media.and_then(|m| at(&format!("{m}/schema"))),
+                    example: s.media.and_then(|m| at(&format!("{m}/example"))),
+                }),
+                idempotent: row.idempotent,
+                pagination: row.pagination.as_ref().map(Pagination::from_row),
+                segments: row
+                    .path
+                    .trim_start_matches('/')
+                    .split('/')
+                    .map(
+                        |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                            Some(name) => Segment::Param(name.to_string()),
+                            None => Segment::Literal(s.to_string()),
+                        },
+                    )
+                    .collect(),
+            })
+            .collect();
+        Catalogue {
+            document,
+            operations,
+        }
     }
 
     /// Every operation, in the spec's order.
@@ -437,10 +369,6 @@ impl Catalogue {
     }
 }
 
-fn text(value: &Value, key: &str) -> Option<String> {
-    value.get(key).and_then(Value::as_str).map(str::to_string)
-}
-
 /// `application/json;charset=UTF-8` → `application/json`.
 pub fn media_essence(content_type: &str) -> String {
     content_type
@@ -451,35 +379,9 @@ pub fn media_essence(content_type: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// `ShowIpdIssueDetailV2` → `show-ipd-issue-detail-v2`.
-pub fn kebab(id: &str) -> String {
-    let mut out = String::new();
-    let chars: Vec<char> = id.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        let boundary = i > 0
-            && c.is_ascii_uppercase()
-            && (chars[i - 1].is_ascii_lowercase()
-                || chars[i - 1].is_ascii_digit()
-                || chars.get(i + 1).is_some_and(char::is_ascii_lowercase)
-                    && chars[i - 1].is_ascii_uppercase());
-        if boundary {
-            out.push('-');
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn kebab_case_names() {
-        assert_eq!(kebab("ShowIpdIssueDetailV2"), "show-ipd-issue-detail-v2");
-        assert_eq!(kebab("ListIpdLabels"), "list-ipd-labels");
-        assert_eq!(kebab("GetHTTPThing"), "get-http-thing");
-    }
 
     #[test]
     fn the_bundled_spec_routes_every_operation_to_itself() {

@@ -530,8 +530,9 @@ mod tests {
     use super::*;
 
     fn catalogue() -> Catalogue {
-        Catalogue::from_json(
-            r##"{"paths": {}, "components": {"schemas": {
+        Catalogue::of_document(
+            serde_json::from_str(
+                r##"{"paths": {}, "components": {"schemas": {
                 "Item": {"type": "object", "required": ["title"], "properties": {
                     "title": {"type": "string", "maxLength": 3},
                     "count": {"type": "integer", "format": "int32", "x-accept-digit-string": true},
@@ -543,8 +544,9 @@ mod tests {
                     "either": {"oneOf": [{"type": "string"}, {"type": "string", "maxLength": 1}]}
                 }}
             }}}"##,
+            )
+            .unwrap(),
         )
-        .unwrap()
     }
 
     fn check(value: Value) -> Result<(), Invalid> {

@@ -27,6 +27,7 @@ mod model;
 mod naming;
 mod operation;
 mod summary;
+mod table;
 mod validate;
 
 pub use error::{Error, Location, SpecError};
@@ -40,8 +41,86 @@ pub use load::{DIGIT_STRING_EXTENSION, ONE_OR_MANY_EXTENSION, SDK_READS_ONE_EXTE
 /// `spec/x/`) holds fragments: every `*.yaml` in it, in name order, adds
 /// its `paths` and `components` to the document.
 pub fn generate_file(path: &Path, display_name: &str) -> Result<String, Error> {
-    let (root, fragments) = read_sources(path, display_name)?;
-    generate_sources(&root, &fragments)
+    Ok(Spec::read(path, display_name)?.generate()?.code)
+}
+
+/// A spec read, bundled, validated and lowered into the model of its
+/// operations, once: every output (the client, the operations table, the
+/// bundled document, the test code) is made from this one reading.
+pub struct Spec {
+    display_name: String,
+    api: openapiv3::OpenAPI,
+    operations: Vec<Operation>,
+    bundle: bundle::Bundle,
+}
+
+/// The generated client, and what tests derived from it need to know.
+pub struct Generated {
+    /// The client's Rust source, formatted.
+    pub code: String,
+    /// The open string enums (those with an `Unknown` variant), by name
+    /// in the client's `types` module.
+    pub string_enums: Vec<String>,
+}
+
+impl Spec {
+    /// Reads the spec at `path` with its fragments. `display_name` names
+    /// the spec in errors and in generated files' preambles, so the output
+    /// does not depend on where the checkout lives.
+    ///
+    /// A directory beside the spec with the same stem (`spec/x.yaml` and
+    /// `spec/x/`) holds fragments: every `*.yaml` in it, in name order,
+    /// adds its `paths` and `components` to the document.
+    pub fn read(path: &Path, display_name: &str) -> Result<Spec, Error> {
+        let (root, fragments) = read_sources(path, display_name)?;
+        Spec::from_sources(&root, &fragments)
+    }
+
+    /// Reads a spec given as text, without fragments.
+    pub fn from_text(text: &str, display_name: &str) -> Result<Spec, Error> {
+        let root = Source {
+            display: display_name.to_string(),
+            text: text.to_string(),
+        };
+        Spec::from_sources(&root, &[])
+    }
+
+    fn from_sources(root: &Source, fragments: &[Source]) -> Result<Spec, Error> {
+        let (api, operations, bundle) = prepare(root, fragments)?;
+        Ok(Spec {
+            display_name: root.display.clone(),
+            api,
+            operations,
+            bundle,
+        })
+    }
+
+    /// The client: the models (typify's) and the operations (ours).
+    pub fn generate(&self) -> Result<Generated, Error> {
+        generate_client(self)
+    }
+
+    /// The spec and its fragments bundled into one JSON document, as the
+    /// author wrote them: what the operations table's pointers point into.
+    pub fn bundle(&self) -> &serde_json::Value {
+        &self.bundle.value
+    }
+
+    /// The operations table of crate `ipd-catalogue` (`table`), as Rust.
+    pub fn operations_table(&self) -> String {
+        table::render(&self.operations, &self.bundle.value, &self.display_name)
+    }
+
+    /// How each operation is called through the generated client: for
+    /// end-to-end tests generated from the spec.
+    pub fn operation_calls(&self) -> Vec<OperationCall> {
+        self.operations.iter().map(summary::summarise).collect()
+    }
+
+    /// Every JSON example of a success response.
+    pub fn examples(&self) -> Vec<Example> {
+        examples_of(&self.api, &self.operations)
+    }
 }
 
 /// Reads YAML (or JSON) text as the code generator reads a spec: YAML 1.1
@@ -74,46 +153,9 @@ pub struct Example {
 
 pub use summary::{FormField, Input, InputKind, OperationCall, Success};
 
-/// How each operation of the spec at `path` is called through the
-/// generated client: for end-to-end tests generated from the spec.
-pub fn operation_calls(path: &Path, display_name: &str) -> Result<Vec<OperationCall>, Error> {
-    let (root, fragments) = read_sources(path, display_name)?;
-    let (_, operations, _) = prepare(&root, &fragments)?;
-    Ok(operations.iter().map(summary::summarise).collect())
-}
-
-/// The open string enums of a generated client (those with an `Unknown`
-/// variant), by name in its `types` module: for tests generated from the
-/// spec, one per enum.
-pub fn string_enums(generated: &str) -> Vec<String> {
-    let Ok(file) = syn::parse_file(generated) else {
-        return Vec::new();
-    };
-    let mut names = Vec::new();
-    for item in &file.items {
-        let syn::Item::Mod(module) = item else {
-            continue;
-        };
-        let Some((_, items)) = module.content.as_ref().filter(|_| module.ident == "types") else {
-            continue;
-        };
-        for item in items {
-            if let syn::Item::Enum(e) = item
-                && e.variants.iter().any(|v| v.ident == "Unknown")
-            {
-                names.push(e.ident.to_string());
-            }
-        }
-    }
-    names
-}
-
-/// Every JSON example of a success response in the spec at `path`.
-pub fn examples(path: &Path, display_name: &str) -> Result<Vec<Example>, Error> {
-    let (root, fragments) = read_sources(path, display_name)?;
-    let (api, operations, _) = prepare(&root, &fragments)?;
+fn examples_of(api: &openapiv3::OpenAPI, operations: &[Operation]) -> Vec<Example> {
     let mut examples = Vec::new();
-    for op in &operations {
+    for op in operations {
         let operation::model::ResponseKind::Json(type_name) = &op.success else {
             continue;
         };
@@ -139,7 +181,7 @@ pub fn examples(path: &Path, display_name: &str) -> Result<Vec<Example>, Error> 
             }
         }
     }
-    Ok(examples)
+    examples
 }
 
 fn read_sources(path: &Path, display_name: &str) -> Result<(Source, Vec<Source>), Error> {
@@ -189,11 +231,7 @@ fn read_sources(path: &Path, display_name: &str) -> Result<(Source, Vec<Source>)
 
 /// Generates the client for a spec given as text.
 pub fn generate(text: &str, display_name: &str) -> Result<String, Error> {
-    let root = Source {
-        display: display_name.to_string(),
-        text: text.to_string(),
-    };
-    generate_sources(&root, &[])
+    Ok(Spec::from_text(text, display_name)?.generate()?.code)
 }
 
 /// Bundles, validates and prepares a spec: the document with inline
@@ -223,10 +261,15 @@ fn prepare(
     Ok((api, operations, bundle))
 }
 
-/// Generates the client for a root spec and its fragments.
-fn generate_sources(root: &Source, fragments: &[Source]) -> Result<String, Error> {
-    let display_name = &root.display;
-    let (mut api, operations, bundle) = prepare(root, fragments)?;
+/// Generates the client of a prepared spec.
+fn generate_client(spec: &Spec) -> Result<Generated, Error> {
+    let Spec {
+        display_name,
+        api,
+        operations,
+        bundle,
+    } = spec;
+    let mut api = api.clone();
     // A failure validation did not foresee, at the part of the spec that
     // causes it.
     let located = |pointer: String, message: String| Error::Spec {
@@ -249,7 +292,7 @@ fn generate_sources(root: &Source, fragments: &[Source]) -> Result<String, Error
             });
         }
     };
-    for op in &operations {
+    for op in operations {
         if let Some(missing) = op.type_names().find(|n| !known.contains(*n)) {
             return Err(located(
                 op.pointer(),
@@ -300,10 +343,10 @@ fn generate_sources(root: &Source, fragments: &[Source]) -> Result<String, Error
         }
     }
     let models = models.unwrap_or_else(|| model::Models::read(&[]));
-    let client: syn::File = match syn::parse2(client(&operations, &models)) {
+    let client: syn::File = match syn::parse2(client(operations, &models)) {
         Ok(client) => client,
         Err(e) => {
-            return Err(match blame_operation(&operations, &models) {
+            return Err(match blame_operation(operations, &models) {
                 Some((pointer, message)) => located(pointer, message),
                 None => Error::Generator {
                     file: display_name.clone(),
@@ -318,11 +361,15 @@ fn generate_sources(root: &Source, fragments: &[Source]) -> Result<String, Error
         items: types.into_iter().chain(client.items).collect(),
     };
 
-    Ok(format!(
+    let code = format!(
         "// @generated by `cargo xtask codegen` from {display_name}.\n\
          // Do not edit by hand: change the spec and run `cargo xtask codegen`.\n\n{}",
         prettyplease::unparse(&file_ast)
-    ))
+    );
+    Ok(Generated {
+        code,
+        string_enums: models.enums.keys().cloned().collect(),
+    })
 }
 
 /// What the spec's component string enums say beyond their values:

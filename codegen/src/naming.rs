@@ -62,3 +62,23 @@ pub fn body_setter(field: &str, params: &[String]) -> String {
         field.to_string()
     }
 }
+
+/// The command name of an operation: `ShowIpdIssueDetailV2` is
+/// `show-ipd-issue-detail-v2` (the `ipd` command's subcommands).
+pub fn kebab(id: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = id.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let boundary = i > 0
+            && c.is_ascii_uppercase()
+            && (chars[i - 1].is_ascii_lowercase()
+                || chars[i - 1].is_ascii_digit()
+                || chars.get(i + 1).is_some_and(char::is_ascii_lowercase)
+                    && chars[i - 1].is_ascii_uppercase());
+        if boundary {
+            out.push('-');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}

@@ -12,6 +12,10 @@ pub struct OperationCall {
     pub operation_id: String,
     /// The `Client` method that starts the call.
     pub method: String,
+    /// The operation's builder, in module `builder`.
+    pub builder: String,
+    /// Whether the builder pages (`into_paginator()`).
+    pub paged: bool,
     /// The status the spec documents for success.
     pub success_status: Option<u16>,
     /// Every parameter and the body, with the setter that takes it.
@@ -119,6 +123,8 @@ pub(crate) fn summarise(op: &Operation) -> OperationCall {
     OperationCall {
         operation_id: op.id.clone(),
         method: snake_ident(&op.id).to_string(),
+        builder: type_name(&op.id),
+        paged: op.pagination.is_some(),
         success_status: op
             .responses
             .iter()

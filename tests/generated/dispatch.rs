@@ -4,7 +4,7 @@
 /// Sends `operation` with what `request` gives, through its typed builder.
 /// Each operation's call is a future of its own, on the heap: one
 /// future for them all would be as large as the largest, on the stack.
-fn send<'a>(
+pub(crate) fn send<'a>(
     client: &'a Client,
     operation: &str,
     request: &'a Value,
@@ -501,7 +501,7 @@ fn send<'a>(
 
 /// `raw`, an answer of `operation`, as its typed model keeps it (`None`
 /// for an operation whose answer is not JSON).
-fn decode(operation: &str, raw: &str) -> Option<serde_json::Result<Value>> {
+pub(crate) fn decode(operation: &str, raw: &str) -> Option<serde_json::Result<Value>> {
     match operation {
         "CreateIpdProjectIssueAttachment" => Some(serde_json::from_str::<types::CreateIpdProjectIssueAttachmentResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
         "ShowIpdAttachmentByWorkItemId" => Some(serde_json::from_str::<types::ShowIpdAttachmentByWorkItemIdResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
@@ -563,6 +563,19 @@ fn decode(operation: &str, raw: &str) -> Option<serde_json::Result<Value>> {
         "ListIssueStatues" => Some(serde_json::from_str::<types::ListIssueStatuesResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
         "ShowCategoryStatus" => Some(serde_json::from_str::<types::ShowCategoryStatusResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
         "ShowIpdFieldsV2" => Some(serde_json::from_str::<types::ShowIpdFieldsV2ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        _ => None,
+    }
+}
+
+/// How the generated client pages `operation`, if it does.
+pub(crate) fn paging(operation: &str) -> Option<codearts_ipd::paginate::Paging> {
+    match operation {
+        "ListIpdIssueComments" => Some(<codearts_ipd::builder::ListIpdIssueComments<'_> as codearts_ipd::paginate::Pages>::PAGING),
+        "ListIpdProjectFields" => Some(<codearts_ipd::builder::ListIpdProjectFields<'_> as codearts_ipd::paginate::Pages>::PAGING),
+        "QueryIssueAssociatedItem" => Some(<codearts_ipd::builder::QueryIssueAssociatedItem<'_> as codearts_ipd::paginate::Pages>::PAGING),
+        "ListIpdProjectIssues" => Some(<codearts_ipd::builder::ListIpdProjectIssues<'_> as codearts_ipd::paginate::Pages>::PAGING),
+        "ShowTenantIssueList" => Some(<codearts_ipd::builder::ShowTenantIssueList<'_> as codearts_ipd::paginate::Pages>::PAGING),
+        "ListIssueFields" => Some(<codearts_ipd::builder::ListIssueFields<'_> as codearts_ipd::paginate::Pages>::PAGING),
         _ => None,
     }
 }

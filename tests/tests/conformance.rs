@@ -15,75 +15,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use codearts_ipd::{ApiError, ByteStream, Client, FilePart, Response, RetryPolicy, forms, types};
-use futures_util::StreamExt;
+use codearts_ipd::{Client, RetryPolicy};
 use ipd_catalogue::Catalogue;
 use ipd_emulator::Recorded;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::common::*;
+use crate::dispatch::{decode, send};
 use crate::python_tools::{python, run_script};
-
-/// What our client got: a status, and the answer as its model keeps it.
-struct Sent {
-    status: u16,
-}
-
-impl Sent {
-    fn json<T: Serialize>(response: &Response<T>) -> Sent {
-        Sent {
-            status: response.status().as_u16(),
-        }
-    }
-
-    #[allow(dead_code)] // for operations without a body; none has one today
-    fn empty(response: &Response<()>) -> Sent {
-        Sent {
-            status: response.status().as_u16(),
-        }
-    }
-
-    async fn raw(response: Response<ByteStream>) -> Sent {
-        let status = response.status().as_u16();
-        let mut stream = response.into_inner();
-        while let Some(chunk) = stream.next().await {
-            chunk.unwrap();
-        }
-        Sent { status }
-    }
-}
-
-fn param<T: DeserializeOwned>(request: &Value, name: &str) -> Option<T> {
-    let value = request["params"].get(name)?;
-    Some(
-        serde_json::from_value(value.clone())
-            .unwrap_or_else(|e| panic!("parameter {name}: {value} does not decode: {e}")),
-    )
-}
-
-fn body<T: DeserializeOwned>(request: &Value) -> Option<T> {
-    let value = request.get("body").filter(|b| !b.is_null())?;
-    Some(
-        serde_json::from_value(value.clone())
-            .unwrap_or_else(|e| panic!("body: {value} does not decode: {e}")),
-    )
-}
-
-/// The one file of a form, the same bytes the SDK sends.
-fn file(request: &Value) -> FilePart {
-    let f = &request["files"];
-    let bytes: Vec<u8> = f["content"]
-        .as_str()
-        .unwrap()
-        .chars()
-        .map(|c| c as u8)
-        .collect();
-    FilePart::from_bytes(f["name"].as_str().unwrap().to_string(), bytes)
-}
-
-include!("../generated/dispatch.rs");
 
 /// The sample file: Latin-1 text, so that JSON carries it to Python intact.
 const FILE_NAME: &str = "sample.png";
@@ -91,16 +30,16 @@ const FILE_CONTENT: &str = "\u{89}PNG\r\n\u{1a}\nsample";
 
 /// One logical call: the operation, and what it sets.
 #[derive(Clone)]
-struct Call {
-    operation: String,
-    request: Value,
+pub(crate) struct Call {
+    pub(crate) operation: String,
+    pub(crate) request: Value,
 }
 
 impl Call {
     /// A call of `operation` with every parameter and body field
     /// synthesised from the spec, the ids of `ids` in place of the spec's
     /// samples.
-    fn full(operation: &str, ids: &Ids) -> Call {
+    pub(crate) fn full(operation: &str, ids: &Ids) -> Call {
         let catalogue = Catalogue::bundled();
         let op = catalogue.find(operation).unwrap();
         let mut params = serde_json::Map::new();
@@ -155,7 +94,7 @@ fn snake(id: &str) -> String {
 
 /// The ids of what the setup created, both emulators alike.
 #[derive(Default)]
-struct Ids {
+pub(crate) struct Ids {
     issue: String,
     label: String,
     comment: String,

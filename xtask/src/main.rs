@@ -1,5 +1,6 @@
 //! `cargo xtask codegen [--check] [-v]`: regenerates, from `spec/`, the
-//! client (`generated/`), the bundled spec (`catalogue/`), the test code
+//! client (`generated/`), the bundled spec and the operations table that
+//! the emulator and the CLI read (`catalogue/`), the test code
 //! derived from the specs (`tests/generated/`, see [`test_code`]), and the
 //! drafts of the fixture reference pages (`tests/fixtures/pages/drafts/`,
 //! see [`import`]). `cargo xtask import PAGE…` drafts new operations,
@@ -27,6 +28,7 @@ mod test_code;
 const SPEC: &str = "spec/ipdprojectservice.yaml";
 const CLIENT: &str = "generated/src/generated/mod.rs";
 const BUNDLE: &str = "catalogue/src/openapi.json";
+const TABLE: &str = "catalogue/src/operations.rs";
 
 #[derive(Parser)]
 #[command(about = "Automation for the codearts-ipd workspace")]
@@ -141,35 +143,35 @@ struct Output {
 }
 
 fn generate_all(root: &Path) -> anyhow::Result<Vec<Output>> {
-    let spec = root.join(SPEC);
-    // The client first: generating it validates the spec.
-    let client = ipd_codegen::generate_file(&spec, SPEC)?;
-    let enums = test_code::enums(&client);
-    let mut files = vec![(CLIENT.to_string(), client)];
-    let bundle = ipd_codegen::bundle_file(&spec, SPEC)?;
-    files.push((BUNDLE.into(), serde_json::to_string_pretty(&bundle)? + "\n"));
+    // The spec is read, validated and lowered once; everything below is
+    // made from that one reading.
+    let spec = ipd_codegen::Spec::read(&root.join(SPEC), SPEC)?;
+    let client = spec.generate()?;
+    let bundle = spec.bundle();
+    let mut files = vec![
+        (CLIENT.to_string(), client.code),
+        (BUNDLE.into(), serde_json::to_string_pretty(bundle)? + "\n"),
+        (TABLE.into(), spec.operations_table()),
+    ];
     if root.join(test_code::FIXTURES).is_dir() {
         for fixture in test_code::fixture_specs(root)? {
             let code = ipd_codegen::generate_file(&root.join(&fixture), &fixture)?;
             files.push((test_code::fixture_output(&fixture), code));
         }
         let dir = test_code::DIR;
-        files.push((
-            format!("{dir}/examples.rs"),
-            test_code::examples(&spec, SPEC)?,
-        ));
+        files.push((format!("{dir}/examples.rs"), test_code::examples(&spec)?));
         files.push((
             format!("{dir}/operations.rs"),
-            test_code::operations(&spec, SPEC)?,
+            test_code::operations(&spec)?,
         ));
-        files.push((format!("{dir}/enums.rs"), enums));
         files.push((
-            format!("{dir}/dispatch.rs"),
-            test_code::dispatch(&spec, SPEC)?,
+            format!("{dir}/enums.rs"),
+            test_code::enums(&client.string_enums),
         ));
+        files.push((format!("{dir}/dispatch.rs"), test_code::dispatch(&spec)?));
     }
     if root.join(import::PAGES).is_dir() {
-        files.extend(import::fixture_outputs(root, &bundle)?);
+        files.extend(import::fixture_outputs(root, bundle)?);
     }
     Ok(files
         .into_iter()

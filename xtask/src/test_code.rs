@@ -16,7 +16,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use ipd_codegen::{FormField, InputKind, Success};
+use ipd_codegen::{FormField, InputKind, Spec, Success};
 
 /// Where the generated tests go, relative to the workspace root.
 pub const DIR: &str = "tests/generated";
@@ -54,9 +54,9 @@ pub fn fixture_output(spec: &str) -> String {
 
 /// One `#[test]` per JSON success example: it must decode into its model
 /// and re-encode without losing a field.
-pub fn examples(spec: &Path, display: &str) -> anyhow::Result<String> {
+pub fn examples(spec: &Spec) -> anyhow::Result<String> {
     let mut code = PREAMBLE.to_string();
-    for example in ipd_codegen::examples(spec, display)? {
+    for example in spec.examples() {
         let name = format!("{}_{}", example.operation_id, example.status)
             .chars()
             .map(|c| {
@@ -99,9 +99,9 @@ fn form_new(
 /// body (a form's required fields) to a value synthesised from the spec
 /// (`sample`, `sample_body`), sends the call, and checks the documented
 /// status and the decoded type; see `tests/tests/every_operation.rs`.
-pub fn operations(spec: &Path, display: &str) -> anyhow::Result<String> {
+pub fn operations(spec: &Spec) -> anyhow::Result<String> {
     let mut code = PREAMBLE.to_string();
-    for call in ipd_codegen::operation_calls(spec, display)? {
+    for call in spec.operation_calls() {
         let id = &call.operation_id;
         let mut chain = format!("h.client.{}()", call.method);
         for input in &call.inputs {
@@ -146,14 +146,14 @@ pub fn operations(spec: &Path, display: &str) -> anyhow::Result<String> {
 /// an answer's JSON as the operation's typed model and writes it back, so
 /// that what the client keeps can be compared with what the official SDK
 /// keeps.
-pub fn dispatch(spec: &Path, display: &str) -> anyhow::Result<String> {
+pub fn dispatch(spec: &Spec) -> anyhow::Result<String> {
     let mut code = PREAMBLE.to_string();
-    let calls = ipd_codegen::operation_calls(spec, display)?;
+    let calls = spec.operation_calls();
     code.push_str(
         "/// Sends `operation` with what `request` gives, through its typed builder.\n\
          /// Each operation's call is a future of its own, on the heap: one\n\
          /// future for them all would be as large as the largest, on the stack.\n\
-         fn send<'a>(\n    client: &'a Client,\n    operation: &str,\n    request: &'a Value,\n\
+         pub(crate) fn send<'a>(\n    client: &'a Client,\n    operation: &str,\n    request: &'a Value,\n\
          ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Sent, ApiError>> + Send + 'a>> {\n    \
          match operation {\n",
     );
@@ -200,7 +200,7 @@ pub fn dispatch(spec: &Path, display: &str) -> anyhow::Result<String> {
         "        other => panic!(\"no operation {other}\"),\n    }\n}\n\n\
          /// `raw`, an answer of `operation`, as its typed model keeps it (`None`\n\
          /// for an operation whose answer is not JSON).\n\
-         fn decode(operation: &str, raw: &str) -> Option<serde_json::Result<Value>> {\n    \
+         pub(crate) fn decode(operation: &str, raw: &str) -> Option<serde_json::Result<Value>> {\n    \
          match operation {\n",
     );
     for call in &calls {
@@ -213,13 +213,26 @@ pub fn dispatch(spec: &Path, display: &str) -> anyhow::Result<String> {
         }
     }
     code.push_str("        _ => None,\n    }\n}\n");
+    code.push_str(
+        "\n/// How the generated client pages `operation`, if it does.\n\
+         pub(crate) fn paging(operation: &str) -> Option<codearts_ipd::paginate::Paging> {\n    \
+         match operation {\n",
+    );
+    for call in calls.iter().filter(|c| c.paged) {
+        writeln!(
+            code,
+            "        {:?} => Some(<codearts_ipd::builder::{}<'_> as codearts_ipd::paginate::Pages>::PAGING),",
+            call.operation_id, call.builder
+        )?;
+    }
+    code.push_str("        _ => None,\n    }\n}\n");
     Ok(code)
 }
 
 /// One `#[test]` per open string enum of the generated `client`.
-pub fn enums(client: &str) -> String {
+pub fn enums(string_enums: &[String]) -> String {
     let mut code = PREAMBLE.to_string();
-    for name in ipd_codegen::string_enums(client) {
+    for name in string_enums {
         let test = name
             .chars()
             .enumerate()

@@ -26,6 +26,8 @@ pub struct Operation {
     pub success: ResponseKind,
     /// Each documented status, and whether it is a success.
     pub responses: Vec<(Status, bool)>,
+    /// The first documented success, as the document holds it.
+    pub first_success: Option<SuccessAt>,
     /// Whether sending it twice does what sending it once does: by its
     /// method, or as `x-idempotent` says (`runtime::retry`).
     pub idempotent: bool,
@@ -46,11 +48,22 @@ pub fn is_idempotent(method: &str, op: &openapiv3::Operation) -> bool {
     }
 }
 
+/// Where a documented success response is, and what it holds.
+pub struct SuccessAt {
+    /// Its status code (a range such as `2XX` reads as 200).
+    pub status: u16,
+    /// Its first content type and that media object's JSON pointer, if it
+    /// has a body.
+    pub media: Option<(String, String)>,
+}
+
 /// A request body.
 pub struct Body {
     /// The content type exactly as the spec gives it; it goes on the wire
     /// as is (a multipart boundary is added).
     pub content_type: String,
+    /// The media object's JSON pointer (through a `$ref`ed request body).
+    pub media_pointer: String,
     pub required: bool,
     pub description: Option<String>,
     pub kind: BodyKind,
@@ -78,10 +91,13 @@ pub struct Param {
     pub location: ParamLocation,
     pub required: bool,
     pub ty: Scalar,
+    /// The JSON pointer of the parameter object (its `$ref`'s target when
+    /// it is one), for the tables that validate by schema.
+    pub pointer: String,
     pub description: Option<String>,
 }
 
-#[derive(PartialEq)]
+#[derive(Clone, Copy, PartialEq)]
 pub enum ParamLocation {
     Path,
     Query,
@@ -262,7 +278,7 @@ pub fn operations(api: &OpenAPI) -> Result<Vec<Operation>, SpecError> {
                 None => None,
             };
             let params = params(api, op, &item.parameters, path, &ptr)?;
-            let (success, responses) = responses(api, op, &ptr)?;
+            let (success, responses, first_success) = responses(api, op, &ptr)?;
             let pagination =
                 super::pagination::read(api, op, &params, body.as_ref(), &success, &ptr)?;
             operations.push(Operation {
@@ -277,6 +293,7 @@ pub fn operations(api: &OpenAPI) -> Result<Vec<Operation>, SpecError> {
                 body,
                 success,
                 responses,
+                first_success,
             });
         }
     }
@@ -293,7 +310,11 @@ fn body_model(
     let Some((content_type, media)) = resolved.content.first() else {
         return Err(SpecError::at(pointer.into(), "no content type".into()));
     };
-    let media_ptr = format!("{pointer}/content/{}", escape_token(content_type));
+    let body_ptr = match body {
+        ReferenceOr::Reference { reference } => &reference[1..],
+        ReferenceOr::Item(_) => pointer,
+    };
+    let media_ptr = format!("{body_ptr}/content/{}", escape_token(content_type));
     let (description, kind) = if document::essence(content_type) == document::MULTIPART {
         let (description, fields) = form_fields(api, media, &media_ptr)?;
         (description, BodyKind::Form(fields))
@@ -314,6 +335,7 @@ fn body_model(
     };
     Ok(Body {
         content_type: content_type.clone(),
+        media_pointer: media_ptr,
         required: resolved.required,
         description: resolved.description.clone().or(description),
         kind,
@@ -330,9 +352,24 @@ fn params(
     let mut params = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     // Operation-level parameters override path-level ones of the same name.
-    for (i, param) in op.parameters.iter().chain(shared).enumerate() {
-        let ptr = format!("{pointer}/parameters/{i}");
-        let param = resolve(api, param).map_err(|e| SpecError::at(ptr.clone(), e))?;
+    let item_pointer = format!("/paths/{}", escape_token(path));
+    let listed = op
+        .parameters
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (format!("{pointer}/parameters/{i}"), p))
+        .chain(
+            shared
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (format!("{item_pointer}/parameters/{i}"), p)),
+        );
+    for (ptr, reference) in listed {
+        let param = resolve(api, reference).map_err(|e| SpecError::at(ptr.clone(), e))?;
+        let object_ptr = match reference {
+            ReferenceOr::Reference { reference } => reference[1..].to_string(),
+            ReferenceOr::Item(_) => ptr.clone(),
+        };
         let (data, location) = match param {
             Parameter::Path { parameter_data, .. } => (parameter_data, ParamLocation::Path),
             Parameter::Query { parameter_data, .. } => (parameter_data, ParamLocation::Query),
@@ -355,6 +392,7 @@ fn params(
             location,
             ty: scalar(api, schema, &format!("{ptr}/schema"), "a parameter")?,
             description: data.description.clone(),
+            pointer: object_ptr,
         });
     }
     // Path parameters come in the order the path template names them, like
@@ -390,7 +428,7 @@ fn params(
     Ok(ordered)
 }
 
-type Responses = (ResponseKind, Vec<(Status, bool)>);
+type Responses = (ResponseKind, Vec<(Status, bool)>, Option<SuccessAt>);
 
 /// The success body kind (every success response must have the same) and
 /// each documented status. Error bodies are not modelled: every error
@@ -401,6 +439,7 @@ fn responses(
     pointer: &str,
 ) -> Result<Responses, SpecError> {
     let mut success: Option<ResponseKind> = None;
+    let mut first_success = None;
     let mut statuses = Vec::new();
     let all = op
         .responses
@@ -417,6 +456,10 @@ fn responses(
             &status,
             Some(StatusCode::Code(200..=299)) | Some(StatusCode::Range(2))
         );
+        let code = match &status {
+            Some(StatusCode::Code(c)) => *c,
+            _ => 200,
+        };
         statuses.push((
             match status {
                 Some(StatusCode::Code(c)) => Status::Code(c),
@@ -428,7 +471,21 @@ fn responses(
         if !is_success {
             continue;
         }
-        let response = resolve(api, response).map_err(|e| SpecError::at(ptr.clone(), e))?;
+        let resolved = resolve(api, response).map_err(|e| SpecError::at(ptr.clone(), e))?;
+        if first_success.is_none() {
+            let at = match response {
+                ReferenceOr::Reference { reference } => reference[1..].to_string(),
+                ReferenceOr::Item(_) => ptr.clone(),
+            };
+            first_success = Some(SuccessAt {
+                status: code,
+                media: resolved
+                    .content
+                    .first()
+                    .map(|(ct, _)| (ct.clone(), format!("{at}/content/{}", escape_token(ct)))),
+            });
+        }
+        let response = resolved;
         let kind = match response.content.first() {
             None => ResponseKind::Empty,
             Some((ct, media)) if document::is_json(ct) => match &media.schema {
@@ -455,7 +512,7 @@ fn responses(
         }
     }
     match success {
-        Some(kind) => Ok((kind, statuses)),
+        Some(kind) => Ok((kind, statuses, first_success)),
         None => Err(SpecError::at(
             format!("{pointer}/responses"),
             "the operation declares no success (2xx) response".into(),

@@ -46,6 +46,8 @@ pub struct Pagination {
     pub total: Option<Vec<String>>,
     /// The item field that identifies an item.
     pub id: Option<String>,
+    /// Whether an offset must be a multiple of the page size.
+    pub offset_aligned: bool,
 }
 
 /// Where a page position or size goes.
@@ -163,13 +165,16 @@ pub fn read(
             format!("{default_size} is not within the page sizes {min_size} to {max_size}"),
         ));
     }
-    if let Some(Value::Bool(_)) | None = map.get("offset_aligned") {
-    } else {
-        return Err(SpecError::at(
-            at("offset_aligned"),
-            "must be `true` or `false`".into(),
-        ));
-    }
+    let offset_aligned = match map.get("offset_aligned") {
+        Some(Value::Bool(aligned)) => *aligned,
+        None => false,
+        Some(_) => {
+            return Err(SpecError::at(
+                at("offset_aligned"),
+                "must be `true` or `false`".into(),
+            ));
+        }
+    };
     let ResponseKind::Json(answer) = success else {
         return Err(SpecError::at(
             here,
@@ -195,6 +200,7 @@ pub fn read(
     };
     Ok(Some(Pagination {
         id,
+        offset_aligned,
         offsets,
         first: number("first")?.unwrap_or(u64::from(!offsets)),
         min_size,
