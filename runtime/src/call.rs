@@ -1,8 +1,13 @@
-//! One call of an operation, as generated code describes it: the path from
-//! its literal parts and parameters, the query, the headers and the body.
+//! One call of an operation, described step by step: the path from its
+//! literal parts and parameters, the query, the headers and the body.
 //! Problems with the values (a required one missing, a path parameter
 //! that is not one segment) are kept and reported by [`Call::send`] before
-//! anything is sent, so generated code stays a flat chain.
+//! anything is sent, so a description stays a flat chain.
+//!
+//! The generated builders describe their calls this way; so can a tool
+//! that picks the operation at run time (the `ipd` command calls every
+//! operation from its table like this), with the same signing, retries,
+//! bounds and errors as the typed client.
 
 use std::fmt::Display;
 
@@ -50,8 +55,30 @@ enum Body<'a> {
     Form(&'a (dyn ToMultipart + Sync)),
 }
 
-/// One call being described; see the [module docs](self).
-#[doc(hidden)]
+/// One call being described, started by [`Transport::call`]; nothing is
+/// sent until [`send`](Call::send).
+///
+/// ```no_run
+/// # async fn demo(transport: &codearts_ipd_runtime::Transport) -> Result<(), codearts_ipd_runtime::ApiError> {
+/// use codearts_ipd_runtime::reqwest::Method;
+///
+/// // GET /v1/widgets/{widget_id}?verbose=true, decoded as JSON.
+/// let answer = transport
+///     .call(Method::GET, "ShowWidget")
+///     .idempotent(true)
+///     .path("/v1/widgets/")
+///     .path_param("widget_id", Some("w/1")) // sent as `w%2F1`
+///     .query("verbose", Some(true), false)
+///     .send()
+///     .await?;
+/// if answer.status() >= 400 {
+///     return Err(answer.error(true).await);
+/// }
+/// let widget = answer.json::<serde_json::Value>().await?.into_inner();
+/// # let _ = widget;
+/// # Ok(())
+/// # }
+/// ```
 #[must_use]
 pub struct Call<'a> {
     transport: &'a Transport,
@@ -67,8 +94,10 @@ pub struct Call<'a> {
 }
 
 impl Transport {
-    /// Starts describing a call of `operation`; for generated code.
-    #[doc(hidden)]
+    /// Starts describing a call of `operation` (its name, for errors and
+    /// `tracing` spans). The call is not idempotent unless
+    /// [`Call::idempotent`] says so: it is then retried only when the
+    /// service certainly did not process it.
     pub fn call(&self, method: Method, operation: &'static str) -> Call<'_> {
         Call::new(self, method, operation)
     }
@@ -82,10 +111,9 @@ impl<'a> Call<'a> {
             path: String::new(),
             query: Vec::new(),
             headers: Vec::new(),
-            idempotent: matches!(
-                method,
-                Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
-            ),
+            // Whether an operation is idempotent is the spec's to say (the
+            // code generator decides it once); unknown, it is not.
+            idempotent: false,
             method,
             body: Body::None,
             problem: None,
@@ -94,7 +122,7 @@ impl<'a> Call<'a> {
     }
 
     /// Whether sending the call twice has the effect of sending it once
-    /// (by default, from its method); see [`retry`](crate::retry).
+    /// (by default, no); see [`retry`](crate::retry).
     pub fn idempotent(mut self, idempotent: bool) -> Self {
         self.idempotent = idempotent;
         self

@@ -3,7 +3,8 @@
 //!
 //! It knows no operation of any spec. Users meet it through the generated
 //! crate, which re-exports its public types; generated code describes each
-//! call with the `#[doc(hidden)]` `Call` builder.
+//! call with the [`Call`] builder, which tools that choose operations at
+//! run time can use too.
 //!
 //! One module per concern:
 //! - [`config`]: the builder, checked once when a client is built;
@@ -12,7 +13,7 @@
 //!   (environment, profile, ECS metadata);
 //! - [`retry`]: when a failed attempt is tried again (by idempotency);
 //! - `stall`: stalled-stream protection of every body;
-//! - `call`: one call: path segments, query, headers, body;
+//! - [`Call`]: one call: path segments, query, headers, body;
 //! - `send`: the send loop, with `tracing` spans per call and attempt;
 //! - [`Response`]: typed bodies with their request id, read within bounds;
 //! - [`signer`]: SDK-HMAC-SHA256 signing, independent of any HTTP client;
@@ -50,7 +51,6 @@ pub mod signer;
 mod stall;
 
 pub use auth::{AUTH_TOKEN, SignError, sign_request};
-#[doc(hidden)]
 pub use call::Call;
 pub use call::encode_segment;
 pub use config::{
@@ -74,7 +74,6 @@ pub use region::Region;
 pub use reqwest;
 #[doc(hidden)]
 pub use reqwest::Method;
-#[doc(hidden)]
 pub use response::RawResponse;
 pub use response::{ByteStream, MAX_ERROR_BODY, Response};
 pub use retry::RetryPolicy;

@@ -148,8 +148,8 @@ impl Paging {
 
 /// A page position or size as the integer type a model or parameter keeps
 /// it in, saturating at the type's bounds (typify picks `NonZeroU32` for a
-/// field whose minimum is 1, `u64` or `i32` for others). For generated code.
-#[doc(hidden)]
+/// field whose minimum is 1, `u64` or `i32` for others), for
+/// [`Pages::at`].
 pub trait FromPosition {
     /// `n`, or the nearest value the type holds.
     fn from_position(n: u64) -> Self;
@@ -176,8 +176,8 @@ from_position!(nonzero NonZeroU8(u8), NonZeroU16(u16), NonZeroU32(u32), NonZeroU
     NonZeroI8(i8), NonZeroI16(i16), NonZeroI32(i32), NonZeroI64(i64));
 
 /// A paged operation's builder, as generated code implements it for every
-/// operation its spec marks `x-pagination`. For generated code.
-#[doc(hidden)]
+/// operation its spec marks `x-pagination`: what [`Paginator`] needs of
+/// it. Its [`PAGING`](Pages::PAGING) tells how the operation pages.
 pub trait Pages: Sized + Send {
     /// The answer of one page.
     type Page: Send;
@@ -210,8 +210,8 @@ pub struct Paginator<B> {
 }
 
 impl<B: Pages> Paginator<B> {
-    /// For generated code.
-    #[doc(hidden)]
+    /// Every page of `call`, from the first (the builder's
+    /// `into_paginator()` makes one).
     pub fn new(call: B) -> Self {
         Self { call, size: None }
     }
@@ -283,8 +283,8 @@ struct Walk<F, P, I, It, To, Id> {
 /// The pages `fetch` gives, from the first position on, with the stopping
 /// rules and guards of the [module docs](self). `items` reads a page's
 /// items (`None`: they are not a list), `total` its total, `id` an item's
-/// id. For typed paginators and the `ipd` command's generic ones.
-#[doc(hidden)]
+/// id. Typed paginators ([`Paginator`]) are made of it; so is the `ipd`
+/// command's `--all`, for any paged operation of its table.
 pub fn pages<P, I, F, Fut>(
     paging: Paging,
     size: Option<u64>,

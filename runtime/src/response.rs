@@ -96,8 +96,9 @@ impl fmt::Debug for ByteStream {
     }
 }
 
-/// An answer before decoding, for generated code.
-#[doc(hidden)]
+/// An answer before decoding, as [`Call::send`](crate::Call::send) gives
+/// it: decode it as JSON, stream it, drop its body, or read it as an
+/// error, each within the call's bounds.
 pub struct RawResponse {
     response: reqwest::Response,
     max_body: usize,
