@@ -13,44 +13,28 @@
 //! `--demo`. The tool never picks one itself, so a file never goes anywhere
 //! the user did not name.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm;
-use codearts_ipd::{
-    ApiError, BuildError, CallConfig, Client, Credentials, FilePart, Region, RetryPolicy,
-    SaveToFile, printable,
-};
+use codearts_ipd::{ApiError, FilePart, Region, SaveToFile, printable};
 use futures_util::{StreamExt, stream};
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+mod connection;
+mod failure;
 mod operation;
+mod output;
+
+use connection::{CallOptions, Connection};
+use failure::{Failure, status};
+use output::{bar, check_output, default_output, print_json, progress_bars, progress_line};
 
 const DEMO_AK: &str = "DEMOACCESSKEY0000001";
 const DEMO_SK: &str = "demo-secret-key-for-the-local-emulator";
 const DEMO_PROJECT: &str = "gdbdf969b32694524a949b5ef6b3e124a";
 const DEMO_ISSUE: &str = "956239067176935400";
-
-/// Exit statuses, documented in `--help`.
-mod status {
-    /// Anything else.
-    pub const OTHER: u8 = 1;
-    /// A command line that cannot be run as given.
-    pub const USAGE: u8 = 2;
-    /// The service answered with an error (4xx/5xx, a redirect, a body
-    /// that does not match the spec).
-    pub const SERVICE: u8 = 3;
-    /// The service could not be reached in time, or the connection broke.
-    pub const NETWORK: u8 = 4;
-    /// A local file could not be read or written.
-    pub const LOCAL_IO: u8 = 5;
-    /// The service answered a batch with success, but reported some of
-    /// its items failed (printed on stderr; the answer is on stdout).
-    pub const PARTIAL: u8 = 6;
-}
 
 /// Calls CodeArts Req's IPD project service: every operation of its API, and
 /// streaming upload, list and download of work-item attachments.
@@ -158,260 +142,6 @@ struct Target {
 /// Where `--demo` keeps its data unless told otherwise.
 fn default_demo_dir() -> Option<PathBuf> {
     dirs::data_dir().map(|d| d.join("codearts-ipd").join("demo"))
-}
-
-/// A failure, and the exit status it gets.
-struct Failure {
-    status: u8,
-    message: String,
-}
-
-impl Failure {
-    fn usage(message: impl Into<String>) -> Self {
-        Self {
-            status: status::USAGE,
-            message: message.into(),
-        }
-    }
-
-    fn local(message: impl Into<String>) -> Self {
-        Self {
-            status: status::LOCAL_IO,
-            message: message.into(),
-        }
-    }
-}
-
-impl From<String> for Failure {
-    fn from(message: String) -> Self {
-        Self {
-            status: status::OTHER,
-            message,
-        }
-    }
-}
-
-impl From<&str> for Failure {
-    fn from(message: &str) -> Self {
-        message.to_string().into()
-    }
-}
-
-impl From<ApiError> for Failure {
-    fn from(error: ApiError) -> Self {
-        let status = match &error {
-            ApiError::MissingParameter { .. } | ApiError::InvalidParameter { .. } => status::USAGE,
-            ApiError::File(_) | ApiError::Write(_) => status::LOCAL_IO,
-            ApiError::Timeout(_)
-            | ApiError::Connection(_)
-            | ApiError::DeadlineExceeded(_)
-            | ApiError::StalledStream { .. } => status::NETWORK,
-            ApiError::ClientRequest(_)
-            | ApiError::ServerResponse(_)
-            | ApiError::UnexpectedStatus { .. }
-            | ApiError::Redirect { .. }
-            | ApiError::InvalidPayload { .. }
-            | ApiError::BodyTooLarge { .. }
-            | ApiError::Pagination(_) => status::SERVICE,
-            _ => status::OTHER,
-        };
-        Self {
-            status,
-            message: chain(&error),
-        }
-    }
-}
-
-impl From<BuildError> for Failure {
-    fn from(error: BuildError) -> Self {
-        let status = match error {
-            BuildError::InvalidEndpoint { .. } | BuildError::NoEndpoint => status::USAGE,
-            _ => status::OTHER,
-        };
-        Self {
-            status,
-            message: chain(&error),
-        }
-    }
-}
-
-/// An error and its causes, each once, control characters escaped.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(e) = cause {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        cause = e.source();
-    }
-    printable(&text).into_owned()
-}
-
-/// What `--timeout` and `--retries` ask of every call.
-#[derive(Clone)]
-struct CallOptions {
-    timeout: Option<u64>,
-    retries: Option<u32>,
-}
-
-/// The client, and the emulator it talks to in demo mode.
-struct Connection {
-    client: Client,
-    /// Every call's own settings: `--timeout` and `--retries`.
-    call: CallConfig,
-    /// The project given (or the demo's); operations that need none run
-    /// without it.
-    project_id: Option<String>,
-    demo: bool,
-    _emulator: Option<ipd_emulator::Emulator>,
-}
-
-impl Connection {
-    async fn open(target: Target, options: CallOptions) -> Result<Self, Failure> {
-        let mut connection = Self::connect(target).await?;
-        if let Some(seconds) = options.timeout {
-            connection.call = connection
-                .call
-                .deadline(std::time::Duration::from_secs(seconds));
-        }
-        if let Some(retries) = options.retries {
-            let policy = RetryPolicy::default().with_max_attempts(retries.saturating_add(1));
-            connection.call = connection.call.retry(policy);
-        }
-        Ok(connection)
-    }
-
-    async fn connect(target: Target) -> Result<Self, Failure> {
-        match (target.region, target.endpoint, target.demo) {
-            (None, None, true) => Self::demo(target.demo_dir, target.project_id).await,
-            (region, endpoint, false) if region.is_some() != endpoint.is_some() => {
-                if target.demo_dir.is_some() {
-                    return Err(Failure::usage("--demo-dir goes with --demo only"));
-                }
-                let mut builder = Client::builder();
-                if let Some(region) = region {
-                    builder = builder.region(region);
-                }
-                if let Some(endpoint) = endpoint {
-                    builder = builder.endpoint(endpoint);
-                }
-                let client = builder.build()?;
-                Ok(Self {
-                    client,
-                    call: CallConfig::default(),
-                    project_id: target.project_id,
-                    demo: false,
-                    _emulator: None,
-                })
-            }
-            (None, None, false) => Err(Failure::usage(
-                "no target: give --region R, --endpoint URL, or --demo (see --help)",
-            )),
-            _ => Err(Failure::usage(
-                "give only one of --region, --endpoint and --demo",
-            )),
-        }
-    }
-
-    /// Starts the emulator in-process on its persistent data directory.
-    async fn demo(dir: Option<PathBuf>, project_id: Option<String>) -> Result<Self, Failure> {
-        let dir = dir
-            .or_else(default_demo_dir)
-            .ok_or_else(|| Failure::usage("no data directory found for --demo; give --demo-dir"))?;
-        std::fs::create_dir_all(&dir).map_err(|e| {
-            Failure::local(format!(
-                "cannot create {}: {e}",
-                printable(&dir.display().to_string())
-            ))
-        })?;
-        let config = ipd_emulator::Config::new(DEMO_AK, DEMO_SK, &dir);
-        let emulator = ipd_emulator::Emulator::start(([127, 0, 0, 1], 0).into(), config)
-            .await
-            .map_err(|e| format!("cannot start the local emulator: {e}"))?;
-        let client = Client::builder()
-            .endpoint(emulator.url())
-            .credentials(Credentials::new(DEMO_AK, DEMO_SK))
-            .build()?;
-        Ok(Self {
-            client,
-            call: CallConfig::default(),
-            project_id: Some(project_id.unwrap_or_else(|| DEMO_PROJECT.into())),
-            demo: true,
-            _emulator: Some(emulator),
-        })
-    }
-
-    fn project_id(&self) -> Result<&str, Failure> {
-        self.project_id
-            .as_deref()
-            .ok_or_else(|| Failure::usage("--project-id is required with --region or --endpoint"))
-    }
-
-    fn issue_id(&self, given: Option<String>) -> Result<String, Failure> {
-        match (given, self.demo) {
-            (Some(issue), _) => Ok(issue),
-            (None, true) => Ok(DEMO_ISSUE.into()),
-            (None, false) => Err(Failure::usage(
-                "--issue-id is required with --region or --endpoint",
-            )),
-        }
-    }
-}
-
-fn progress_bars() -> MultiProgress {
-    if std::io::stderr().is_terminal() {
-        MultiProgress::new()
-    } else {
-        MultiProgress::with_draw_target(ProgressDrawTarget::hidden())
-    }
-}
-
-fn bar(bars: &MultiProgress, len: u64, name: &str) -> ProgressBar {
-    let bar = bars.add(ProgressBar::new(len));
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{msg:30!} {bar:30} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.set_message(name.to_string());
-    bar
-}
-
-/// Prints one line of JSON. serde_json escapes only C0 controls; DEL, C1
-/// controls (U+009B starts an escape sequence on some terminals) and bidi
-/// overrides in service text are escaped too, which keeps the JSON valid.
-fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
-    let line = serde_json::to_string(value).map_err(|e| e.to_string())?;
-    println!("{}", escape_json_controls(&line));
-    Ok(())
-}
-
-/// A line on stderr that says how far a long listing got: only on a
-/// terminal, cleared at the end.
-fn progress_line() -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let line = ProgressBar::new_spinner().with_style(
-        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    line.enable_steady_tick(std::time::Duration::from_millis(200));
-    line
-}
-
-fn escape_json_controls(json: &str) -> String {
-    let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
-        let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-        if c.is_control() || bidi {
-            out.push_str(&format!("\\u{:04x}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
@@ -532,45 +262,6 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-/// The default download path: the attachment ID as a file name in the
-/// current directory, if it is one (an ID from the service could be `..`,
-/// absolute, or hold separators).
-fn default_output(attachment_id: &str) -> Result<PathBuf, Failure> {
-    let plain = !attachment_id.is_empty()
-        && attachment_id != "."
-        && attachment_id != ".."
-        && !attachment_id.contains(['/', '\\'])
-        && !attachment_id.chars().any(char::is_control);
-    if plain {
-        Ok(PathBuf::from(attachment_id))
-    } else {
-        Err(Failure::usage(format!(
-            "the attachment ID `{}` is not a plain file name; give the output path with -o",
-            printable(attachment_id)
-        )))
-    }
-}
-
-/// Refuses a download target that would be replaced silently: an existing
-/// file without `--force`, and never a link, device, FIFO or directory.
-fn check_output(output: &std::path::Path, force: bool) -> Result<(), Failure> {
-    let shown = || printable(&output.display().to_string()).into_owned();
-    match std::fs::symlink_metadata(output) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Failure::local(format!("cannot check {}: {e}", shown()))),
-        Ok(meta) if meta.file_type().is_file() && force => Ok(()),
-        Ok(meta) if meta.file_type().is_file() => Err(Failure::local(format!(
-            "{} exists; give --force to replace it",
-            shown()
-        ))),
-        Ok(_) => Err(Failure::local(format!(
-            "{} exists and is not a regular file (a link, device, FIFO or directory); \
-             it is never replaced",
-            shown()
-        ))),
-    }
-}
-
 /// `-v` logs this client's own calls and attempts (spans with their
 /// fields, when they close) to stderr; `-vv` adds the HTTP library's and
 /// everything else's.
@@ -649,18 +340,5 @@ async fn main() -> ExitCode {
             eprintln!("error: {}", failure.message);
             ExitCode::from(failure.status)
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn printed_json_escapes_every_control_and_bidi_override() {
-        let text = "a\u{7f}b\u{9b}31mc\u{202e}d\u{2066}e\té";
-        let json = serde_json::to_string(&serde_json::json!({ "m": text })).unwrap();
-        let printed = super::escape_json_controls(&json);
-        assert_eq!(printed, r#"{"m":"a\u007fb\u009b31mc\u202ed\u2066e\té"}"#);
-        let back: serde_json::Value = serde_json::from_str(&printed).unwrap();
-        assert_eq!(back["m"], text);
     }
 }

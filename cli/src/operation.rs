@@ -391,7 +391,12 @@ async fn answer(
         }
         let listed: Vec<String> = failed
             .iter()
-            .map(|item| format!("  {}", crate::escape_json_controls(&item.to_string())))
+            .map(|item| {
+                format!(
+                    "  {}",
+                    crate::output::escape_json_controls(&item.to_string())
+                )
+            })
             .collect();
         return Err(Failure {
             status: crate::status::PARTIAL,

@@ -138,7 +138,7 @@ pub(super) async fn all_pages(
             };
             let text = serde_json::to_string(&item).map_err(|e| e.to_string())?;
             let sep = if count == 0 { "\n" } else { ",\n" };
-            write!(out, "{sep}{}", crate::escape_json_controls(&text)).map_err(written)?;
+            write!(out, "{sep}{}", crate::output::escape_json_controls(&text)).map_err(written)?;
             count += 1;
         }
         out.flush().map_err(written)?;
