@@ -1,2 +1,0 @@
-// Empty: the build-dependencies exist for their features (see Cargo.toml).
-fn main() {}
