@@ -252,22 +252,44 @@ fn serde_of(attrs: &[syn::Attribute]) -> (Option<String>, Option<Option<syn::Pat
     (rename, default)
 }
 
-/// Whether the item derives or implements `Serialize`, as typify's models
-/// and enums do (its helper types do not).
+/// Whether the item derives `Serialize`, as typify's models and enums do
+/// (its helper types do not): read from the derive's paths, not its text.
 fn derives_serde(attrs: &[syn::Attribute]) -> bool {
     attrs
         .iter()
-        .any(|a| a.path().is_ident("derive") && quote::quote!(#a).to_string().contains("Serialize"))
+        .filter(|a| a.path().is_ident("derive"))
+        .any(|a| {
+            let mut found = false;
+            let _ = a.parse_nested_meta(|meta| {
+                found |= meta
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Serialize");
+                Ok(())
+            });
+            found
+        })
 }
 
-/// Whether the enum is serde-untagged or tagged (typify's `oneOf`s).
+/// Whether the enum is serde-untagged or tagged (typify's `oneOf`s): a
+/// `#[serde(untagged)]`, `#[serde(tag = "..")]` or `content = ".."`.
 fn is_tagged_or_untagged(attrs: &[syn::Attribute]) -> bool {
     attrs
         .iter()
         .filter(|a| a.path().is_ident("serde"))
         .any(|a| {
-            let text = quote::quote!(#a).to_string();
-            text.contains("untagged") || text.contains("tag")
+            let mut found = false;
+            let _ = a.parse_nested_meta(|meta| {
+                found |= ["untagged", "tag", "content"]
+                    .iter()
+                    .any(|key| meta.path.is_ident(key));
+                if meta.input.peek(syn::Token![=]) {
+                    meta.value()?.parse::<syn::Expr>()?;
+                }
+                Ok(())
+            });
+            found
         })
 }
 
