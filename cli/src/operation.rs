@@ -89,6 +89,10 @@ fn command(catalogue: &Catalogue, op: &'static Operation) -> Command {
         if param.required {
             help = format!("[required] {help}");
         }
+        // A header goes by its own name, which the flag does not spell.
+        if param.location == Location::Header {
+            help = format!("{help} (header {})", param.name);
+        }
         command = command.arg(
             Arg::new(flag.clone())
                 .long(flag)

@@ -500,7 +500,15 @@ fn every_operation_is_a_subcommand_with_help_from_the_spec() {
             "{help}"
         );
         for param in &op.params {
-            let flag = format!("--{}", param.name.replace('_', "-"));
+            // Flags are lower case; a header's help names it as the spec does.
+            let flag = format!("--{}", param.name.replace('_', "-").to_ascii_lowercase());
+            if param.location == ipd_catalogue::Location::Header {
+                assert!(
+                    help.contains(&format!("(header {})", param.name)),
+                    "{}: {help}",
+                    op.command
+                );
+            }
             assert!(
                 help.contains(&flag) || help.contains(&format!("  {}", param.name)),
                 "{} does not show {}: {help}",

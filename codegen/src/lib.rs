@@ -18,6 +18,7 @@ mod bundle;
 mod client;
 mod document;
 mod error;
+mod features;
 mod hoist;
 mod load;
 mod model;
@@ -104,6 +105,15 @@ impl Spec {
     /// author wrote them: what the operations table's pointers point into.
     pub fn bundle(&self) -> &serde_json::Value {
         &self.bundle.value
+    }
+
+    /// The cargo features the spec names (`x-feature` on its tags), in
+    /// order: the generated crate must declare each.
+    pub fn features(&self) -> Vec<String> {
+        operation::model::features(&self.api)
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
     }
 
     /// The operations table of crate `ipd-catalogue` (`table`), as Rust.

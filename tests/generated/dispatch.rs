@@ -205,6 +205,668 @@ pub(crate) fn send<'a>(
             let response = call.send().await?;
             Ok(Sent::json(&response))
         }),
+        "AddIssueWorkHours" => Box::pin(async move {
+            let mut call = client.add_issue_work_hours();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "issue_id") { call = call.issue_id(v); }
+            if let Some(v) = body::<types::AddIssueWorkHoursRequestBody>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "AssociateScrumIssue" => Box::pin(async move {
+            let mut call = client.associate_scrum_issue();
+            if let Some(v) = body::<types::AssociateIssueRequest>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListIssuesSfV4" => Box::pin(async move {
+            let mut call = client.list_issues_sf_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "offset") { call = call.offset(v); }
+            if let Some(v) = param::<i64>(request, "limit") { call = call.limit(v); }
+            if let Some(v) = param::<i64>(request, "tracker_id") { call = call.tracker_id(v); }
+            if let Some(v) = param::<String>(request, "created_time_interval") { call = call.created_time_interval(v); }
+            if let Some(v) = param::<String>(request, "updated_time_interval") { call = call.updated_time_interval(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListIssuesV4" => Box::pin(async move {
+            let mut call = client.list_issues_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::ListIssueRequestV4>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "BatchDeleteIssuesV4" => Box::pin(async move {
+            let mut call = client.batch_delete_issues_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::BatchDeleteIssuesRequestV4>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::empty(&response))
+        }),
+        "BatchDeleteScrumWorkitem" => Box::pin(async move {
+            let mut call = client.batch_delete_scrum_workitem();
+            if let Some(v) = body::<types::BatchDeleteModuleRequestBody>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "BatchListAssociatedIssues" => Box::pin(async move {
+            let mut call = client.batch_list_associated_issues();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "limit") { call = call.limit(v); }
+            if let Some(v) = param::<i64>(request, "offset") { call = call.offset(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "BatchUpdateScrumIssues" => Box::pin(async move {
+            let mut call = client.batch_update_scrum_issues();
+            if let Some(v) = body::<types::BatchUpdateRequest>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "CancelScrumAssociate" => Box::pin(async move {
+            let mut call = client.cancel_scrum_associate();
+            if let Some(v) = body::<types::CancelAssociateIssueRequest>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "CreateCustomfields" => Box::pin(async move {
+            let mut call = client.create_customfields();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::CreateCustomfieldV1Req>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "CreateIssueV4" => Box::pin(async move {
+            let mut call = client.create_issue_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::CreateIssueRequestV4>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "CreateSystemIssueV4" => Box::pin(async move {
+            let mut call = client.create_system_issue_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::CreateSystemIssueRequestV4>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "DownloadAttachment" => Box::pin(async move {
+            let mut call = client.download_attachment();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
+            if let Some(v) = param::<String>(request, "attachment_id") { call = call.attachment_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::raw(response).await)
+        }),
+        "DeleteAttachment" => Box::pin(async move {
+            let mut call = client.delete_attachment();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
+            if let Some(v) = param::<String>(request, "attachment_id") { call = call.attachment_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::empty(&response))
+        }),
+        "ShowIssueV4" => Box::pin(async move {
+            let mut call = client.show_issue_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "issue_id") { call = call.issue_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "UpdateIssueV4" => Box::pin(async move {
+            let mut call = client.update_issue_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "issue_id") { call = call.issue_id(v); }
+            if let Some(v) = body::<types::IssueRequestV4>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "DeleteIssueV4" => Box::pin(async move {
+            let mut call = client.delete_issue_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "issue_id") { call = call.issue_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::empty(&response))
+        }),
+        "UpdateScrumMyIssueNotes" => Box::pin(async move {
+            let mut call = client.update_scrum_my_issue_notes();
+            if let Some(v) = body::<types::UpdateCommentsRequest>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "DeleteScrumMyIssueNotes" => Box::pin(async move {
+            let mut call = client.delete_scrum_my_issue_notes();
+            if let Some(v) = body::<types::DeleteIssueNoteParam>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "DownloadImageFile" => Box::pin(async move {
+            let mut call = client.download_image_file();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<String>(request, "image_uri") { call = call.image_uri(v); }
+            let response = call.send().await?;
+            Ok(Sent::raw(response).await)
+        }),
+        "ListAssociatedIssues" => Box::pin(async move {
+            let mut call = client.list_associated_issues();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "issue_id") { call = call.issue_id(v); }
+            if let Some(v) = param::<i64>(request, "limit") { call = call.limit(v); }
+            if let Some(v) = param::<i64>(request, "offset") { call = call.offset(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListAssociatedTestCases" => Box::pin(async move {
+            let mut call = client.list_associated_test_cases();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "issue_id") { call = call.issue_id(v); }
+            if let Some(v) = param::<i64>(request, "limit") { call = call.limit(v); }
+            if let Some(v) = param::<i64>(request, "offset") { call = call.offset(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListAssociatedWikis" => Box::pin(async move {
+            let mut call = client.list_associated_wikis();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "issue_id") { call = call.issue_id(v); }
+            if let Some(v) = param::<i64>(request, "limit") { call = call.limit(v); }
+            if let Some(v) = param::<i64>(request, "offset") { call = call.offset(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListChildIssuesV4" => Box::pin(async move {
+            let mut call = client.list_child_issues_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "issue_id") { call = call.issue_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListIssueAssociatedCommits" => Box::pin(async move {
+            let mut call = client.list_issue_associated_commits();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "issue_id") { call = call.issue_id(v); }
+            if let Some(v) = param::<String>(request, "type") { call = call.type_(v); }
+            if let Some(v) = param::<i64>(request, "limit") { call = call.limit(v); }
+            if let Some(v) = param::<i64>(request, "offset") { call = call.offset(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListIssueCommentsV4" => Box::pin(async move {
+            let mut call = client.list_issue_comments_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "issue_id") { call = call.issue_id(v); }
+            if let Some(v) = param::<i64>(request, "offset") { call = call.offset(v); }
+            if let Some(v) = param::<i64>(request, "limit") { call = call.limit(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListIssueCustomFields" => Box::pin(async move {
+            let mut call = client.list_issue_custom_fields();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::ListIssueCustomFieldsRequestBody>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListIssueRecordsV4" => Box::pin(async move {
+            let mut call = client.list_issue_records_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "issue_id") { call = call.issue_id(v); }
+            if let Some(v) = param::<i64>(request, "offset") { call = call.offset(v); }
+            if let Some(v) = param::<i64>(request, "limit") { call = call.limit(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListProjectIssuesRecordsV4" => Box::pin(async move {
+            let mut call = client.list_project_issues_records_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "offset") { call = call.offset(v); }
+            if let Some(v) = param::<i64>(request, "limit") { call = call.limit(v); }
+            if let Some(v) = param::<String>(request, "operated_time_interval") { call = call.operated_time_interval(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListScrumProjectStatuses" => Box::pin(async move {
+            let mut call = client.list_scrum_project_statuses();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "offset") { call = call.offset(v); }
+            if let Some(v) = param::<i64>(request, "limit") { call = call.limit(v); }
+            if let Some(v) = param::<i64>(request, "tracker_id") { call = call.tracker_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListWorkitemConfigs" => Box::pin(async move {
+            let mut call = client.list_workitem_configs();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListWorkitemStatusRecordsV4" => Box::pin(async move {
+            let mut call = client.list_workitem_status_records_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "offset") { call = call.offset(v); }
+            if let Some(v) = param::<i64>(request, "limit") { call = call.limit(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListWorkitems" => Box::pin(async move {
+            let mut call = client.list_workitems();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "offset") { call = call.offset(v); }
+            if let Some(v) = param::<i64>(request, "limit") { call = call.limit(v); }
+            if let Some(v) = param::<String>(request, "created_time_interval") { call = call.created_time_interval(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "SearchIssues" => Box::pin(async move {
+            let mut call = client.search_issues();
+            if let Some(v) = body::<types::ListWorkTableIssueRequestV4RequestBody>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ShowIssuesWrokFlowConfig" => Box::pin(async move {
+            let mut call = client.show_issues_wrok_flow_config();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "tracker_id") { call = call.tracker_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ShowScrumIssueSeverities" => Box::pin(async move {
+            let call = client.show_scrum_issue_severities();
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ShowWorkItemWrokflowConfig" => Box::pin(async move {
+            let mut call = client.show_work_item_wrokflow_config();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<String>(request, "board_id") { call = call.board_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "UpdateScrumIssueNotes" => Box::pin(async move {
+            let mut call = client.update_scrum_issue_notes();
+            if let Some(v) = body::<types::AddCommentsRequest>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "UpdateScrumIssueWorkflow" => Box::pin(async move {
+            let mut call = client.update_scrum_issue_workflow();
+            if let Some(v) = body::<types::IssueFlowRequest>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "UploadAttachments" => Box::pin(async move {
+            let mut call = client.upload_attachments();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<String>(request, "issue_id") { call = call.issue_id(v); }
+            call = call.body(forms::UploadAttachmentsForm::new(file(request)));
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "UploadIssueImg" => Box::pin(async move {
+            let mut call = client.upload_issue_img();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            call = call.body(forms::UploadIssueImgForm::new(file(request)));
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListProjectIterationsV4" => Box::pin(async move {
+            let mut call = client.list_project_iterations_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<String>(request, "updated_time_interval") { call = call.updated_time_interval(v); }
+            if let Some(v) = param::<bool>(request, "include_deleted") { call = call.include_deleted(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "BatchDeleteIterationsV4" => Box::pin(async move {
+            let mut call = client.batch_delete_iterations_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::BatchDeleteIterationsV4RequestBody>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::empty(&response))
+        }),
+        "CreateIterationV4" => Box::pin(async move {
+            let mut call = client.create_iteration_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::CreateIterationRequestV4>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "UpdateIterationV4" => Box::pin(async move {
+            let mut call = client.update_iteration_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "iteration_id") { call = call.iteration_id(v); }
+            if let Some(v) = body::<types::UpdateIterationRequestV4>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::empty(&response))
+        }),
+        "DeleteIterationV4" => Box::pin(async move {
+            let mut call = client.delete_iteration_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "iteration_id") { call = call.iteration_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::empty(&response))
+        }),
+        "ListIterationHistories" => Box::pin(async move {
+            let mut call = client.list_iteration_histories();
+            if let Some(v) = param::<i64>(request, "iteration_id") { call = call.iteration_id(v); }
+            if let Some(v) = param::<i64>(request, "offset") { call = call.offset(v); }
+            if let Some(v) = param::<i64>(request, "limit") { call = call.limit(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ShowIterationV4" => Box::pin(async move {
+            let mut call = client.show_iteration_v4();
+            if let Some(v) = param::<i64>(request, "iteration_id") { call = call.iteration_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "AddApplyJoinProjectForAgc" => Box::pin(async move {
+            let mut call = client.add_apply_join_project_for_agc();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<String>(request, "Domain-Id") { call = call.domain_id(v); }
+            if let Some(v) = param::<String>(request, "User-Id") { call = call.user_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::empty(&response))
+        }),
+        "AddMemberV4" => Box::pin(async move {
+            let mut call = client.add_member_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::AddMemberRequestV4>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::empty(&response))
+        }),
+        "ListProjectMembersV4" => Box::pin(async move {
+            let mut call = client.list_project_members_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "offset") { call = call.offset(v); }
+            if let Some(v) = param::<i64>(request, "limit") { call = call.limit(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "BatchAddMembersV4" => Box::pin(async move {
+            let mut call = client.batch_add_members_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::BatchAddMembersV4RequestBody>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::empty(&response))
+        }),
+        "BatchDeleteMembersV4" => Box::pin(async move {
+            let mut call = client.batch_delete_members_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::BatchDeleteMembersV4RequestBody>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::empty(&response))
+        }),
+        "BatchUpdateChildNickNames" => Box::pin(async move {
+            let mut call = client.batch_update_child_nick_names();
+            if let Some(v) = body::<types::BatchUpdateChildUserNickNamesRequestBody>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::empty(&response))
+        }),
+        "ShowCurUserInfo" => Box::pin(async move {
+            let call = client.show_cur_user_info();
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "UpdateNickNameV4" => Box::pin(async move {
+            let mut call = client.update_nick_name_v4();
+            if let Some(v) = body::<types::UpdateUserNickNameRequestV4>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::empty(&response))
+        }),
+        "ShowCurUserRole" => Box::pin(async move {
+            let mut call = client.show_cur_user_role();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "UpdateMembesRoleV4" => Box::pin(async move {
+            let mut call = client.update_membes_role_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::UpdateMembersRoleV4RequestBody>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::empty(&response))
+        }),
+        "ListProjectBugStaticsV4" => Box::pin(async move {
+            let mut call = client.list_project_bug_statics_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListProjectDemandStaticV4" => Box::pin(async move {
+            let mut call = client.list_project_demand_static_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListProjectWorkHours" => Box::pin(async move {
+            let mut call = client.list_project_work_hours();
+            if let Some(v) = body::<types::ListProjectWorkHoursRequestBody>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListProjectWorkHoursType" => Box::pin(async move {
+            let mut call = client.list_project_work_hours_type();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "limit") { call = call.limit(v); }
+            if let Some(v) = param::<i64>(request, "offset") { call = call.offset(v); }
+            if let Some(v) = param::<i64>(request, "status") { call = call.status(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListSpecIssueStayTimes" => Box::pin(async move {
+            let mut call = client.list_spec_issue_stay_times();
+            if let Some(v) = body::<types::ListSpecIssueStayTimesRequestBody>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListStatusStatistic" => Box::pin(async move {
+            let mut call = client.list_status_statistic();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "iteration_id") { call = call.iteration_id(v); }
+            if let Some(v) = param::<i64>(request, "tracker_id") { call = call.tracker_id(v); }
+            if let Some(v) = param::<i64>(request, "status_id") { call = call.status_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ShowBugDensityV2" => Box::pin(async move {
+            let mut call = client.show_bug_density_v2();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::MetricRequestV2>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ShowBugsPerDeveloper" => Box::pin(async move {
+            let mut call = client.show_bugs_per_developer();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::MetricRequest2>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ShowCompletionRate" => Box::pin(async move {
+            let mut call = client.show_completion_rate();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::MetricRequest3>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ShowIssueCompletionRate" => Box::pin(async move {
+            let mut call = client.show_issue_completion_rate();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ShowProjectWorkHours" => Box::pin(async move {
+            let mut call = client.show_project_work_hours();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::ShowProjectWorkHoursRequestBody>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "CreateScrumPlanToProject" => Box::pin(async move {
+            let mut call = client.create_scrum_plan_to_project();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::CreateScrumPlanToProjectBody>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "DeleteScrumPlanInProject" => Box::pin(async move {
+            let mut call = client.delete_scrum_plan_in_project();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListScrumJobCache" => Box::pin(async move {
+            let mut call = client.list_scrum_job_cache();
+            if let Some(v) = body::<types::ListCacheDatasRequest>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ShowScrumPlansByCondition" => Box::pin(async move {
+            let mut call = client.show_scrum_plans_by_condition();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::ShowScrumPlansByConditionBody>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "UpdateScrumPlanInProject" => Box::pin(async move {
+            let mut call = client.update_scrum_plan_in_project();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<String>(request, "plan_id") { call = call.plan_id(v); }
+            if let Some(v) = body::<types::UpdateScrumPlanInProjectBody>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "UpdateProjectDomain" => Box::pin(async move {
+            let mut call = client.update_project_domain();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<String>(request, "domain_id") { call = call.domain_id(v); }
+            if let Some(v) = body::<types::CreateProjectDomainRequestBody>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "CancelProjectDomain" => Box::pin(async move {
+            let mut call = client.cancel_project_domain();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<String>(request, "domain_id") { call = call.domain_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::empty(&response))
+        }),
+        "CheckProjectNameV4" => Box::pin(async move {
+            let mut call = client.check_project_name_v4();
+            if let Some(v) = body::<types::CheckProjectNameRequestV4>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "CreateProjectDomain" => Box::pin(async move {
+            let mut call = client.create_project_domain();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::CreateProjectDomainRequestBody>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "CreateProjectModule" => Box::pin(async move {
+            let mut call = client.create_project_module();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::CreateProjectModuleRequestBody>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "CreateProjectV4" => Box::pin(async move {
+            let mut call = client.create_project_v4();
+            if let Some(v) = body::<types::CreateProjectV4RequestBody>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "UpdateProjectModule" => Box::pin(async move {
+            let mut call = client.update_project_module();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "module_id") { call = call.module_id(v); }
+            if let Some(v) = body::<types::UpdateProjectModuleRequestBody>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "DeleteProjectModule" => Box::pin(async move {
+            let mut call = client.delete_project_module();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "module_id") { call = call.module_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::empty(&response))
+        }),
+        "ShowProjectInfoV4" => Box::pin(async move {
+            let mut call = client.show_project_info_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "UpdateProjectV4" => Box::pin(async move {
+            let mut call = client.update_project_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = body::<types::UpdateProjectRequestV4>(request) { call = call.body(v); }
+            let response = call.send().await?;
+            Ok(Sent::empty(&response))
+        }),
+        "DeleteProjectV4" => Box::pin(async move {
+            let mut call = client.delete_project_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::empty(&response))
+        }),
+        "ListDomainNotAddedProjectsV4" => Box::pin(async move {
+            let mut call = client.list_domain_not_added_projects_v4();
+            if let Some(v) = param::<i64>(request, "offset") { call = call.offset(v); }
+            if let Some(v) = param::<i64>(request, "limit") { call = call.limit(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListProjectDomains" => Box::pin(async move {
+            let mut call = client.list_project_domains();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "offset") { call = call.offset(v); }
+            if let Some(v) = param::<i64>(request, "limit") { call = call.limit(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListProjectModules" => Box::pin(async move {
+            let mut call = client.list_project_modules();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<i64>(request, "offset") { call = call.offset(v); }
+            if let Some(v) = param::<i64>(request, "limit") { call = call.limit(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListProjectsV4" => Box::pin(async move {
+            let mut call = client.list_projects_v4();
+            if let Some(v) = param::<i64>(request, "offset") { call = call.offset(v); }
+            if let Some(v) = param::<i64>(request, "limit") { call = call.limit(v); }
+            if let Some(v) = param::<String>(request, "search") { call = call.search(v); }
+            if let Some(v) = param::<String>(request, "project_type") { call = call.project_type(v); }
+            if let Some(v) = param::<String>(request, "sort") { call = call.sort(v); }
+            if let Some(v) = param::<String>(request, "archive") { call = call.archive(v); }
+            if let Some(v) = param::<String>(request, "query_type") { call = call.query_type(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "ListTemplates" => Box::pin(async move {
+            let mut call = client.list_templates();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            if let Some(v) = param::<String>(request, "tracker_id") { call = call.tracker_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
+        "RemoveProject" => Box::pin(async move {
+            let mut call = client.remove_project();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::empty(&response))
+        }),
+        "ShowProjectSummaryV4" => Box::pin(async move {
+            let mut call = client.show_project_summary_v4();
+            if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
+            let response = call.send().await?;
+            Ok(Sent::json(&response))
+        }),
         "ShowIpdThirdPartyAssociated" => Box::pin(async move {
             let mut call = client.show_ipd_third_party_associated();
             if let Some(v) = param::<String>(request, "project_id") { call = call.project_id(v); }
@@ -526,6 +1188,78 @@ pub(crate) fn decode(operation: &str, raw: &str) -> Option<serde_json::Result<Va
         "ChangePlanStatus" => Some(serde_json::from_str::<types::ChangePlanStatusResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
         "BatchDeletePlans" => Some(serde_json::from_str::<types::BatchDeletePlansResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
         "BatchUpdateBaseline" => Some(serde_json::from_str::<types::BatchUpdateBaselineResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "AddIssueWorkHours" => Some(serde_json::from_str::<types::AddIssueWorkHoursResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "AssociateScrumIssue" => Some(serde_json::from_str::<types::AssociateScrumIssueResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListIssuesSfV4" => Some(serde_json::from_str::<types::ListIssuesSfV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListIssuesV4" => Some(serde_json::from_str::<types::ListIssuesV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "BatchDeleteScrumWorkitem" => Some(serde_json::from_str::<types::BatchDeleteScrumWorkitemResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "BatchListAssociatedIssues" => Some(serde_json::from_str::<types::BatchListAssociatedIssuesResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "BatchUpdateScrumIssues" => Some(serde_json::from_str::<types::BatchUpdateScrumIssuesResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "CancelScrumAssociate" => Some(serde_json::from_str::<types::CancelScrumAssociateResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "CreateCustomfields" => Some(serde_json::from_str::<types::CreateCustomfieldsResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "CreateIssueV4" => Some(serde_json::from_str::<types::CreateIssueV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "CreateSystemIssueV4" => Some(serde_json::from_str::<types::CreateSystemIssueV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ShowIssueV4" => Some(serde_json::from_str::<types::ShowIssueV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "UpdateIssueV4" => Some(serde_json::from_str::<types::UpdateIssueV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "UpdateScrumMyIssueNotes" => Some(serde_json::from_str::<types::UpdateScrumMyIssueNotesResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "DeleteScrumMyIssueNotes" => Some(serde_json::from_str::<types::DeleteScrumMyIssueNotesResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListAssociatedIssues" => Some(serde_json::from_str::<types::ListAssociatedIssuesResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListAssociatedTestCases" => Some(serde_json::from_str::<types::ListAssociatedTestCasesResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListAssociatedWikis" => Some(serde_json::from_str::<types::ListAssociatedWikisResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListChildIssuesV4" => Some(serde_json::from_str::<types::ListChildIssuesV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListIssueAssociatedCommits" => Some(serde_json::from_str::<types::ListIssueAssociatedCommitsResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListIssueCommentsV4" => Some(serde_json::from_str::<types::ListIssueCommentsV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListIssueCustomFields" => Some(serde_json::from_str::<types::ListIssueCustomFieldsResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListIssueRecordsV4" => Some(serde_json::from_str::<types::ListIssueRecordsV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListProjectIssuesRecordsV4" => Some(serde_json::from_str::<types::ListProjectIssuesRecordsV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListScrumProjectStatuses" => Some(serde_json::from_str::<types::ListScrumProjectStatusesResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListWorkitemConfigs" => Some(serde_json::from_str::<types::ListWorkitemConfigsResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListWorkitemStatusRecordsV4" => Some(serde_json::from_str::<types::ListWorkitemStatusRecordsV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListWorkitems" => Some(serde_json::from_str::<types::ListWorkitemsResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "SearchIssues" => Some(serde_json::from_str::<types::SearchIssuesResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ShowIssuesWrokFlowConfig" => Some(serde_json::from_str::<types::ShowIssuesWrokFlowConfigResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ShowScrumIssueSeverities" => Some(serde_json::from_str::<types::ShowScrumIssueSeveritiesResponse200>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ShowWorkItemWrokflowConfig" => Some(serde_json::from_str::<types::ShowWorkItemWrokflowConfigResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "UpdateScrumIssueNotes" => Some(serde_json::from_str::<types::UpdateScrumIssueNotesResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "UpdateScrumIssueWorkflow" => Some(serde_json::from_str::<types::UpdateScrumIssueWorkflowResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "UploadAttachments" => Some(serde_json::from_str::<types::UploadAttachmentsResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "UploadIssueImg" => Some(serde_json::from_str::<types::UploadIssueImgResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListProjectIterationsV4" => Some(serde_json::from_str::<types::ListProjectIterationsV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "CreateIterationV4" => Some(serde_json::from_str::<types::CreateIterationV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListIterationHistories" => Some(serde_json::from_str::<types::ListIterationHistoriesResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ShowIterationV4" => Some(serde_json::from_str::<types::ShowIterationV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListProjectMembersV4" => Some(serde_json::from_str::<types::ListProjectMembersV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ShowCurUserInfo" => Some(serde_json::from_str::<types::ShowCurUserInfoResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ShowCurUserRole" => Some(serde_json::from_str::<types::ShowCurUserRoleResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListProjectBugStaticsV4" => Some(serde_json::from_str::<types::ListProjectBugStaticsV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListProjectDemandStaticV4" => Some(serde_json::from_str::<types::ListProjectDemandStaticV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListProjectWorkHours" => Some(serde_json::from_str::<types::ListProjectWorkHoursResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListProjectWorkHoursType" => Some(serde_json::from_str::<types::ListProjectWorkHoursTypeResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListSpecIssueStayTimes" => Some(serde_json::from_str::<types::ListSpecIssueStayTimesResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListStatusStatistic" => Some(serde_json::from_str::<types::ListStatusStatisticResponse200>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ShowBugDensityV2" => Some(serde_json::from_str::<types::ShowBugDensityV2ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ShowBugsPerDeveloper" => Some(serde_json::from_str::<types::ShowBugsPerDeveloperResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ShowCompletionRate" => Some(serde_json::from_str::<types::ShowCompletionRateResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ShowIssueCompletionRate" => Some(serde_json::from_str::<types::ShowIssueCompletionRateResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ShowProjectWorkHours" => Some(serde_json::from_str::<types::ShowProjectWorkHoursResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "CreateScrumPlanToProject" => Some(serde_json::from_str::<types::CreateScrumPlanToProjectResponse200>(raw).and_then(|v| serde_json::to_value(&v))),
+        "DeleteScrumPlanInProject" => Some(serde_json::from_str::<types::DeleteScrumPlanInProjectResponse200>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListScrumJobCache" => Some(serde_json::from_str::<types::ListScrumJobCacheResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ShowScrumPlansByCondition" => Some(serde_json::from_str::<types::ShowScrumPlansByConditionResponse200>(raw).and_then(|v| serde_json::to_value(&v))),
+        "UpdateScrumPlanInProject" => Some(serde_json::from_str::<types::UpdateScrumPlanInProjectResponse200>(raw).and_then(|v| serde_json::to_value(&v))),
+        "UpdateProjectDomain" => Some(serde_json::from_str::<types::UpdateProjectDomainResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "CheckProjectNameV4" => Some(serde_json::from_str::<types::CheckProjectNameV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "CreateProjectDomain" => Some(serde_json::from_str::<types::CreateProjectDomainResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "CreateProjectModule" => Some(serde_json::from_str::<types::CreateProjectModuleResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "CreateProjectV4" => Some(serde_json::from_str::<types::CreateProjectV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "UpdateProjectModule" => Some(serde_json::from_str::<types::UpdateProjectModuleResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ShowProjectInfoV4" => Some(serde_json::from_str::<types::ShowProjectInfoV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListDomainNotAddedProjectsV4" => Some(serde_json::from_str::<types::ListDomainNotAddedProjectsV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListProjectDomains" => Some(serde_json::from_str::<types::ListProjectDomainsResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListProjectModules" => Some(serde_json::from_str::<types::ListProjectModulesResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListProjectsV4" => Some(serde_json::from_str::<types::ListProjectsV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ListTemplates" => Some(serde_json::from_str::<types::ListTemplatesResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
+        "ShowProjectSummaryV4" => Some(serde_json::from_str::<types::ShowProjectSummaryV4ResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
         "ShowIpdThirdPartyAssociated" => Some(serde_json::from_str::<types::ShowIpdThirdPartyAssociatedResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
         "UpdateIpdThirdParty" => Some(serde_json::from_str::<types::UpdateIpdThirdPartyResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),
         "AssociateIpdThirdParty" => Some(serde_json::from_str::<types::AssociateIpdThirdPartyResponseBody>(raw).and_then(|v| serde_json::to_value(&v))),

@@ -347,6 +347,1220 @@ async fn batch_update_baseline() {
 }
 
 #[tokio::test]
+async fn add_issue_work_hours() {
+    let h = Harness::start().await;
+    let response = h.client.add_issue_work_hours()
+        .project_id(sample::<String>("AddIssueWorkHours", "project_id"))
+        .issue_id(sample::<i64>("AddIssueWorkHours", "issue_id"))
+        .body(sample_body::<types::AddIssueWorkHoursRequestBody>("AddIssueWorkHours"))
+        .send()
+        .await;
+    let response = h.succeeded("AddIssueWorkHours", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::AddIssueWorkHoursResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn associate_scrum_issue() {
+    let h = Harness::start().await;
+    let response = h.client.associate_scrum_issue()
+        .body(sample_body::<types::AssociateIssueRequest>("AssociateScrumIssue"))
+        .send()
+        .await;
+    let response = h.succeeded("AssociateScrumIssue", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::AssociateScrumIssueResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_issues_sf_v4() {
+    let h = Harness::start().await;
+    let response = h.client.list_issues_sf_v4()
+        .project_id(sample::<String>("ListIssuesSfV4", "project_id"))
+        .offset(sample::<i64>("ListIssuesSfV4", "offset"))
+        .limit(sample::<i64>("ListIssuesSfV4", "limit"))
+        .tracker_id(sample::<i64>("ListIssuesSfV4", "tracker_id"))
+        .created_time_interval(sample::<String>("ListIssuesSfV4", "created_time_interval"))
+        .updated_time_interval(sample::<String>("ListIssuesSfV4", "updated_time_interval"))
+        .send()
+        .await;
+    let response = h.succeeded("ListIssuesSfV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListIssuesSfV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_issues_v4() {
+    let h = Harness::start().await;
+    let response = h.client.list_issues_v4()
+        .project_id(sample::<String>("ListIssuesV4", "project_id"))
+        .body(sample_body::<types::ListIssueRequestV4>("ListIssuesV4"))
+        .send()
+        .await;
+    let response = h.succeeded("ListIssuesV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListIssuesV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn batch_delete_issues_v4() {
+    let h = Harness::start().await;
+    let response = h.client.batch_delete_issues_v4()
+        .project_id(sample::<String>("BatchDeleteIssuesV4", "project_id"))
+        .body(sample_body::<types::BatchDeleteIssuesRequestV4>("BatchDeleteIssuesV4"))
+        .send()
+        .await;
+    let response = h.succeeded("BatchDeleteIssuesV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &() = response.body();
+}
+
+#[tokio::test]
+async fn batch_delete_scrum_workitem() {
+    let h = Harness::start().await;
+    let response = h.client.batch_delete_scrum_workitem()
+        .body(sample_body::<types::BatchDeleteModuleRequestBody>("BatchDeleteScrumWorkitem"))
+        .send()
+        .await;
+    let response = h.succeeded("BatchDeleteScrumWorkitem", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::BatchDeleteScrumWorkitemResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn batch_list_associated_issues() {
+    let h = Harness::start().await;
+    let response = h.client.batch_list_associated_issues()
+        .project_id(sample::<String>("BatchListAssociatedIssues", "project_id"))
+        .limit(sample::<i64>("BatchListAssociatedIssues", "limit"))
+        .offset(sample::<i64>("BatchListAssociatedIssues", "offset"))
+        .send()
+        .await;
+    let response = h.succeeded("BatchListAssociatedIssues", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::BatchListAssociatedIssuesResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn batch_update_scrum_issues() {
+    let h = Harness::start().await;
+    let response = h.client.batch_update_scrum_issues()
+        .body(sample_body::<types::BatchUpdateRequest>("BatchUpdateScrumIssues"))
+        .send()
+        .await;
+    let response = h.succeeded("BatchUpdateScrumIssues", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::BatchUpdateScrumIssuesResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn cancel_scrum_associate() {
+    let h = Harness::start().await;
+    let response = h.client.cancel_scrum_associate()
+        .body(sample_body::<types::CancelAssociateIssueRequest>("CancelScrumAssociate"))
+        .send()
+        .await;
+    let response = h.succeeded("CancelScrumAssociate", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::CancelScrumAssociateResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn create_customfields() {
+    let h = Harness::start().await;
+    let response = h.client.create_customfields()
+        .project_id(sample::<String>("CreateCustomfields", "project_id"))
+        .body(sample_body::<types::CreateCustomfieldV1Req>("CreateCustomfields"))
+        .send()
+        .await;
+    let response = h.succeeded("CreateCustomfields", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::CreateCustomfieldsResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn create_issue_v4() {
+    let h = Harness::start().await;
+    let response = h.client.create_issue_v4()
+        .project_id(sample::<String>("CreateIssueV4", "project_id"))
+        .body(sample_body::<types::CreateIssueRequestV4>("CreateIssueV4"))
+        .send()
+        .await;
+    let response = h.succeeded("CreateIssueV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::CreateIssueV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn create_system_issue_v4() {
+    let h = Harness::start().await;
+    let response = h.client.create_system_issue_v4()
+        .project_id(sample::<String>("CreateSystemIssueV4", "project_id"))
+        .body(sample_body::<types::CreateSystemIssueRequestV4>("CreateSystemIssueV4"))
+        .send()
+        .await;
+    let response = h.succeeded("CreateSystemIssueV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::CreateSystemIssueV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn download_attachment() {
+    let h = Harness::start().await;
+    let response = h.client.download_attachment()
+        .project_id(sample::<String>("DownloadAttachment", "project_id"))
+        .issue_id(sample::<String>("DownloadAttachment", "issue_id"))
+        .attachment_id(sample::<String>("DownloadAttachment", "attachment_id"))
+        .send()
+        .await;
+    let response = h.succeeded("DownloadAttachment", response);
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(!read_all(response.into_inner()).await.is_empty());
+}
+
+#[tokio::test]
+async fn delete_attachment() {
+    let h = Harness::start().await;
+    let response = h.client.delete_attachment()
+        .project_id(sample::<String>("DeleteAttachment", "project_id"))
+        .issue_id(sample::<String>("DeleteAttachment", "issue_id"))
+        .attachment_id(sample::<String>("DeleteAttachment", "attachment_id"))
+        .send()
+        .await;
+    let response = h.succeeded("DeleteAttachment", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &() = response.body();
+}
+
+#[tokio::test]
+async fn show_issue_v4() {
+    let h = Harness::start().await;
+    let response = h.client.show_issue_v4()
+        .project_id(sample::<String>("ShowIssueV4", "project_id"))
+        .issue_id(sample::<i64>("ShowIssueV4", "issue_id"))
+        .send()
+        .await;
+    let response = h.succeeded("ShowIssueV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ShowIssueV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn update_issue_v4() {
+    let h = Harness::start().await;
+    let response = h.client.update_issue_v4()
+        .project_id(sample::<String>("UpdateIssueV4", "project_id"))
+        .issue_id(sample::<i64>("UpdateIssueV4", "issue_id"))
+        .body(sample_body::<types::IssueRequestV4>("UpdateIssueV4"))
+        .send()
+        .await;
+    let response = h.succeeded("UpdateIssueV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::UpdateIssueV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn delete_issue_v4() {
+    let h = Harness::start().await;
+    let response = h.client.delete_issue_v4()
+        .project_id(sample::<String>("DeleteIssueV4", "project_id"))
+        .issue_id(sample::<i64>("DeleteIssueV4", "issue_id"))
+        .send()
+        .await;
+    let response = h.succeeded("DeleteIssueV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &() = response.body();
+}
+
+#[tokio::test]
+async fn update_scrum_my_issue_notes() {
+    let h = Harness::start().await;
+    let response = h.client.update_scrum_my_issue_notes()
+        .body(sample_body::<types::UpdateCommentsRequest>("UpdateScrumMyIssueNotes"))
+        .send()
+        .await;
+    let response = h.succeeded("UpdateScrumMyIssueNotes", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::UpdateScrumMyIssueNotesResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn delete_scrum_my_issue_notes() {
+    let h = Harness::start().await;
+    let response = h.client.delete_scrum_my_issue_notes()
+        .body(sample_body::<types::DeleteIssueNoteParam>("DeleteScrumMyIssueNotes"))
+        .send()
+        .await;
+    let response = h.succeeded("DeleteScrumMyIssueNotes", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::DeleteScrumMyIssueNotesResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn download_image_file() {
+    let h = Harness::start().await;
+    let response = h.client.download_image_file()
+        .project_id(sample::<String>("DownloadImageFile", "project_id"))
+        .image_uri(sample::<String>("DownloadImageFile", "image_uri"))
+        .send()
+        .await;
+    let response = h.succeeded("DownloadImageFile", response);
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(!read_all(response.into_inner()).await.is_empty());
+}
+
+#[tokio::test]
+async fn list_associated_issues() {
+    let h = Harness::start().await;
+    let response = h.client.list_associated_issues()
+        .project_id(sample::<String>("ListAssociatedIssues", "project_id"))
+        .issue_id(sample::<i64>("ListAssociatedIssues", "issue_id"))
+        .limit(sample::<i64>("ListAssociatedIssues", "limit"))
+        .offset(sample::<i64>("ListAssociatedIssues", "offset"))
+        .send()
+        .await;
+    let response = h.succeeded("ListAssociatedIssues", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListAssociatedIssuesResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_associated_test_cases() {
+    let h = Harness::start().await;
+    let response = h.client.list_associated_test_cases()
+        .project_id(sample::<String>("ListAssociatedTestCases", "project_id"))
+        .issue_id(sample::<i64>("ListAssociatedTestCases", "issue_id"))
+        .limit(sample::<i64>("ListAssociatedTestCases", "limit"))
+        .offset(sample::<i64>("ListAssociatedTestCases", "offset"))
+        .send()
+        .await;
+    let response = h.succeeded("ListAssociatedTestCases", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListAssociatedTestCasesResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_associated_wikis() {
+    let h = Harness::start().await;
+    let response = h.client.list_associated_wikis()
+        .project_id(sample::<String>("ListAssociatedWikis", "project_id"))
+        .issue_id(sample::<i64>("ListAssociatedWikis", "issue_id"))
+        .limit(sample::<i64>("ListAssociatedWikis", "limit"))
+        .offset(sample::<i64>("ListAssociatedWikis", "offset"))
+        .send()
+        .await;
+    let response = h.succeeded("ListAssociatedWikis", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListAssociatedWikisResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_child_issues_v4() {
+    let h = Harness::start().await;
+    let response = h.client.list_child_issues_v4()
+        .project_id(sample::<String>("ListChildIssuesV4", "project_id"))
+        .issue_id(sample::<i64>("ListChildIssuesV4", "issue_id"))
+        .send()
+        .await;
+    let response = h.succeeded("ListChildIssuesV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListChildIssuesV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_issue_associated_commits() {
+    let h = Harness::start().await;
+    let response = h.client.list_issue_associated_commits()
+        .project_id(sample::<String>("ListIssueAssociatedCommits", "project_id"))
+        .issue_id(sample::<i64>("ListIssueAssociatedCommits", "issue_id"))
+        .type_(sample::<String>("ListIssueAssociatedCommits", "type"))
+        .limit(sample::<i64>("ListIssueAssociatedCommits", "limit"))
+        .offset(sample::<i64>("ListIssueAssociatedCommits", "offset"))
+        .send()
+        .await;
+    let response = h.succeeded("ListIssueAssociatedCommits", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListIssueAssociatedCommitsResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_issue_comments_v4() {
+    let h = Harness::start().await;
+    let response = h.client.list_issue_comments_v4()
+        .project_id(sample::<String>("ListIssueCommentsV4", "project_id"))
+        .issue_id(sample::<i64>("ListIssueCommentsV4", "issue_id"))
+        .offset(sample::<i64>("ListIssueCommentsV4", "offset"))
+        .limit(sample::<i64>("ListIssueCommentsV4", "limit"))
+        .send()
+        .await;
+    let response = h.succeeded("ListIssueCommentsV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListIssueCommentsV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_issue_custom_fields() {
+    let h = Harness::start().await;
+    let response = h.client.list_issue_custom_fields()
+        .project_id(sample::<String>("ListIssueCustomFields", "project_id"))
+        .body(sample_body::<types::ListIssueCustomFieldsRequestBody>("ListIssueCustomFields"))
+        .send()
+        .await;
+    let response = h.succeeded("ListIssueCustomFields", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListIssueCustomFieldsResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_issue_records_v4() {
+    let h = Harness::start().await;
+    let response = h.client.list_issue_records_v4()
+        .project_id(sample::<String>("ListIssueRecordsV4", "project_id"))
+        .issue_id(sample::<i64>("ListIssueRecordsV4", "issue_id"))
+        .offset(sample::<i64>("ListIssueRecordsV4", "offset"))
+        .limit(sample::<i64>("ListIssueRecordsV4", "limit"))
+        .send()
+        .await;
+    let response = h.succeeded("ListIssueRecordsV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListIssueRecordsV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_project_issues_records_v4() {
+    let h = Harness::start().await;
+    let response = h.client.list_project_issues_records_v4()
+        .project_id(sample::<String>("ListProjectIssuesRecordsV4", "project_id"))
+        .offset(sample::<i64>("ListProjectIssuesRecordsV4", "offset"))
+        .limit(sample::<i64>("ListProjectIssuesRecordsV4", "limit"))
+        .operated_time_interval(sample::<String>("ListProjectIssuesRecordsV4", "operated_time_interval"))
+        .send()
+        .await;
+    let response = h.succeeded("ListProjectIssuesRecordsV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListProjectIssuesRecordsV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_scrum_project_statuses() {
+    let h = Harness::start().await;
+    let response = h.client.list_scrum_project_statuses()
+        .project_id(sample::<String>("ListScrumProjectStatuses", "project_id"))
+        .offset(sample::<i64>("ListScrumProjectStatuses", "offset"))
+        .limit(sample::<i64>("ListScrumProjectStatuses", "limit"))
+        .tracker_id(sample::<i64>("ListScrumProjectStatuses", "tracker_id"))
+        .send()
+        .await;
+    let response = h.succeeded("ListScrumProjectStatuses", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListScrumProjectStatusesResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_workitem_configs() {
+    let h = Harness::start().await;
+    let response = h.client.list_workitem_configs()
+        .project_id(sample::<String>("ListWorkitemConfigs", "project_id"))
+        .send()
+        .await;
+    let response = h.succeeded("ListWorkitemConfigs", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListWorkitemConfigsResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_workitem_status_records_v4() {
+    let h = Harness::start().await;
+    let response = h.client.list_workitem_status_records_v4()
+        .project_id(sample::<String>("ListWorkitemStatusRecordsV4", "project_id"))
+        .offset(sample::<i64>("ListWorkitemStatusRecordsV4", "offset"))
+        .limit(sample::<i64>("ListWorkitemStatusRecordsV4", "limit"))
+        .send()
+        .await;
+    let response = h.succeeded("ListWorkitemStatusRecordsV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListWorkitemStatusRecordsV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_workitems() {
+    let h = Harness::start().await;
+    let response = h.client.list_workitems()
+        .project_id(sample::<String>("ListWorkitems", "project_id"))
+        .offset(sample::<i64>("ListWorkitems", "offset"))
+        .limit(sample::<i64>("ListWorkitems", "limit"))
+        .created_time_interval(sample::<String>("ListWorkitems", "created_time_interval"))
+        .send()
+        .await;
+    let response = h.succeeded("ListWorkitems", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListWorkitemsResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn search_issues() {
+    let h = Harness::start().await;
+    let response = h.client.search_issues()
+        .body(sample_body::<types::ListWorkTableIssueRequestV4RequestBody>("SearchIssues"))
+        .send()
+        .await;
+    let response = h.succeeded("SearchIssues", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::SearchIssuesResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn show_issues_wrok_flow_config() {
+    let h = Harness::start().await;
+    let response = h.client.show_issues_wrok_flow_config()
+        .project_id(sample::<String>("ShowIssuesWrokFlowConfig", "project_id"))
+        .tracker_id(sample::<i64>("ShowIssuesWrokFlowConfig", "tracker_id"))
+        .send()
+        .await;
+    let response = h.succeeded("ShowIssuesWrokFlowConfig", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ShowIssuesWrokFlowConfigResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn show_scrum_issue_severities() {
+    let h = Harness::start().await;
+    let response = h.client.show_scrum_issue_severities()
+        .send()
+        .await;
+    let response = h.succeeded("ShowScrumIssueSeverities", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ShowScrumIssueSeveritiesResponse200 = response.body();
+}
+
+#[tokio::test]
+async fn show_work_item_wrokflow_config() {
+    let h = Harness::start().await;
+    let response = h.client.show_work_item_wrokflow_config()
+        .project_id(sample::<String>("ShowWorkItemWrokflowConfig", "project_id"))
+        .board_id(sample::<String>("ShowWorkItemWrokflowConfig", "board_id"))
+        .send()
+        .await;
+    let response = h.succeeded("ShowWorkItemWrokflowConfig", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ShowWorkItemWrokflowConfigResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn update_scrum_issue_notes() {
+    let h = Harness::start().await;
+    let response = h.client.update_scrum_issue_notes()
+        .body(sample_body::<types::AddCommentsRequest>("UpdateScrumIssueNotes"))
+        .send()
+        .await;
+    let response = h.succeeded("UpdateScrumIssueNotes", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::UpdateScrumIssueNotesResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn update_scrum_issue_workflow() {
+    let h = Harness::start().await;
+    let response = h.client.update_scrum_issue_workflow()
+        .body(sample_body::<types::IssueFlowRequest>("UpdateScrumIssueWorkflow"))
+        .send()
+        .await;
+    let response = h.succeeded("UpdateScrumIssueWorkflow", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::UpdateScrumIssueWorkflowResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn upload_attachments() {
+    let h = Harness::start().await;
+    let response = h.client.upload_attachments()
+        .project_id(sample::<String>("UploadAttachments", "project_id"))
+        .issue_id(sample::<String>("UploadAttachments", "issue_id"))
+        .body(forms::UploadAttachmentsForm::new(sample_file()))
+        .send()
+        .await;
+    let response = h.succeeded("UploadAttachments", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::UploadAttachmentsResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn upload_issue_img() {
+    let h = Harness::start().await;
+    let response = h.client.upload_issue_img()
+        .project_id(sample::<String>("UploadIssueImg", "project_id"))
+        .body(forms::UploadIssueImgForm::new(sample_file()))
+        .send()
+        .await;
+    let response = h.succeeded("UploadIssueImg", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::UploadIssueImgResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_project_iterations_v4() {
+    let h = Harness::start().await;
+    let response = h.client.list_project_iterations_v4()
+        .project_id(sample::<String>("ListProjectIterationsV4", "project_id"))
+        .updated_time_interval(sample::<String>("ListProjectIterationsV4", "updated_time_interval"))
+        .include_deleted(sample::<bool>("ListProjectIterationsV4", "include_deleted"))
+        .send()
+        .await;
+    let response = h.succeeded("ListProjectIterationsV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListProjectIterationsV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn batch_delete_iterations_v4() {
+    let h = Harness::start().await;
+    let response = h.client.batch_delete_iterations_v4()
+        .project_id(sample::<String>("BatchDeleteIterationsV4", "project_id"))
+        .body(sample_body::<types::BatchDeleteIterationsV4RequestBody>("BatchDeleteIterationsV4"))
+        .send()
+        .await;
+    let response = h.succeeded("BatchDeleteIterationsV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &() = response.body();
+}
+
+#[tokio::test]
+async fn create_iteration_v4() {
+    let h = Harness::start().await;
+    let response = h.client.create_iteration_v4()
+        .project_id(sample::<String>("CreateIterationV4", "project_id"))
+        .body(sample_body::<types::CreateIterationRequestV4>("CreateIterationV4"))
+        .send()
+        .await;
+    let response = h.succeeded("CreateIterationV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::CreateIterationV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn update_iteration_v4() {
+    let h = Harness::start().await;
+    let response = h.client.update_iteration_v4()
+        .project_id(sample::<String>("UpdateIterationV4", "project_id"))
+        .iteration_id(sample::<i64>("UpdateIterationV4", "iteration_id"))
+        .body(sample_body::<types::UpdateIterationRequestV4>("UpdateIterationV4"))
+        .send()
+        .await;
+    let response = h.succeeded("UpdateIterationV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &() = response.body();
+}
+
+#[tokio::test]
+async fn delete_iteration_v4() {
+    let h = Harness::start().await;
+    let response = h.client.delete_iteration_v4()
+        .project_id(sample::<String>("DeleteIterationV4", "project_id"))
+        .iteration_id(sample::<i64>("DeleteIterationV4", "iteration_id"))
+        .send()
+        .await;
+    let response = h.succeeded("DeleteIterationV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &() = response.body();
+}
+
+#[tokio::test]
+async fn list_iteration_histories() {
+    let h = Harness::start().await;
+    let response = h.client.list_iteration_histories()
+        .iteration_id(sample::<i64>("ListIterationHistories", "iteration_id"))
+        .offset(sample::<i64>("ListIterationHistories", "offset"))
+        .limit(sample::<i64>("ListIterationHistories", "limit"))
+        .send()
+        .await;
+    let response = h.succeeded("ListIterationHistories", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListIterationHistoriesResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn show_iteration_v4() {
+    let h = Harness::start().await;
+    let response = h.client.show_iteration_v4()
+        .iteration_id(sample::<i64>("ShowIterationV4", "iteration_id"))
+        .send()
+        .await;
+    let response = h.succeeded("ShowIterationV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ShowIterationV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn add_apply_join_project_for_agc() {
+    let h = Harness::start().await;
+    let response = h.client.add_apply_join_project_for_agc()
+        .project_id(sample::<String>("AddApplyJoinProjectForAgc", "project_id"))
+        .domain_id(sample::<String>("AddApplyJoinProjectForAgc", "Domain-Id"))
+        .user_id(sample::<String>("AddApplyJoinProjectForAgc", "User-Id"))
+        .send()
+        .await;
+    let response = h.succeeded("AddApplyJoinProjectForAgc", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &() = response.body();
+}
+
+#[tokio::test]
+async fn add_member_v4() {
+    let h = Harness::start().await;
+    let response = h.client.add_member_v4()
+        .project_id(sample::<String>("AddMemberV4", "project_id"))
+        .body(sample_body::<types::AddMemberRequestV4>("AddMemberV4"))
+        .send()
+        .await;
+    let response = h.succeeded("AddMemberV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &() = response.body();
+}
+
+#[tokio::test]
+async fn list_project_members_v4() {
+    let h = Harness::start().await;
+    let response = h.client.list_project_members_v4()
+        .project_id(sample::<String>("ListProjectMembersV4", "project_id"))
+        .offset(sample::<i64>("ListProjectMembersV4", "offset"))
+        .limit(sample::<i64>("ListProjectMembersV4", "limit"))
+        .send()
+        .await;
+    let response = h.succeeded("ListProjectMembersV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListProjectMembersV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn batch_add_members_v4() {
+    let h = Harness::start().await;
+    let response = h.client.batch_add_members_v4()
+        .project_id(sample::<String>("BatchAddMembersV4", "project_id"))
+        .body(sample_body::<types::BatchAddMembersV4RequestBody>("BatchAddMembersV4"))
+        .send()
+        .await;
+    let response = h.succeeded("BatchAddMembersV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &() = response.body();
+}
+
+#[tokio::test]
+async fn batch_delete_members_v4() {
+    let h = Harness::start().await;
+    let response = h.client.batch_delete_members_v4()
+        .project_id(sample::<String>("BatchDeleteMembersV4", "project_id"))
+        .body(sample_body::<types::BatchDeleteMembersV4RequestBody>("BatchDeleteMembersV4"))
+        .send()
+        .await;
+    let response = h.succeeded("BatchDeleteMembersV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &() = response.body();
+}
+
+#[tokio::test]
+async fn batch_update_child_nick_names() {
+    let h = Harness::start().await;
+    let response = h.client.batch_update_child_nick_names()
+        .body(sample_body::<types::BatchUpdateChildUserNickNamesRequestBody>("BatchUpdateChildNickNames"))
+        .send()
+        .await;
+    let response = h.succeeded("BatchUpdateChildNickNames", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &() = response.body();
+}
+
+#[tokio::test]
+async fn show_cur_user_info() {
+    let h = Harness::start().await;
+    let response = h.client.show_cur_user_info()
+        .send()
+        .await;
+    let response = h.succeeded("ShowCurUserInfo", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ShowCurUserInfoResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn update_nick_name_v4() {
+    let h = Harness::start().await;
+    let response = h.client.update_nick_name_v4()
+        .body(sample_body::<types::UpdateUserNickNameRequestV4>("UpdateNickNameV4"))
+        .send()
+        .await;
+    let response = h.succeeded("UpdateNickNameV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &() = response.body();
+}
+
+#[tokio::test]
+async fn show_cur_user_role() {
+    let h = Harness::start().await;
+    let response = h.client.show_cur_user_role()
+        .project_id(sample::<String>("ShowCurUserRole", "project_id"))
+        .send()
+        .await;
+    let response = h.succeeded("ShowCurUserRole", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ShowCurUserRoleResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn update_membes_role_v4() {
+    let h = Harness::start().await;
+    let response = h.client.update_membes_role_v4()
+        .project_id(sample::<String>("UpdateMembesRoleV4", "project_id"))
+        .body(sample_body::<types::UpdateMembersRoleV4RequestBody>("UpdateMembesRoleV4"))
+        .send()
+        .await;
+    let response = h.succeeded("UpdateMembesRoleV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &() = response.body();
+}
+
+#[tokio::test]
+async fn list_project_bug_statics_v4() {
+    let h = Harness::start().await;
+    let response = h.client.list_project_bug_statics_v4()
+        .project_id(sample::<String>("ListProjectBugStaticsV4", "project_id"))
+        .send()
+        .await;
+    let response = h.succeeded("ListProjectBugStaticsV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListProjectBugStaticsV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_project_demand_static_v4() {
+    let h = Harness::start().await;
+    let response = h.client.list_project_demand_static_v4()
+        .project_id(sample::<String>("ListProjectDemandStaticV4", "project_id"))
+        .send()
+        .await;
+    let response = h.succeeded("ListProjectDemandStaticV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListProjectDemandStaticV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_project_work_hours() {
+    let h = Harness::start().await;
+    let response = h.client.list_project_work_hours()
+        .body(sample_body::<types::ListProjectWorkHoursRequestBody>("ListProjectWorkHours"))
+        .send()
+        .await;
+    let response = h.succeeded("ListProjectWorkHours", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListProjectWorkHoursResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_project_work_hours_type() {
+    let h = Harness::start().await;
+    let response = h.client.list_project_work_hours_type()
+        .project_id(sample::<String>("ListProjectWorkHoursType", "project_id"))
+        .limit(sample::<i64>("ListProjectWorkHoursType", "limit"))
+        .offset(sample::<i64>("ListProjectWorkHoursType", "offset"))
+        .status(sample::<i64>("ListProjectWorkHoursType", "status"))
+        .send()
+        .await;
+    let response = h.succeeded("ListProjectWorkHoursType", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListProjectWorkHoursTypeResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_spec_issue_stay_times() {
+    let h = Harness::start().await;
+    let response = h.client.list_spec_issue_stay_times()
+        .body(sample_body::<types::ListSpecIssueStayTimesRequestBody>("ListSpecIssueStayTimes"))
+        .send()
+        .await;
+    let response = h.succeeded("ListSpecIssueStayTimes", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListSpecIssueStayTimesResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_status_statistic() {
+    let h = Harness::start().await;
+    let response = h.client.list_status_statistic()
+        .project_id(sample::<String>("ListStatusStatistic", "project_id"))
+        .iteration_id(sample::<i64>("ListStatusStatistic", "iteration_id"))
+        .tracker_id(sample::<i64>("ListStatusStatistic", "tracker_id"))
+        .status_id(sample::<i64>("ListStatusStatistic", "status_id"))
+        .send()
+        .await;
+    let response = h.succeeded("ListStatusStatistic", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListStatusStatisticResponse200 = response.body();
+}
+
+#[tokio::test]
+async fn show_bug_density_v2() {
+    let h = Harness::start().await;
+    let response = h.client.show_bug_density_v2()
+        .project_id(sample::<String>("ShowBugDensityV2", "project_id"))
+        .body(sample_body::<types::MetricRequestV2>("ShowBugDensityV2"))
+        .send()
+        .await;
+    let response = h.succeeded("ShowBugDensityV2", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ShowBugDensityV2ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn show_bugs_per_developer() {
+    let h = Harness::start().await;
+    let response = h.client.show_bugs_per_developer()
+        .project_id(sample::<String>("ShowBugsPerDeveloper", "project_id"))
+        .body(sample_body::<types::MetricRequest2>("ShowBugsPerDeveloper"))
+        .send()
+        .await;
+    let response = h.succeeded("ShowBugsPerDeveloper", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ShowBugsPerDeveloperResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn show_completion_rate() {
+    let h = Harness::start().await;
+    let response = h.client.show_completion_rate()
+        .project_id(sample::<String>("ShowCompletionRate", "project_id"))
+        .body(sample_body::<types::MetricRequest3>("ShowCompletionRate"))
+        .send()
+        .await;
+    let response = h.succeeded("ShowCompletionRate", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ShowCompletionRateResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn show_issue_completion_rate() {
+    let h = Harness::start().await;
+    let response = h.client.show_issue_completion_rate()
+        .project_id(sample::<String>("ShowIssueCompletionRate", "project_id"))
+        .send()
+        .await;
+    let response = h.succeeded("ShowIssueCompletionRate", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ShowIssueCompletionRateResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn show_project_work_hours() {
+    let h = Harness::start().await;
+    let response = h.client.show_project_work_hours()
+        .project_id(sample::<String>("ShowProjectWorkHours", "project_id"))
+        .body(sample_body::<types::ShowProjectWorkHoursRequestBody>("ShowProjectWorkHours"))
+        .send()
+        .await;
+    let response = h.succeeded("ShowProjectWorkHours", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ShowProjectWorkHoursResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn create_scrum_plan_to_project() {
+    let h = Harness::start().await;
+    let response = h.client.create_scrum_plan_to_project()
+        .project_id(sample::<String>("CreateScrumPlanToProject", "project_id"))
+        .body(sample_body::<types::CreateScrumPlanToProjectBody>("CreateScrumPlanToProject"))
+        .send()
+        .await;
+    let response = h.succeeded("CreateScrumPlanToProject", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::CreateScrumPlanToProjectResponse200 = response.body();
+}
+
+#[tokio::test]
+async fn delete_scrum_plan_in_project() {
+    let h = Harness::start().await;
+    let response = h.client.delete_scrum_plan_in_project()
+        .project_id(sample::<String>("DeleteScrumPlanInProject", "project_id"))
+        .send()
+        .await;
+    let response = h.succeeded("DeleteScrumPlanInProject", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::DeleteScrumPlanInProjectResponse200 = response.body();
+}
+
+#[tokio::test]
+async fn list_scrum_job_cache() {
+    let h = Harness::start().await;
+    let response = h.client.list_scrum_job_cache()
+        .body(sample_body::<types::ListCacheDatasRequest>("ListScrumJobCache"))
+        .send()
+        .await;
+    let response = h.succeeded("ListScrumJobCache", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListScrumJobCacheResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn show_scrum_plans_by_condition() {
+    let h = Harness::start().await;
+    let response = h.client.show_scrum_plans_by_condition()
+        .project_id(sample::<String>("ShowScrumPlansByCondition", "project_id"))
+        .body(sample_body::<types::ShowScrumPlansByConditionBody>("ShowScrumPlansByCondition"))
+        .send()
+        .await;
+    let response = h.succeeded("ShowScrumPlansByCondition", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ShowScrumPlansByConditionResponse200 = response.body();
+}
+
+#[tokio::test]
+async fn update_scrum_plan_in_project() {
+    let h = Harness::start().await;
+    let response = h.client.update_scrum_plan_in_project()
+        .project_id(sample::<String>("UpdateScrumPlanInProject", "project_id"))
+        .plan_id(sample::<String>("UpdateScrumPlanInProject", "plan_id"))
+        .body(sample_body::<types::UpdateScrumPlanInProjectBody>("UpdateScrumPlanInProject"))
+        .send()
+        .await;
+    let response = h.succeeded("UpdateScrumPlanInProject", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::UpdateScrumPlanInProjectResponse200 = response.body();
+}
+
+#[tokio::test]
+async fn update_project_domain() {
+    let h = Harness::start().await;
+    let response = h.client.update_project_domain()
+        .project_id(sample::<String>("UpdateProjectDomain", "project_id"))
+        .domain_id(sample::<String>("UpdateProjectDomain", "domain_id"))
+        .body(sample_body::<types::CreateProjectDomainRequestBody>("UpdateProjectDomain"))
+        .send()
+        .await;
+    let response = h.succeeded("UpdateProjectDomain", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::UpdateProjectDomainResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn cancel_project_domain() {
+    let h = Harness::start().await;
+    let response = h.client.cancel_project_domain()
+        .project_id(sample::<String>("CancelProjectDomain", "project_id"))
+        .domain_id(sample::<String>("CancelProjectDomain", "domain_id"))
+        .send()
+        .await;
+    let response = h.succeeded("CancelProjectDomain", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &() = response.body();
+}
+
+#[tokio::test]
+async fn check_project_name_v4() {
+    let h = Harness::start().await;
+    let response = h.client.check_project_name_v4()
+        .body(sample_body::<types::CheckProjectNameRequestV4>("CheckProjectNameV4"))
+        .send()
+        .await;
+    let response = h.succeeded("CheckProjectNameV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::CheckProjectNameV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn create_project_domain() {
+    let h = Harness::start().await;
+    let response = h.client.create_project_domain()
+        .project_id(sample::<String>("CreateProjectDomain", "project_id"))
+        .body(sample_body::<types::CreateProjectDomainRequestBody>("CreateProjectDomain"))
+        .send()
+        .await;
+    let response = h.succeeded("CreateProjectDomain", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::CreateProjectDomainResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn create_project_module() {
+    let h = Harness::start().await;
+    let response = h.client.create_project_module()
+        .project_id(sample::<String>("CreateProjectModule", "project_id"))
+        .body(sample_body::<types::CreateProjectModuleRequestBody>("CreateProjectModule"))
+        .send()
+        .await;
+    let response = h.succeeded("CreateProjectModule", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::CreateProjectModuleResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn create_project_v4() {
+    let h = Harness::start().await;
+    let response = h.client.create_project_v4()
+        .body(sample_body::<types::CreateProjectV4RequestBody>("CreateProjectV4"))
+        .send()
+        .await;
+    let response = h.succeeded("CreateProjectV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::CreateProjectV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn update_project_module() {
+    let h = Harness::start().await;
+    let response = h.client.update_project_module()
+        .project_id(sample::<String>("UpdateProjectModule", "project_id"))
+        .module_id(sample::<i64>("UpdateProjectModule", "module_id"))
+        .body(sample_body::<types::UpdateProjectModuleRequestBody>("UpdateProjectModule"))
+        .send()
+        .await;
+    let response = h.succeeded("UpdateProjectModule", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::UpdateProjectModuleResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn delete_project_module() {
+    let h = Harness::start().await;
+    let response = h.client.delete_project_module()
+        .project_id(sample::<String>("DeleteProjectModule", "project_id"))
+        .module_id(sample::<i64>("DeleteProjectModule", "module_id"))
+        .send()
+        .await;
+    let response = h.succeeded("DeleteProjectModule", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &() = response.body();
+}
+
+#[tokio::test]
+async fn show_project_info_v4() {
+    let h = Harness::start().await;
+    let response = h.client.show_project_info_v4()
+        .project_id(sample::<String>("ShowProjectInfoV4", "project_id"))
+        .send()
+        .await;
+    let response = h.succeeded("ShowProjectInfoV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ShowProjectInfoV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn update_project_v4() {
+    let h = Harness::start().await;
+    let response = h.client.update_project_v4()
+        .project_id(sample::<String>("UpdateProjectV4", "project_id"))
+        .body(sample_body::<types::UpdateProjectRequestV4>("UpdateProjectV4"))
+        .send()
+        .await;
+    let response = h.succeeded("UpdateProjectV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &() = response.body();
+}
+
+#[tokio::test]
+async fn delete_project_v4() {
+    let h = Harness::start().await;
+    let response = h.client.delete_project_v4()
+        .project_id(sample::<String>("DeleteProjectV4", "project_id"))
+        .send()
+        .await;
+    let response = h.succeeded("DeleteProjectV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &() = response.body();
+}
+
+#[tokio::test]
+async fn list_domain_not_added_projects_v4() {
+    let h = Harness::start().await;
+    let response = h.client.list_domain_not_added_projects_v4()
+        .offset(sample::<i64>("ListDomainNotAddedProjectsV4", "offset"))
+        .limit(sample::<i64>("ListDomainNotAddedProjectsV4", "limit"))
+        .send()
+        .await;
+    let response = h.succeeded("ListDomainNotAddedProjectsV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListDomainNotAddedProjectsV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_project_domains() {
+    let h = Harness::start().await;
+    let response = h.client.list_project_domains()
+        .project_id(sample::<String>("ListProjectDomains", "project_id"))
+        .offset(sample::<i64>("ListProjectDomains", "offset"))
+        .limit(sample::<i64>("ListProjectDomains", "limit"))
+        .send()
+        .await;
+    let response = h.succeeded("ListProjectDomains", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListProjectDomainsResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_project_modules() {
+    let h = Harness::start().await;
+    let response = h.client.list_project_modules()
+        .project_id(sample::<String>("ListProjectModules", "project_id"))
+        .offset(sample::<i64>("ListProjectModules", "offset"))
+        .limit(sample::<i64>("ListProjectModules", "limit"))
+        .send()
+        .await;
+    let response = h.succeeded("ListProjectModules", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListProjectModulesResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_projects_v4() {
+    let h = Harness::start().await;
+    let response = h.client.list_projects_v4()
+        .offset(sample::<i64>("ListProjectsV4", "offset"))
+        .limit(sample::<i64>("ListProjectsV4", "limit"))
+        .search(sample::<String>("ListProjectsV4", "search"))
+        .project_type(sample::<String>("ListProjectsV4", "project_type"))
+        .sort(sample::<String>("ListProjectsV4", "sort"))
+        .archive(sample::<String>("ListProjectsV4", "archive"))
+        .query_type(sample::<String>("ListProjectsV4", "query_type"))
+        .send()
+        .await;
+    let response = h.succeeded("ListProjectsV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListProjectsV4ResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn list_templates() {
+    let h = Harness::start().await;
+    let response = h.client.list_templates()
+        .project_id(sample::<String>("ListTemplates", "project_id"))
+        .tracker_id(sample::<String>("ListTemplates", "tracker_id"))
+        .send()
+        .await;
+    let response = h.succeeded("ListTemplates", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ListTemplatesResponseBody = response.body();
+}
+
+#[tokio::test]
+async fn remove_project() {
+    let h = Harness::start().await;
+    let response = h.client.remove_project()
+        .project_id(sample::<String>("RemoveProject", "project_id"))
+        .send()
+        .await;
+    let response = h.succeeded("RemoveProject", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &() = response.body();
+}
+
+#[tokio::test]
+async fn show_project_summary_v4() {
+    let h = Harness::start().await;
+    let response = h.client.show_project_summary_v4()
+        .project_id(sample::<String>("ShowProjectSummaryV4", "project_id"))
+        .send()
+        .await;
+    let response = h.succeeded("ShowProjectSummaryV4", response);
+    assert_eq!(response.status().as_u16(), 200);
+    let _: &types::ShowProjectSummaryV4ResponseBody = response.body();
+}
+
+#[tokio::test]
 async fn show_ipd_third_party_associated() {
     let h = Harness::start().await;
     let response = h.client.show_ipd_third_party_associated()

@@ -284,6 +284,61 @@ mod tests {
         }
     }
 
+    /// The client crate declares each area the spec names as a cargo
+    /// feature, and builds every one by default; its other features are
+    /// the TLS backends and umbrellas made of areas only.
+    #[test]
+    fn the_client_crate_declares_every_area_as_a_feature() {
+        let root = workspace_root();
+        let spec = ipd_codegen::Spec::read(&root.join(SPEC), SPEC).unwrap();
+        let areas: Vec<String> = spec.features();
+        assert!(!areas.is_empty());
+        let output = std::process::Command::new(env!("CARGO"))
+            .current_dir(&root)
+            .args([
+                "metadata",
+                "--no-deps",
+                "--format-version",
+                "1",
+                "--offline",
+            ])
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let package = metadata["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "codearts-ipd")
+            .unwrap();
+        let features = package["features"].as_object().unwrap();
+        let list = |name: &str| -> Vec<String> {
+            features[name]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f.as_str().unwrap().to_string())
+                .collect()
+        };
+        // Every area, enabled by default directly or through an umbrella.
+        let default = list("default");
+        for area in &areas {
+            assert_eq!(list(area), Vec::<String>::new(), "feature {area}");
+            let on = default.contains(area)
+                || default
+                    .iter()
+                    .any(|d| features.contains_key(d) && list(d).contains(area));
+            assert!(on, "{area} is not built by default");
+        }
+        for (name, _) in features {
+            let known = ["default", "rustls", "native-tls"].contains(&name.as_str())
+                || areas.contains(name)
+                || list(name).iter().all(|f| areas.contains(f));
+            assert!(known, "feature {name} is neither an area nor made of areas");
+        }
+    }
+
     #[test]
     fn check_mode_writes_nothing_and_reports_drift() {
         let dir = std::env::temp_dir().join(format!("xtask-check-{}", std::process::id()));

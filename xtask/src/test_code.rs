@@ -161,7 +161,8 @@ pub fn dispatch(spec: &Spec) -> anyhow::Result<String> {
         let id = &call.operation_id;
         writeln!(
             code,
-            "        {id:?} => Box::pin(async move {{\n            let mut call = client.{}();",
+            "        {id:?} => Box::pin(async move {{\n            let {}call = client.{}();",
+            if call.inputs.is_empty() { "" } else { "mut " },
             call.method
         )?;
         for input in &call.inputs {

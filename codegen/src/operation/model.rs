@@ -33,6 +33,37 @@ pub struct Operation {
     pub idempotent: bool,
     /// How it pages, if its spec says (`x-pagination`).
     pub pagination: Option<super::pagination::Pagination>,
+    /// The cargo feature that gates it, if the spec names features
+    /// (`x-feature` on its first tag; `crate::features`).
+    pub feature: Option<String>,
+}
+
+/// The spec extension on a root `tags` entry naming the cargo feature that
+/// gates the operations whose first tag it is.
+pub const FEATURE_EXTENSION: &str = "x-feature";
+
+/// Every feature the spec's tags name, in tag order, each once; with the
+/// pointer of each (validation checks them).
+pub fn features(api: &OpenAPI) -> Vec<(String, String)> {
+    let mut seen = Vec::<(String, String)>::new();
+    for (i, tag) in api.tags.iter().enumerate() {
+        if let Some(serde_json::Value::String(name)) = tag.extensions.get(FEATURE_EXTENSION)
+            && !seen.iter().any(|(n, _)| n == name)
+        {
+            seen.push((name.clone(), format!("/tags/{i}/{FEATURE_EXTENSION}")));
+        }
+    }
+    seen
+}
+
+/// The feature that gates an operation: its first tag's.
+pub fn feature_of(api: &OpenAPI, op: &openapiv3::Operation) -> Option<String> {
+    let first = op.tags.first()?;
+    let tag = api.tags.iter().find(|t| &t.name == first)?;
+    match tag.extensions.get(FEATURE_EXTENSION) {
+        Some(serde_json::Value::String(name)) => Some(name.clone()),
+        _ => None,
+    }
 }
 
 /// The spec extension saying whether an operation is idempotent, where
@@ -282,6 +313,7 @@ pub fn operations(api: &OpenAPI) -> Result<Vec<Operation>, SpecError> {
             let pagination =
                 super::pagination::read(api, op, &params, body.as_ref(), &success, &ptr)?;
             operations.push(Operation {
+                feature: feature_of(api, op),
                 pagination,
                 idempotent: is_idempotent(method, op),
                 id: op.operation_id.clone().unwrap_or_default(),

@@ -11,6 +11,27 @@ use crate::operation::model::check_form;
 
 /// Checks what progenitor and our multipart templates rely on.
 pub fn check_operations(api: &OpenAPI) -> Result<(), SpecError> {
+    let feature = crate::operation::model::FEATURE_EXTENSION;
+    for (i, tag) in api.tags.iter().enumerate() {
+        let Some(name) = tag.extensions.get(feature) else {
+            continue;
+        };
+        let valid = name.as_str().is_some_and(|n| {
+            n.starts_with(|c: char| c.is_ascii_lowercase())
+                && n.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+                && n != "default"
+        });
+        if !valid {
+            return Err(SpecError::at(
+                format!("/tags/{i}/{feature}"),
+                format!(
+                    "a feature name is lower-case letters, digits, `-` and `_`, starting with a letter (not `default`), not {name}"
+                ),
+            ));
+        }
+    }
+    let gated = !crate::operation::model::features(api).is_empty();
     let mut ids = BTreeSet::new();
     for (path, item) in &api.paths.paths {
         let item_ptr = format!("/paths/{}", escape_token(path));
@@ -33,6 +54,14 @@ pub fn check_operations(api: &OpenAPI) -> Result<(), SpecError> {
                 return Err(SpecError::at(
                     format!("{op_ptr}/operationId"),
                     format!("operationId `{id}` is used twice"),
+                ));
+            }
+            if gated && crate::operation::model::feature_of(api, op).is_none() {
+                return Err(SpecError::at(
+                    format!("{op_ptr}/tags"),
+                    format!(
+                        "the spec gates operations by cargo feature (`{feature}` on its tags): this operation's first tag must be one that names a feature"
+                    ),
                 ));
             }
             let idempotent = crate::operation::model::IDEMPOTENT_EXTENSION;
