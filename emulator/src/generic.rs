@@ -326,6 +326,7 @@ fn render(catalogue: &Catalogue, operation: &Operation, answer: Answer) -> Respo
     let status = success_status(operation);
     match answer {
         Answer::Json(value) => json_answer(catalogue, operation, status, value),
+        Answer::Empty => status.into_response(),
         Answer::File {
             file,
             size,

@@ -26,6 +26,7 @@ mod python_tools;
 mod raw_socket;
 mod redaction;
 mod retries;
+mod scrum;
 mod stateful_scenario;
 mod tables;
 mod transport;

@@ -1,6 +1,6 @@
 //! The stateful handlers: the operations whose answers depend on what was
 //! sent before (work items, comments, labels, images, attachments, custom
-//! fields, external links, plans). Everything else is answered generically from the spec
+//! fields, external links, plans; Scrum work items and iterations). Everything else is answered generically from the spec
 //! (`crate::generic`). The generic layer has already checked the signature
 //! and validated the path, query and body against the spec before a
 //! handler runs, and it checks every JSON answer against the spec's
@@ -18,6 +18,7 @@ mod fields;
 mod images;
 mod labels;
 mod plans;
+mod scrum;
 #[cfg(test)]
 mod tests;
 mod third_parties;
@@ -50,6 +51,9 @@ pub(crate) struct Call<'a> {
 pub(crate) enum Answer {
     /// 200 with this JSON body (checked against the spec by the caller).
     Json(Value),
+    /// The documented success status with no body, for operations whose
+    /// success has none.
+    Empty,
     /// 200 with a file's bytes, streamed (the file is open, so it can be
     /// removed meanwhile without cutting the answer).
     File {
@@ -146,6 +150,30 @@ pub(crate) const OPERATIONS: &[Stateful] = &[
     write("BatchDeletePlans", |t, c| plans::delete_batch(t.state, c)),
     write("BatchUpdateBaseline", |t, c| {
         plans::baseline_batch(t.state, c)
+    }),
+    write("CreateIssueV4", |t, c| scrum::create_issue(t.state, c)),
+    read("ShowIssueV4", |s, _, c| scrum::show_issue(s, c)),
+    read("ListIssuesV4", |s, _, c| scrum::list_issues(s, c)),
+    write("UpdateIssueV4", |t, c| scrum::update_issue(t.state, c)),
+    write("DeleteIssueV4", |t, c| scrum::delete_issue(t.state, c)),
+    write("BatchDeleteIssuesV4", |t, c| {
+        scrum::delete_issues(t.state, c)
+    }),
+    write("CreateIterationV4", |t, c| {
+        scrum::create_iteration(t.state, c)
+    }),
+    read("ListProjectIterationsV4", |s, _, c| {
+        scrum::list_iterations(s, c)
+    }),
+    read("ShowIterationV4", |s, _, c| scrum::show_iteration(s, c)),
+    write("UpdateIterationV4", |t, c| {
+        scrum::update_iteration(t.state, c)
+    }),
+    write("DeleteIterationV4", |t, c| {
+        scrum::delete_iteration(t.state, c)
+    }),
+    write("BatchDeleteIterationsV4", |t, c| {
+        scrum::delete_iterations(t.state, c)
     }),
 ];
 

@@ -309,7 +309,7 @@ fn interval(text: &str) -> Result<(u64, u64), Answer> {
 
 /// Midnight UTC of a `yyyy-MM-dd` date, in Unix milliseconds (Howard
 /// Hinnant's days-from-civil); `None` for anything else.
-fn epoch_ms(date: &str) -> Option<u64> {
+pub(super) fn epoch_ms(date: &str) -> Option<u64> {
     let mut parts = date.splitn(3, '-');
     let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
     if y.len() != 4 || m.len() != 2 || d.len() != 2 {

@@ -117,6 +117,7 @@ fn json_of(answer: Answer) -> Value {
             message,
         } => panic!("error {status} {code}: {message}"),
         Answer::File { .. } => panic!("a file, not JSON"),
+        Answer::Empty => panic!("no body, not JSON"),
         Answer::Spec => panic!("the spec's answer, not the handler's"),
     }
 }

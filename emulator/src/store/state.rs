@@ -40,6 +40,10 @@ pub(crate) struct Project {
     pub third_parties: Table<ThirdParty>,
     /// Releases, sprints and milestones, by id.
     pub plans: Table<Plan>,
+    /// Scrum work items, by id; deleted ones stay, marked.
+    pub scrum_issues: Table<ScrumIssue>,
+    /// Scrum iterations, by id; deleted ones stay, marked.
+    pub iterations: Table<Iteration>,
 }
 
 /// The kinds of rows, as the store names their SQL tables.
@@ -53,10 +57,12 @@ pub(crate) enum Kind {
     Attachments,
     ThirdParties,
     Plans,
+    ScrumIssues,
+    Iterations,
 }
 
 impl Kind {
-    pub(crate) const ALL: [Kind; 8] = [
+    pub(crate) const ALL: [Kind; 10] = [
         Kind::WorkItems,
         Kind::Comments,
         Kind::Labels,
@@ -65,6 +71,8 @@ impl Kind {
         Kind::Attachments,
         Kind::ThirdParties,
         Kind::Plans,
+        Kind::ScrumIssues,
+        Kind::Iterations,
     ];
 
     /// The SQL table's name.
@@ -78,6 +86,8 @@ impl Kind {
             Kind::Attachments => "attachments",
             Kind::ThirdParties => "third_parties",
             Kind::Plans => "plans",
+            Kind::ScrumIssues => "scrum_issues",
+            Kind::Iterations => "iterations",
         }
     }
 }
@@ -103,6 +113,8 @@ macro_rules! each_table {
         { let ($kind, $table) = (Kind::Attachments, $($borrow)* project.attachments); $body }
         { let ($kind, $table) = (Kind::ThirdParties, $($borrow)* project.third_parties); $body }
         { let ($kind, $table) = (Kind::Plans, $($borrow)* project.plans); $body }
+        { let ($kind, $table) = (Kind::ScrumIssues, $($borrow)* project.scrum_issues); $body }
+        { let ($kind, $table) = (Kind::Iterations, $($borrow)* project.iterations); $body }
     }};
 }
 pub(crate) use each_table;
@@ -218,6 +230,52 @@ pub(crate) struct Plan {
     pub owner: Option<String>,
     pub created_ms: u64,
     pub modified_ms: u64,
+}
+
+/// A Scrum work item (ProjectMan v4): numbers for ids, as the service
+/// sends them; what it refers to (iteration, module, users) by number.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct ScrumIssue {
+    pub id: u64,
+    pub name: String,
+    pub description: Option<String>,
+    /// 2 task, 3 bug, 5 epic, 6 feature, 7 story.
+    pub tracker_id: i64,
+    pub priority_id: i64,
+    pub severity_id: Option<i64>,
+    pub status_id: i64,
+    pub iteration_id: Option<i64>,
+    pub module_id: Option<i64>,
+    pub domain_id: Option<i64>,
+    pub parent_issue_id: Option<i64>,
+    pub assigned_id: Option<i64>,
+    pub developer_id: Option<i64>,
+    pub done_ratio: i64,
+    pub begin_time: Option<String>,
+    pub end_time: Option<String>,
+    pub expected_work_hours: Option<f64>,
+    pub actual_work_hours: Option<f64>,
+    pub created_ms: u64,
+    pub updated_ms: u64,
+    pub deleted: bool,
+}
+
+/// A Scrum iteration.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct Iteration {
+    pub id: u64,
+    pub name: String,
+    pub description: Option<String>,
+    /// `yyyy-MM-dd`, as given.
+    pub begin_time: String,
+    pub end_time: String,
+    /// `0` not started, `1` in progress, `2` finished.
+    pub status: String,
+    pub created_ms: u64,
+    pub updated_ms: u64,
+    pub deleted: bool,
 }
 
 /// An image's metadata; its bytes are the file `images/<file_name>`.
