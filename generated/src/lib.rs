@@ -1,5 +1,8 @@
-//! Typed, streaming, signed client for Huawei Cloud CodeArts Req's IPD
-//! project service.
+//! Typed, streaming, signed client for Huawei Cloud CodeArts Req's
+//! ProjectMan v4 API: its IPD and Scrum operations, each area a cargo
+//! feature (`ipd`; `scrum`, for `scrum-issues`, `scrum-projects`,
+//! `scrum-members`, `scrum-iterations`, `scrum-metrics` and
+//! `scrum-planning`), all on by default.
 //!
 //! ```no_run
 //! use codearts_ipd::{Client, FilePart, Region};

@@ -1306,6 +1306,7 @@ pub(crate) fn paging(operation: &str) -> Option<codearts_ipd::paginate::Paging> 
     match operation {
         "ListIpdIssueComments" => Some(<codearts_ipd::builder::ListIpdIssueComments<'_> as codearts_ipd::paginate::Pages>::PAGING),
         "ListIpdProjectFields" => Some(<codearts_ipd::builder::ListIpdProjectFields<'_> as codearts_ipd::paginate::Pages>::PAGING),
+        "ListIssuesV4" => Some(<codearts_ipd::builder::ListIssuesV4<'_> as codearts_ipd::paginate::Pages>::PAGING),
         "QueryIssueAssociatedItem" => Some(<codearts_ipd::builder::QueryIssueAssociatedItem<'_> as codearts_ipd::paginate::Pages>::PAGING),
         "ListIpdProjectIssues" => Some(<codearts_ipd::builder::ListIpdProjectIssues<'_> as codearts_ipd::paginate::Pages>::PAGING),
         "ShowTenantIssueList" => Some(<codearts_ipd::builder::ShowTenantIssueList<'_> as codearts_ipd::paginate::Pages>::PAGING),
