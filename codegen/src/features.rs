@@ -101,7 +101,22 @@ fn needs<'f>(
     models: &BTreeMap<String, BTreeSet<&'f str>>,
 ) -> Option<Vec<BTreeSet<&'f str>>> {
     let mut idents = BTreeSet::new();
-    collect_idents(quote!(#item), &mut idents);
+    // What an item needs is in its header: an impl's trait and type (the
+    // types its body uses are those, or reached from them), a function's
+    // signature; a declaration's fields are all of it.
+    let header = match item {
+        syn::Item::Impl(block) => {
+            let (generics, trait_, self_ty) = (&block.generics, &block.trait_, &block.self_ty);
+            let trait_ = trait_.as_ref().map(|(_, path, _)| path);
+            quote!(#generics #trait_ #self_ty)
+        }
+        syn::Item::Fn(function) => {
+            let signature = &function.sig;
+            quote!(#signature)
+        }
+        other => quote!(#other),
+    };
+    collect_idents(header, &mut idents);
     let mut sets: Vec<BTreeSet<&'f str>> = Vec::new();
     for ident in &idents {
         let found = models.get(ident).or_else(|| {

@@ -576,7 +576,10 @@ fn render_enum(e: &StringEnum, spec: Option<&EnumSpec>) -> TokenStream {
 /// `Enum::Old` → `Enum::New` wherever typify's own items name a renamed
 /// variant (a default value, say).
 fn rename_variants(item: Item, renames: &BTreeMap<(String, String), String>) -> Item {
-    if renames.is_empty() {
+    // Only code names a variant (`Enum::Variant`): typify's functions
+    // (default values) and impls. Declarations are left as they are,
+    // without the cost of printing and parsing them again.
+    if renames.is_empty() || !matches!(item, Item::Fn(_) | Item::Impl(_)) {
         return item;
     }
     let tokens = rename_in(quote!(#item), renames);
