@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use codearts_ipd::{CallConfig, Client, Credentials, RetryPolicy, printable};
+use codearts_req::{CallConfig, Client, Credentials, RetryPolicy, printable};
 
 use crate::failure::Failure;
 use crate::{DEMO_AK, DEMO_ISSUE, DEMO_PROJECT, DEMO_SK, Target, default_demo_dir};

@@ -2,7 +2,7 @@
 //! of the library maps to one status, and its message names every cause
 //! once, control characters escaped.
 
-use codearts_ipd::{ApiError, BuildError, printable};
+use codearts_req::{ApiError, BuildError, printable};
 
 /// Exit statuses, documented in `--help`.
 pub(crate) mod status {

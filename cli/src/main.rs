@@ -18,8 +18,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm;
-use codearts_ipd::{ApiError, FilePart, Region, SaveToFile, printable};
+use codearts_req::forms::CreateIpdProjectIssueAttachmentForm;
+use codearts_req::{ApiError, FilePart, Region, SaveToFile, printable};
 use futures_util::{StreamExt, stream};
 
 mod connection;
@@ -141,7 +141,7 @@ struct Target {
 
 /// Where `--demo` keeps its data unless told otherwise.
 fn default_demo_dir() -> Option<PathBuf> {
-    dirs::data_dir().map(|d| d.join("codearts-ipd").join("demo"))
+    dirs::data_dir().map(|d| d.join("codearts-req").join("demo"))
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
@@ -274,8 +274,8 @@ fn init_logging(verbose: u8) {
         return;
     }
     let ours = [
-        "codearts_ipd_runtime",
-        "codearts_ipd",
+        "codearts_req_runtime",
+        "codearts_req",
         "ipd",
         "ipd_emulator",
     ];

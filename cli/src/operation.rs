@@ -17,9 +17,9 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use codearts_ipd::multipart::{Multipart, ToMultipart};
-use codearts_ipd::{ApiError, FilePart, SaveToFile, printable};
-use codearts_ipd_runtime::Method;
+use codearts_req::multipart::{Multipart, ToMultipart};
+use codearts_req::{ApiError, FilePart, SaveToFile, printable};
+use codearts_req_runtime::Method;
 use ipd_catalogue::{Catalogue, Location, Operation, Param};
 use serde_json::Value;
 
@@ -336,7 +336,7 @@ async fn send(
     values: &BTreeMap<&'static str, String>,
     body: Option<&Value>,
     form: Option<&Form>,
-) -> Result<codearts_ipd_runtime::RawResponse, Failure> {
+) -> Result<codearts_req_runtime::RawResponse, Failure> {
     let mut call = connection
         .client
         .transport()
@@ -372,7 +372,7 @@ async fn send(
 
 async fn answer(
     op: &Operation,
-    response: codearts_ipd_runtime::RawResponse,
+    response: codearts_req_runtime::RawResponse,
     matches: &ArgMatches,
 ) -> Result<(), Failure> {
     let json = op.success.as_ref().is_some_and(|s| s.is_json());

@@ -872,9 +872,9 @@ fn run_measured(args: Vec<String>) -> (std::process::ExitStatus, Vec<u8>, u64) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn all_pages_of_a_paged_operation_are_one_json_array() {
-    use codearts_ipd::types::{CreateIpdProjectIssueParam, IssueCategory};
+    use codearts_req::types::{CreateIpdProjectIssueParam, IssueCategory};
     let setup = ipd_testkit::start().await;
-    let client = ipd_testkit::client(&setup.emulator.url(), codearts_ipd::RetryPolicy::none());
+    let client = ipd_testkit::client(&setup.emulator.url(), codearts_req::RetryPolicy::none());
     for batch in 0..5 {
         let items: Vec<CreateIpdProjectIssueParam> = (0..50)
             .map(|i| {

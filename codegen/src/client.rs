@@ -197,11 +197,11 @@ fn client(operations: &[Operation], models: &model::Models) -> proc_macro2::Toke
         /// `send()` it. Cheap to clone; clones share connections.
         #[derive(Clone, Debug)]
         pub struct Client {
-            transport: ::codearts_ipd_runtime::Transport,
+            transport: ::codearts_req_runtime::Transport,
         }
 
-        impl ::codearts_ipd_runtime::FromTransport for Client {
-            fn from_transport(transport: ::codearts_ipd_runtime::Transport) -> Self {
+        impl ::codearts_req_runtime::FromTransport for Client {
+            fn from_transport(transport: ::codearts_req_runtime::Transport) -> Self {
                 Self { transport }
             }
         }
@@ -209,13 +209,13 @@ fn client(operations: &[Operation], models: &model::Models) -> proc_macro2::Toke
         impl Client {
             /// Starts configuring a client: an endpoint or region,
             /// credentials, retries, timeouts and limits.
-            pub fn builder() -> ::codearts_ipd_runtime::ClientBuilder<Self> {
-                ::codearts_ipd_runtime::ClientBuilder::new()
+            pub fn builder() -> ::codearts_req_runtime::ClientBuilder<Self> {
+                ::codearts_req_runtime::ClientBuilder::new()
             }
 
             /// What calls go through: the endpoint, the HTTP client,
             /// authentication and the retry policy.
-            pub fn transport(&self) -> &::codearts_ipd_runtime::Transport {
+            pub fn transport(&self) -> &::codearts_req_runtime::Transport {
                 &self.transport
             }
 

@@ -1,10 +1,10 @@
 //! Turns an OpenAPI 3.0 spec of the IPD service into the Rust client of crate
-//! `codearts-ipd`.
+//! `codearts-req`.
 //!
 //! progenitor (through typify) generates the models; our templates
 //! (`operation`) generate the client and one builder per operation, JSON
 //! and `multipart/form-data` alike, calling the runtime crate
-//! `codearts-ipd-runtime`. The result is one Rust file, formatted by
+//! `codearts-req-runtime`. The result is one Rust file, formatted by
 //! prettyplease, that is byte-identical for the same input.
 
 #![warn(missing_docs)]

@@ -26,7 +26,7 @@ pub const SDK_READS_ONE_EXTENSION: &str = "x-sdk-reads-one";
 pub const ENUM_VALUES: &str = "x-enum-values";
 
 /// The crate generated code calls for its runtime.
-pub const RUNTIME_CRATE: &str = "codearts-ipd-runtime";
+pub const RUNTIME_CRATE: &str = "codearts-req-runtime";
 
 /// Parses `text` (YAML or JSON) into a JSON value.
 pub fn parse(text: &str) -> Result<Value, SpecError> {
@@ -84,7 +84,7 @@ pub fn expand_extensions(node: &mut Value) {
                     serde_json::json!({
                         "crate": RUNTIME_CRATE,
                         "version": "*",
-                        "path": "codearts_ipd_runtime::LenientInt",
+                        "path": "codearts_req_runtime::LenientInt",
                         "parameters": [Value::Object(inner)],
                     }),
                 );
@@ -112,7 +112,7 @@ pub fn expand_extensions(node: &mut Value) {
                     serde_json::json!({
                         "crate": RUNTIME_CRATE,
                         "version": "*",
-                        "path": "codearts_ipd_runtime::OneOrMany",
+                        "path": "codearts_req_runtime::OneOrMany",
                         "parameters": [items],
                     }),
                 );

@@ -13,8 +13,8 @@
 
 use std::time::{Duration, Instant};
 
-use codearts_ipd::types::{CreateIpdProjectIssueParam, IssueCategory, PageInfoVo};
-use codearts_ipd::{Client, Credentials, RetryPolicy};
+use codearts_req::types::{CreateIpdProjectIssueParam, IssueCategory, PageInfoVo};
+use codearts_req::{Client, Credentials, RetryPolicy};
 use ipd_emulator::{Config, Emulator};
 
 const AK: &str = "BENCHAK0000000000001";

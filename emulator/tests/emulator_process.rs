@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use codearts_ipd::{Client, Credentials, FilePart, RetryPolicy};
+use codearts_req::{Client, Credentials, FilePart, RetryPolicy};
 
 // The emulator's own tests use the client, not the workspace's test kit,
 // which depends on the emulator: no crate depends on itself, even through
@@ -28,14 +28,14 @@ async fn upload(
     issue: &str,
     part: FilePart,
 ) -> Result<
-    codearts_ipd::Response<codearts_ipd::types::CreateIpdProjectIssueAttachmentResponseBody>,
-    codearts_ipd::ApiError,
+    codearts_req::Response<codearts_req::types::CreateIpdProjectIssueAttachmentResponseBody>,
+    codearts_req::ApiError,
 > {
     client
         .create_ipd_project_issue_attachment()
         .project_id(PROJECT)
         .issue_id(issue)
-        .body(codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm::new(part))
+        .body(codearts_req::forms::CreateIpdProjectIssueAttachmentForm::new(part))
         .send()
         .await
 }
@@ -93,7 +93,7 @@ async fn stops_cleanly_and_keeps_attachments_across_restarts() {
     stop(child, "-INT");
 
     let (child, url) = spawn(&data);
-    codearts_ipd::install_default_tls_provider();
+    codearts_req::install_default_tls_provider();
     let client = reqwest::Client::new();
     // Unauthenticated requests are refused, with a JSON error.
     let refused = client
@@ -152,7 +152,7 @@ fn bad_arguments_are_reported_not_panicked() {
 /// whole, and the writes cut short are absent or whole too.
 #[tokio::test]
 async fn a_sigkill_mid_stream_loses_no_acknowledged_write() {
-    use codearts_ipd::types::LabelColor;
+    use codearts_req::types::LabelColor;
     use std::sync::{Arc, Mutex};
 
     let dir = tempfile::tempdir().unwrap();

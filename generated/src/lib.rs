@@ -5,7 +5,7 @@
 //! `scrum-planning`), all on by default.
 //!
 //! ```no_run
-//! use codearts_ipd::{Client, FilePart, Region};
+//! use codearts_req::{Client, FilePart, Region};
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! // Credentials come from HUAWEICLOUD_SDK_AK/_SK, else CLOUD_SDK_AK/_SK,
@@ -49,11 +49,11 @@
 //! ```no_run
 //! use std::collections::BTreeMap;
 //!
-//! use codearts_ipd::Client;
-//! use codearts_ipd::types::{ConditionOperator, ConditionVo};
+//! use codearts_req::Client;
+//! use codearts_req::types::{ConditionOperator, ConditionVo};
 //! use futures_util::TryStreamExt;
 //!
-//! # async fn demo(client: Client) -> Result<(), codearts_ipd::ApiError> {
+//! # async fn demo(client: Client) -> Result<(), codearts_req::ApiError> {
 //! // Every bug whose title has "Login" in it, page after page.
 //! let bugs = client
 //!     .list_ipd_project_issues()
@@ -83,7 +83,7 @@
 //! `Result<Response<T>, ApiError>`. [`Client`], [`builder`], [`types`] and
 //! [`forms`] are generated from the OpenAPI spec by `cargo xtask codegen`;
 //! everything else is re-exported from the hand-written runtime, crate
-//! `codearts-ipd-runtime`.
+//! `codearts-req-runtime`.
 
 #![warn(missing_docs)]
 
@@ -99,7 +99,7 @@ struct ReadmeDoctests;
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 mod generated;
 
-pub use codearts_ipd_runtime::{
+pub use codearts_req_runtime::{
     ApiError, BuildError, ByteStream, CallConfig, ClientBuilder, Credentials, CredentialsError,
     Direction, EcsMetadataProvider, FieldError, FileError, FilePart, ItemPaginator, LenientInt,
     OneOrMany, PaginationError, Paginator, ProvideCredentials, ProvideToken, REQUEST_ID_HEADER,

@@ -59,8 +59,8 @@ enum Body<'a> {
 /// sent until [`send`](Call::send).
 ///
 /// ```no_run
-/// # async fn demo(transport: &codearts_ipd_runtime::Transport) -> Result<(), codearts_ipd_runtime::ApiError> {
-/// use codearts_ipd_runtime::reqwest::Method;
+/// # async fn demo(transport: &codearts_req_runtime::Transport) -> Result<(), codearts_req_runtime::ApiError> {
+/// use codearts_req_runtime::reqwest::Method;
 ///
 /// // GET /v1/widgets/{widget_id}?verbose=true, decoded as JSON.
 /// let answer = transport

@@ -17,7 +17,7 @@ use crate::retry::RetryPolicy;
 use crate::stall::StalledStreamProtection;
 
 /// The `User-Agent` of requests: this crate and its version.
-pub const USER_AGENT: &str = concat!("codearts-ipd/", env!("CARGO_PKG_VERSION"));
+pub const USER_AGENT: &str = concat!("codearts-req/", env!("CARGO_PKG_VERSION"));
 
 /// Default of [`ClientBuilder::max_response_body`]: 16 MiB.
 pub const DEFAULT_MAX_RESPONSE_BODY: usize = 16 * 1024 * 1024;
@@ -42,7 +42,7 @@ pub struct Transport {
 ///
 /// ```no_run
 /// # use std::time::Duration;
-/// # use codearts_ipd_runtime::{CallConfig, RetryPolicy};
+/// # use codearts_req_runtime::{CallConfig, RetryPolicy};
 /// let config = CallConfig::default()
 ///     .retry(RetryPolicy::none())
 ///     .deadline(Duration::from_secs(30));
@@ -149,7 +149,7 @@ pub enum BuildError {
 /// `Client::builder()`; this example builds a stand-in client.
 ///
 /// ```no_run
-/// use codearts_ipd_runtime::{ClientBuilder, Credentials, FromTransport, Region, Transport};
+/// use codearts_req_runtime::{ClientBuilder, Credentials, FromTransport, Region, Transport};
 ///
 /// struct MyClient(Transport);
 /// impl FromTransport for MyClient {
@@ -162,7 +162,7 @@ pub enum BuildError {
 ///     .region(Region::CnNorth4)
 ///     .credentials(Credentials::new("AK", "SK").with_project_id("iam-project-id"))
 ///     .build()?;
-/// # Ok::<(), codearts_ipd_runtime::BuildError>(())
+/// # Ok::<(), codearts_req_runtime::BuildError>(())
 /// ```
 #[must_use]
 pub struct ClientBuilder<C> {
@@ -339,7 +339,7 @@ impl<C: FromTransport> ClientBuilder<C> {
         self
     }
 
-    /// Appends ` suffix` to the `User-Agent` (`codearts-ipd/VERSION`), to
+    /// Appends ` suffix` to the `User-Agent` (`codearts-req/VERSION`), to
     /// tell the service which application calls.
     pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
         self.user_agent_suffix = Some(suffix.into());

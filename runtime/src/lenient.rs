@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize, Serializer};
 /// spec are generated with this type. It dereferences to the integer.
 ///
 /// ```
-/// # use codearts_ipd_runtime::LenientInt;
+/// # use codearts_req_runtime::LenientInt;
 /// let a: LenientInt<i64> = serde_json::from_str("\"36449\"").unwrap();
 /// let b: LenientInt<i64> = serde_json::from_str("36449").unwrap();
 /// assert_eq!(a, b);

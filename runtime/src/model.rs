@@ -321,7 +321,7 @@ where
 /// this type; it dereferences to a slice either way.
 ///
 /// ```
-/// # use codearts_ipd_runtime::OneOrMany;
+/// # use codearts_req_runtime::OneOrMany;
 /// let one: OneOrMany<u32> = serde_json::from_str("7").unwrap();
 /// let many: OneOrMany<u32> = serde_json::from_str("[7, 8]").unwrap();
 /// assert_eq!(one.as_slice(), &[7]);

@@ -28,8 +28,8 @@ type Progress = Arc<dyn Fn(u64) + Send + Sync>;
 /// A file to upload as one part of a `multipart/form-data` body.
 ///
 /// ```no_run
-/// # async fn demo() -> Result<(), codearts_ipd_runtime::multipart::FileError> {
-/// use codearts_ipd_runtime::FilePart;
+/// # async fn demo() -> Result<(), codearts_req_runtime::multipart::FileError> {
+/// use codearts_req_runtime::FilePart;
 /// let report = FilePart::from_path("report.pdf").await?
 ///     .with_content_type("application/pdf");
 /// let note = FilePart::from_bytes("note.txt", "hello");

@@ -28,7 +28,7 @@
 //! [`retry_after`](crate::ApiError::retry_after) carries the wait, so the
 //! caller decides.
 //!
-//! Every decision is logged (`tracing`, target `codearts_ipd_runtime`):
+//! Every decision is logged (`tracing`, target `codearts_req_runtime`):
 //! a retry at `warn` with its reason and wait, a refusal to retry at
 //! `debug` with its reason. A request whose body cannot be rebuilt (a
 //! [`FilePart::from_reader`] upload) is never retried.

@@ -1,6 +1,6 @@
 //! Properties of canonicalisation that hold for any input.
 
-use codearts_ipd_runtime::signer;
+use codearts_req_runtime::signer;
 use proptest::prelude::*;
 
 fn decode(s: &str) -> String {

@@ -2,7 +2,7 @@
 //! any string, what the server sees decodes back to exactly that string,
 //! between the same neighbours; or the value is refused before sending.
 
-use codearts_ipd_runtime::encode_segment;
+use codearts_req_runtime::encode_segment;
 use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
 

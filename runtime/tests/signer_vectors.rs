@@ -6,7 +6,7 @@
 
 use std::time::SystemTime;
 
-use codearts_ipd_runtime::signer::{self, Payload, Scheme, SignableRequest};
+use codearts_req_runtime::signer::{self, Payload, Scheme, SignableRequest};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 

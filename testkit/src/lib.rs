@@ -10,7 +10,7 @@ pub use ipd_testkit_signature as signature;
 
 use std::path::Path;
 
-use codearts_ipd::{Client, Credentials, RetryPolicy};
+use codearts_req::{Client, Credentials, RetryPolicy};
 use ipd_emulator::{Config, Emulator};
 use sha2::{Digest, Sha256};
 
@@ -90,16 +90,16 @@ pub fn sha256_file(path: &Path) -> String {
 pub async fn upload(
     client: &Client,
     issue: &str,
-    part: codearts_ipd::FilePart,
+    part: codearts_req::FilePart,
 ) -> Result<
-    codearts_ipd::Response<codearts_ipd::types::CreateIpdProjectIssueAttachmentResponseBody>,
-    codearts_ipd::ApiError,
+    codearts_req::Response<codearts_req::types::CreateIpdProjectIssueAttachmentResponseBody>,
+    codearts_req::ApiError,
 > {
     client
         .create_ipd_project_issue_attachment()
         .project_id(PROJECT)
         .issue_id(issue)
-        .body(codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm::new(part))
+        .body(codearts_req::forms::CreateIpdProjectIssueAttachmentForm::new(part))
         .send()
         .await
 }

@@ -11,11 +11,11 @@
 
 use std::collections::BTreeMap;
 
-use codearts_ipd::types::{
+use codearts_req::types::{
     CommentCategory, ConditionOperator, ConditionVo, IssueCategory, LabelColor, LabelEntity,
     Priority,
 };
-use codearts_ipd::{ApiError, Client, Credentials};
+use codearts_req::{ApiError, Client, Credentials};
 
 /// What the program did, for whoever runs it.
 #[derive(Debug)]
@@ -95,7 +95,7 @@ pub async fn run(client: &Client, project: &str) -> Result<Summary, ApiError> {
         .project_id(project)
         .id([first.clone()])
         .attribute(
-            codearts_ipd::types::IssueUpdateAttribute::builder()
+            codearts_req::types::IssueUpdateAttribute::builder()
                 .category(IssueCategory::Bug)
                 .status("Doing")
                 .labels([LabelEntity::builder().id(label_id.clone()).build()]),

@@ -2205,22 +2205,22 @@ pub mod types {
 /// `send()` it. Cheap to clone; clones share connections.
 #[derive(Clone, Debug)]
 pub struct Client {
-    transport: ::codearts_ipd_runtime::Transport,
+    transport: ::codearts_req_runtime::Transport,
 }
-impl ::codearts_ipd_runtime::FromTransport for Client {
-    fn from_transport(transport: ::codearts_ipd_runtime::Transport) -> Self {
+impl ::codearts_req_runtime::FromTransport for Client {
+    fn from_transport(transport: ::codearts_req_runtime::Transport) -> Self {
         Self { transport }
     }
 }
 impl Client {
     /// Starts configuring a client: an endpoint or region,
     /// credentials, retries, timeouts and limits.
-    pub fn builder() -> ::codearts_ipd_runtime::ClientBuilder<Self> {
-        ::codearts_ipd_runtime::ClientBuilder::new()
+    pub fn builder() -> ::codearts_req_runtime::ClientBuilder<Self> {
+        ::codearts_req_runtime::ClientBuilder::new()
     }
     /// What calls go through: the endpoint, the HTTP client,
     /// authentication and the retry policy.
-    pub fn transport(&self) -> &::codearts_ipd_runtime::Transport {
+    pub fn transport(&self) -> &::codearts_req_runtime::Transport {
         &self.transport
     }
     /// The endpoint calls go to.
@@ -2229,7 +2229,7 @@ impl Client {
     }
     /**`GET /deep`, operation `GetDeep`: set the parameters on the returned builder, then [`send`](builder::GetDeep::send) it.
 
-Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).*/
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_req::retry`).*/
     pub fn get_deep(&self) -> builder::GetDeep<'_> {
         builder::GetDeep::new(self)
     }
@@ -2244,7 +2244,7 @@ pub mod builder {
     #[must_use = "nothing is sent until `.send()` is awaited"]
     pub struct GetDeep<'a> {
         client: &'a super::Client,
-        customize: ::codearts_ipd_runtime::CallConfig,
+        customize: ::codearts_req_runtime::CallConfig,
     }
     impl<'a> GetDeep<'a> {
         pub(super) fn new(client: &'a super::Client) -> Self {
@@ -2257,8 +2257,8 @@ pub mod builder {
         pub fn customize(
             mut self,
             f: impl ::std::ops::FnOnce(
-                ::codearts_ipd_runtime::CallConfig,
-            ) -> ::codearts_ipd_runtime::CallConfig,
+                ::codearts_req_runtime::CallConfig,
+            ) -> ::codearts_req_runtime::CallConfig,
         ) -> Self {
             self.customize = f(self.customize);
             self
@@ -2267,13 +2267,13 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> ::std::result::Result<
-            ::codearts_ipd_runtime::Response<types::Level0>,
-            ::codearts_ipd_runtime::ApiError,
+            ::codearts_req_runtime::Response<types::Level0>,
+            ::codearts_req_runtime::ApiError,
         > {
             let response = self
                 .client
                 .transport()
-                .call(::codearts_ipd_runtime::Method::GET, "GetDeep")
+                .call(::codearts_req_runtime::Method::GET, "GetDeep")
                 .idempotent(true)
                 .config(&self.customize)
                 .path("/deep")

@@ -1302,15 +1302,15 @@ pub(crate) fn decode(operation: &str, raw: &str) -> Option<serde_json::Result<Va
 }
 
 /// How the generated client pages `operation`, if it does.
-pub(crate) fn paging(operation: &str) -> Option<codearts_ipd::paginate::Paging> {
+pub(crate) fn paging(operation: &str) -> Option<codearts_req::paginate::Paging> {
     match operation {
-        "ListIpdIssueComments" => Some(<codearts_ipd::builder::ListIpdIssueComments<'_> as codearts_ipd::paginate::Pages>::PAGING),
-        "ListIpdProjectFields" => Some(<codearts_ipd::builder::ListIpdProjectFields<'_> as codearts_ipd::paginate::Pages>::PAGING),
-        "ListIssuesV4" => Some(<codearts_ipd::builder::ListIssuesV4<'_> as codearts_ipd::paginate::Pages>::PAGING),
-        "QueryIssueAssociatedItem" => Some(<codearts_ipd::builder::QueryIssueAssociatedItem<'_> as codearts_ipd::paginate::Pages>::PAGING),
-        "ListIpdProjectIssues" => Some(<codearts_ipd::builder::ListIpdProjectIssues<'_> as codearts_ipd::paginate::Pages>::PAGING),
-        "ShowTenantIssueList" => Some(<codearts_ipd::builder::ShowTenantIssueList<'_> as codearts_ipd::paginate::Pages>::PAGING),
-        "ListIssueFields" => Some(<codearts_ipd::builder::ListIssueFields<'_> as codearts_ipd::paginate::Pages>::PAGING),
+        "ListIpdIssueComments" => Some(<codearts_req::builder::ListIpdIssueComments<'_> as codearts_req::paginate::Pages>::PAGING),
+        "ListIpdProjectFields" => Some(<codearts_req::builder::ListIpdProjectFields<'_> as codearts_req::paginate::Pages>::PAGING),
+        "ListIssuesV4" => Some(<codearts_req::builder::ListIssuesV4<'_> as codearts_req::paginate::Pages>::PAGING),
+        "QueryIssueAssociatedItem" => Some(<codearts_req::builder::QueryIssueAssociatedItem<'_> as codearts_req::paginate::Pages>::PAGING),
+        "ListIpdProjectIssues" => Some(<codearts_req::builder::ListIpdProjectIssues<'_> as codearts_req::paginate::Pages>::PAGING),
+        "ShowTenantIssueList" => Some(<codearts_req::builder::ShowTenantIssueList<'_> as codearts_req::paginate::Pages>::PAGING),
+        "ListIssueFields" => Some(<codearts_req::builder::ListIssueFields<'_> as codearts_req::paginate::Pages>::PAGING),
         _ => None,
     }
 }

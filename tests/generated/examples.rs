@@ -3,41 +3,41 @@
 
 #[test]
 fn createipdprojectissueattachment_200() {
-    decodes_without_loss::<codearts_ipd::types::CreateIpdProjectIssueAttachmentResponseBody>("{\"status\":\"success\",\"message\":\"\",\"result\":[{\"progress\":100,\"id\":\"1212813884362502144\",\"workitem_id\":\"1212811957668290561\",\"associate_type\":null,\"disk_directory\":\"/projects/687a0637cf814b65b77b3e781af19ab2/attachments/6b570776a30844e7b6361f00c2a1a5bf.xlsx\",\"filesize\":\"36449\",\"store_filename\":\"TTT.xlsx\",\"title\":\"6b570776a30844e7b6361f00c2a1a5bf.xlsx\",\"type\":\"attachment\",\"category\":\"Attachment\",\"issue_category\":null,\"status\":null,\"description\":null,\"modified_by\":{\"watcher\":null,\"user_id\":\"fcb28511450247ffbf78071035f9543c\",\"user_num_id\":13369,\"user_name\":\"CodeArtsReq_GA2_MAX_Items\",\"domain_id\":\"cdf72eb7297642da8c4b0dffe4f4f14b\",\"domain_name\":\"CodeArtsReq_Test\",\"nick_name\":\"CodeArtsReq_GA2_MAX_Items\",\"role_id\":null,\"role_name\":null,\"image_id\":null,\"region\":null,\"opinion\":null,\"description\":null,\"owner\":null,\"ccbId\":null,\"status\":1,\"has_removed\":null},\"created_by\":{\"watcher\":null,\"user_id\":\"fcb28511450247ffbf78071035f9543c\",\"user_num_id\":13369,\"user_name\":\"CodeArtsReq_GA2_MAX_Items\",\"domain_id\":\"cdf72eb7297642da8c4b0dffe4f4f14b\",\"domain_name\":\"CodeArtsReq_Test\",\"nick_name\":\"CodeArtsReq_GA2_MAX_Items\",\"role_id\":null,\"role_name\":null,\"image_id\":null,\"region\":null,\"opinion\":null,\"description\":null,\"owner\":null,\"ccbId\":null,\"status\":1,\"has_removed\":null},\"domain_id\":\"1212810843328520193\",\"attachment_type\":\"xlsx\",\"created_date\":\"1767086963022\",\"storage_service\":\"IPDProjectService\",\"storage_id\":\"6b570776a30844e7b6361f00c2a1a5bf\",\"delete_flag\":false}]}");
+    decodes_without_loss::<codearts_req::types::CreateIpdProjectIssueAttachmentResponseBody>("{\"status\":\"success\",\"message\":\"\",\"result\":[{\"progress\":100,\"id\":\"1212813884362502144\",\"workitem_id\":\"1212811957668290561\",\"associate_type\":null,\"disk_directory\":\"/projects/687a0637cf814b65b77b3e781af19ab2/attachments/6b570776a30844e7b6361f00c2a1a5bf.xlsx\",\"filesize\":\"36449\",\"store_filename\":\"TTT.xlsx\",\"title\":\"6b570776a30844e7b6361f00c2a1a5bf.xlsx\",\"type\":\"attachment\",\"category\":\"Attachment\",\"issue_category\":null,\"status\":null,\"description\":null,\"modified_by\":{\"watcher\":null,\"user_id\":\"fcb28511450247ffbf78071035f9543c\",\"user_num_id\":13369,\"user_name\":\"CodeArtsReq_GA2_MAX_Items\",\"domain_id\":\"cdf72eb7297642da8c4b0dffe4f4f14b\",\"domain_name\":\"CodeArtsReq_Test\",\"nick_name\":\"CodeArtsReq_GA2_MAX_Items\",\"role_id\":null,\"role_name\":null,\"image_id\":null,\"region\":null,\"opinion\":null,\"description\":null,\"owner\":null,\"ccbId\":null,\"status\":1,\"has_removed\":null},\"created_by\":{\"watcher\":null,\"user_id\":\"fcb28511450247ffbf78071035f9543c\",\"user_num_id\":13369,\"user_name\":\"CodeArtsReq_GA2_MAX_Items\",\"domain_id\":\"cdf72eb7297642da8c4b0dffe4f4f14b\",\"domain_name\":\"CodeArtsReq_Test\",\"nick_name\":\"CodeArtsReq_GA2_MAX_Items\",\"role_id\":null,\"role_name\":null,\"image_id\":null,\"region\":null,\"opinion\":null,\"description\":null,\"owner\":null,\"ccbId\":null,\"status\":1,\"has_removed\":null},\"domain_id\":\"1212810843328520193\",\"attachment_type\":\"xlsx\",\"created_date\":\"1767086963022\",\"storage_service\":\"IPDProjectService\",\"storage_id\":\"6b570776a30844e7b6361f00c2a1a5bf\",\"delete_flag\":false}]}");
 }
 
 #[test]
 fn deleteipdlabel_200() {
-    decodes_without_loss::<codearts_ipd::types::DeleteIpdLabelResponseBody>("{\"status\":\"success\",\"message\":\"ok\",\"result\":{\"id\":\"1030868827803529217\"}}");
+    decodes_without_loss::<codearts_req::types::DeleteIpdLabelResponseBody>("{\"status\":\"success\",\"message\":\"ok\",\"result\":{\"id\":\"1030868827803529217\"}}");
 }
 
 #[test]
 fn showipdprojectlist_200() {
-    decodes_without_loss::<codearts_ipd::types::ShowIpdProjectListResponseBody>("{\"status\":\"success\",\"message\":null,\"result\":[{\"id\":\"e44fbbd512b6470886b0f95663d4789a\",\"name\":\"IPD-Self-Operated Software/Cloud Service-0403-0\",\"project_type\":\"ipd\",\"domain_id\":\"982241044173205505\",\"model_id\":\"10003\"}]}");
+    decodes_without_loss::<codearts_req::types::ShowIpdProjectListResponseBody>("{\"status\":\"success\",\"message\":null,\"result\":[{\"id\":\"e44fbbd512b6470886b0f95663d4789a\",\"name\":\"IPD-Self-Operated Software/Cloud Service-0403-0\",\"project_type\":\"ipd\",\"domain_id\":\"982241044173205505\",\"model_id\":\"10003\"}]}");
 }
 
 #[test]
 fn listprojectusers_200() {
-    decodes_without_loss::<codearts_ipd::types::ListProjectUsersResponseBody>("{\"status\":\"success\",\"message\":null,\"result\":[{\"user_id\":\"a360371833bf4c558f796fd707b44daf\",\"user_num_id\":4091,\"user_name\":\"devcloud_devcloud_01\",\"domain_id\":\"4e919d73499648e3b0292cd3cbef806a\",\"domain_name\":\"devcloud_devcloud_01\",\"nick_name\":\"测试账号\",\"role_id\":\"8dc2cd191a104148a77f937681f9a5d6,6af50476ba89492698d237fb6fa456d6\",\"role_name\":\"项目管理员,项目经理\"}]}");
+    decodes_without_loss::<codearts_req::types::ListProjectUsersResponseBody>("{\"status\":\"success\",\"message\":null,\"result\":[{\"user_id\":\"a360371833bf4c558f796fd707b44daf\",\"user_num_id\":4091,\"user_name\":\"devcloud_devcloud_01\",\"domain_id\":\"4e919d73499648e3b0292cd3cbef806a\",\"domain_name\":\"devcloud_devcloud_01\",\"nick_name\":\"测试账号\",\"role_id\":\"8dc2cd191a104148a77f937681f9a5d6,6af50476ba89492698d237fb6fa456d6\",\"role_name\":\"项目管理员,项目经理\"}]}");
 }
 
 #[test]
 fn showissuedetail_200() {
-    decodes_without_loss::<codearts_ipd::types::ShowIssueDetailResponseBody>("{\"status\":\"success\",\"message\":null,\"result\":[{\"id\":\"1135239465657217024\",\"number\":\"BUG20250530487304\",\"title\":\"Test_bug_关键问题\",\"type\":\"bug\",\"stay_days\":1,\"tenant_id\":\"4e919d73499648e3b0292cd3cbef806a\",\"created_date\":\"1748591780337\"}]}");
+    decodes_without_loss::<codearts_req::types::ShowIssueDetailResponseBody>("{\"status\":\"success\",\"message\":null,\"result\":[{\"id\":\"1135239465657217024\",\"number\":\"BUG20250530487304\",\"title\":\"Test_bug_关键问题\",\"type\":\"bug\",\"stay_days\":1,\"tenant_id\":\"4e919d73499648e3b0292cd3cbef806a\",\"created_date\":\"1748591780337\"}]}");
 }
 
 #[test]
 fn showissueconfigfields_200() {
-    decodes_without_loss::<codearts_ipd::types::ShowIssueConfigFieldsResponseBody>("{\"status\":\"success\",\"message\":null,\"result\":{\"config_fields\":[{\"display_name\":\"Turn-back Conclusion\",\"show\":false,\"show_editable\":false,\"optional\":true,\"controlled\":false,\"issue_roles\":null}]}}");
+    decodes_without_loss::<codearts_req::types::ShowIssueConfigFieldsResponseBody>("{\"status\":\"success\",\"message\":null,\"result\":{\"config_fields\":[{\"display_name\":\"Turn-back Conclusion\",\"show\":false,\"show_editable\":false,\"optional\":true,\"controlled\":false,\"issue_roles\":null}]}}");
 }
 
 #[test]
 fn transferworkitemflow_200() {
-    decodes_without_loss::<codearts_ipd::types::TransferWorkItemFlowResponseBody>("{\"status\":\"success\",\"message\":null}");
+    decodes_without_loss::<codearts_req::types::TransferWorkItemFlowResponseBody>("{\"status\":\"success\",\"message\":null}");
 }
 
 #[test]
 fn listissuestatues_200() {
-    decodes_without_loss::<codearts_ipd::types::ListIssueStatuesResponseBody>("{\"status\":\"success\",\"message\":null,\"result\":[{\"code\":\"Start\",\"name\":\"初始\",\"belonging\":\"START\"}],\"total\":1}");
+    decodes_without_loss::<codearts_req::types::ListIssueStatuesResponseBody>("{\"status\":\"success\",\"message\":null,\"result\":[{\"code\":\"Start\",\"name\":\"初始\",\"belonging\":\"START\"}],\"total\":1}");
 }
 

@@ -13,9 +13,9 @@ pub mod types {
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i64>>,
+        pub id: ::std::option::Option<::codearts_req_runtime::LenientInt<i64>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub items: ::std::option::Option<::codearts_ipd_runtime::OneOrMany<NoteItem>>,
+        pub items: ::std::option::Option<::codearts_req_runtime::OneOrMany<NoteItem>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub priority: ::std::option::Option<Priority>,
     }
@@ -106,7 +106,7 @@ pub mod types {
     #[non_exhaustive]
     pub struct NotePagePage {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub count: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i64>>,
+        pub count: ::std::option::Option<::codearts_req_runtime::LenientInt<i64>>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub notes: ::std::vec::Vec<Note>,
     }
@@ -216,7 +216,7 @@ In answers, a value this version does not know is kept as [`AddNoteSort::Unknown
         ///`oldest`.
         Oldest,
         /// A value this version of the crate does not know, as the service sent it.
-        Unknown(::codearts_ipd_runtime::UnknownVariant),
+        Unknown(::codearts_req_runtime::UnknownVariant),
     }
     impl AddNoteSort {
         /// Every value this version knows, as the service sends it.
@@ -247,19 +247,19 @@ In answers, a value this version does not know is kept as [`AddNoteSort::Unknown
                         return Self::Oldest;
                     }
                     Self::Unknown(
-                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                        ::codearts_req_runtime::UnknownVariant::unrecognised(value),
                     )
                 }
             }
         }
     }
-    impl ::codearts_ipd_runtime::model::FromWire for AddNoteSort {
+    impl ::codearts_req_runtime::model::FromWire for AddNoteSort {
         fn from_wire(value: &str) -> Self {
             match value {
                 "newest" => Self::Newest,
                 "oldest" => Self::Oldest,
                 other => {
-                    Self::Unknown(::codearts_ipd_runtime::UnknownVariant::new(other))
+                    Self::Unknown(::codearts_req_runtime::UnknownVariant::new(other))
                 }
             }
         }
@@ -298,7 +298,7 @@ In answers, a value this version does not know is kept as [`AddNoteSort::Unknown
             match self {
                 Self::Unknown(value) if value.is_unrecognised() => {
                     ::std::result::Result::Err(
-                        ::codearts_ipd_runtime::model::unrecognised_value(
+                        ::codearts_req_runtime::model::unrecognised_value(
                             "AddNoteSort",
                             value.as_str(),
                             Self::VALUES,
@@ -313,7 +313,7 @@ In answers, a value this version does not know is kept as [`AddNoteSort::Unknown
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::codearts_ipd_runtime::model::deserialize_enum(deserializer)
+            ::codearts_req_runtime::model::deserialize_enum(deserializer)
         }
     }
     /**How urgent a note is.
@@ -327,7 +327,7 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
         ///`低`: Do it when there is time.
         Low,
         /// A value this version of the crate does not know, as the service sent it.
-        Unknown(::codearts_ipd_runtime::UnknownVariant),
+        Unknown(::codearts_req_runtime::UnknownVariant),
     }
     impl Priority {
         /// Every value this version knows, as the service sends it.
@@ -358,19 +358,19 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
                         return Self::Low;
                     }
                     Self::Unknown(
-                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                        ::codearts_req_runtime::UnknownVariant::unrecognised(value),
                     )
                 }
             }
         }
     }
-    impl ::codearts_ipd_runtime::model::FromWire for Priority {
+    impl ::codearts_req_runtime::model::FromWire for Priority {
         fn from_wire(value: &str) -> Self {
             match value {
                 "高" => Self::High,
                 "低" => Self::Low,
                 other => {
-                    Self::Unknown(::codearts_ipd_runtime::UnknownVariant::new(other))
+                    Self::Unknown(::codearts_req_runtime::UnknownVariant::new(other))
                 }
             }
         }
@@ -409,7 +409,7 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
             match self {
                 Self::Unknown(value) if value.is_unrecognised() => {
                     ::std::result::Result::Err(
-                        ::codearts_ipd_runtime::model::unrecognised_value(
+                        ::codearts_req_runtime::model::unrecognised_value(
                             "Priority",
                             value.as_str(),
                             Self::VALUES,
@@ -424,7 +424,7 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::codearts_ipd_runtime::model::deserialize_enum(deserializer)
+            ::codearts_req_runtime::model::deserialize_enum(deserializer)
         }
     }
     impl AddNoteResponse200 {
@@ -525,14 +525,14 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
         }
     }
     impl ::std::convert::TryFrom<builders::IdsBuilder> for Ids {
-        type Error = ::codearts_ipd_runtime::FieldError;
+        type Error = ::codearts_req_runtime::FieldError;
         fn try_from(
             builder: builders::IdsBuilder,
-        ) -> ::std::result::Result<Self, ::codearts_ipd_runtime::FieldError> {
+        ) -> ::std::result::Result<Self, ::codearts_req_runtime::FieldError> {
             ::std::result::Result::Ok(Self {
                 ids: builder
                     .ids
-                    .ok_or(::codearts_ipd_runtime::FieldError::Missing {
+                    .ok_or(::codearts_req_runtime::FieldError::Missing {
                         model: "Ids",
                         field: "ids",
                     })?,
@@ -599,10 +599,10 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
         }
     }
     impl ::std::convert::TryFrom<builders::NoteBuilder> for Note {
-        type Error = ::codearts_ipd_runtime::FieldError;
+        type Error = ::codearts_req_runtime::FieldError;
         fn try_from(
             builder: builders::NoteBuilder,
-        ) -> ::std::result::Result<Self, ::codearts_ipd_runtime::FieldError> {
+        ) -> ::std::result::Result<Self, ::codearts_req_runtime::FieldError> {
             ::std::result::Result::Ok(Self {
                 author: builder.author,
                 extra: builder.extra,
@@ -611,7 +611,7 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
                 tags: builder.tags.unwrap_or_else(::std::default::Default::default),
                 text: builder
                     .text
-                    .ok_or(::codearts_ipd_runtime::FieldError::Missing {
+                    .ok_or(::codearts_req_runtime::FieldError::Missing {
                         model: "Note",
                         field: "text",
                     })?,
@@ -631,7 +631,7 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
                 tags: ::std::option::Option::Some(model.tags),
                 text: ::std::option::Option::Some(model.text),
                 thing_id: model.thing_id,
-                title: ::codearts_ipd_runtime::model::Slot::of(model.title),
+                title: ::codearts_req_runtime::model::Slot::of(model.title),
             }
         }
     }
@@ -735,10 +735,10 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
         }
     }
     impl ::std::convert::TryFrom<builders::NoteListBuilder> for NoteList {
-        type Error = ::codearts_ipd_runtime::FieldError;
+        type Error = ::codearts_req_runtime::FieldError;
         fn try_from(
             builder: builders::NoteListBuilder,
-        ) -> ::std::result::Result<Self, ::codearts_ipd_runtime::FieldError> {
+        ) -> ::std::result::Result<Self, ::codearts_req_runtime::FieldError> {
             ::std::result::Result::Ok(Self {
                 notes: builder
                     .notes
@@ -750,7 +750,7 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
         /// A builder holding every field of the model, to change some.
         fn from(model: NoteList) -> Self {
             Self {
-                notes: ::codearts_ipd_runtime::model::Slot::Set(model.notes),
+                notes: ::codearts_req_runtime::model::Slot::Set(model.notes),
             }
         }
     }
@@ -766,10 +766,10 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
         }
     }
     impl ::std::convert::TryFrom<builders::NotePageBuilder> for NotePage {
-        type Error = ::codearts_ipd_runtime::FieldError;
+        type Error = ::codearts_req_runtime::FieldError;
         fn try_from(
             builder: builders::NotePageBuilder,
-        ) -> ::std::result::Result<Self, ::codearts_ipd_runtime::FieldError> {
+        ) -> ::std::result::Result<Self, ::codearts_req_runtime::FieldError> {
             ::std::result::Result::Ok(Self {
                 page: builder.page.optional("NotePage", "page")?,
             })
@@ -779,7 +779,7 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
         /// A builder holding every field of the model, to change some.
         fn from(model: NotePage) -> Self {
             Self {
-                page: ::codearts_ipd_runtime::model::Slot::of(model.page),
+                page: ::codearts_req_runtime::model::Slot::of(model.page),
             }
         }
     }
@@ -800,10 +800,10 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
         }
     }
     impl ::std::convert::TryFrom<builders::NotePagePageBuilder> for NotePagePage {
-        type Error = ::codearts_ipd_runtime::FieldError;
+        type Error = ::codearts_req_runtime::FieldError;
         fn try_from(
             builder: builders::NotePagePageBuilder,
-        ) -> ::std::result::Result<Self, ::codearts_ipd_runtime::FieldError> {
+        ) -> ::std::result::Result<Self, ::codearts_req_runtime::FieldError> {
             ::std::result::Result::Ok(Self {
                 count: builder.count,
                 notes: builder
@@ -817,7 +817,7 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
         fn from(model: NotePagePage) -> Self {
             Self {
                 count: model.count,
-                notes: ::codearts_ipd_runtime::model::Slot::Set(model.notes),
+                notes: ::codearts_req_runtime::model::Slot::Set(model.notes),
             }
         }
     }
@@ -867,10 +867,10 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
             pub(crate) id: ::std::option::Option<
-                ::codearts_ipd_runtime::LenientInt<i64>,
+                ::codearts_req_runtime::LenientInt<i64>,
             >,
             pub(crate) items: ::std::option::Option<
-                ::codearts_ipd_runtime::OneOrMany<NoteItem>,
+                ::codearts_req_runtime::OneOrMany<NoteItem>,
             >,
             pub(crate) priority: ::std::option::Option<Priority>,
         }
@@ -888,7 +888,7 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
             ///Sets `id`.
             pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                 self.id = ::std::option::Option::Some(
-                    ::codearts_ipd_runtime::LenientInt(value.into()),
+                    ::codearts_req_runtime::LenientInt(value.into()),
                 );
                 self
             }
@@ -900,7 +900,7 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
                 >,
             ) -> Self {
                 self.items = ::std::option::Option::Some(
-                    ::codearts_ipd_runtime::OneOrMany::from(
+                    ::codearts_req_runtime::OneOrMany::from(
                         values
                             .into_iter()
                             .map(::std::convert::Into::into)
@@ -976,7 +976,7 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
             ///Builds the model; fails if a required field was not set or a value given to a setter was refused.
             pub fn build(
                 self,
-            ) -> ::std::result::Result<Ids, ::codearts_ipd_runtime::FieldError> {
+            ) -> ::std::result::Result<Ids, ::codearts_req_runtime::FieldError> {
                 ::std::convert::TryFrom::try_from(self)
             }
         }
@@ -998,7 +998,7 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
             >,
             pub(crate) text: ::std::option::Option<::std::string::String>,
             pub(crate) thing_id: ::std::option::Option<::std::string::String>,
-            pub(crate) title: ::codearts_ipd_runtime::model::Slot<NoteTitle>,
+            pub(crate) title: ::codearts_req_runtime::model::Slot<NoteTitle>,
         }
         impl NoteBuilder {
             ///Sets `author`.
@@ -1077,13 +1077,13 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
                     Error: ::std::fmt::Display,
                 >,
             ) -> Self {
-                self.title = ::codearts_ipd_runtime::model::Slot::new(value);
+                self.title = ::codearts_req_runtime::model::Slot::new(value);
                 self
             }
             ///Builds the model; fails if a required field was not set or a value given to a setter was refused.
             pub fn build(
                 self,
-            ) -> ::std::result::Result<Note, ::codearts_ipd_runtime::FieldError> {
+            ) -> ::std::result::Result<Note, ::codearts_req_runtime::FieldError> {
                 ::std::convert::TryFrom::try_from(self)
             }
         }
@@ -1169,7 +1169,7 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct NoteListBuilder {
-            pub(crate) notes: ::codearts_ipd_runtime::model::Slot<::std::vec::Vec<Note>>,
+            pub(crate) notes: ::codearts_req_runtime::model::Slot<::std::vec::Vec<Note>>,
         }
         impl NoteListBuilder {
             ///Sets `notes`.
@@ -1179,13 +1179,13 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
                     Item = impl ::std::convert::TryInto<Note, Error: ::std::fmt::Display>,
                 >,
             ) -> Self {
-                self.notes = ::codearts_ipd_runtime::model::Slot::list(values);
+                self.notes = ::codearts_req_runtime::model::Slot::list(values);
                 self
             }
             ///Builds the model; fails if a required field was not set or a value given to a setter was refused.
             pub fn build(
                 self,
-            ) -> ::std::result::Result<NoteList, ::codearts_ipd_runtime::FieldError> {
+            ) -> ::std::result::Result<NoteList, ::codearts_req_runtime::FieldError> {
                 ::std::convert::TryFrom::try_from(self)
             }
         }
@@ -1193,7 +1193,7 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
         #[derive(Clone, Debug, Default)]
         #[must_use = "a builder does nothing until it is built"]
         pub struct NotePageBuilder {
-            pub(crate) page: ::codearts_ipd_runtime::model::Slot<NotePagePage>,
+            pub(crate) page: ::codearts_req_runtime::model::Slot<NotePagePage>,
         }
         impl NotePageBuilder {
             ///Sets `page`.
@@ -1204,13 +1204,13 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
                     Error: ::std::fmt::Display,
                 >,
             ) -> Self {
-                self.page = ::codearts_ipd_runtime::model::Slot::new(value);
+                self.page = ::codearts_req_runtime::model::Slot::new(value);
                 self
             }
             ///Builds the model; fails if a required field was not set or a value given to a setter was refused.
             pub fn build(
                 self,
-            ) -> ::std::result::Result<NotePage, ::codearts_ipd_runtime::FieldError> {
+            ) -> ::std::result::Result<NotePage, ::codearts_req_runtime::FieldError> {
                 ::std::convert::TryFrom::try_from(self)
             }
         }
@@ -1219,15 +1219,15 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
         #[must_use = "a builder does nothing until it is built"]
         pub struct NotePagePageBuilder {
             pub(crate) count: ::std::option::Option<
-                ::codearts_ipd_runtime::LenientInt<i64>,
+                ::codearts_req_runtime::LenientInt<i64>,
             >,
-            pub(crate) notes: ::codearts_ipd_runtime::model::Slot<::std::vec::Vec<Note>>,
+            pub(crate) notes: ::codearts_req_runtime::model::Slot<::std::vec::Vec<Note>>,
         }
         impl NotePagePageBuilder {
             ///Sets `count`.
             pub fn count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                 self.count = ::std::option::Option::Some(
-                    ::codearts_ipd_runtime::LenientInt(value.into()),
+                    ::codearts_req_runtime::LenientInt(value.into()),
                 );
                 self
             }
@@ -1238,7 +1238,7 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
                     Item = impl ::std::convert::TryInto<Note, Error: ::std::fmt::Display>,
                 >,
             ) -> Self {
-                self.notes = ::codearts_ipd_runtime::model::Slot::list(values);
+                self.notes = ::codearts_req_runtime::model::Slot::list(values);
                 self
             }
             ///Builds the model; fails if a required field was not set or a value given to a setter was refused.
@@ -1246,7 +1246,7 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
                 self,
             ) -> ::std::result::Result<
                 NotePagePage,
-                ::codearts_ipd_runtime::FieldError,
+                ::codearts_req_runtime::FieldError,
             > {
                 ::std::convert::TryFrom::try_from(self)
             }
@@ -1287,22 +1287,22 @@ In answers, a value this version does not know is kept as [`Priority::Unknown`],
 /// `send()` it. Cheap to clone; clones share connections.
 #[derive(Clone, Debug)]
 pub struct Client {
-    transport: ::codearts_ipd_runtime::Transport,
+    transport: ::codearts_req_runtime::Transport,
 }
-impl ::codearts_ipd_runtime::FromTransport for Client {
-    fn from_transport(transport: ::codearts_ipd_runtime::Transport) -> Self {
+impl ::codearts_req_runtime::FromTransport for Client {
+    fn from_transport(transport: ::codearts_req_runtime::Transport) -> Self {
         Self { transport }
     }
 }
 impl Client {
     /// Starts configuring a client: an endpoint or region,
     /// credentials, retries, timeouts and limits.
-    pub fn builder() -> ::codearts_ipd_runtime::ClientBuilder<Self> {
-        ::codearts_ipd_runtime::ClientBuilder::new()
+    pub fn builder() -> ::codearts_req_runtime::ClientBuilder<Self> {
+        ::codearts_req_runtime::ClientBuilder::new()
     }
     /// What calls go through: the endpoint, the HTTP client,
     /// authentication and the retry policy.
-    pub fn transport(&self) -> &::codearts_ipd_runtime::Transport {
+    pub fn transport(&self) -> &::codearts_req_runtime::Transport {
         &self.transport
     }
     /// The endpoint calls go to.
@@ -1311,7 +1311,7 @@ impl Client {
     }
     /**`POST /things/{thing_id}/notes`, operation `AddNote`: set the parameters on the returned builder, then [`send`](builder::AddNote::send) it.
 
-Not idempotent: retried only when the service certainly did not process it (no connection, 429, 503), never after a 502 or 504 (see `codearts_ipd::retry`).
+Not idempotent: retried only when the service certainly did not process it (no connection, 429, 503), never after a 502 or 504 (see `codearts_req::retry`).
 
 Parameters:
 - [`thing_id`](builder::AddNote::thing_id) (path, required)
@@ -1333,7 +1333,7 @@ Parameters:
     }
     /**`GET /things/{thing_id}/notes/list`, operation `ListNotes`: set the parameters on the returned builder, then [`send`](builder::ListNotes::send) it.
 
-Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_req::retry`).
 
 Parameters:
 - [`thing_id`](builder::ListNotes::thing_id) (path, required)
@@ -1346,7 +1346,7 @@ Parameters:
 
 `POST /things/{thing_id}/notes/search`, operation `SearchNotes`: set the parameters on the returned builder, then [`send`](builder::SearchNotes::send) it.
 
-Not idempotent: retried only when the service certainly did not process it (no connection, 429, 503), never after a 502 or 504 (see `codearts_ipd::retry`).
+Not idempotent: retried only when the service certainly did not process it (no connection, 429, 503), never after a 502 or 504 (see `codearts_req::retry`).
 
 Parameters:
 - [`thing_id`](builder::SearchNotes::thing_id) (path, required)
@@ -1358,7 +1358,7 @@ Parameters:
     }
     /**`DELETE /things/batch`, operation `DeleteThings`: set the parameters on the returned builder, then [`send`](builder::DeleteThings::send) it.
 
-Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_req::retry`).
 
 Parameters:
 - [`permanent`](builder::DeleteThings::permanent) (query)
@@ -1378,7 +1378,7 @@ pub mod builder {
     #[must_use = "nothing is sent until `.send()` is awaited"]
     pub struct AddNote<'a> {
         client: &'a super::Client,
-        customize: ::codearts_ipd_runtime::CallConfig,
+        customize: ::codearts_req_runtime::CallConfig,
         thing_id: ::std::option::Option<::std::string::String>,
         page_size: ::std::option::Option<i32>,
         sort: ::std::option::Option<types::AddNoteSort>,
@@ -1403,8 +1403,8 @@ pub mod builder {
         pub fn customize(
             mut self,
             f: impl ::std::ops::FnOnce(
-                ::codearts_ipd_runtime::CallConfig,
-            ) -> ::codearts_ipd_runtime::CallConfig,
+                ::codearts_req_runtime::CallConfig,
+            ) -> ::codearts_req_runtime::CallConfig,
         ) -> Self {
             self.customize = f(self.customize);
             self
@@ -1548,22 +1548,22 @@ Body field `thing_id`.*/
         pub async fn send(
             self,
         ) -> ::std::result::Result<
-            ::codearts_ipd_runtime::Response<types::AddNoteResponse200>,
-            ::codearts_ipd_runtime::ApiError,
+            ::codearts_req_runtime::Response<types::AddNoteResponse200>,
+            ::codearts_req_runtime::ApiError,
         > {
             if let ::std::option::Option::Some(types::AddNoteSort::Unknown(value)) = &self
                 .sort && value.is_unrecognised()
             {
-                return ::std::result::Result::Err(::codearts_ipd_runtime::ApiError::InvalidParameter {
+                return ::std::result::Result::Err(::codearts_req_runtime::ApiError::InvalidParameter {
                     operation: "AddNote",
                     parameter: "sort",
                     reason: ::std::format!(
-                        "`{}` is not one of {}", ::codearts_ipd_runtime::printable(value
+                        "`{}` is not one of {}", ::codearts_req_runtime::printable(value
                         .as_str()), types::AddNoteSort::VALUES.join(", ")
                     ),
                 });
             }
-            let (body, body_problem) = ::codearts_ipd_runtime::model::into_body(
+            let (body, body_problem) = ::codearts_req_runtime::model::into_body(
                 self
                     .body
                     .or(
@@ -1578,7 +1578,7 @@ Body field `thing_id`.*/
             let response = self
                 .client
                 .transport()
-                .call(::codearts_ipd_runtime::Method::POST, "AddNote")
+                .call(::codearts_req_runtime::Method::POST, "AddNote")
                 .idempotent(false)
                 .config(&self.customize)
                 .path("/things/")
@@ -1606,7 +1606,7 @@ Body field `thing_id`.*/
     #[must_use = "nothing is sent until `.send()` is awaited"]
     pub struct ListNotes<'a> {
         client: &'a super::Client,
-        customize: ::codearts_ipd_runtime::CallConfig,
+        customize: ::codearts_req_runtime::CallConfig,
         thing_id: ::std::option::Option<::std::string::String>,
         offset: ::std::option::Option<i64>,
         limit: ::std::option::Option<i32>,
@@ -1625,8 +1625,8 @@ Body field `thing_id`.*/
         pub fn customize(
             mut self,
             f: impl ::std::ops::FnOnce(
-                ::codearts_ipd_runtime::CallConfig,
-            ) -> ::codearts_ipd_runtime::CallConfig,
+                ::codearts_req_runtime::CallConfig,
+            ) -> ::codearts_req_runtime::CallConfig,
         ) -> Self {
             self.customize = f(self.customize);
             self
@@ -1653,13 +1653,13 @@ Body field `thing_id`.*/
         pub async fn send(
             self,
         ) -> ::std::result::Result<
-            ::codearts_ipd_runtime::Response<types::NotePage>,
-            ::codearts_ipd_runtime::ApiError,
+            ::codearts_req_runtime::Response<types::NotePage>,
+            ::codearts_req_runtime::ApiError,
         > {
             let response = self
                 .client
                 .transport()
-                .call(::codearts_ipd_runtime::Method::GET, "ListNotes")
+                .call(::codearts_req_runtime::Method::GET, "ListNotes")
                 .idempotent(true)
                 .config(&self.customize)
                 .path("/things/")
@@ -1677,11 +1677,11 @@ Body field `thing_id`.*/
             }
         }
     }
-    impl<'a> ::codearts_ipd_runtime::paginate::Pages for ListNotes<'a> {
+    impl<'a> ::codearts_req_runtime::paginate::Pages for ListNotes<'a> {
         type Page = types::NotePage;
         type Item = types::Note;
-        const PAGING: ::codearts_ipd_runtime::paginate::Paging = ::codearts_ipd_runtime::paginate::Paging {
-            kind: ::codearts_ipd_runtime::paginate::PageKind::Offset,
+        const PAGING: ::codearts_req_runtime::paginate::Paging = ::codearts_req_runtime::paginate::Paging {
+            kind: ::codearts_req_runtime::paginate::PageKind::Offset,
             first: 0u64,
             min_size: 1u64,
             max_size: 50u64,
@@ -1691,12 +1691,12 @@ Body field `thing_id`.*/
         fn at(&self, position: u64, size: u64) -> Self {
             let mut call = self.clone();
             call.offset = ::std::option::Option::Some(
-                <i64 as ::codearts_ipd_runtime::paginate::FromPosition>::from_position(
+                <i64 as ::codearts_req_runtime::paginate::FromPosition>::from_position(
                     position,
                 ),
             );
             call.limit = ::std::option::Option::Some(
-                <i32 as ::codearts_ipd_runtime::paginate::FromPosition>::from_position(
+                <i32 as ::codearts_req_runtime::paginate::FromPosition>::from_position(
                     size,
                 ),
             );
@@ -1706,8 +1706,8 @@ Body field `thing_id`.*/
             self,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<
-                ::codearts_ipd_runtime::Response<Self::Page>,
-                ::codearts_ipd_runtime::ApiError,
+                ::codearts_req_runtime::Response<Self::Page>,
+                ::codearts_req_runtime::ApiError,
             >,
         > + Send {
             self.send()
@@ -1723,8 +1723,8 @@ Body field `thing_id`.*/
     }
     impl<'a> ListNotes<'a> {
         ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the offsets and the page size (`.page_size(n)`, 1 to 50, by default 50); the other parameters are this builder's. See [`paginate`](crate::paginate) for when it stops, and the errors that end a listing that would not be complete and exact.
-        pub fn into_paginator(self) -> ::codearts_ipd_runtime::Paginator<Self> {
-            ::codearts_ipd_runtime::Paginator::new(self)
+        pub fn into_paginator(self) -> ::codearts_req_runtime::Paginator<Self> {
+            ::codearts_req_runtime::Paginator::new(self)
         }
     }
     ///A call of [`Client::search_notes`](super::Client::search_notes): set its parameters, then [`send`](Self::send) it.
@@ -1732,7 +1732,7 @@ Body field `thing_id`.*/
     #[must_use = "nothing is sent until `.send()` is awaited"]
     pub struct SearchNotes<'a> {
         client: &'a super::Client,
-        customize: ::codearts_ipd_runtime::CallConfig,
+        customize: ::codearts_req_runtime::CallConfig,
         thing_id: ::std::option::Option<::std::string::String>,
         body: ::std::option::Option<types::builders::NoteSearchBuilder>,
     }
@@ -1749,8 +1749,8 @@ Body field `thing_id`.*/
         pub fn customize(
             mut self,
             f: impl ::std::ops::FnOnce(
-                ::codearts_ipd_runtime::CallConfig,
-            ) -> ::codearts_ipd_runtime::CallConfig,
+                ::codearts_req_runtime::CallConfig,
+            ) -> ::codearts_req_runtime::CallConfig,
         ) -> Self {
             self.customize = f(self.customize);
             self
@@ -1794,8 +1794,8 @@ The whole body at once; its fields also have setters of their own on this builde
         pub async fn send(
             self,
         ) -> ::std::result::Result<
-            ::codearts_ipd_runtime::Response<types::NoteList>,
-            ::codearts_ipd_runtime::ApiError,
+            ::codearts_req_runtime::Response<types::NoteList>,
+            ::codearts_req_runtime::ApiError,
         > {
             let body = self
                 .body
@@ -1808,7 +1808,7 @@ The whole body at once; its fields also have setters of their own on this builde
             let response = self
                 .client
                 .transport()
-                .call(::codearts_ipd_runtime::Method::POST, "SearchNotes")
+                .call(::codearts_req_runtime::Method::POST, "SearchNotes")
                 .idempotent(false)
                 .config(&self.customize)
                 .path("/things/")
@@ -1825,11 +1825,11 @@ The whole body at once; its fields also have setters of their own on this builde
             }
         }
     }
-    impl<'a> ::codearts_ipd_runtime::paginate::Pages for SearchNotes<'a> {
+    impl<'a> ::codearts_req_runtime::paginate::Pages for SearchNotes<'a> {
         type Page = types::NoteList;
         type Item = types::Note;
-        const PAGING: ::codearts_ipd_runtime::paginate::Paging = ::codearts_ipd_runtime::paginate::Paging {
-            kind: ::codearts_ipd_runtime::paginate::PageKind::Number,
+        const PAGING: ::codearts_req_runtime::paginate::Paging = ::codearts_req_runtime::paginate::Paging {
+            kind: ::codearts_req_runtime::paginate::PageKind::Number,
             first: 1u64,
             min_size: 1u64,
             max_size: 20u64,
@@ -1841,7 +1841,7 @@ The whole body at once; its fields also have setters of their own on this builde
             let mut body = call.body.take().unwrap_or_default();
             let mut nested: types::NoteCursor = body.cursor.take().unwrap_or_default();
             nested.number = ::std::option::Option::Some(
-                <::std::num::NonZeroU32 as ::codearts_ipd_runtime::paginate::FromPosition>::from_position(
+                <::std::num::NonZeroU32 as ::codearts_req_runtime::paginate::FromPosition>::from_position(
                     position,
                 ),
             );
@@ -1850,7 +1850,7 @@ The whole body at once; its fields also have setters of their own on this builde
             let mut body = call.body.take().unwrap_or_default();
             let mut nested: types::NoteCursor = body.cursor.take().unwrap_or_default();
             nested.size = ::std::option::Option::Some(
-                <::std::num::NonZeroU32 as ::codearts_ipd_runtime::paginate::FromPosition>::from_position(
+                <::std::num::NonZeroU32 as ::codearts_req_runtime::paginate::FromPosition>::from_position(
                     size,
                 ),
             );
@@ -1862,8 +1862,8 @@ The whole body at once; its fields also have setters of their own on this builde
             self,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<
-                ::codearts_ipd_runtime::Response<Self::Page>,
-                ::codearts_ipd_runtime::ApiError,
+                ::codearts_req_runtime::Response<Self::Page>,
+                ::codearts_req_runtime::ApiError,
             >,
         > + Send {
             self.send()
@@ -1883,8 +1883,8 @@ The whole body at once; its fields also have setters of their own on this builde
     }
     impl<'a> SearchNotes<'a> {
         ///Every page of this call, as a stream: `.into_paginator().send()` for the pages, `.into_paginator().items().send()` for their items. The paginator sets the page numbers and the page size (`.page_size(n)`, 1 to 20, by default 20); the other parameters are this builder's. See [`paginate`](crate::paginate) for when it stops, and the errors that end a listing that would not be complete and exact.
-        pub fn into_paginator(self) -> ::codearts_ipd_runtime::Paginator<Self> {
-            ::codearts_ipd_runtime::Paginator::new(self)
+        pub fn into_paginator(self) -> ::codearts_req_runtime::Paginator<Self> {
+            ::codearts_req_runtime::Paginator::new(self)
         }
     }
     ///A call of [`Client::delete_things`](super::Client::delete_things): set its parameters, then [`send`](Self::send) it.
@@ -1892,7 +1892,7 @@ The whole body at once; its fields also have setters of their own on this builde
     #[must_use = "nothing is sent until `.send()` is awaited"]
     pub struct DeleteThings<'a> {
         client: &'a super::Client,
-        customize: ::codearts_ipd_runtime::CallConfig,
+        customize: ::codearts_req_runtime::CallConfig,
         permanent: ::std::option::Option<bool>,
         body: ::std::option::Option<types::builders::IdsBuilder>,
     }
@@ -1909,8 +1909,8 @@ The whole body at once; its fields also have setters of their own on this builde
         pub fn customize(
             mut self,
             f: impl ::std::ops::FnOnce(
-                ::codearts_ipd_runtime::CallConfig,
-            ) -> ::codearts_ipd_runtime::CallConfig,
+                ::codearts_req_runtime::CallConfig,
+            ) -> ::codearts_req_runtime::CallConfig,
         ) -> Self {
             self.customize = f(self.customize);
             self
@@ -1941,10 +1941,10 @@ The whole body at once; its fields also have setters of their own on this builde
         pub async fn send(
             self,
         ) -> ::std::result::Result<
-            ::codearts_ipd_runtime::Response<()>,
-            ::codearts_ipd_runtime::ApiError,
+            ::codearts_req_runtime::Response<()>,
+            ::codearts_req_runtime::ApiError,
         > {
-            let (body, body_problem) = ::codearts_ipd_runtime::model::into_body(
+            let (body, body_problem) = ::codearts_req_runtime::model::into_body(
                 self
                     .body
                     .or(
@@ -1959,7 +1959,7 @@ The whole body at once; its fields also have setters of their own on this builde
             let response = self
                 .client
                 .transport()
-                .call(::codearts_ipd_runtime::Method::DELETE, "DeleteThings")
+                .call(::codearts_req_runtime::Method::DELETE, "DeleteThings")
                 .idempotent(true)
                 .config(&self.customize)
                 .path("/things/batch")

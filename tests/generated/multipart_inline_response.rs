@@ -9,7 +9,7 @@ pub mod types {
     #[non_exhaustive]
     pub struct PostXResponse200 {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub size: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i64>>,
+        pub size: ::std::option::Option<::codearts_req_runtime::LenientInt<i64>>,
     }
     /// Error types.
     pub mod error {
@@ -75,14 +75,14 @@ pub mod types {
         #[must_use = "a builder does nothing until it is built"]
         pub struct PostXResponse200Builder {
             pub(crate) size: ::std::option::Option<
-                ::codearts_ipd_runtime::LenientInt<i64>,
+                ::codearts_req_runtime::LenientInt<i64>,
             >,
         }
         impl PostXResponse200Builder {
             ///Sets `size`.
             pub fn size(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                 self.size = ::std::option::Option::Some(
-                    ::codearts_ipd_runtime::LenientInt(value.into()),
+                    ::codearts_req_runtime::LenientInt(value.into()),
                 );
                 self
             }
@@ -98,22 +98,22 @@ pub mod types {
 /// `send()` it. Cheap to clone; clones share connections.
 #[derive(Clone, Debug)]
 pub struct Client {
-    transport: ::codearts_ipd_runtime::Transport,
+    transport: ::codearts_req_runtime::Transport,
 }
-impl ::codearts_ipd_runtime::FromTransport for Client {
-    fn from_transport(transport: ::codearts_ipd_runtime::Transport) -> Self {
+impl ::codearts_req_runtime::FromTransport for Client {
+    fn from_transport(transport: ::codearts_req_runtime::Transport) -> Self {
         Self { transport }
     }
 }
 impl Client {
     /// Starts configuring a client: an endpoint or region,
     /// credentials, retries, timeouts and limits.
-    pub fn builder() -> ::codearts_ipd_runtime::ClientBuilder<Self> {
-        ::codearts_ipd_runtime::ClientBuilder::new()
+    pub fn builder() -> ::codearts_req_runtime::ClientBuilder<Self> {
+        ::codearts_req_runtime::ClientBuilder::new()
     }
     /// What calls go through: the endpoint, the HTTP client,
     /// authentication and the retry policy.
-    pub fn transport(&self) -> &::codearts_ipd_runtime::Transport {
+    pub fn transport(&self) -> &::codearts_req_runtime::Transport {
         &self.transport
     }
     /// The endpoint calls go to.
@@ -122,7 +122,7 @@ impl Client {
     }
     /**`POST /x`, operation `PostX`: set the parameters on the returned builder, then [`send`](builder::PostX::send) it.
 
-Not idempotent: retried only when the service certainly did not process it (no connection, 429, 503), never after a 502 or 504 (see `codearts_ipd::retry`).
+Not idempotent: retried only when the service certainly did not process it (no connection, 429, 503), never after a 502 or 504 (see `codearts_req::retry`).
 
 Parameters:
 - [`body`](builder::PostX::body) (`multipart/form-data`)*/
@@ -140,9 +140,9 @@ pub mod builder {
     #[must_use = "nothing is sent until `.send()` is awaited"]
     pub struct PostX<'a> {
         client: &'a super::Client,
-        customize: ::codearts_ipd_runtime::CallConfig,
+        customize: ::codearts_req_runtime::CallConfig,
         body: ::std::option::Option<forms::PostXForm>,
-        form_file: ::std::option::Option<::codearts_ipd_runtime::FilePart>,
+        form_file: ::std::option::Option<::codearts_req_runtime::FilePart>,
     }
     impl<'a> PostX<'a> {
         pub(super) fn new(client: &'a super::Client) -> Self {
@@ -157,8 +157,8 @@ pub mod builder {
         pub fn customize(
             mut self,
             f: impl ::std::ops::FnOnce(
-                ::codearts_ipd_runtime::CallConfig,
-            ) -> ::codearts_ipd_runtime::CallConfig,
+                ::codearts_req_runtime::CallConfig,
+            ) -> ::codearts_req_runtime::CallConfig,
         ) -> Self {
             self.customize = f(self.customize);
             self
@@ -171,7 +171,7 @@ The whole form at once; its fields also have setters of their own on this builde
             self
         }
         ///Sets the form field `file`.
-        pub fn file(mut self, value: ::codearts_ipd_runtime::FilePart) -> Self {
+        pub fn file(mut self, value: ::codearts_req_runtime::FilePart) -> Self {
             self.form_file = ::std::option::Option::Some(value);
             self
         }
@@ -179,8 +179,8 @@ The whole form at once; its fields also have setters of their own on this builde
         pub async fn send(
             mut self,
         ) -> ::std::result::Result<
-            ::codearts_ipd_runtime::Response<types::PostXResponse200>,
-            ::codearts_ipd_runtime::ApiError,
+            ::codearts_req_runtime::Response<types::PostXResponse200>,
+            ::codearts_req_runtime::ApiError,
         > {
             let form_body: ::std::option::Option<forms::PostXForm> = match self
                 .body
@@ -202,7 +202,7 @@ The whole form at once; its fields also have setters of their own on this builde
             let response = self
                 .client
                 .transport()
-                .call(::codearts_ipd_runtime::Method::POST, "PostX")
+                .call(::codearts_req_runtime::Method::POST, "PostX")
                 .idempotent(false)
                 .config(&self.customize)
                 .path("/x")
@@ -211,7 +211,7 @@ The whole form at once; its fields also have setters of their own on this builde
                     form_body
                         .as_ref()
                         .map(|form| {
-                            form as &(dyn ::codearts_ipd_runtime::ToMultipart + Sync)
+                            form as &(dyn ::codearts_req_runtime::ToMultipart + Sync)
                         }),
                     false,
                 )
@@ -233,7 +233,7 @@ pub mod forms {
     #[derive(Clone, Debug)]
     pub struct PostXForm {
         ///Form field `file`.
-        pub file: ::std::option::Option<::codearts_ipd_runtime::FilePart>,
+        pub file: ::std::option::Option<::codearts_req_runtime::FilePart>,
     }
     impl PostXForm {
         /// Creates the form from its required fields; optional ones start unset.
@@ -241,14 +241,14 @@ pub mod forms {
             Self { file: None }
         }
         ///Sets the optional field `file`.
-        pub fn with_file(mut self, value: ::codearts_ipd_runtime::FilePart) -> Self {
+        pub fn with_file(mut self, value: ::codearts_req_runtime::FilePart) -> Self {
             self.file = Some(value);
             self
         }
     }
-    impl ::codearts_ipd_runtime::ToMultipart for PostXForm {
-        fn to_multipart(&self) -> ::codearts_ipd_runtime::multipart::Multipart {
-            let mut form = ::codearts_ipd_runtime::multipart::Multipart::new();
+    impl ::codearts_req_runtime::ToMultipart for PostXForm {
+        fn to_multipart(&self) -> ::codearts_req_runtime::multipart::Multipart {
+            let mut form = ::codearts_req_runtime::multipart::Multipart::new();
             if let Some(file) = &self.file {
                 form.file("file", file);
             }

@@ -28,7 +28,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub names: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub stored: ::std::option::Option<::codearts_ipd_runtime::LenientInt<i64>>,
+        pub stored: ::std::option::Option<::codearts_req_runtime::LenientInt<i64>>,
     }
     /// Error types.
     pub mod error {
@@ -73,7 +73,7 @@ In answers, a value this version does not know is kept as [`Kind::Unknown`], and
         ///`final`.
         Final,
         /// A value this version of the crate does not know, as the service sent it.
-        Unknown(::codearts_ipd_runtime::UnknownVariant),
+        Unknown(::codearts_req_runtime::UnknownVariant),
     }
     impl Kind {
         /// Every value this version knows, as the service sends it.
@@ -104,19 +104,19 @@ In answers, a value this version does not know is kept as [`Kind::Unknown`], and
                         return Self::Final;
                     }
                     Self::Unknown(
-                        ::codearts_ipd_runtime::UnknownVariant::unrecognised(value),
+                        ::codearts_req_runtime::UnknownVariant::unrecognised(value),
                     )
                 }
             }
         }
     }
-    impl ::codearts_ipd_runtime::model::FromWire for Kind {
+    impl ::codearts_req_runtime::model::FromWire for Kind {
         fn from_wire(value: &str) -> Self {
             match value {
                 "draft" => Self::Draft,
                 "final" => Self::Final,
                 other => {
-                    Self::Unknown(::codearts_ipd_runtime::UnknownVariant::new(other))
+                    Self::Unknown(::codearts_req_runtime::UnknownVariant::new(other))
                 }
             }
         }
@@ -155,7 +155,7 @@ In answers, a value this version does not know is kept as [`Kind::Unknown`], and
             match self {
                 Self::Unknown(value) if value.is_unrecognised() => {
                     ::std::result::Result::Err(
-                        ::codearts_ipd_runtime::model::unrecognised_value(
+                        ::codearts_req_runtime::model::unrecognised_value(
                             "Kind",
                             value.as_str(),
                             Self::VALUES,
@@ -170,7 +170,7 @@ In answers, a value this version does not know is kept as [`Kind::Unknown`], and
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::codearts_ipd_runtime::model::deserialize_enum(deserializer)
+            ::codearts_req_runtime::model::deserialize_enum(deserializer)
         }
     }
     impl Problem {
@@ -299,7 +299,7 @@ In answers, a value this version does not know is kept as [`Kind::Unknown`], and
                 ::std::vec::Vec<::std::string::String>,
             >,
             pub(crate) stored: ::std::option::Option<
-                ::codearts_ipd_runtime::LenientInt<i64>,
+                ::codearts_req_runtime::LenientInt<i64>,
             >,
         }
         impl ReceiptBuilder {
@@ -334,7 +334,7 @@ In answers, a value this version does not know is kept as [`Kind::Unknown`], and
             ///Sets `stored`.
             pub fn stored(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                 self.stored = ::std::option::Option::Some(
-                    ::codearts_ipd_runtime::LenientInt(value.into()),
+                    ::codearts_req_runtime::LenientInt(value.into()),
                 );
                 self
             }
@@ -350,22 +350,22 @@ In answers, a value this version does not know is kept as [`Kind::Unknown`], and
 /// `send()` it. Cheap to clone; clones share connections.
 #[derive(Clone, Debug)]
 pub struct Client {
-    transport: ::codearts_ipd_runtime::Transport,
+    transport: ::codearts_req_runtime::Transport,
 }
-impl ::codearts_ipd_runtime::FromTransport for Client {
-    fn from_transport(transport: ::codearts_ipd_runtime::Transport) -> Self {
+impl ::codearts_req_runtime::FromTransport for Client {
+    fn from_transport(transport: ::codearts_req_runtime::Transport) -> Self {
         Self { transport }
     }
 }
 impl Client {
     /// Starts configuring a client: an endpoint or region,
     /// credentials, retries, timeouts and limits.
-    pub fn builder() -> ::codearts_ipd_runtime::ClientBuilder<Self> {
-        ::codearts_ipd_runtime::ClientBuilder::new()
+    pub fn builder() -> ::codearts_req_runtime::ClientBuilder<Self> {
+        ::codearts_req_runtime::ClientBuilder::new()
     }
     /// What calls go through: the endpoint, the HTTP client,
     /// authentication and the retry policy.
-    pub fn transport(&self) -> &::codearts_ipd_runtime::Transport {
+    pub fn transport(&self) -> &::codearts_req_runtime::Transport {
         &self.transport
     }
     /// The endpoint calls go to.
@@ -376,7 +376,7 @@ impl Client {
 
 `POST /boxes/{box_id}/documents`, operation `AddDocuments`: set the parameters on the returned builder, then [`send`](builder::AddDocuments::send) it.
 
-Not idempotent: retried only when the service certainly did not process it (no connection, 429, 503), never after a 502 or 504 (see `codearts_ipd::retry`).
+Not idempotent: retried only when the service certainly did not process it (no connection, 429, 503), never after a 502 or 504 (see `codearts_req::retry`).
 
 Parameters:
 - [`box_id`](builder::AddDocuments::box_id) (path, required): The box.
@@ -389,7 +389,7 @@ Parameters:
     }
     /**`PUT /boxes/{box_id}/cover`, operation `put-cover`: set the parameters on the returned builder, then [`send`](builder::PutCover::send) it.
 
-Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_req::retry`).
 
 Parameters:
 - [`box_id`](builder::PutCover::box_id) (path, required)
@@ -400,7 +400,7 @@ Parameters:
     }
     /**`GET /boxes/{box_id}`, operation `GetBox`: set the parameters on the returned builder, then [`send`](builder::GetBox::send) it.
 
-Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_ipd::retry`).
+Idempotent: a failed attempt is retried wherever retrying is safe (see `codearts_req::retry`).
 
 Parameters:
 - [`box_id`](builder::GetBox::box_id) (path, required)*/
@@ -418,17 +418,17 @@ pub mod builder {
     #[must_use = "nothing is sent until `.send()` is awaited"]
     pub struct AddDocuments<'a> {
         client: &'a super::Client,
-        customize: ::codearts_ipd_runtime::CallConfig,
+        customize: ::codearts_req_runtime::CallConfig,
         box_id: ::std::option::Option<::std::string::String>,
         overwrite: ::std::option::Option<bool>,
         label: ::std::option::Option<::std::string::String>,
         x_trace: ::std::option::Option<::std::string::String>,
         body: ::std::option::Option<forms::AddDocumentsForm>,
         form_title: ::std::option::Option<::std::string::String>,
-        form_main: ::std::option::Option<::codearts_ipd_runtime::FilePart>,
+        form_main: ::std::option::Option<::codearts_req_runtime::FilePart>,
         form_priority: ::std::option::Option<i32>,
         form_extras: ::std::option::Option<
-            ::std::vec::Vec<::codearts_ipd_runtime::FilePart>,
+            ::std::vec::Vec<::codearts_req_runtime::FilePart>,
         >,
         form_kind: ::std::option::Option<types::Kind>,
     }
@@ -453,8 +453,8 @@ pub mod builder {
         pub fn customize(
             mut self,
             f: impl ::std::ops::FnOnce(
-                ::codearts_ipd_runtime::CallConfig,
-            ) -> ::codearts_ipd_runtime::CallConfig,
+                ::codearts_req_runtime::CallConfig,
+            ) -> ::codearts_req_runtime::CallConfig,
         ) -> Self {
             self.customize = f(self.customize);
             self
@@ -508,7 +508,7 @@ Form field `title`.*/
         /**The main document.
 
 Form field `main`.*/
-        pub fn main(mut self, value: ::codearts_ipd_runtime::FilePart) -> Self {
+        pub fn main(mut self, value: ::codearts_req_runtime::FilePart) -> Self {
             self.form_main = ::std::option::Option::Some(value);
             self
         }
@@ -525,7 +525,7 @@ Form field `extras`.*/
         pub fn extras(
             mut self,
             value: impl ::std::iter::IntoIterator<
-                Item = ::codearts_ipd_runtime::FilePart,
+                Item = ::codearts_req_runtime::FilePart,
             >,
         ) -> Self {
             self.form_extras = ::std::option::Option::Some(value.into_iter().collect());
@@ -540,8 +540,8 @@ Form field `extras`.*/
         pub async fn send(
             mut self,
         ) -> ::std::result::Result<
-            ::codearts_ipd_runtime::Response<types::Receipt>,
-            ::codearts_ipd_runtime::ApiError,
+            ::codearts_req_runtime::Response<types::Receipt>,
+            ::codearts_req_runtime::ApiError,
         > {
             let form_body: ::std::option::Option<forms::AddDocumentsForm> = match self
                 .body
@@ -552,13 +552,13 @@ Form field `extras`.*/
                     || self.form_main.is_some() || self.form_priority.is_some()
                     || self.form_extras.is_some() || self.form_kind.is_some() => {
                     let ::std::option::Option::Some(title) = self.form_title.take() else {
-                        return ::std::result::Result::Err(::codearts_ipd_runtime::ApiError::MissingParameter {
+                        return ::std::result::Result::Err(::codearts_req_runtime::ApiError::MissingParameter {
                             operation: "AddDocuments",
                             parameter: "title",
                         });
                     };
                     let ::std::option::Option::Some(main) = self.form_main.take() else {
-                        return ::std::result::Result::Err(::codearts_ipd_runtime::ApiError::MissingParameter {
+                        return ::std::result::Result::Err(::codearts_req_runtime::ApiError::MissingParameter {
                             operation: "AddDocuments",
                             parameter: "main",
                         });
@@ -591,7 +591,7 @@ Form field `extras`.*/
             let response = self
                 .client
                 .transport()
-                .call(::codearts_ipd_runtime::Method::POST, "AddDocuments")
+                .call(::codearts_req_runtime::Method::POST, "AddDocuments")
                 .idempotent(false)
                 .config(&self.customize)
                 .path("/boxes/")
@@ -605,7 +605,7 @@ Form field `extras`.*/
                     form_body
                         .as_ref()
                         .map(|form| {
-                            form as &(dyn ::codearts_ipd_runtime::ToMultipart + Sync)
+                            form as &(dyn ::codearts_req_runtime::ToMultipart + Sync)
                         }),
                     true,
                 )
@@ -624,12 +624,12 @@ Form field `extras`.*/
     #[must_use = "nothing is sent until `.send()` is awaited"]
     pub struct PutCover<'a> {
         client: &'a super::Client,
-        customize: ::codearts_ipd_runtime::CallConfig,
+        customize: ::codearts_req_runtime::CallConfig,
         box_id: ::std::option::Option<i64>,
         dpi: ::std::option::Option<i64>,
         body: ::std::option::Option<forms::PutCoverForm>,
-        form_image: ::std::option::Option<::codearts_ipd_runtime::FilePart>,
-        form_thumbnail: ::std::option::Option<::codearts_ipd_runtime::FilePart>,
+        form_image: ::std::option::Option<::codearts_req_runtime::FilePart>,
+        form_thumbnail: ::std::option::Option<::codearts_req_runtime::FilePart>,
         form_caption: ::std::option::Option<::std::string::String>,
     }
     impl<'a> PutCover<'a> {
@@ -649,8 +649,8 @@ Form field `extras`.*/
         pub fn customize(
             mut self,
             f: impl ::std::ops::FnOnce(
-                ::codearts_ipd_runtime::CallConfig,
-            ) -> ::codearts_ipd_runtime::CallConfig,
+                ::codearts_req_runtime::CallConfig,
+            ) -> ::codearts_req_runtime::CallConfig,
         ) -> Self {
             self.customize = f(self.customize);
             self
@@ -673,12 +673,12 @@ The whole form at once; its fields also have setters of their own on this builde
             self
         }
         ///Sets the form field `image`.
-        pub fn image(mut self, value: ::codearts_ipd_runtime::FilePart) -> Self {
+        pub fn image(mut self, value: ::codearts_req_runtime::FilePart) -> Self {
             self.form_image = ::std::option::Option::Some(value);
             self
         }
         ///Sets the form field `thumbnail`.
-        pub fn thumbnail(mut self, value: ::codearts_ipd_runtime::FilePart) -> Self {
+        pub fn thumbnail(mut self, value: ::codearts_req_runtime::FilePart) -> Self {
             self.form_thumbnail = ::std::option::Option::Some(value);
             self
         }
@@ -694,8 +694,8 @@ The whole form at once; its fields also have setters of their own on this builde
         pub async fn send(
             mut self,
         ) -> ::std::result::Result<
-            ::codearts_ipd_runtime::Response<()>,
-            ::codearts_ipd_runtime::ApiError,
+            ::codearts_req_runtime::Response<()>,
+            ::codearts_req_runtime::ApiError,
         > {
             let form_body: ::std::option::Option<forms::PutCoverForm> = match self
                 .body
@@ -705,7 +705,7 @@ The whole form at once; its fields also have setters of their own on this builde
                 ::std::option::Option::None if false || self.form_image.is_some()
                     || self.form_thumbnail.is_some() || self.form_caption.is_some() => {
                     let ::std::option::Option::Some(image) = self.form_image.take() else {
-                        return ::std::result::Result::Err(::codearts_ipd_runtime::ApiError::MissingParameter {
+                        return ::std::result::Result::Err(::codearts_req_runtime::ApiError::MissingParameter {
                             operation: "put-cover",
                             parameter: "image",
                         });
@@ -730,7 +730,7 @@ The whole form at once; its fields also have setters of their own on this builde
             let response = self
                 .client
                 .transport()
-                .call(::codearts_ipd_runtime::Method::PUT, "put-cover")
+                .call(::codearts_req_runtime::Method::PUT, "put-cover")
                 .idempotent(true)
                 .config(&self.customize)
                 .path("/boxes/")
@@ -741,7 +741,7 @@ The whole form at once; its fields also have setters of their own on this builde
                     form_body
                         .as_ref()
                         .map(|form| {
-                            form as &(dyn ::codearts_ipd_runtime::ToMultipart + Sync)
+                            form as &(dyn ::codearts_req_runtime::ToMultipart + Sync)
                         }),
                     false,
                 )
@@ -759,7 +759,7 @@ The whole form at once; its fields also have setters of their own on this builde
     #[must_use = "nothing is sent until `.send()` is awaited"]
     pub struct GetBox<'a> {
         client: &'a super::Client,
-        customize: ::codearts_ipd_runtime::CallConfig,
+        customize: ::codearts_req_runtime::CallConfig,
         box_id: ::std::option::Option<::std::string::String>,
     }
     impl<'a> GetBox<'a> {
@@ -774,8 +774,8 @@ The whole form at once; its fields also have setters of their own on this builde
         pub fn customize(
             mut self,
             f: impl ::std::ops::FnOnce(
-                ::codearts_ipd_runtime::CallConfig,
-            ) -> ::codearts_ipd_runtime::CallConfig,
+                ::codearts_req_runtime::CallConfig,
+            ) -> ::codearts_req_runtime::CallConfig,
         ) -> Self {
             self.customize = f(self.customize);
             self
@@ -792,13 +792,13 @@ The whole form at once; its fields also have setters of their own on this builde
         pub async fn send(
             self,
         ) -> ::std::result::Result<
-            ::codearts_ipd_runtime::Response<types::Receipt>,
-            ::codearts_ipd_runtime::ApiError,
+            ::codearts_req_runtime::Response<types::Receipt>,
+            ::codearts_req_runtime::ApiError,
         > {
             let response = self
                 .client
                 .transport()
-                .call(::codearts_ipd_runtime::Method::GET, "GetBox")
+                .call(::codearts_req_runtime::Method::GET, "GetBox")
                 .idempotent(true)
                 .config(&self.customize)
                 .path("/boxes/")
@@ -824,12 +824,12 @@ pub mod forms {
         ///Title of the set.
         pub title: ::std::string::String,
         ///The main document.
-        pub main: ::codearts_ipd_runtime::FilePart,
+        pub main: ::codearts_req_runtime::FilePart,
         ///Priority, 1 to 5.
         pub priority: ::std::option::Option<i32>,
         ///More documents.
         pub extras: ::std::option::Option<
-            ::std::vec::Vec<::codearts_ipd_runtime::FilePart>,
+            ::std::vec::Vec<::codearts_req_runtime::FilePart>,
         >,
         ///Form field `kind`.
         pub kind: ::std::option::Option<types::Kind>,
@@ -838,7 +838,7 @@ pub mod forms {
         /// Creates the form from its required fields; optional ones start unset.
         pub fn new(
             title: impl ::std::convert::Into<::std::string::String>,
-            main: ::codearts_ipd_runtime::FilePart,
+            main: ::codearts_req_runtime::FilePart,
         ) -> Self {
             Self {
                 title: title.into(),
@@ -856,7 +856,7 @@ pub mod forms {
         ///Sets the optional field `extras`.
         pub fn with_extras(
             mut self,
-            value: ::std::vec::Vec<::codearts_ipd_runtime::FilePart>,
+            value: ::std::vec::Vec<::codearts_req_runtime::FilePart>,
         ) -> Self {
             self.extras = Some(value);
             self
@@ -867,9 +867,9 @@ pub mod forms {
             self
         }
     }
-    impl ::codearts_ipd_runtime::ToMultipart for AddDocumentsForm {
-        fn to_multipart(&self) -> ::codearts_ipd_runtime::multipart::Multipart {
-            let mut form = ::codearts_ipd_runtime::multipart::Multipart::new();
+    impl ::codearts_req_runtime::ToMultipart for AddDocumentsForm {
+        fn to_multipart(&self) -> ::codearts_req_runtime::multipart::Multipart {
+            let mut form = ::codearts_req_runtime::multipart::Multipart::new();
             form.text("title", self.title.to_string());
             form.file("main", &self.main);
             if let Some(value) = &self.priority {
@@ -888,15 +888,15 @@ pub mod forms {
     #[derive(Clone, Debug)]
     pub struct PutCoverForm {
         ///Form field `image`.
-        pub image: ::codearts_ipd_runtime::FilePart,
+        pub image: ::codearts_req_runtime::FilePart,
         ///Form field `thumbnail`.
-        pub thumbnail: ::std::option::Option<::codearts_ipd_runtime::FilePart>,
+        pub thumbnail: ::std::option::Option<::codearts_req_runtime::FilePart>,
         ///Form field `caption`.
         pub caption: ::std::option::Option<::std::string::String>,
     }
     impl PutCoverForm {
         /// Creates the form from its required fields; optional ones start unset.
-        pub fn new(image: ::codearts_ipd_runtime::FilePart) -> Self {
+        pub fn new(image: ::codearts_req_runtime::FilePart) -> Self {
             Self {
                 image,
                 thumbnail: None,
@@ -906,7 +906,7 @@ pub mod forms {
         ///Sets the optional field `thumbnail`.
         pub fn with_thumbnail(
             mut self,
-            value: ::codearts_ipd_runtime::FilePart,
+            value: ::codearts_req_runtime::FilePart,
         ) -> Self {
             self.thumbnail = Some(value);
             self
@@ -920,9 +920,9 @@ pub mod forms {
             self
         }
     }
-    impl ::codearts_ipd_runtime::ToMultipart for PutCoverForm {
-        fn to_multipart(&self) -> ::codearts_ipd_runtime::multipart::Multipart {
-            let mut form = ::codearts_ipd_runtime::multipart::Multipart::new();
+    impl ::codearts_req_runtime::ToMultipart for PutCoverForm {
+        fn to_multipart(&self) -> ::codearts_req_runtime::multipart::Multipart {
+            let mut form = ::codearts_req_runtime::multipart::Multipart::new();
             form.file("image", &self.image);
             if let Some(file) = &self.thumbnail {
                 form.file("thumbnail", file);

@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use codearts_ipd::{Client, RetryPolicy};
+use codearts_req::{Client, RetryPolicy};
 use ipd_catalogue::Catalogue;
 use ipd_emulator::Recorded;
 use serde_json::{Value, json};

@@ -3,7 +3,7 @@
 //! request gives, for the tests that walk every operation (`conformance`,
 //! `tables`).
 
-use codearts_ipd::{ApiError, ByteStream, Client, FilePart, Response, forms, types};
+use codearts_req::{ApiError, ByteStream, Client, FilePart, Response, forms, types};
 use futures_util::StreamExt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -6,8 +6,8 @@
 //! builder, signed as the client signs, since the typed client cannot send
 //! most of them.
 
-use codearts_ipd::{ApiError, Client, Credentials};
-use codearts_ipd_runtime::Method;
+use codearts_req::{ApiError, Client, Credentials};
+use codearts_req_runtime::Method;
 use ipd_emulator::{Config, Emulator};
 use serde_json::{Value, json};
 

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm as Form;
-use codearts_ipd::{ApiError, Client, Credentials, FilePart, RetryPolicy};
+use codearts_req::forms::CreateIpdProjectIssueAttachmentForm as Form;
+use codearts_req::{ApiError, Client, Credentials, FilePart, RetryPolicy};
 
 type Answer = (StatusCode, Vec<(&'static str, &'static str)>, String);
 
@@ -171,10 +171,10 @@ async fn an_unreadable_file_is_an_error_naming_its_path() {
 /// variant; a value newer than the crate, built on purpose, is sent as is.
 #[tokio::test]
 async fn constraints_and_enum_values_are_checked_before_sending() {
-    use codearts_ipd::UnknownVariant;
-    use codearts_ipd::types::Priority;
+    use codearts_req::UnknownVariant;
+    use codearts_req::types::Priority;
     let setup = crate::common::start().await;
-    let client = crate::common::client(&setup.emulator.url(), codearts_ipd::RetryPolicy::none());
+    let client = crate::common::client(&setup.emulator.url(), codearts_req::RetryPolicy::none());
     let create = || {
         client
             .create_ipd_project_issue()

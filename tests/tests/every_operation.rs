@@ -6,7 +6,7 @@
 //! emulator's validation checks what the client put on the wire, and the
 //! answer must decode into the documented type with the documented status.
 
-use codearts_ipd::{ApiError, ByteStream, Client, Credentials, FilePart, Response, forms, types};
+use codearts_req::{ApiError, ByteStream, Client, Credentials, FilePart, Response, forms, types};
 use futures_util::StreamExt;
 use ipd_catalogue::Catalogue;
 use ipd_emulator::{Config, Emulator};

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use codearts_ipd_runtime::{ApiError, Credentials, FilePart, RetryPolicy};
+use codearts_req_runtime::{ApiError, Credentials, FilePart, RetryPolicy};
 use common::{AK, SK};
 use serde_json::json;
 

@@ -2,7 +2,7 @@
 //! accepted as an http(s) base URL, or refused with a reason that never
 //! repeats a password.
 
-use codearts_ipd::{BuildError, Client, Credentials};
+use codearts_req::{BuildError, Client, Credentials};
 
 const PASSWORD: &str = "hunter2secret";
 

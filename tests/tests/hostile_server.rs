@@ -7,7 +7,7 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use codearts_ipd::{ApiError, Client, Credentials, RetryPolicy};
+use codearts_req::{ApiError, Client, Credentials, RetryPolicy};
 use ipd_testkit::faults::{ScriptedServer, Step};
 
 /// Small enough to exceed quickly, large enough for honest answers.
@@ -350,7 +350,7 @@ async fn a_redirected_upload_is_an_error_and_sends_nothing_elsewhere() {
     let error = common::upload(
         &client(&server.url()),
         common::ISSUE,
-        codearts_ipd::FilePart::from_bytes("a.txt", "secret contents"),
+        codearts_req::FilePart::from_bytes("a.txt", "secret contents"),
     )
     .await
     .unwrap_err();

@@ -336,9 +336,9 @@ fn the_upload_page_generates_the_upload_call_of_today() {
 /// the models the answer holds.
 fn upload_api(code: &str) -> Vec<String> {
     let file = syn::parse_file(code).unwrap();
-    let ty = |t: &syn::Type| pretty_type(t).replace("::codearts_ipd_runtime::", "");
+    let ty = |t: &syn::Type| pretty_type(t).replace("::codearts_req_runtime::", "");
     let signature =
-        |sig: &syn::Signature| pretty_signature(sig).replace("::codearts_ipd_runtime::", "");
+        |sig: &syn::Signature| pretty_signature(sig).replace("::codearts_req_runtime::", "");
     let mut out = Vec::new();
     let models = [
         "CreateIpdProjectIssueAttachmentResponseBody",

@@ -2,7 +2,7 @@
 
 use crate::common;
 
-use codearts_ipd::{ApiError, FilePart, RetryPolicy, SaveToFile};
+use codearts_req::{ApiError, FilePart, RetryPolicy, SaveToFile};
 use common::*;
 use ipd_testkit::faults::{CuttingProxy, Direction};
 use reqwest::StatusCode;
@@ -29,7 +29,7 @@ async fn a_64_mib_file_uploads_lists_and_downloads_with_the_same_sha256() {
         .into_inner();
     assert_eq!(
         listed.status(),
-        Some(&codearts_ipd::types::ResponseStatus::Success)
+        Some(&codearts_req::types::ResponseStatus::Success)
     );
     let listed = listed.result.unwrap();
     assert_eq!(listed.len(), 1);

@@ -4,7 +4,7 @@ use crate::common;
 
 use std::time::SystemTime;
 
-use codearts_ipd::Credentials;
+use codearts_req::Credentials;
 use common::*;
 use reqwest::StatusCode;
 
@@ -15,7 +15,7 @@ async fn send(
     content_type: &str,
     body: Vec<u8>,
 ) -> (StatusCode, serde_json::Value) {
-    codearts_ipd::install_default_tls_provider();
+    codearts_req::install_default_tls_provider();
     let http = reqwest::Client::new();
     let mut request = http
         .post(format!("{url}{path}"))
@@ -24,7 +24,7 @@ async fn send(
         .body(body)
         .build()
         .unwrap();
-    codearts_ipd_runtime::sign_request(&mut request, &Credentials::new(AK, SK), SystemTime::now())
+    codearts_req_runtime::sign_request(&mut request, &Credentials::new(AK, SK), SystemTime::now())
         .unwrap();
     let response = http.execute(request).await.unwrap();
     let status = response.status();
@@ -90,7 +90,7 @@ async fn attachments_over_the_limit_are_refused_and_not_kept() {
 #[tokio::test]
 async fn stale_dates_and_bad_signatures_are_401() {
     let setup = start().await;
-    codearts_ipd::install_default_tls_provider();
+    codearts_req::install_default_tls_provider();
     let http = reqwest::Client::new();
     let url = format!(
         "{}/v1/ipdprojectservice/projects/{PROJECT}/attachments?issue_id={ISSUE}",
@@ -98,7 +98,7 @@ async fn stale_dates_and_bad_signatures_are_401() {
     );
     let an_hour_ago = SystemTime::now() - std::time::Duration::from_secs(3600);
     let mut stale = http.get(&url).build().unwrap();
-    codearts_ipd_runtime::sign_request(&mut stale, &Credentials::new(AK, SK), an_hour_ago).unwrap();
+    codearts_req_runtime::sign_request(&mut stale, &Credentials::new(AK, SK), an_hour_ago).unwrap();
     let response = http.execute(stale).await.unwrap();
     assert_eq!(response.status(), 401);
     let json: serde_json::Value = response.json().await.unwrap();
@@ -108,7 +108,7 @@ async fn stale_dates_and_bad_signatures_are_401() {
     );
 
     let mut tampered = http.get(&url).build().unwrap();
-    codearts_ipd_runtime::sign_request(&mut tampered, &Credentials::new(AK, SK), SystemTime::now())
+    codearts_req_runtime::sign_request(&mut tampered, &Credentials::new(AK, SK), SystemTime::now())
         .unwrap();
     tampered.url_mut().set_query(Some("issue_id=someone-else"));
     assert_eq!(http.execute(tampered).await.unwrap().status(), 401);

@@ -8,8 +8,8 @@ use crate::common;
 
 use std::collections::BTreeSet;
 
-use codearts_ipd::types::{CommentCategory, CreateIpdProjectIssueParam, IssueCategory};
-use codearts_ipd::{ApiError, Client, Credentials, PaginationError, RetryPolicy};
+use codearts_req::types::{CommentCategory, CreateIpdProjectIssueParam, IssueCategory};
+use codearts_req::{ApiError, Client, Credentials, PaginationError, RetryPolicy};
 use common::{ISSUE, PROJECT, start};
 use futures_util::{StreamExt, TryStreamExt};
 use ipd_testkit::faults::{ScriptedServer, Step};

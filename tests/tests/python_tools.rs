@@ -198,8 +198,8 @@ async fn the_official_python_sdk_gets_401_with_a_wrong_secret() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_official_signer_computes_the_same_signatures_as_our_client() {
     let Some(python) = python() else { return };
-    use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm as Form;
-    use codearts_ipd::{FilePart, RetryPolicy};
+    use codearts_req::forms::CreateIpdProjectIssueAttachmentForm as Form;
+    use codearts_req::{FilePart, RetryPolicy};
 
     let setup = start().await;
     let client = client(&setup.emulator.url(), RetryPolicy::none());
@@ -400,7 +400,7 @@ fn items(value: &Value, pointer: &str, text: &str) -> Vec<(String, String)> {
 async fn the_official_python_sdk_and_our_client_see_the_same_labels_comments_and_work_items() {
     let Some(python) = python() else { return };
     let setup = start().await;
-    let client = client(&setup.emulator.url(), codearts_ipd::RetryPolicy::none());
+    let client = client(&setup.emulator.url(), codearts_req::RetryPolicy::none());
     let mut issues = Vec::new();
     for title in ["Login fails on Safari", "Export is slow"] {
         let created = client

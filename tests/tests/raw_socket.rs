@@ -7,7 +7,7 @@ use crate::common;
 
 use std::time::{Duration, SystemTime};
 
-use codearts_ipd::{Credentials, FilePart};
+use codearts_req::{Credentials, FilePart};
 use common::*;
 use ipd_emulator::{Config, Emulator};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -42,7 +42,7 @@ fn signed_head_for(
     length: usize,
     streamed: bool,
 ) -> String {
-    codearts_ipd::install_default_tls_provider();
+    codearts_req::install_default_tls_provider();
     let builder = reqwest::Client::new()
         .post(format!("http://{host}{path}"))
         .header("content-type", content_type);
@@ -53,7 +53,7 @@ fn signed_head_for(
         builder.body(Vec::new())
     };
     let mut request = builder.build().unwrap();
-    codearts_ipd_runtime::sign_request(&mut request, &Credentials::new(AK, SK), SystemTime::now())
+    codearts_req_runtime::sign_request(&mut request, &Credentials::new(AK, SK), SystemTime::now())
         .unwrap();
     let mut head = format!("POST {path} HTTP/1.1\r\n");
     for (name, value) in request
@@ -226,7 +226,7 @@ async fn every_raw_socket_attack_fails_safely() {
         .count();
     assert_eq!(images, 0, "an incomplete image was stored");
     // And the emulator still serves an honest client.
-    let client = client(&emulator.url(), codearts_ipd::RetryPolicy::none());
+    let client = client(&emulator.url(), codearts_req::RetryPolicy::none());
     upload(&client, ISSUE, FilePart::from_bytes("ok.txt", "fine"))
         .await
         .unwrap();

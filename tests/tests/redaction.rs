@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm as Form;
-use codearts_ipd::{ApiError, Client, Credentials, FilePart, RetryPolicy};
+use codearts_req::forms::CreateIpdProjectIssueAttachmentForm as Form;
+use codearts_req::{ApiError, Client, Credentials, FilePart, RetryPolicy};
 use ipd_emulator::{Config, Emulator};
 
 const SECRET: &str = "s3cr3t-SK-value-that-must-not-leak";
@@ -34,7 +34,7 @@ fn assert_clean(what: &str, text: &str) {
 async fn upload(
     client: &Client,
 ) -> Result<
-    codearts_ipd::Response<codearts_ipd::types::CreateIpdProjectIssueAttachmentResponseBody>,
+    codearts_req::Response<codearts_req::types::CreateIpdProjectIssueAttachmentResponseBody>,
     ApiError,
 > {
     client
@@ -115,13 +115,13 @@ async fn no_secret_in_debug_display_or_logs() {
 
 #[test]
 fn signed_header_values_are_marked_sensitive() {
-    codearts_ipd::install_default_tls_provider();
+    codearts_req::install_default_tls_provider();
     let mut request = reqwest::Client::new()
         .get("http://example.invalid/x")
         .build()
         .unwrap();
     let credentials = Credentials::new("AK", SECRET).with_security_token(SECURITY_TOKEN);
-    codearts_ipd_runtime::sign_request(&mut request, &credentials, std::time::SystemTime::now())
+    codearts_req_runtime::sign_request(&mut request, &credentials, std::time::SystemTime::now())
         .unwrap();
     assert!(request.headers()["authorization"].is_sensitive());
     assert!(request.headers()["x-security-token"].is_sensitive());

@@ -4,8 +4,8 @@ use crate::common;
 
 use std::time::Duration;
 
-use codearts_ipd::forms::CreateIpdProjectIssueAttachmentForm as Form;
-use codearts_ipd::{ApiError, Credentials, FilePart, RetryPolicy};
+use codearts_req::forms::CreateIpdProjectIssueAttachmentForm as Form;
+use codearts_req::{ApiError, Credentials, FilePart, RetryPolicy};
 use common::*;
 use ipd_testkit::faults::{CuttingProxy, StallingServer};
 use reqwest::StatusCode;
@@ -95,7 +95,7 @@ async fn a_reader_upload_is_not_retried() {
 #[tokio::test]
 async fn a_stalled_server_gives_a_read_timeout_not_a_hang() {
     let server = StallingServer::start().await.unwrap();
-    let client = codearts_ipd::Client::builder()
+    let client = codearts_req::Client::builder()
         .endpoint(server.url())
         .credentials(Credentials::new(AK, SK))
         .read_timeout(Duration::from_millis(500))

@@ -2,7 +2,7 @@
 //! through the official Python SDK, unchanged, and through our client's
 //! setters and accessors, each seeing what the other made.
 
-use codearts_ipd::{ApiError, RetryPolicy};
+use codearts_req::{ApiError, RetryPolicy};
 use serde_json::Value;
 
 use crate::common::*;

@@ -8,11 +8,11 @@ use crate::common;
 
 use std::collections::BTreeMap;
 
-use codearts_ipd::types::{
+use codearts_req::types::{
     self, CommentCategory, ConditionVo, IssueCategory, IssueUpdateAttribute, LabelColor,
     LabelEntity,
 };
-use codearts_ipd::{ApiError, Client, RetryPolicy};
+use codearts_req::{ApiError, Client, RetryPolicy};
 use common::{PROJECT, start};
 
 #[path = "../examples/work_items.rs"]
@@ -150,7 +150,7 @@ async fn a_work_item_from_creation_to_deletion() {
     assert_eq!(texts, ["Reproduced on 17.2."]);
 
     // Attach a file and list the attachments.
-    let part = || codearts_ipd::FilePart::from_bytes("trace.log", &b"GET /login 500\n"[..]);
+    let part = || codearts_req::FilePart::from_bytes("trace.log", &b"GET /login 500\n"[..]);
     common::upload(&client, &issue_id, part()).await.unwrap();
     let attachments = client
         .show_ipd_attachment_by_work_item_id()

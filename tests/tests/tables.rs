@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use codearts_ipd::{RetryPolicy, StatusCode};
+use codearts_req::{RetryPolicy, StatusCode};
 use ipd_catalogue::{Catalogue, Location, media_essence};
 
 use crate::common::*;
@@ -96,7 +96,7 @@ async fn the_operations_table_agrees_with_the_generated_client_for_every_operati
             (None, None) => {}
             (Some(client), Some(table)) => {
                 assert_eq!(
-                    client.kind == codearts_ipd::paginate::PageKind::Offset,
+                    client.kind == codearts_req::paginate::PageKind::Offset,
                     table.offsets,
                     "{}",
                     op.id

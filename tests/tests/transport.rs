@@ -10,8 +10,8 @@ use crate::common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use codearts_ipd::types::LabelColor;
-use codearts_ipd::{
+use codearts_req::types::LabelColor;
+use codearts_req::{
     ApiError, Client, Credentials, Direction, EcsMetadataProvider, FilePart, RetryPolicy,
     SaveToFile, forms,
 };
@@ -335,7 +335,7 @@ async fn metadata_service(state: Arc<Mutex<Metadata>>) -> String {
             state.handed_out += 1;
             let n = state.handed_out;
             let lifetime = if n == 1 {
-                codearts_ipd::provider::REFRESH_WINDOW + Duration::from_secs(3)
+                codearts_req::provider::REFRESH_WINDOW + Duration::from_secs(3)
             } else {
                 Duration::from_secs(24 * 3600)
             };

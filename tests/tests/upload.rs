@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use codearts_ipd::{ApiError, Credentials, FilePart, RetryPolicy};
+use codearts_req::{ApiError, Credentials, FilePart, RetryPolicy};
 use common::*;
 use reqwest::StatusCode;
 
@@ -17,7 +17,7 @@ async fn upload_and_check(setup: &Setup, name: &str, len: usize) {
     let body = response.into_inner();
     assert_eq!(
         body.status(),
-        Some(&codearts_ipd::types::ResponseStatus::Success)
+        Some(&codearts_req::types::ResponseStatus::Success)
     );
     let result = body.result.unwrap();
     let uploaded = &result[0];
@@ -124,7 +124,7 @@ async fn a_deleted_work_item_is_a_service_error_with_code_and_request_id() {
 #[tokio::test]
 async fn a_wrong_secret_is_refused_with_401() {
     let setup = start().await;
-    let client = codearts_ipd::Client::builder()
+    let client = codearts_req::Client::builder()
         .endpoint(setup.emulator.url())
         .credentials(Credentials::new(AK, "not-the-secret"))
         .build()
@@ -141,15 +141,15 @@ async fn a_wrong_secret_is_refused_with_401() {
 #[tokio::test]
 async fn token_authentication_needs_https_or_an_explicit_opt_in() {
     let setup = start().await;
-    let refused = codearts_ipd::Client::builder()
+    let refused = codearts_req::Client::builder()
         .endpoint(setup.emulator.url())
         .token("emulator-token", None)
         .build();
     assert!(matches!(
         refused,
-        Err(codearts_ipd::BuildError::InsecureToken { .. })
+        Err(codearts_req::BuildError::InsecureToken { .. })
     ));
-    let client = codearts_ipd::Client::builder()
+    let client = codearts_req::Client::builder()
         .endpoint(setup.emulator.url())
         .token("emulator-token", Some("p".into()))
         .allow_token_over_http()
@@ -192,7 +192,7 @@ async fn the_request_on_the_wire_matches_the_official_sdk() {
         h["user-agent"]
             .to_str()
             .unwrap()
-            .starts_with("codearts-ipd/")
+            .starts_with("codearts-req/")
     );
     assert!(
         h.get("transfer-encoding").is_none(),
@@ -256,12 +256,12 @@ async fn an_interrupted_upload_leaves_no_attachment_behind() {
 #[tokio::test]
 async fn a_caller_supplied_http_client_is_used_as_it_is() {
     let setup = start().await;
-    codearts_ipd::install_default_tls_provider();
+    codearts_req::install_default_tls_provider();
     let http = reqwest::Client::builder()
         .user_agent("my-app/1.0")
         .build()
         .unwrap();
-    let client = codearts_ipd::Client::builder()
+    let client = codearts_req::Client::builder()
         .endpoint(setup.emulator.url())
         .credentials(Credentials::new(AK, SK))
         .http_client(http)

@@ -12,7 +12,7 @@ use axum::Router;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use codearts_ipd_runtime::{ApiError, Credentials, RetryPolicy};
+use codearts_req_runtime::{ApiError, Credentials, RetryPolicy};
 use common::{AK, SK};
 use serde_json::json;
 use sha2::{Digest, Sha256};

@@ -121,7 +121,7 @@ pub fn crate_build(root: &Path) -> anyhow::Result<()> {
                 "build",
                 "--quiet",
                 "-p",
-                "codearts-ipd",
+                "codearts-req",
             ])
             .args(profile);
         command
@@ -152,7 +152,7 @@ pub fn crate_build(root: &Path) -> anyhow::Result<()> {
             .and_then(|f| f.parse().ok())
             .unwrap_or(f64::NAN);
         println!(
-            "cargo build -p codearts-ipd ({name}, dependencies built): {seconds:.1} s, peak rustc RSS {:.0} MiB",
+            "cargo build -p codearts-req ({name}, dependencies built): {seconds:.1} s, peak rustc RSS {:.0} MiB",
             kib / 1024.0
         );
     }
@@ -274,10 +274,10 @@ fn upload(release: &Path, scratch: &Path, size_mib: u64, runs: usize) -> anyhow:
         );
         time
     };
-    let ours_time = report("codearts-ipd (ipd command)", &mut ours);
+    let ours_time = report("codearts-req (ipd command)", &mut ours);
     let curl_time = report("curl -F", &mut curl);
     println!(
-        "codearts-ipd takes {:.0}% of curl's time",
+        "codearts-req takes {:.0}% of curl's time",
         100.0 * ours_time.as_secs_f64() / curl_time.as_secs_f64()
     );
     Ok(())

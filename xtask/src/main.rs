@@ -31,7 +31,7 @@ const BUNDLE: &str = "catalogue/src/openapi.json";
 const TABLE: &str = "catalogue/src/operations.rs";
 
 #[derive(Parser)]
-#[command(about = "Automation for the codearts-ipd workspace")]
+#[command(about = "Automation for the codearts-req workspace")]
 struct Cli {
     /// The workspace to work on (default: the one this xtask was built
     /// in), for running a built xtask on another checkout.
@@ -310,7 +310,7 @@ mod tests {
             .as_array()
             .unwrap()
             .iter()
-            .find(|p| p["name"] == "codearts-ipd")
+            .find(|p| p["name"] == "codearts-req")
             .unwrap();
         let features = package["features"].as_object().unwrap();
         let list = |name: &str| -> Vec<String> {
@@ -508,9 +508,9 @@ mod tests {
         let packages = metadata["packages"].as_array().unwrap();
         let ours = packages
             .iter()
-            .find(|p| p["name"] == "codearts-ipd")
+            .find(|p| p["name"] == "codearts-req")
             .and_then(|p| p["rust_version"].as_str())
-            .expect("codearts-ipd declares a rust-version");
+            .expect("codearts-req declares a rust-version");
         let newest = packages
             .iter()
             .filter_map(|p| Some((p["rust_version"].as_str()?, p["name"].as_str()?)))

@@ -69,7 +69,7 @@ pub fn examples(spec: &Spec) -> anyhow::Result<String> {
             .collect::<String>();
         writeln!(
             code,
-            "#[test]\nfn {name}() {{\n    decodes_without_loss::<codearts_ipd::types::{}>({:?});\n}}\n",
+            "#[test]\nfn {name}() {{\n    decodes_without_loss::<codearts_req::types::{}>({:?});\n}}\n",
             example.type_name, example.json
         )?;
     }
@@ -216,13 +216,13 @@ pub fn dispatch(spec: &Spec) -> anyhow::Result<String> {
     code.push_str("        _ => None,\n    }\n}\n");
     code.push_str(
         "\n/// How the generated client pages `operation`, if it does.\n\
-         pub(crate) fn paging(operation: &str) -> Option<codearts_ipd::paginate::Paging> {\n    \
+         pub(crate) fn paging(operation: &str) -> Option<codearts_req::paginate::Paging> {\n    \
          match operation {\n",
     );
     for call in calls.iter().filter(|c| c.paged) {
         writeln!(
             code,
-            "        {:?} => Some(<codearts_ipd::builder::{}<'_> as codearts_ipd::paginate::Pages>::PAGING),",
+            "        {:?} => Some(<codearts_req::builder::{}<'_> as codearts_req::paginate::Pages>::PAGING),",
             call.operation_id, call.builder
         )?;
     }

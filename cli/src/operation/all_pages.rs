@@ -27,7 +27,7 @@ pub(super) async fn all_pages(
     body: Option<Value>,
     matches: &ArgMatches,
 ) -> Result<(), Failure> {
-    use codearts_ipd_runtime::paginate::{PageKind, Paging, pages};
+    use codearts_req_runtime::paginate::{PageKind, Paging, pages};
     use futures_util::StreamExt;
     use std::io::Write;
 
@@ -62,7 +62,7 @@ pub(super) async fn all_pages(
                 Ok(response) => response,
                 Err(failure) => {
                     let error =
-                        codearts_ipd_runtime::ApiError::InvalidRequest(failure.message.clone());
+                        codearts_req_runtime::ApiError::InvalidRequest(failure.message.clone());
                     *local.lock().unwrap_or_else(|e| e.into_inner()) = Some(failure);
                     return Err(error);
                 }

@@ -21,7 +21,7 @@ use syn::Item;
 use super::{Field, Inner, Models, Presence, Shape, StringEnum, Struct};
 
 fn rt() -> TokenStream {
-    quote!(::codearts_ipd_runtime)
+    quote!(::codearts_req_runtime)
 }
 
 /// What the spec says of a string enum beyond its values (component

@@ -20,7 +20,7 @@ use crate::model::Models;
 use crate::model::render::setter_parts;
 use crate::naming::{body_setter, snake_ident, type_name};
 
-const RT: &str = "::codearts_ipd_runtime";
+const RT: &str = "::codearts_req_runtime";
 
 fn rt() -> TokenStream {
     RT.parse().expect("a path")
@@ -199,10 +199,10 @@ impl Operation {
             )),
             Some(if self.idempotent {
                 "Idempotent: a failed attempt is retried wherever retrying is safe \
-                 (see `codearts_ipd::retry`)."
+                 (see `codearts_req::retry`)."
             } else {
                 "Not idempotent: retried only when the service certainly did not process it \
-                 (no connection, 429, 503), never after a 502 or 504 (see `codearts_ipd::retry`)."
+                 (no connection, 429, 503), never after a 502 or 504 (see `codearts_req::retry`)."
             }),
             params.as_deref(),
         ]);
