@@ -2,7 +2,8 @@
 unchanged, through a Scrum work item's life: create an iteration, create a
 story in it (CreateIssueV4), read it back (ShowIssueV4), find it
 (ListIssuesV4), move it on (UpdateIssueV4), read the iteration
-(ShowIterationV4), delete the story (DeleteIssueV4) and list again. Prints
+(ShowIterationV4), comment on the story and list its comments, delete it
+(DeleteIssueV4) and list again. Prints
 one JSON object per step on stdout. Run by tests/tests/scrum.rs against the
 emulator.
 
@@ -16,18 +17,21 @@ from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions import exceptions
 from huaweicloudsdkcore.utils.http_utils import sanitize_for_serialization
 from huaweicloudsdkprojectman.v4 import (
+    AddCommentsRequest,
     CreateIssueRequestV4,
     CreateIssueV4Request,
     CreateIterationRequestV4,
     CreateIterationV4Request,
     DeleteIssueV4Request,
     IssueRequestV4,
+    ListIssueCommentsV4Request,
     ListIssueRequestV4,
     ListIssuesV4Request,
     ProjectManClient,
     ShowIssueV4Request,
     ShowIterationV4Request,
     UpdateIssueV4Request,
+    UpdateScrumIssueNotesRequest,
 )
 
 
@@ -71,6 +75,15 @@ def main():
         step("update_issue", client.update_issue_v4(request))
 
         step("show_iteration", client.show_iteration_v4(ShowIterationV4Request(iteration_id=iteration_id)))
+
+        request = UpdateScrumIssueNotesRequest()
+        request.body = AddCommentsRequest(
+            id=str(issue_id), notes="Reproduced%20on%20staging.", inner_text="Reproduced on staging.",
+            project_uu_id=project_id, type="scrum",
+        )
+        step("add_comment", client.update_scrum_issue_notes(request))
+        request = ListIssueCommentsV4Request(project_id=project_id, issue_id=issue_id, offset=0, limit=20)
+        step("list_comments", client.list_issue_comments_v4(request))
 
         step("delete_issue", client.delete_issue_v4(DeleteIssueV4Request(project_id=project_id, issue_id=issue_id)))
 

@@ -47,6 +47,9 @@ async fn the_official_sdk_and_our_client_create_show_find_and_delete_scrum_work_
     let sprint = &step("show_iteration")["decoded"];
     assert_eq!(sprint["total"], 1, "{sprint}");
     assert_eq!(sprint["name"], "Sprint 1");
+    let comments = &step("list_comments")["decoded"];
+    assert_eq!(comments["total"], 1, "{comments}");
+    assert_eq!(comments["comments"][0]["comment"], "Reproduced on staging.");
     assert_eq!(step("list_after_delete")["decoded"]["total"], 0);
 
     // Our client, on the same emulator: the SDK's story is deleted; ours
@@ -109,6 +112,45 @@ async fn the_official_sdk_and_our_client_create_show_find_and_delete_scrum_work_
         .await
         .unwrap();
     assert_eq!(updated.body().status().and_then(|s| s.id()), Some(5));
+
+    // A comment, as the SDK makes one, and read back; the statuses are the
+    // ones work items take.
+    client
+        .update_scrum_issue_notes()
+        .id(ours.to_string())
+        .notes("Fixed%20in%201.4")
+        .project_uu_id(PROJECT)
+        .send()
+        .await
+        .unwrap();
+    let comments = client
+        .list_issue_comments_v4()
+        .project_id(PROJECT)
+        .issue_id(ours)
+        .send()
+        .await
+        .unwrap();
+    let texts: Vec<Option<&str>> = comments
+        .body()
+        .comments()
+        .iter()
+        .map(|c| c.comment())
+        .collect();
+    assert_eq!(texts, [Some("Fixed in 1.4")]);
+    let statuses = client
+        .list_scrum_project_statuses()
+        .project_id(PROJECT)
+        .tracker_id(3)
+        .send()
+        .await
+        .unwrap();
+    let closed = statuses
+        .body()
+        .issue_statuses()
+        .iter()
+        .find(|s| s.status_id() == Some(5))
+        .and_then(|s| s.name());
+    assert_eq!(closed, Some("已关闭"));
 
     // An iteration that does not exist is refused, and nothing is made.
     let refused = client

@@ -159,6 +159,13 @@ pub(crate) const OPERATIONS: &[Stateful] = &[
     write("BatchDeleteIssuesV4", |t, c| {
         scrum::delete_issues(t.state, c)
     }),
+    write("UpdateScrumIssueNotes", |t, c| {
+        scrum::add_comment(t.state, c)
+    }),
+    read("ListIssueCommentsV4", |s, _, c| scrum::list_comments(s, c)),
+    read("ListScrumProjectStatuses", |_, _, c| {
+        scrum::list_statuses(c)
+    }),
     write("CreateIterationV4", |t, c| {
         scrum::create_iteration(t.state, c)
     }),

@@ -1,6 +1,7 @@
 //! Scrum work items and iterations (ProjectMan v4): create, show, list
-//! (filters and paging), update and delete work items; create, list,
-//! show, update and delete iterations. Ids are numbers, as the service's
+//! (filters and paging), update and delete work items, comment on them
+//! and list their comments; create, list, show, update and delete
+//! iterations; the statuses work items move through. Ids are numbers, as the service's
 //! are; a work item names its iteration and parent by number, and both
 //! must be live in the project. Deleting marks a row deleted: it is gone
 //! from reads, and listed again only when `include_deleted` asks.
@@ -11,7 +12,7 @@ use super::{
     Answer, Call, EMULATOR_USER_ID, EMULATOR_USER_NAME, ID_BASE, Reply, State, error, find_project,
     invalid, next_id, now_ms, path_param, project_mut, query_param,
 };
-use crate::store::state::{Iteration, Project, ScrumIssue};
+use crate::store::state::{Iteration, Project, ScrumComment, ScrumIssue};
 
 /// A Scrum work item or iteration that does not exist (or was deleted).
 const SCRUM_NOT_FOUND: &str = "PM.02177501";
@@ -328,6 +329,125 @@ pub(super) fn delete_iterations(state: &mut State, call: &Call<'_>) -> Reply {
         remove_iteration(project, id);
     }
     Ok(Answer::Empty)
+}
+
+/// `ListScrumProjectStatuses`: the statuses work items move through, the
+/// ids the work-item operations take, for every type or one, paged.
+pub(super) fn list_statuses(call: &Call<'_>) -> Reply {
+    let tracker = super::query_param(call, "tracker_id").and_then(|t| t.parse::<i64>().ok());
+    if let Some(tracker) = tracker
+        && !TRACKERS.iter().any(|(id, _)| *id == tracker)
+    {
+        return Err(invalid(format!(
+            "`tracker_id` is 2, 3, 5, 6 or 7, not {tracker}."
+        )));
+    }
+    let offset = super::number_param(call, "offset").unwrap_or(0);
+    let limit = super::number_param(call, "limit").unwrap_or(STATUSES.len());
+    let trackers: Vec<i64> = match tracker {
+        Some(one) => vec![one],
+        None => TRACKERS.iter().map(|(id, _)| *id).collect(),
+    };
+    let statuses: Vec<Value> = STATUSES
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|(id, name)| {
+            json!({ "id": format!("status-{id}"), "status_id": id, "name": name, "tracker_ids": trackers })
+        })
+        .collect();
+    Ok(Answer::Json(
+        json!({ "issue_statuses": statuses, "total": STATUSES.len() }),
+    ))
+}
+
+/// `UpdateScrumIssueNotes`: a comment on a live work item, which the body
+/// names with its project (`projectUUId`); its text is `innerText`, or the
+/// URL-encoded `notes` decoded.
+pub(super) fn add_comment(state: &mut State, call: &Call<'_>) -> Reply {
+    let request = super::body(call);
+    let project_id = request
+        .get("projectUUId")
+        .and_then(Value::as_str)
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| invalid("`projectUUId` names the work item's project."))?;
+    let issue_id = request
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|id| id.parse::<i64>().ok())
+        .ok_or_else(|| invalid("`id` is the work item's number."))?;
+    let text = match request.get("innerText").and_then(Value::as_str) {
+        Some(text) if !text.is_empty() => text.to_string(),
+        _ => {
+            let notes = request.get("notes").and_then(Value::as_str).unwrap_or("");
+            percent_encoding::percent_decode_str(notes)
+                .decode_utf8_lossy()
+                .into_owned()
+        }
+    };
+    if text.trim().is_empty() {
+        return Err(invalid("A comment cannot be empty."));
+    }
+    let last_id = &mut state.last_id;
+    let Some(project) = state.projects.get_mut(project_id) else {
+        return Err(scrum_not_found(issue_id));
+    };
+    if !is_live(project, issue_id) {
+        return Err(scrum_not_found(issue_id));
+    }
+    next_id(last_id);
+    let comment = ScrumComment {
+        id: *last_id - ID_BASE,
+        issue_id: issue_id as u64,
+        text,
+        created_ms: now_ms(),
+    };
+    project
+        .scrum_comments
+        .insert(comment.id.to_string(), comment);
+    Ok(Answer::Json(
+        json!({ "status": "success", "result": { "issue": { "id": issue_id } } }),
+    ))
+}
+
+/// `ListIssueCommentsV4`: a live work item's comments, oldest first,
+/// `limit` (20 by default) from `offset`.
+pub(super) fn list_comments(state: &State, call: &Call<'_>) -> Reply {
+    let project = find_project(state, call).ok_or_else(|| issue_not_found(call))?;
+    let issue = live_issue(project, call)?;
+    let offset = super::number_param(call, "offset").unwrap_or(0);
+    let limit = super::number_param(call, "limit").unwrap_or(DEFAULT_LIMIT as usize);
+    let mut all: Vec<&ScrumComment> = project
+        .scrum_comments
+        .values()
+        .filter(|c| c.issue_id == issue.id)
+        .collect();
+    all.sort_by_key(|c| c.id);
+    let comments: Vec<Value> = all
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "comment": c.text,
+                "created_time": timestamp(c.created_ms),
+                "timestamp": c.created_ms.to_string(),
+                "user": { "user_num_id": 1, "user_name": EMULATOR_USER_NAME, "nick_name": EMULATOR_USER_NAME },
+            })
+        })
+        .collect();
+    Ok(Answer::Json(
+        json!({ "comments": comments, "total": all.len() }),
+    ))
+}
+
+fn scrum_not_found(issue_id: i64) -> Answer {
+    error(
+        404,
+        SCRUM_NOT_FOUND,
+        format!("The work item {issue_id} does not exist."),
+    )
 }
 
 /// Sets the fields `request` gives, each checked against what the project

@@ -78,13 +78,16 @@ const MIGRATIONS: &[&str] = &[
          gen INTEGER NOT NULL, data TEXT, PRIMARY KEY (project_id, id));
      CREATE INDEX third_parties_gen ON third_parties (gen);
      CREATE INDEX plans_gen ON plans (gen);",
-    // 4: Scrum work items and iterations.
+    // 4: Scrum work items, their comments, and iterations.
     "CREATE TABLE scrum_issues (project_id TEXT NOT NULL, id TEXT NOT NULL,
          gen INTEGER NOT NULL, data TEXT, PRIMARY KEY (project_id, id));
      CREATE TABLE iterations (project_id TEXT NOT NULL, id TEXT NOT NULL,
          gen INTEGER NOT NULL, data TEXT, PRIMARY KEY (project_id, id));
+     CREATE TABLE scrum_comments (project_id TEXT NOT NULL, id TEXT NOT NULL,
+         gen INTEGER NOT NULL, data TEXT, PRIMARY KEY (project_id, id));
      CREATE INDEX scrum_issues_gen ON scrum_issues (gen);
-     CREATE INDEX iterations_gen ON iterations (gen);",
+     CREATE INDEX iterations_gen ON iterations (gen);
+     CREATE INDEX scrum_comments_gen ON scrum_comments (gen);",
 ];
 
 /// Why the store could not answer.

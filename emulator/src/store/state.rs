@@ -44,6 +44,8 @@ pub(crate) struct Project {
     pub scrum_issues: Table<ScrumIssue>,
     /// Scrum iterations, by id; deleted ones stay, marked.
     pub iterations: Table<Iteration>,
+    /// Comments on Scrum work items, by id.
+    pub scrum_comments: Table<ScrumComment>,
 }
 
 /// The kinds of rows, as the store names their SQL tables.
@@ -59,10 +61,11 @@ pub(crate) enum Kind {
     Plans,
     ScrumIssues,
     Iterations,
+    ScrumComments,
 }
 
 impl Kind {
-    pub(crate) const ALL: [Kind; 10] = [
+    pub(crate) const ALL: [Kind; 11] = [
         Kind::WorkItems,
         Kind::Comments,
         Kind::Labels,
@@ -73,6 +76,7 @@ impl Kind {
         Kind::Plans,
         Kind::ScrumIssues,
         Kind::Iterations,
+        Kind::ScrumComments,
     ];
 
     /// The SQL table's name.
@@ -88,6 +92,7 @@ impl Kind {
             Kind::Plans => "plans",
             Kind::ScrumIssues => "scrum_issues",
             Kind::Iterations => "iterations",
+            Kind::ScrumComments => "scrum_comments",
         }
     }
 }
@@ -115,6 +120,7 @@ macro_rules! each_table {
         { let ($kind, $table) = (Kind::Plans, $($borrow)* project.plans); $body }
         { let ($kind, $table) = (Kind::ScrumIssues, $($borrow)* project.scrum_issues); $body }
         { let ($kind, $table) = (Kind::Iterations, $($borrow)* project.iterations); $body }
+        { let ($kind, $table) = (Kind::ScrumComments, $($borrow)* project.scrum_comments); $body }
     }};
 }
 pub(crate) use each_table;
@@ -259,6 +265,16 @@ pub(crate) struct ScrumIssue {
     pub created_ms: u64,
     pub updated_ms: u64,
     pub deleted: bool,
+}
+
+/// A comment on a Scrum work item.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct ScrumComment {
+    pub id: u64,
+    pub issue_id: u64,
+    pub text: String,
+    pub created_ms: u64,
 }
 
 /// A Scrum iteration.
