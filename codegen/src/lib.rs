@@ -262,6 +262,9 @@ fn prepare(
     let mut raw = bundle.value.clone();
     validate::check_raw(&raw).map_err(spec_error)?;
     load::expand_extensions(&mut raw);
+    // Prose becomes rustdoc; the bundle the emulator and the CLI read keeps
+    // it as written.
+    load::escape_doc_text(&mut raw);
     let mut api = load::to_openapi(&raw).map_err(spec_error)?;
     validate::check_operations(&api).map_err(spec_error)?;
     validate::check_names(&api).map_err(spec_error)?;

@@ -66,6 +66,55 @@ pub fn to_openapi(raw: &Value) -> Result<OpenAPI, SpecError> {
     })
 }
 
+/// Makes the spec's prose safe as rustdoc Markdown: a `<` outside a code
+/// span becomes `&lt;`, so that text such as `<tenant name>_<user name>`
+/// is shown as written instead of read as an unclosed HTML tag. Only the
+/// prose keywords are touched (`description`, `summary`, `title`,
+/// `x-enum-descriptions`), never examples, defaults or enum values, which
+/// are data.
+pub fn escape_doc_text(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                match (key.as_str(), value) {
+                    ("example" | "examples" | "default" | "enum", _) => {}
+                    ("description" | "summary" | "title", Value::String(text)) => {
+                        *text = escape_markdown_text(text);
+                    }
+                    ("x-enum-descriptions", Value::Array(items)) => {
+                        for item in items {
+                            if let Value::String(text) = item {
+                                *text = escape_markdown_text(text);
+                            }
+                        }
+                    }
+                    (_, value) => escape_doc_text(value),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(escape_doc_text),
+        _ => {}
+    }
+}
+
+/// `<` as `&lt;` outside backtick code spans.
+fn escape_markdown_text(text: &str) -> String {
+    if !text.contains('<') {
+        return text.to_string();
+    }
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 0 {
+                part.replace('<', "&lt;")
+            } else {
+                part.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("`")
+}
+
 /// Rewrites `x-accept-digit-string: true` integers into the runtime's
 /// `LenientInt<T>`, and `x-one-or-many: true` arrays into its
 /// `OneOrMany<T>`, through typify's standard `x-rust-type` extension.
@@ -136,4 +185,32 @@ fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
         }
     }
     pointer
+}
+
+#[cfg(test)]
+mod doc_text_tests {
+    use super::*;
+
+    #[test]
+    fn angle_brackets_in_prose_are_escaped_outside_code_spans() {
+        let mut spec = serde_json::json!({
+            "description": "in the format <tenant name>_<user name>, as `Vec<u8>` says",
+            "properties": {
+                "description": {"type": "string", "example": "a <b>", "default": "<x>"},
+                "state": {"enum": ["<open>"], "x-enum-descriptions": ["<open>: not closed"]}
+            }
+        });
+        escape_doc_text(&mut spec);
+        assert_eq!(
+            spec["description"],
+            "in the format &lt;tenant name>_&lt;user name>, as `Vec<u8>` says"
+        );
+        assert_eq!(spec["properties"]["description"]["example"], "a <b>");
+        assert_eq!(spec["properties"]["description"]["default"], "<x>");
+        assert_eq!(spec["properties"]["state"]["enum"][0], "<open>");
+        assert_eq!(
+            spec["properties"]["state"]["x-enum-descriptions"][0],
+            "&lt;open>: not closed"
+        );
+    }
 }

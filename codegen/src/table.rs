@@ -39,8 +39,16 @@ fn row(op: &Operation, bundle: &Value) -> TokenStream {
     let command = kebab(id);
     let method = op.method.to_ascii_uppercase();
     let path = &op.path;
-    let summary = option(op.summary.as_deref());
-    let description = option(op.description.as_deref());
+    // Text as the author wrote it (the model's is escaped for rustdoc).
+    let written = |pointer: &str, key: &str| {
+        bundle
+            .pointer(pointer)
+            .and_then(|v| v.get(key))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let summary = option(written(&op.pointer(), "summary").as_deref());
+    let description = option(written(&op.pointer(), "description").as_deref());
     let params = op.params.iter().map(|p| {
         let name = &p.name;
         let location = match p.location {
@@ -49,8 +57,9 @@ fn row(op: &Operation, bundle: &Value) -> TokenStream {
             ParamLocation::Header => quote!(Location::Header),
         };
         let required = p.required;
-        let schema = format!("{}/schema", follow(bundle, &p.pointer));
-        let description = option(p.description.as_deref());
+        let at = follow(bundle, &p.pointer);
+        let schema = format!("{at}/schema");
+        let description = option(written(&at, "description").as_deref());
         quote! {
             ParamRow { name: #name, location: #location, required: #required,
                        schema: #schema, description: #description }
