@@ -1,6 +1,6 @@
-//! `ipd`: Huawei Cloud CodeArts Req's IPD project service from the command
-//! line: every operation of the spec (`operation.rs`), plus upload, list
-//! and download of work-item attachments with progress bars.
+//! `ipd`: Huawei Cloud CodeArts Req (ProjectMan v4, IPD and Scrum) from the
+//! command line: every operation of the spec (`operation.rs`), plus upload,
+//! list and download of IPD work-item attachments with progress bars.
 //!
 //! ```sh
 //! ipd --region cn-north-4 upload --project-id P --issue-id I FILE...
@@ -36,8 +36,9 @@ const DEMO_SK: &str = "demo-secret-key-for-the-local-emulator";
 const DEMO_PROJECT: &str = "gdbdf969b32694524a949b5ef6b3e124a";
 const DEMO_ISSUE: &str = "956239067176935400";
 
-/// Calls CodeArts Req's IPD project service: every operation of its API, and
-/// streaming upload, list and download of work-item attachments.
+/// Calls Huawei Cloud CodeArts Req (ProjectMan v4): every operation of its
+/// API, IPD and Scrum, and streaming upload, list and download of IPD
+/// work-item attachments.
 #[derive(Parser)]
 #[command(version, after_help = after_help())]
 struct Cli {
