@@ -250,8 +250,9 @@ impl Catalogue {
         })
     }
 
-    /// A catalogue of `document` with no operations: for reading schemas.
-    pub fn of_document(document: Value) -> Catalogue {
+    /// A catalogue of `document` with no operations: for the schema tests.
+    #[cfg(test)]
+    pub(crate) fn of_document(document: Value) -> Catalogue {
         Catalogue::from_table(document, &[])
     }
 

@@ -111,9 +111,6 @@ impl Spec {
     /// order: the generated crate must declare each.
     pub fn features(&self) -> Vec<String> {
         operation::model::features(&self.api)
-            .into_iter()
-            .map(|(name, _)| name)
-            .collect()
     }
 
     /// The operations table of crate `ipd-catalogue` (`table`), as Rust.

@@ -42,15 +42,14 @@ pub struct Operation {
 /// gates the operations whose first tag it is.
 pub const FEATURE_EXTENSION: &str = "x-feature";
 
-/// Every feature the spec's tags name, in tag order, each once; with the
-/// pointer of each (validation checks them).
-pub fn features(api: &OpenAPI) -> Vec<(String, String)> {
-    let mut seen = Vec::<(String, String)>::new();
-    for (i, tag) in api.tags.iter().enumerate() {
+/// Every feature the spec's tags name, in tag order, each once.
+pub fn features(api: &OpenAPI) -> Vec<String> {
+    let mut seen = Vec::<String>::new();
+    for tag in &api.tags {
         if let Some(serde_json::Value::String(name)) = tag.extensions.get(FEATURE_EXTENSION)
-            && !seen.iter().any(|(n, _)| n == name)
+            && !seen.contains(name)
         {
-            seen.push((name.clone(), format!("/tags/{i}/{FEATURE_EXTENSION}")));
+            seen.push(name.clone());
         }
     }
     seen

@@ -16,6 +16,7 @@ mod attachments;
 mod comments;
 mod fields;
 mod images;
+mod iterations;
 mod labels;
 mod plans;
 mod scrum;
@@ -167,20 +168,22 @@ pub(crate) const OPERATIONS: &[Stateful] = &[
         scrum::list_statuses(c)
     }),
     write("CreateIterationV4", |t, c| {
-        scrum::create_iteration(t.state, c)
+        iterations::create_iteration(t.state, c)
     }),
     read("ListProjectIterationsV4", |s, _, c| {
-        scrum::list_iterations(s, c)
+        iterations::list_iterations(s, c)
     }),
-    read("ShowIterationV4", |s, _, c| scrum::show_iteration(s, c)),
+    read("ShowIterationV4", |s, _, c| {
+        iterations::show_iteration(s, c)
+    }),
     write("UpdateIterationV4", |t, c| {
-        scrum::update_iteration(t.state, c)
+        iterations::update_iteration(t.state, c)
     }),
     write("DeleteIterationV4", |t, c| {
-        scrum::delete_iteration(t.state, c)
+        iterations::delete_iteration(t.state, c)
     }),
     write("BatchDeleteIterationsV4", |t, c| {
-        scrum::delete_iterations(t.state, c)
+        iterations::delete_iterations(t.state, c)
     }),
 ];
 

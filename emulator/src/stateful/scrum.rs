@@ -1,18 +1,19 @@
-//! Scrum work items and iterations (ProjectMan v4): create, show, list
-//! (filters and paging), update and delete work items, comment on them
-//! and list their comments; create, list, show, update and delete
-//! iterations; the statuses work items move through. Ids are numbers, as the service's
+//! Scrum work items (ProjectMan v4): create, show, list (filters and
+//! paging), update and delete them, comment on them and list their
+//! comments; the statuses they move through. Iterations are in
+//! `iterations`. Ids are numbers, as the service's
 //! are; a work item names its iteration and parent by number, and both
 //! must be live in the project. Deleting marks a row deleted: it is gone
 //! from reads, and listed again only when `include_deleted` asks.
 
 use serde_json::{Value, json};
 
+use super::iterations::is_live_iteration;
 use super::{
     Answer, Call, EMULATOR_USER_ID, EMULATOR_USER_NAME, ID_BASE, Reply, State, error, find_project,
-    invalid, next_id, now_ms, path_param, project_mut, query_param,
+    invalid, next_id, now_ms, path_param, project_mut,
 };
-use crate::store::state::{Iteration, Project, ScrumComment, ScrumIssue};
+use crate::store::state::{Project, ScrumComment, ScrumIssue};
 
 /// A Scrum work item or iteration that does not exist (or was deleted).
 const SCRUM_NOT_FOUND: &str = "PM.02177501";
@@ -82,13 +83,7 @@ type Field = fn(&ScrumIssue) -> Option<i64>;
 /// first, `limit` from `offset`, with the total that match.
 pub(super) fn list_issues(state: &State, call: &Call<'_>) -> Reply {
     let request = super::body(call);
-    let numbers = |key: &str| -> Option<Vec<i64>> {
-        request
-            .get(key)
-            .and_then(Value::as_array)
-            .filter(|a| !a.is_empty())
-            .map(|a| a.iter().filter_map(Value::as_i64).collect())
-    };
+    let numbers = |key: &str| Some(numbers(request, key)).filter(|n| !n.is_empty());
     let filters: Vec<(Option<Vec<i64>>, Field)> = vec![
         (numbers("tracker_ids"), |i| Some(i.tracker_id)),
         (numbers("status_ids"), |i| Some(i.status_id)),
@@ -173,160 +168,13 @@ pub(super) fn delete_issue(state: &mut State, call: &Call<'_>) -> Reply {
 /// `BatchDeleteIssuesV4`: every live work item named; the others are
 /// refused together, and nothing is deleted.
 pub(super) fn delete_issues(state: &mut State, call: &Call<'_>) -> Reply {
-    let ids: Vec<i64> = super::body(call)
-        .get("issue_ids")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_i64).collect())
-        .unwrap_or_default();
+    let ids = numbers(super::body(call), "issue_ids");
     let (_, project) = project_mut(state, call);
-    for id in &ids {
-        if !is_live(project, *id) {
-            return Err(error(
-                404,
-                SCRUM_NOT_FOUND,
-                format!("The work item {id} does not exist."),
-            ));
-        }
+    if let Some(id) = ids.iter().find(|id| !is_live(project, **id)) {
+        return Err(missing("work item", id));
     }
     for id in ids {
         mark_deleted(project, id as u64);
-    }
-    Ok(Answer::Empty)
-}
-
-/// `CreateIterationV4`: dates as `yyyy-MM-dd`, the end not before the
-/// start.
-pub(super) fn create_iteration(state: &mut State, call: &Call<'_>) -> Reply {
-    let request = super::body(call);
-    let (last_id, project) = project_mut(state, call);
-    let mut iteration = Iteration {
-        status: "0".into(),
-        ..Iteration::default()
-    };
-    apply_iteration(&mut iteration, request)?;
-    next_id(last_id);
-    iteration.id = *last_id - ID_BASE;
-    let now = now_ms();
-    (iteration.created_ms, iteration.updated_ms) = (now, now);
-    project
-        .iterations
-        .insert(iteration.id.to_string(), iteration.clone());
-    Ok(Answer::Json(json!({ "id": iteration.id })))
-}
-
-/// `ListProjectIterationsV4`: every iteration, oldest first.
-pub(super) fn list_iterations(state: &State, call: &Call<'_>) -> Reply {
-    let include_deleted = query_param(call, "include_deleted") == Some("true");
-    let Some(project) = find_project(state, call) else {
-        return Ok(Answer::Json(json!({ "iterations": [], "total": 0 })));
-    };
-    let mut all: Vec<&Iteration> = project
-        .iterations
-        .values()
-        .filter(|i| include_deleted || !i.deleted)
-        .collect();
-    all.sort_by_key(|i| i.id);
-    let iterations: Vec<Value> = all
-        .iter()
-        .map(|i| {
-            json!({
-                "id": i.id, "name": i.name, "description": i.description,
-                "begin_time": i.begin_time, "end_time": i.end_time, "status": i.status,
-                "updated_time": i.updated_ms, "deleted": i.deleted,
-            })
-        })
-        .collect();
-    Ok(Answer::Json(
-        json!({ "iterations": iterations, "total": all.len() }),
-    ))
-}
-
-/// `ShowIterationV4`: by id alone, in whichever project holds it, with
-/// the counts of its work items.
-pub(super) fn show_iteration(state: &State, call: &Call<'_>) -> Reply {
-    let id = path_param(call, "iteration_id");
-    let found = state
-        .projects
-        .values()
-        .find_map(|p| p.iterations.get(id).filter(|i| !i.deleted).map(|i| (p, i)));
-    let Some((project, iteration)) = found else {
-        return Err(error(
-            404,
-            SCRUM_NOT_FOUND,
-            format!("The iteration {id} does not exist."),
-        ));
-    };
-    let items: Vec<&ScrumIssue> = project
-        .scrum_issues
-        .values()
-        .filter(|i| !i.deleted && i.iteration_id == Some(iteration.id as i64))
-        .collect();
-    let closed = items.iter().filter(|i| i.status_id == 5).count();
-    Ok(Answer::Json(json!({
-        "iteration_id": iteration.id,
-        "name": iteration.name,
-        "begin_time": iteration.begin_time,
-        "end_time": iteration.end_time,
-        "status": iteration.status,
-        "total": items.len(),
-        "closed_total": closed,
-        "opened_total": items.len() - closed,
-        "have_task": items.iter().any(|i| i.tracker_id == 2),
-        "created_time": timestamp(iteration.created_ms),
-        "updated_time": timestamp(iteration.updated_ms),
-    })))
-}
-
-/// `UpdateIterationV4`.
-pub(super) fn update_iteration(state: &mut State, call: &Call<'_>) -> Reply {
-    let request = super::body(call);
-    let (_, project) = project_mut(state, call);
-    let mut iteration = live_iteration(project, call)?.clone();
-    apply_iteration(&mut iteration, request)?;
-    if let Some(status) = request.get("status").and_then(Value::as_str) {
-        if !["0", "1", "2"].contains(&status) {
-            return Err(invalid(format!("`status` is 0, 1 or 2, not `{status}`.")));
-        }
-        iteration.status = status.to_string();
-    }
-    iteration.updated_ms = now_ms();
-    project
-        .iterations
-        .insert(iteration.id.to_string(), iteration);
-    Ok(Answer::Empty)
-}
-
-/// `DeleteIterationV4`: its work items keep no iteration.
-pub(super) fn delete_iteration(state: &mut State, call: &Call<'_>) -> Reply {
-    let (_, project) = project_mut(state, call);
-    let id = live_iteration(project, call)?.id;
-    remove_iteration(project, id);
-    Ok(Answer::Empty)
-}
-
-/// `BatchDeleteIterationsV4`: every live iteration named, or none.
-pub(super) fn delete_iterations(state: &mut State, call: &Call<'_>) -> Reply {
-    let ids: Vec<u64> = super::body(call)
-        .get("iteration_ids")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_u64).collect())
-        .unwrap_or_default();
-    let (_, project) = project_mut(state, call);
-    for id in &ids {
-        let live = project
-            .iterations
-            .get(&id.to_string())
-            .is_some_and(|i| !i.deleted);
-        if !live {
-            return Err(error(
-                404,
-                SCRUM_NOT_FOUND,
-                format!("The iteration {id} does not exist."),
-            ));
-        }
-    }
-    for id in ids {
-        remove_iteration(project, id);
     }
     Ok(Answer::Empty)
 }
@@ -390,10 +238,10 @@ pub(super) fn add_comment(state: &mut State, call: &Call<'_>) -> Reply {
     }
     let last_id = &mut state.last_id;
     let Some(project) = state.projects.get_mut(project_id) else {
-        return Err(scrum_not_found(issue_id));
+        return Err(missing("work item", issue_id));
     };
     if !is_live(project, issue_id) {
-        return Err(scrum_not_found(issue_id));
+        return Err(missing("work item", issue_id));
     }
     next_id(last_id);
     let comment = ScrumComment {
@@ -442,14 +290,6 @@ pub(super) fn list_comments(state: &State, call: &Call<'_>) -> Reply {
     ))
 }
 
-fn scrum_not_found(issue_id: i64) -> Answer {
-    error(
-        404,
-        SCRUM_NOT_FOUND,
-        format!("The work item {issue_id} does not exist."),
-    )
-}
-
 /// Sets the fields `request` gives, each checked against what the project
 /// holds.
 fn apply(issue: &mut ScrumIssue, request: &Value, project: &Project) -> Result<(), Answer> {
@@ -484,11 +324,7 @@ fn apply(issue: &mut ScrumIssue, request: &Value, project: &Project) -> Result<(
         issue.status_id = listed("status_id", v, STATUSES)?;
     }
     if let Some(v) = number("iteration_id") {
-        let live = project
-            .iterations
-            .get(&v.to_string())
-            .is_some_and(|i| !i.deleted);
-        if !live {
+        if !is_live_iteration(project, v) {
             return Err(invalid(format!("The iteration {v} does not exist.")));
         }
         issue.iteration_id = Some(v);
@@ -534,31 +370,24 @@ fn apply(issue: &mut ScrumIssue, request: &Value, project: &Project) -> Result<(
     Ok(())
 }
 
-fn apply_iteration(iteration: &mut Iteration, request: &Value) -> Result<(), Answer> {
-    let text = |key: &str| request.get(key).and_then(Value::as_str);
-    if let Some(name) = text("name") {
-        iteration.name = name.to_string();
-    }
-    if let Some(description) = text("description") {
-        iteration.description = Some(description.to_string());
-    }
-    for (key, slot) in [
-        ("begin_time", &mut iteration.begin_time),
-        ("end_time", &mut iteration.end_time),
-    ] {
-        if let Some(date) = text(key) {
-            if super::plans::epoch_ms(date).is_none() {
-                return Err(invalid(format!(
-                    "`{key}` must be a date as yyyy-MM-dd, not `{date}`."
-                )));
-            }
-            *slot = date.to_string();
-        }
-    }
-    if super::plans::epoch_ms(&iteration.begin_time) > super::plans::epoch_ms(&iteration.end_time) {
-        return Err(invalid("An iteration cannot end before it starts."));
-    }
-    Ok(())
+/// The numbers of a body's list member (other items are skipped; none
+/// when it is absent).
+pub(super) fn numbers(request: &Value, key: &str) -> Vec<i64> {
+    request
+        .get(key)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_i64).collect())
+        .unwrap_or_default()
+}
+
+/// A 404 for a Scrum work item or iteration that does not exist (or was
+/// deleted).
+pub(super) fn missing(what: &str, id: impl std::fmt::Display) -> Answer {
+    error(
+        404,
+        SCRUM_NOT_FOUND,
+        format!("The {what} {id} does not exist."),
+    )
 }
 
 fn is_live(project: &Project, id: i64) -> bool {
@@ -576,55 +405,14 @@ fn live_issue<'p>(project: &'p Project, call: &Call<'_>) -> Result<&'p ScrumIssu
         .ok_or_else(|| issue_not_found(call))
 }
 
-fn live_iteration<'p>(project: &'p Project, call: &Call<'_>) -> Result<&'p Iteration, Answer> {
-    let id = path_param(call, "iteration_id");
-    project
-        .iterations
-        .get(id)
-        .filter(|i| !i.deleted)
-        .ok_or_else(|| {
-            error(
-                404,
-                SCRUM_NOT_FOUND,
-                format!("The iteration {id} does not exist."),
-            )
-        })
-}
-
 fn issue_not_found(call: &Call<'_>) -> Answer {
-    error(
-        404,
-        SCRUM_NOT_FOUND,
-        format!(
-            "The work item {} does not exist.",
-            path_param(call, "issue_id")
-        ),
-    )
+    missing("work item", path_param(call, "issue_id"))
 }
 
 fn mark_deleted(project: &mut Project, id: u64) {
     if let Some(issue) = project.scrum_issues.get_mut(&id.to_string()) {
         issue.deleted = true;
         issue.updated_ms = now_ms();
-    }
-}
-
-/// Marks the iteration deleted, and takes it from its work items.
-fn remove_iteration(project: &mut Project, id: u64) {
-    if let Some(iteration) = project.iterations.get_mut(&id.to_string()) {
-        iteration.deleted = true;
-        iteration.updated_ms = now_ms();
-    }
-    let holding: Vec<String> = project
-        .scrum_issues
-        .values()
-        .filter(|i| i.iteration_id == Some(id as i64))
-        .map(|i| i.id.to_string())
-        .collect();
-    for key in holding {
-        if let Some(issue) = project.scrum_issues.get_mut(&key) {
-            issue.iteration_id = None;
-        }
     }
 }
 
@@ -679,7 +467,7 @@ fn issue_json(project_id: &str, project: &Project, issue: &ScrumIssue) -> Value 
 }
 
 /// `yyyy-MM-dd HH:mm:ss`, UTC.
-fn timestamp(ms: u64) -> String {
+pub(super) fn timestamp(ms: u64) -> String {
     let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
